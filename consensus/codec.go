@@ -1,0 +1,216 @@
+package consensus
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Wire format of a Message (all integers big-endian, fixed width):
+//
+//	version(1)=1 type(1) from(4) view(8) seq(8) digest(32) lastExecuted(8)
+//	nRequests(4) { len(4) bytes }*  nVotes(2) { from(4) sigLen(1) sig }*  sigLen(1) sig
+//
+// Every count and length is checked against limits.go before anything is allocated.
+
+const codecVersion = 1
+
+const headerBytes = 1 + 1 + 4 + 8 + 8 + 32 + 8
+
+// ErrMalformed is returned for bytes that do not decode to a valid message.
+var ErrMalformed = errors.New("malformed consensus message")
+
+// Marshal encodes m.
+func (m *Message) Marshal() []byte {
+	size := headerBytes + 4 + 2 + 1 + len(m.Sig)
+	for _, r := range m.Requests {
+		size += 4 + len(r)
+	}
+	for _, v := range m.Cert {
+		size += 5 + len(v.Sig)
+	}
+	b := make([]byte, 0, size)
+	b = append(b, codecVersion, byte(m.Type))
+	b = binary.BigEndian.AppendUint32(b, m.From)
+	b = binary.BigEndian.AppendUint64(b, m.View)
+	b = binary.BigEndian.AppendUint64(b, m.Seq)
+	b = append(b, m.Digest[:]...)
+	b = binary.BigEndian.AppendUint64(b, m.LastExecuted)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(m.Requests)))
+	for _, r := range m.Requests {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(r)))
+		b = append(b, r...)
+	}
+	b = binary.BigEndian.AppendUint16(b, uint16(len(m.Cert)))
+	for _, v := range m.Cert {
+		b = binary.BigEndian.AppendUint32(b, v.From)
+		b = append(b, byte(len(v.Sig)))
+		b = append(b, v.Sig...)
+	}
+	b = append(b, byte(len(m.Sig)))
+	b = append(b, m.Sig...)
+	return b
+}
+
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) take(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n < 0 || n > len(r.b) {
+		r.err = fmt.Errorf("%w: truncated", ErrMalformed)
+		return nil
+	}
+	out := r.b[:n]
+	r.b = r.b[n:]
+	return out
+}
+
+func (r *reader) u8() uint8 {
+	if b := r.take(1); b != nil {
+		return b[0]
+	}
+	return 0
+}
+func (r *reader) u16() uint16 {
+	if b := r.take(2); b != nil {
+		return binary.BigEndian.Uint16(b)
+	}
+	return 0
+}
+func (r *reader) u32() uint32 {
+	if b := r.take(4); b != nil {
+		return binary.BigEndian.Uint32(b)
+	}
+	return 0
+}
+func (r *reader) u64() uint64 {
+	if b := r.take(8); b != nil {
+		return binary.BigEndian.Uint64(b)
+	}
+	return 0
+}
+
+// bytesCopy reads n bytes into a fresh slice so the message does not alias the frame buffer.
+func (r *reader) bytesCopy(n int) []byte {
+	b := r.take(n)
+	if b == nil {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
+
+func (r *reader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
+	}
+}
+
+// UnmarshalMessage decodes and bounds-checks b. It never panics and never allocates more than len(b) allows.
+func UnmarshalMessage(b []byte) (*Message, error) {
+	if len(b) > MessageBytesMax {
+		return nil, fmt.Errorf("%w: %d bytes exceeds %d", ErrMalformed, len(b), MessageBytesMax)
+	}
+	r := &reader{b: b}
+	if v := r.u8(); r.err == nil && v != codecVersion {
+		r.fail("version %d", v)
+	}
+	m := &Message{Type: MsgType(r.u8())}
+	if r.err == nil && (m.Type < MsgPrePrepare || m.Type > MsgCommitted) {
+		r.fail("type %d", m.Type)
+	}
+	m.From = r.u32()
+	m.View = r.u64()
+	m.Seq = r.u64()
+	copy(m.Digest[:], r.take(32))
+	m.LastExecuted = r.u64()
+	m.Requests = r.requests()
+	m.Cert = r.votes()
+	m.Sig = r.sig()
+	if r.err == nil && len(r.b) != 0 {
+		r.fail("%d trailing bytes", len(r.b))
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return m, nil
+}
+
+func (r *reader) requests() [][]byte {
+	n := int(r.u32())
+	if r.err != nil {
+		return nil
+	}
+	// Each request needs at least its 4-byte length: a count the remaining bytes cannot hold is a lie.
+	if n > BatchRequestsMax || n*4 > len(r.b) {
+		r.fail("%d requests", n)
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	reqs := make([][]byte, 0, n)
+	total := 0
+	for i := 0; i < n && r.err == nil; i++ {
+		l := int(r.u32())
+		if l > RequestBytesMax {
+			r.fail("request of %d bytes", l)
+			return nil
+		}
+		total += l
+		if total > BatchBytesMax {
+			r.fail("batch of more than %d bytes", BatchBytesMax)
+			return nil
+		}
+		reqs = append(reqs, r.bytesCopy(l))
+	}
+	return reqs
+}
+
+func (r *reader) votes() []Vote {
+	n := int(r.u16())
+	if r.err != nil || n == 0 {
+		return nil
+	}
+	if n > ReplicasMax || n*5 > len(r.b) {
+		r.fail("%d votes", n)
+		return nil
+	}
+	votes := make([]Vote, 0, n)
+	for i := 0; i < n && r.err == nil; i++ {
+		from := r.u32()
+		votes = append(votes, Vote{From: from, Sig: r.sig()})
+	}
+	return votes
+}
+
+func (r *reader) sig() []byte {
+	l := int(r.u8())
+	if r.err != nil {
+		return nil
+	}
+	if l > SigBytesMax {
+		r.fail("signature of %d bytes", l)
+		return nil
+	}
+	return r.bytesCopy(l)
+}
+
+// MarshalCertificate encodes c for storage next to its block.
+func MarshalCertificate(c Certificate) []byte {
+	m := Message{Type: MsgCommitted, View: c.View, Seq: c.Seq, Digest: c.Digest, Cert: c.Votes}
+	return m.Marshal()
+}
+
+// UnmarshalCertificate decodes what MarshalCertificate wrote.
+func UnmarshalCertificate(b []byte) (Certificate, error) {
+	m, err := UnmarshalMessage(b)
+	if err != nil {
+		return Certificate{}, fmt.Errorf("certificate: %w", err)
+	}
+	return Certificate{View: m.View, Seq: m.Seq, Digest: m.Digest, Votes: m.Cert}, nil
+}

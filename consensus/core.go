@@ -1,0 +1,212 @@
+package consensus
+
+import "fmt"
+
+// Core is one replica's protocol state machine. It is not safe for concurrent use: one goroutine (the node's
+// driver) owns it.
+type Core struct {
+	cfg Config
+
+	view          uint64
+	lastExecuted  uint64 // executed and acknowledged through Advance
+	lastDelivered uint64 // handed out in Ready.Committed (>= lastExecuted)
+	lastProposed  uint64 // primary: highest sequence number it assigned in this view
+	tick          uint64
+
+	slots   map[uint64]*slot // (lastExecuted-RetainExecutedSeqsMax, lastExecuted+WindowSeqs]
+	pending pendingQueue
+	peers   []peerState
+
+	out    Ready // accumulated until Ready()
+	counts Counters
+}
+
+type peerState struct {
+	lastExecuted uint64
+	view         uint64
+}
+
+// Counters are monotonically increasing event counts for metrics.
+type Counters struct {
+	DroppedOtherView   uint64 // messages of a view other than the current one
+	DroppedOutOfWindow uint64 // sequence numbers outside the work window
+	DroppedInvalid     uint64 // messages that break a protocol rule (wrong sender, bad certificate size)
+	Equivocations      uint64 // conflicting PrePrepares or votes for one slot
+	Proposed           uint64 // batches proposed as primary
+	CatchUpSent        uint64 // committed batches sent to lagging peers
+	CatchUpReceived    uint64 // committed batches accepted from peers
+	Retransmissions    uint64
+}
+
+// Status is a snapshot for the node's status endpoint and metrics.
+type Status struct {
+	ID               ReplicaID
+	View             uint64
+	Primary          ReplicaID
+	LastExecuted     uint64
+	LastProposed     uint64
+	PendingRequests  int
+	SlotsInWindow    int
+	PeerLastExecuted []uint64
+	Counters         Counters
+}
+
+// New builds a core from config and what the replica persisted (zero Restore for a fresh replica).
+func New(cfg Config, rs Restore) (*Core, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	c := &Core{
+		cfg:           cfg,
+		view:          rs.HardState.View,
+		lastExecuted:  rs.LastExecuted,
+		lastDelivered: rs.LastExecuted,
+		lastProposed:  rs.LastExecuted,
+		slots:         make(map[uint64]*slot),
+		pending:       newPendingQueue(),
+		peers:         make([]peerState, cfg.N),
+	}
+	if err := c.restore(rs); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Core) primaryOf(view uint64) ReplicaID { return ReplicaID(view % uint64(c.cfg.N)) }
+func (c *Core) isPrimary() bool                 { return c.primaryOf(c.view) == c.cfg.ID }
+
+// inWindow reports whether seq may be worked on now. The low mark is the last executed sequence number until
+// checkpoints make it the last stable one.
+func (c *Core) inWindow(seq uint64) bool {
+	return seq > c.lastExecuted && seq <= c.lastExecuted+WindowSeqs
+}
+
+// Propose admits a client request. Every replica queues it (a backup needs it to notice a primary that does
+// not order it); only the primary batches it.
+// Replays of requests already executed are the application's to reject (by nonce); the core only refuses a
+// request it holds already.
+func (c *Core) Propose(r Request) error { return c.pending.add(r) }
+
+// Step feeds a verified message from another replica.
+func (c *Core) Step(m *Message) {
+	if m.From == c.cfg.ID || int(m.From) >= c.cfg.N {
+		c.counts.DroppedInvalid++
+		return
+	}
+	switch m.Type {
+	case MsgStatus:
+		c.onStatus(m)
+	case MsgCommitted:
+		c.onCommitted(m)
+	case MsgPrePrepare, MsgPrepare, MsgCommit:
+		if m.View != c.view {
+			c.counts.DroppedOtherView++
+			return
+		}
+		if !c.inWindow(m.Seq) {
+			c.counts.DroppedOutOfWindow++
+			return
+		}
+		switch m.Type {
+		case MsgPrePrepare:
+			c.onPrePrepare(m)
+		case MsgPrepare:
+			c.onPrepare(m)
+		case MsgCommit:
+			c.onCommit(m)
+		}
+	default:
+		c.counts.DroppedInvalid++
+	}
+}
+
+// Tick advances logical time: heartbeats and retransmissions.
+func (c *Core) Tick() {
+	c.tick++
+	if c.tick%uint64(c.cfg.StatusIntervalTicks) == 0 {
+		c.broadcastStatus()
+	}
+	c.retransmitStale()
+}
+
+// HasReady reports whether Ready would return anything.
+func (c *Core) HasReady() bool {
+	c.maybePropose()
+	return !c.out.Empty()
+}
+
+// Ready returns what the node must do now and hands over ownership of it. The node must handle it and call
+// Advance before the next Ready.
+func (c *Core) Ready() Ready {
+	c.maybePropose()
+	rd := c.out
+	c.out = Ready{}
+	return rd
+}
+
+// Advance tells the core that rd was handled: persisted, sent, and its committed batches executed.
+func (c *Core) Advance(rd Ready) {
+	for i := range rd.Committed {
+		b := &rd.Committed[i]
+		assert(b.Seq == c.lastExecuted+1, "executed seq %d after %d", b.Seq, c.lastExecuted)
+		c.lastExecuted = b.Seq
+		for _, d := range b.ReqDigests {
+			c.pending.remove(d)
+		}
+		if s := c.slots[b.Seq]; s != nil {
+			s.executed = true
+		}
+		if c.lastExecuted%LogPruneIntervalSeqs == 0 {
+			c.out.PruneLogBelow = c.lastExecuted + 1
+		}
+	}
+	if c.lastProposed < c.lastExecuted {
+		c.lastProposed = c.lastExecuted
+	}
+	c.pruneSlots()
+}
+
+func (c *Core) pruneSlots() {
+	if c.lastExecuted <= RetainExecutedSeqsMax {
+		return
+	}
+	low := c.lastExecuted - RetainExecutedSeqsMax
+	for seq := range c.slots {
+		if seq <= low {
+			delete(c.slots, seq)
+		}
+	}
+}
+
+// Status returns a snapshot.
+func (c *Core) Status() Status {
+	peers := make([]uint64, len(c.peers))
+	for i, p := range c.peers {
+		peers[i] = p.lastExecuted
+	}
+	peers[c.cfg.ID] = c.lastExecuted
+	return Status{
+		ID: c.cfg.ID, View: c.view, Primary: c.primaryOf(c.view),
+		LastExecuted: c.lastExecuted, LastProposed: c.lastProposed,
+		PendingRequests: c.pending.len(), SlotsInWindow: len(c.slots),
+		PeerLastExecuted: peers, Counters: c.counts,
+	}
+}
+
+// sign fills m.Sig; every message the core creates is signed once, before it is persisted or sent.
+func (c *Core) sign(m *Message) *Message {
+	m.Sig = c.cfg.Signer.Sign(m.SigningBytes(c.cfg.ChainID))
+	return m
+}
+
+func (c *Core) send(to ReplicaID, m *Message) {
+	c.out.Messages = append(c.out.Messages, Outbound{To: to, Msg: m})
+}
+
+func (c *Core) persist(kind RecordKind, m *Message) {
+	c.out.Records = append(c.out.Records, Record{Seq: m.Seq, Kind: kind, Msg: m})
+}
+
+func (c *Core) String() string {
+	return fmt.Sprintf("replica %d view %d executed %d delivered %d", c.cfg.ID, c.view, c.lastExecuted, c.lastDelivered)
+}

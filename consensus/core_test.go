@@ -1,0 +1,148 @@
+package consensus
+
+import (
+	"testing"
+)
+
+func TestNormalCaseAllUp(t *testing.T) {
+	for _, tc := range []struct{ n, f int }{{4, 1}, {7, 2}, {10, 3}} {
+		for seed := uint64(1); seed <= 5; seed++ {
+			cl := newCluster(t, tc.n, tc.f, seed)
+			cl.submit(requests("a", 95)...)
+			cl.run(95, 200)
+			if !cl.allExecuted(95) {
+				t.Fatalf("n=%d seed %d: not all executed: %v", tc.n, seed, cl.reps[0].core.Status())
+			}
+			cl.checkAgreement(seed)
+			// 95 requests in batches of at most 10.
+			if got := len(cl.reps[1].executed); got < 10 {
+				t.Fatalf("n=%d seed %d: %d batches, want >= 10", tc.n, seed, got)
+			}
+		}
+	}
+}
+
+func TestBackupDownStillCommits(t *testing.T) {
+	for seed := uint64(1); seed <= 10; seed++ {
+		cl := newCluster(t, 4, 1, seed)
+		cl.reps[3].down = true
+		cl.submit(requests("b", 50)...)
+		cl.run(50, 200)
+		if !cl.allExecuted(50) {
+			t.Fatalf("seed %d: writes did not commit with one backup down", seed)
+		}
+		cl.checkAgreement(seed)
+	}
+}
+
+func TestTwoDownStalls(t *testing.T) {
+	cl := newCluster(t, 4, 1, 1)
+	cl.reps[2].down, cl.reps[3].down = true, true
+	cl.submit(requests("c", 5)...)
+	cl.run(5, 50)
+	if countRequests(cl.reps[0].executed) != 0 {
+		t.Fatal("committed without a quorum")
+	}
+}
+
+func TestMessageLossRecoversByRetransmission(t *testing.T) {
+	for seed := uint64(1); seed <= 10; seed++ {
+		cl := newCluster(t, 4, 1, seed)
+		cl.lossPct = 30
+		cl.submit(requests("d", 40)...)
+		cl.run(40, 2000)
+		if !cl.allExecuted(40) {
+			t.Fatalf("seed %d: not all executed under loss: %+v", seed, cl.reps[0].core.Status())
+		}
+		cl.checkAgreement(seed)
+	}
+}
+
+func TestLaggingReplicaCatchesUp(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		cl := newCluster(t, 4, 1, seed)
+		cl.reps[3].down = true
+		cl.submit(requests("e", 60)...)
+		cl.run(60, 200)
+		cl.reps[3].down = false
+		cl.run(60, 200)
+		if got := countRequests(cl.reps[3].executed); got != 60 {
+			t.Fatalf("seed %d: lagging replica executed %d of 60", seed, got)
+		}
+		if cl.reps[3].core.Status().Counters.CatchUpReceived == 0 {
+			t.Fatalf("seed %d: caught up without catch-up batches", seed)
+		}
+		cl.checkAgreement(seed)
+	}
+}
+
+func TestRestartFromLog(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		cl := newCluster(t, 4, 1, seed)
+		cl.submit(requests("f", 30)...)
+		// Deliver only part of the traffic, then restart every replica from what it persisted.
+		for k := 0; k < 40 && cl.step(); k++ {
+		}
+		for i, r := range cl.reps {
+			var recs []Record
+			for _, rec := range r.log {
+				recs = append(recs, rec)
+			}
+			var last uint64
+			if n := len(r.executed); n > 0 {
+				last = r.executed[n-1].Seq
+			}
+			c, err := New(cl.cfgs[i], Restore{HardState: r.hard, LastExecuted: last, Records: recs, Executed: r.executed})
+			if err != nil {
+				t.Fatalf("seed %d: restore %d: %v", seed, i, err)
+			}
+			r.core = c
+		}
+		cl.inflight = nil // everything in the air is lost
+		cl.submit(requests("g", 10)...)
+		cl.run(10, 500)
+		for i, r := range cl.reps {
+			if countRequests(r.executed) < 10 {
+				t.Fatalf("seed %d: replica %d stalled after restart: %+v", seed, i, r.core.Status())
+			}
+		}
+		cl.checkAgreement(seed)
+	}
+}
+
+func TestOldViewMessagesDropped(t *testing.T) {
+	cl := newCluster(t, 4, 1, 1)
+	c := cl.reps[1].core
+	m := &Message{Type: MsgPrepare, From: 2, View: 7, Seq: 1}
+	c.Step(m)
+	if c.Status().Counters.DroppedOtherView != 1 {
+		t.Fatal("message of another view was not dropped")
+	}
+	c.Step(&Message{Type: MsgPrepare, From: 2, View: 0, Seq: WindowSeqs + 1})
+	if c.Status().Counters.DroppedOutOfWindow != 1 {
+		t.Fatal("message beyond the window was not dropped")
+	}
+}
+
+func TestEquivocatingPrimaryCannotSplit(t *testing.T) {
+	// The primary sends batch A to replicas 1,2 and batch B to replica 3 at seq 1: at most one may commit.
+	for seed := uint64(1); seed <= 20; seed++ {
+		cl := newCluster(t, 4, 1, seed)
+		signer := testSigner{0}
+		mk := func(reqs [][]byte) *Message {
+			m := &Message{Type: MsgPrePrepare, From: 0, View: 0, Seq: 1, Requests: reqs}
+			m.Digest = BatchDigest(RequestDigests(reqs))
+			m.Sig = signer.Sign(m.SigningBytes("test-chain"))
+			return m
+		}
+		a, b := mk(requests("A", 2)), mk(requests("B", 2))
+		cl.reps[0].down = true
+		for i, m := range map[int]*Message{1: a, 2: a, 3: b} {
+			w, _ := UnmarshalMessage(m.Marshal())
+			cl.reps[i].core.Step(w)
+			cl.handle(i)
+		}
+		cl.run(1<<30, 50)
+		cl.checkAgreement(seed)
+	}
+}

@@ -1,0 +1,32 @@
+// Package consensus is the sbft replication protocol as a pure, deterministic state machine.
+//
+// It has no goroutines, no clock, no randomness and no I/O, and imports nothing from the project: the node
+// feeds it events and carries out what it asks for, in the style of etcd raft's RawNode/Ready.
+//
+// Events in:
+//   - Step(m): a protocol message from another replica whose signature (and, for a PrePrepare or Committed
+//     message, whose batch digest and commit certificate) the caller has already verified;
+//   - Propose(r): a client request admitted by the node (already checked for format and client signature);
+//   - Tick(): one unit of logical time (the node decides how long a tick is).
+//
+// Ready out (Core.Ready), to be handled strictly in this order:
+//  1. persist HardState and Records in one synced write, and prune log records below PruneLogBelow;
+//  2. send Messages (sign each, then hand to the transport);
+//  3. execute Committed batches in order and persist the results;
+//  4. call Advance(rd).
+//
+// Persisting before sending is what makes a restarted replica unable to sign two different things for the
+// same (view, seq) slot; executing before Advance is what lets the core drop requests and slots it no
+// longer needs.
+//
+// Invariants (asserted): batches are delivered in strictly increasing, gap-free sequence order; a slot never
+// commits two different digests; a replica never sends two different Prepare or Commit votes for one (view,
+// seq); every queue and map is bounded by a constant in limits.go.
+//
+// The normal case is PBFT's: the primary of view v (v mod n) orders client requests into a PrePrepare per
+// sequence number; backups answer with Prepare; a replica prepared with 2f+1 matching votes (the primary's
+// PrePrepare counting as its vote) sends Commit; 2f+1 matching Commit votes form the commit certificate.
+// Replicas exchange Status heartbeats; a replica that learns a peer is behind sends it committed batches with
+// their certificates (catch-up within the retained window), and every replica retransmits its votes for slots
+// that stay uncommitted.
+package consensus

@@ -1,0 +1,31 @@
+package consensus
+
+// Bounds on every window, queue, map and message of the core. Config values are checked against them.
+const (
+	// ReplicasMax bounds n; certificates and vote maps hold at most this many entries.
+	ReplicasMax = 64
+	// WindowSeqs is the work window: a replica accepts sequence numbers in (low, low+WindowSeqs].
+	WindowSeqs = 300
+	// InFlightSeqsMax bounds the sequence numbers a primary keeps proposed but not executed.
+	InFlightSeqsMax = 64
+	// BatchRequestsMax is the hard cap on requests in one batch (Config.BatchRequestsMax must not exceed it).
+	BatchRequestsMax = 4096
+	// BatchBytesMax is the hard cap on the summed request bytes of one batch.
+	BatchBytesMax = 8 << 20
+	// RequestBytesMax caps one client request.
+	RequestBytesMax = 128 << 10
+	// PendingRequestsMax bounds the queue of client requests not yet executed.
+	PendingRequestsMax = 50_000
+	// PendingBytesMax bounds the summed bytes of that queue.
+	PendingBytesMax = 64 << 20
+	// RetainExecutedSeqsMax bounds the executed batches kept (with certificates) to help lagging peers.
+	RetainExecutedSeqsMax = WindowSeqs
+	// CatchUpBatchesPerStatus bounds how many committed batches are sent to a lagging peer per Status.
+	CatchUpBatchesPerStatus = 32
+	// SigBytesMax caps a signature carried in a message.
+	SigBytesMax = 128
+	// LogPruneIntervalSeqs: log records at or below the last executed sequence number are pruned this often.
+	LogPruneIntervalSeqs = 64
+	// MessageBytesMax caps one encoded message (a full batch plus certificate and framing).
+	MessageBytesMax = BatchBytesMax + BatchRequestsMax*4 + ReplicasMax*(SigBytesMax+8) + 1024
+)

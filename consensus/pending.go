@@ -1,0 +1,121 @@
+package consensus
+
+import "errors"
+
+// Sentinel errors of Propose.
+var (
+	ErrPendingFull      = errors.New("pending request queue full")
+	ErrDuplicateRequest = errors.New("request already pending")
+	ErrRequestTooLarge  = errors.New("request too large")
+)
+
+type pendingState uint8
+
+const (
+	pendingQueued   pendingState = 1 // waiting to be proposed
+	pendingProposed pendingState = 2 // in a batch this replica proposed, not yet executed
+)
+
+type pendingEntry struct {
+	state pendingState
+	size  int
+}
+
+// pendingQueue holds client requests not yet executed, in arrival order. Removal is lazy: the FIFO may keep
+// entries the index no longer lists as queued; compact() bounds that slack.
+type pendingQueue struct {
+	fifo  []Request
+	head  int
+	index map[[32]byte]pendingEntry
+	bytes int
+}
+
+func newPendingQueue() pendingQueue {
+	return pendingQueue{index: make(map[[32]byte]pendingEntry)}
+}
+
+func (q *pendingQueue) add(r Request) error {
+	if len(r.Data) > RequestBytesMax {
+		return ErrRequestTooLarge
+	}
+	if _, ok := q.index[r.Digest]; ok {
+		return ErrDuplicateRequest
+	}
+	if len(q.index) >= PendingRequestsMax || q.bytes+len(r.Data) > PendingBytesMax {
+		return ErrPendingFull
+	}
+	q.index[r.Digest] = pendingEntry{state: pendingQueued, size: len(r.Data)}
+	q.bytes += len(r.Data)
+	q.fifo = append(q.fifo, r)
+	q.compact()
+	return nil
+}
+
+// remove forgets a request (it executed).
+func (q *pendingQueue) remove(d [32]byte) {
+	if e, ok := q.index[d]; ok {
+		q.bytes -= e.size
+		delete(q.index, d)
+	}
+}
+
+func (q *pendingQueue) markProposed(d [32]byte) {
+	if e, ok := q.index[d]; ok {
+		e.state = pendingProposed
+		q.index[d] = e
+	}
+}
+
+// next cuts a batch of queued requests bounded by count and bytes, marking them proposed.
+func (q *pendingQueue) next(countMax, bytesMax int) []Request {
+	var out []Request
+	bytes := 0
+	for q.head < len(q.fifo) && len(out) < countMax {
+		r := q.fifo[q.head]
+		e, ok := q.index[r.Digest]
+		if !ok || e.state != pendingQueued {
+			q.fifo[q.head] = Request{}
+			q.head++
+			continue
+		}
+		if bytes+len(r.Data) > bytesMax && len(out) > 0 {
+			break
+		}
+		bytes += len(r.Data)
+		out = append(out, r)
+		q.markProposed(r.Digest)
+		q.fifo[q.head] = Request{}
+		q.head++
+	}
+	q.compact()
+	return out
+}
+
+// hasQueued reports whether any request waits to be proposed.
+func (q *pendingQueue) hasQueued() bool {
+	for q.head < len(q.fifo) {
+		if e, ok := q.index[q.fifo[q.head].Digest]; ok && e.state == pendingQueued {
+			return true
+		}
+		q.fifo[q.head] = Request{}
+		q.head++
+	}
+	return false
+}
+
+// compact drops consumed and stale entries once they outnumber live ones, so the FIFO stays within a
+// constant factor of PendingRequestsMax even on backups, which never pop.
+func (q *pendingQueue) compact() {
+	if len(q.fifo) < 1024 || len(q.fifo) < 2*len(q.index)+1024 {
+		return
+	}
+	live := make([]Request, 0, len(q.index))
+	for _, r := range q.fifo[q.head:] {
+		if e, ok := q.index[r.Digest]; ok && e.state == pendingQueued {
+			live = append(live, r)
+		}
+	}
+	q.fifo, q.head = live, 0
+}
+
+func (q *pendingQueue) len() int { return len(q.index) }

@@ -1,0 +1,81 @@
+package consensus
+
+// Normal case, phase 1: the primary orders requests into PrePrepares; backups accept them.
+
+// maybePropose lets the primary cut batches while it has queued requests, room in flight and room in the
+// window. Batches grow by themselves under load: while InFlightSeqsMax batches are out, requests queue up.
+func (c *Core) maybePropose() {
+	if !c.isPrimary() {
+		return
+	}
+	for c.pending.hasQueued() &&
+		c.lastProposed-c.lastExecuted < uint64(c.cfg.InFlightSeqsMax) &&
+		c.inWindow(c.lastProposed+1) {
+		reqs := c.pending.next(c.cfg.BatchRequestsMax, c.cfg.BatchBytesMax)
+		if len(reqs) == 0 {
+			return
+		}
+		c.propose(reqs)
+	}
+}
+
+func (c *Core) propose(reqs []Request) {
+	seq := c.lastProposed + 1
+	assert(c.slots[seq] == nil || c.slots[seq].prePrepare == nil, "primary reuses seq %d", seq)
+	m := &Message{Type: MsgPrePrepare, From: c.cfg.ID, View: c.view, Seq: seq}
+	m.Requests = make([][]byte, len(reqs))
+	m.ReqDigests = make([][32]byte, len(reqs))
+	for i, r := range reqs {
+		m.Requests[i] = r.Data
+		m.ReqDigests[i] = r.Digest
+	}
+	m.Digest = BatchDigest(m.ReqDigests)
+	c.sign(m)
+	c.lastProposed = seq
+	c.counts.Proposed++
+	c.acceptPrePrepare(m)
+	c.persist(RecordPrePrepare, m)
+	c.send(Broadcast, m)
+}
+
+// onPrePrepare handles a PrePrepare from the primary of the current view (view and window already checked).
+func (c *Core) onPrePrepare(m *Message) {
+	if m.From != c.primaryOf(m.View) {
+		c.counts.DroppedInvalid++
+		return
+	}
+	s := c.slotFor(m.Seq)
+	if s.prePrepare != nil {
+		if s.digest != m.Digest {
+			c.counts.Equivocations++
+		}
+		return
+	}
+	if m.ReqDigests == nil {
+		m.ReqDigests = RequestDigests(m.Requests)
+	}
+	if BatchDigest(m.ReqDigests) != m.Digest {
+		c.counts.DroppedInvalid++
+		return
+	}
+	c.acceptPrePrepare(m)
+	c.persist(RecordPrePrepare, m)
+	p := c.sign(&Message{Type: MsgPrepare, From: c.cfg.ID, View: c.view, Seq: m.Seq, Digest: m.Digest})
+	s.sentPrepare = p
+	s.prepares[c.cfg.ID] = m.Digest
+	c.persist(RecordPrepare, p)
+	c.send(Broadcast, p)
+	c.checkPrepared(s)
+}
+
+// acceptPrePrepare records m as the slot's proposal.
+func (c *Core) acceptPrePrepare(m *Message) {
+	s := c.slotFor(m.Seq)
+	s.prePrepare = m
+	s.digest = m.Digest
+	s.reqDigests = m.ReqDigests
+	s.lastActivityTick = c.tick
+	if c.isPrimary() {
+		c.checkPrepared(s)
+	}
+}

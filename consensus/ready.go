@@ -1,0 +1,54 @@
+package consensus
+
+// HardState is the part of the core's state that must survive a restart besides the log.
+type HardState struct {
+	View uint64
+}
+
+// RecordKind tells what a log Record holds.
+type RecordKind uint8
+
+// Record kinds; part of the on-disk format.
+const (
+	RecordPrePrepare RecordKind = 1 // the accepted PrePrepare (a Message)
+	RecordPrepare    RecordKind = 2 // the Prepare this replica sent (a Message)
+	RecordCommit     RecordKind = 3 // the Commit this replica sent (a Message)
+)
+
+// Record is one entry of the consensus log, keyed by (Seq, Kind): a later record of the same key replaces
+// the earlier one.
+type Record struct {
+	Seq  uint64
+	Kind RecordKind
+	Msg  *Message
+}
+
+// Outbound is a message to send; To may be Broadcast.
+type Outbound struct {
+	To  ReplicaID
+	Msg *Message
+}
+
+// Ready is what the core asks the node to do; see the package doc for the order.
+type Ready struct {
+	HardState     *HardState // nil when unchanged
+	Records       []Record
+	PruneLogBelow uint64 // delete log records with Seq < PruneLogBelow; 0 means none
+	Messages      []Outbound
+	Committed     []CommittedBatch
+}
+
+// Empty reports whether rd asks for nothing.
+func (rd *Ready) Empty() bool {
+	return rd.HardState == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 &&
+		len(rd.Messages) == 0 && len(rd.Committed) == 0
+}
+
+// Restore is what a restarting replica gives New: its hard state, the log records above its last executed
+// sequence number, and the most recent executed batches (to help lagging peers).
+type Restore struct {
+	HardState    HardState
+	LastExecuted uint64
+	Records      []Record
+	Executed     []CommittedBatch // ascending, ending at LastExecuted; at most RetainExecutedSeqsMax
+}

@@ -1,0 +1,56 @@
+package consensus
+
+import "fmt"
+
+// restore rebuilds slots from the persisted log and the recent executed batches.
+func (c *Core) restore(rs Restore) error {
+	for i := range rs.Executed {
+		b := &rs.Executed[i]
+		if b.Seq > rs.LastExecuted || b.Seq+RetainExecutedSeqsMax <= rs.LastExecuted {
+			return fmt.Errorf("%w: restored executed seq %d outside retained range", ErrConfig, b.Seq)
+		}
+		s := c.slotFor(b.Seq)
+		reqDigests := b.ReqDigests
+		if reqDigests == nil {
+			reqDigests = RequestDigests(b.Requests)
+		}
+		s.prePrepare = &Message{Type: MsgPrePrepare, From: c.primaryOf(b.View), View: b.View, Seq: b.Seq,
+			Digest: b.Digest, Requests: b.Requests, ReqDigests: reqDigests}
+		s.digest, s.reqDigests = b.Digest, reqDigests
+		s.committed, s.executed, s.cert = true, true, b.Cert
+	}
+	for _, r := range rs.Records {
+		if r.Seq <= rs.LastExecuted || r.Msg == nil {
+			continue // executed already; pruning may lag
+		}
+		if r.Seq > rs.LastExecuted+WindowSeqs {
+			return fmt.Errorf("%w: log record seq %d beyond window of %d", ErrConfig, r.Seq, rs.LastExecuted)
+		}
+		if r.Msg.View != c.view {
+			continue // votes of an older view bind nothing in this one
+		}
+		s := c.slotFor(r.Seq)
+		switch r.Kind {
+		case RecordPrePrepare:
+			m := r.Msg
+			if m.ReqDigests == nil {
+				m.ReqDigests = RequestDigests(m.Requests)
+			}
+			s.prePrepare, s.digest, s.reqDigests = m, m.Digest, m.ReqDigests
+			if m.From == c.cfg.ID && m.Seq > c.lastProposed {
+				c.lastProposed = m.Seq
+			}
+		case RecordPrepare:
+			s.sentPrepare = r.Msg
+			s.prepares[c.cfg.ID] = r.Msg.Digest
+		case RecordCommit:
+			s.sentCommit = r.Msg
+			s.prepared = true
+			s.commits[c.cfg.ID] = Vote{From: c.cfg.ID, Sig: r.Msg.Sig}
+			s.commitDg[c.cfg.ID] = r.Msg.Digest
+		default:
+			return fmt.Errorf("%w: log record kind %d", ErrConfig, r.Kind)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,103 @@
+package consensus
+
+// Heartbeats, catch-up inside the retained window, and retransmission.
+//
+// Every replica broadcasts Status (view, last executed) each StatusIntervalTicks. A replica that sees a peer
+// behind sends it the committed batches it still retains, each with its commit certificate; the peer (after
+// the node verified the certificate) executes them. Slots that stay uncommitted for RetransmitTicks have this
+// replica's messages for them sent again, so lost frames and restarts do not stall agreement.
+
+func (c *Core) broadcastStatus() {
+	m := c.sign(&Message{Type: MsgStatus, From: c.cfg.ID, View: c.view, LastExecuted: c.lastExecuted})
+	c.send(Broadcast, m)
+}
+
+func (c *Core) onStatus(m *Message) {
+	p := &c.peers[m.From]
+	p.lastExecuted, p.view = m.LastExecuted, m.View
+	if m.LastExecuted >= c.lastExecuted {
+		return
+	}
+	end := min(c.lastExecuted, m.LastExecuted+CatchUpBatchesPerStatus)
+	for seq := m.LastExecuted + 1; seq <= end; seq++ {
+		s := c.slots[seq]
+		if s == nil || !s.committed {
+			return // pruned: the peer needs state transfer
+		}
+		pp := s.prePrepare
+		cm := c.sign(&Message{
+			Type: MsgCommitted, From: c.cfg.ID, View: s.cert.View, Seq: seq, Digest: s.digest,
+			Requests: pp.Requests, Cert: s.cert.Votes,
+		})
+		c.counts.CatchUpSent++
+		c.send(m.From, cm)
+	}
+}
+
+// onCommitted accepts a batch with a commit certificate the node has verified.
+func (c *Core) onCommitted(m *Message) {
+	if m.Seq <= c.lastDelivered || !c.inWindow(m.Seq) {
+		return
+	}
+	if len(m.Cert) < c.cfg.quorum() || !distinctVoters(m.Cert, c.cfg.N) {
+		c.counts.DroppedInvalid++
+		return
+	}
+	if m.ReqDigests == nil {
+		m.ReqDigests = RequestDigests(m.Requests)
+	}
+	if BatchDigest(m.ReqDigests) != m.Digest {
+		c.counts.DroppedInvalid++
+		return
+	}
+	s := c.slotFor(m.Seq)
+	if s.committed {
+		return
+	}
+	if s.prePrepare == nil || s.digest != m.Digest {
+		pp := &Message{Type: MsgPrePrepare, From: c.primaryOf(m.View), View: m.View, Seq: m.Seq, Digest: m.Digest,
+			Requests: m.Requests, ReqDigests: m.ReqDigests}
+		s.prePrepare, s.digest, s.reqDigests = pp, m.Digest, m.ReqDigests
+	}
+	c.counts.CatchUpReceived++
+	c.markCommitted(s, Certificate{View: m.View, Seq: m.Seq, Digest: m.Digest, Votes: m.Cert})
+}
+
+func distinctVoters(votes []Vote, n int) bool {
+	var seen [ReplicasMax]bool
+	for _, v := range votes {
+		if int(v.From) >= n || seen[v.From] {
+			return false
+		}
+		seen[v.From] = true
+	}
+	return true
+}
+
+// retransmitStale sends again this replica's messages for slots in the window that made no progress for
+// RetransmitTicks.
+func (c *Core) retransmitStale() {
+	for seq := c.lastExecuted + 1; seq <= c.lastExecuted+WindowSeqs; seq++ {
+		s := c.slots[seq]
+		if s == nil {
+			if seq > c.lastProposed && seq > c.lastDelivered {
+				return
+			}
+			continue
+		}
+		if s.committed || c.tick-s.lastActivityTick < uint64(c.cfg.RetransmitTicks) {
+			continue
+		}
+		s.lastActivityTick = c.tick
+		c.counts.Retransmissions++
+		if s.prePrepare != nil && s.prePrepare.From == c.cfg.ID && s.prePrepare.View == c.view {
+			c.send(Broadcast, s.prePrepare)
+		}
+		if s.sentPrepare != nil && s.sentPrepare.View == c.view {
+			c.send(Broadcast, s.sentPrepare)
+		}
+		if s.sentCommit != nil && s.sentCommit.View == c.view {
+			c.send(Broadcast, s.sentCommit)
+		}
+	}
+}
