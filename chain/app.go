@@ -1,0 +1,241 @@
+package chain
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/sbftnet/sbft/chain/smt"
+)
+
+// App is the replicated key-value application over a Store. One goroutine owns it.
+type App struct {
+	store   Store
+	chainID string
+	log     *slog.Logger
+	tree    *smt.Tree
+	last    Header
+}
+
+var metaLastHeader = MetaKey("last_header")
+var metaSchema = MetaKey("schema")
+
+// OpenApp loads the last header and rebuilds the state tree from the store, checking that its root is the
+// last header's state root.
+func OpenApp(store Store, chainID string, log *slog.Logger) (*App, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &App{store: store, chainID: chainID, log: log, tree: smt.New()}
+	if err := a.checkSchema(); err != nil {
+		return nil, err
+	}
+	raw, err := store.Get(metaLastHeader)
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return nil, fmt.Errorf("read last header: %w", err)
+	default:
+		if a.last, err = UnmarshalHeader(raw); err != nil {
+			return nil, fmt.Errorf("last header: %w", err)
+		}
+	}
+	if err := a.rebuildTree(); err != nil {
+		return nil, err
+	}
+	if root := a.tree.Root(); root != a.last.StateRoot {
+		return nil, fmt.Errorf("state root %x rebuilt from the store differs from block %d's %x",
+			root[:8], a.last.Height, a.last.StateRoot[:8])
+	}
+	return a, nil
+}
+
+func (a *App) checkSchema() error {
+	raw, err := a.store.Get(metaSchema)
+	if errors.Is(err, ErrNotFound) {
+		b := a.store.NewBatch()
+		defer b.Close()
+		b.Set(metaSchema, binary.BigEndian.AppendUint32(nil, SchemaVersion))
+		return b.Commit(true)
+	}
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if len(raw) != 4 || binary.BigEndian.Uint32(raw) != SchemaVersion {
+		return fmt.Errorf("store has schema %x, this binary needs %d", raw, SchemaVersion)
+	}
+	return nil
+}
+
+func (a *App) rebuildTree() error {
+	err := a.store.Iterate([]byte{prefixKV}, []byte{prefixKV + 1}, func(k, v []byte) error {
+		if len(k) != 33 || len(v) < 10 {
+			return fmt.Errorf("kv entry %x malformed", k)
+		}
+		var sk [32]byte
+		copy(sk[:], k[1:])
+		e, err := decodeKV(v)
+		if err != nil {
+			return err
+		}
+		a.tree.Set(sk, e.valueHash())
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild state tree: %w", err)
+	}
+	err = a.store.Iterate([]byte{prefixNonce}, []byte{prefixNonce + 1}, func(k, v []byte) error {
+		if len(k) != 33 {
+			return fmt.Errorf("nonce entry %x malformed", k)
+		}
+		var pub [32]byte
+		copy(pub[:], k[1:])
+		a.tree.Set(nonceSMTKey(pub), sha256.Sum256(v))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild state tree: %w", err)
+	}
+	a.tree.Commit()
+	return nil
+}
+
+// LastHeader is the header of the last executed block (zero before the first).
+func (a *App) LastHeader() Header { return a.last }
+
+// StateRoot is the root of the committed state.
+func (a *App) StateRoot() [32]byte { return a.tree.Root() }
+
+// kvEntry is a key's stored state.
+type kvEntry struct {
+	Key     []byte
+	Version uint64
+	Value   []byte
+}
+
+func (e *kvEntry) valueHash() [32]byte {
+	h := sha256.New()
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], e.Version)
+	h.Write(v[:])
+	h.Write(e.Value)
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+func (e *kvEntry) encode() []byte {
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 10+len(e.Key)+len(e.Value)), e.Version)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(e.Key)))
+	b = append(b, e.Key...)
+	return append(b, e.Value...)
+}
+
+func decodeKV(b []byte) (*kvEntry, error) {
+	if len(b) < 10 {
+		return nil, fmt.Errorf("kv entry of %d bytes", len(b))
+	}
+	kl := int(binary.BigEndian.Uint16(b[8:]))
+	if 10+kl > len(b) {
+		return nil, fmt.Errorf("kv entry key length %d", kl)
+	}
+	return &kvEntry{Version: binary.BigEndian.Uint64(b), Key: append([]byte(nil), b[10:10+kl]...),
+		Value: append([]byte(nil), b[10+kl:]...)}, nil
+}
+
+// KVSMTKey is the state-tree key of KV key k.
+func KVSMTKey(k []byte) [32]byte {
+	h := sha256.New()
+	h.Write([]byte{0x01})
+	h.Write(k)
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+func nonceSMTKey(pub [32]byte) [32]byte {
+	var b [33]byte
+	b[0] = 0x02
+	copy(b[1:], pub[:])
+	return sha256.Sum256(b[:])
+}
+
+// Get reads key from the committed state.
+func (a *App) Get(key []byte) (value []byte, version uint64, found bool, err error) {
+	e, err := a.readKV(KVSMTKey(key))
+	if err != nil || e == nil {
+		return nil, 0, false, err
+	}
+	return e.Value, e.Version, true, nil
+}
+
+func (a *App) readKV(sk [32]byte) (*kvEntry, error) {
+	raw, err := a.store.Get(KVKey(sk))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read kv: %w", err)
+	}
+	return decodeKV(raw)
+}
+
+func (a *App) readNonce(client [32]byte) (*nonceState, error) {
+	raw, err := a.store.Get(NonceKey(client))
+	if errors.Is(err, ErrNotFound) {
+		return &nonceState{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read nonce state: %w", err)
+	}
+	return unmarshalNonceState(raw)
+}
+
+// CheckNonce is the mempool's admission check against the committed state.
+func (a *App) CheckNonce(client [32]byte, nonce uint64) error {
+	s, err := a.readNonce(client)
+	if err != nil {
+		return err
+	}
+	if !s.accepts(nonce) {
+		return fmt.Errorf("%w: nonce %d already used or below the client's window", ErrReplayedNonce, nonce)
+	}
+	return nil
+}
+
+// Prove returns key's committed value and version with an inclusion or non-inclusion proof against StateRoot.
+func (a *App) Prove(key []byte) (value []byte, version uint64, proof smt.Proof, err error) {
+	sk := KVSMTKey(key)
+	e, err := a.readKV(sk)
+	if err != nil {
+		return nil, 0, smt.Proof{}, err
+	}
+	proof = a.tree.Prove(sk)
+	if e == nil {
+		return nil, 0, proof, nil
+	}
+	return e.Value, e.Version, proof, nil
+}
+
+// Block reads the block at height h.
+func (a *App) Block(h uint64) (*Block, error) {
+	raw, err := a.store.Get(BlockKey(h))
+	if err != nil {
+		return nil, fmt.Errorf("block %d: %w", h, err)
+	}
+	return UnmarshalBlock(raw)
+}
+
+// StageCert adds the commit certificate of block h to b.
+func (a *App) StageCert(b Batch, h uint64, cert []byte) { b.Set(CertKey(h), cert) }
+
+// CertAt reads the commit certificate of block h.
+func (a *App) CertAt(h uint64) ([]byte, error) {
+	raw, err := a.store.Get(CertKey(h))
+	if err != nil {
+		return nil, fmt.Errorf("certificate %d: %w", h, err)
+	}
+	return raw, nil
+}

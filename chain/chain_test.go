@@ -1,0 +1,314 @@
+package chain
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+const testChain = "test-chain"
+
+type testClient struct {
+	priv  ed25519.PrivateKey
+	nonce uint64
+}
+
+func newTestClient(seed byte) *testClient {
+	return &testClient{priv: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, 32))}
+}
+
+func (c *testClient) tx(op Op, key, value string, version uint64) []byte {
+	c.nonce++
+	tx := &Tx{Nonce: c.nonce, Op: op, Key: []byte(key), Version: version}
+	if value != "" {
+		tx.Value = []byte(value)
+	}
+	copy(tx.Client[:], c.priv.Public().(ed25519.PublicKey))
+	tx.Sign(testChain, c.priv)
+	return tx.Marshal()
+}
+
+type storeKind struct {
+	name string
+	open func(t *testing.T, dir string) Store
+}
+
+var storeKinds = []storeKind{
+	{"mem", func(t *testing.T, _ string) Store { return NewMemStore() }},
+	{"pebble", func(t *testing.T, dir string) Store {
+		s, err := OpenPebble(dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}},
+}
+
+func execute(t *testing.T, a *App, s Store, seq uint64, txs ...[]byte) []Result {
+	t.Helper()
+	b := s.NewBatch()
+	defer b.Close()
+	_, res, err := a.Execute(b, seq, 0, txs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(true); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestOpsAndCodes(t *testing.T) {
+	for _, sk := range storeKinds {
+		t.Run(sk.name, func(t *testing.T) {
+			s := sk.open(t, t.TempDir())
+			defer s.Close()
+			a, err := OpenApp(s, testChain, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := newTestClient(1)
+			forged := c.tx(OpPut, "f", "x", 0)
+			forged[len(forged)-1] ^= 1
+			replay := c.tx(OpPut, "r", "1", 0)
+			cases := []struct {
+				name    string
+				raw     []byte
+				code    Code
+				version uint64
+				value   string
+				found   bool
+			}{
+				{"put", c.tx(OpPut, "k", "v1", 0), CodeOK, 1, "", false},
+				{"put again", c.tx(OpPut, "k", "v2", 0), CodeOK, 2, "", false},
+				{"get", c.tx(OpGet, "k", "", 0), CodeOK, 2, "v2", true},
+				{"cas wrong version", c.tx(OpCAS, "k", "v3", 1), CodeConditionFailed, 2, "", false},
+				{"cas right version", c.tx(OpCAS, "k", "v3", 2), CodeOK, 3, "", false},
+				{"cas absent", c.tx(OpCAS, "new", "n", 0), CodeOK, 1, "", false},
+				{"delete", c.tx(OpDelete, "k", "", 0), CodeOK, 0, "", false},
+				{"get deleted", c.tx(OpGet, "k", "", 0), CodeOK, 0, "", false},
+				{"bad signature", forged, CodeBadSignature, 0, "", false},
+				{"malformed", []byte{1, 2, 3}, CodeMalformed, 0, "", false},
+				{"first", replay, CodeOK, 1, "", false},
+				{"replay", replay, CodeReplayedNonce, 0, "", false},
+			}
+			for i, tc := range cases {
+				before := a.StateRoot()
+				r := execute(t, a, s, uint64(i+1), tc.raw)[0]
+				if r.Code != tc.code || r.Version != tc.version || string(r.Value) != tc.value || r.Found != tc.found {
+					t.Fatalf("%s: got %+v", tc.name, r)
+				}
+				if (tc.code == CodeBadSignature || tc.code == CodeMalformed) && a.StateRoot() != before {
+					t.Fatalf("%s changed the state", tc.name)
+				}
+			}
+			if _, _, found, _ := a.Get([]byte("f")); found {
+				t.Fatal("forged put is visible")
+			}
+			var pub [32]byte
+			copy(pub[:], c.priv.Public().(ed25519.PublicKey))
+			if err := a.CheckNonce(pub, c.nonce); !errors.Is(err, ErrReplayedNonce) {
+				t.Fatalf("CheckNonce of a used nonce: %v", err)
+			}
+			if err := a.CheckNonce(pub, c.nonce+1); err != nil {
+				t.Fatalf("CheckNonce of a fresh nonce: %v", err)
+			}
+		})
+	}
+}
+
+func TestNonceWindow(t *testing.T) {
+	s := &nonceState{}
+	for _, n := range []uint64{5, 3, 9} {
+		if !s.accepts(n) {
+			t.Fatalf("fresh nonce %d refused", n)
+		}
+		s.accept(n)
+	}
+	for _, n := range []uint64{5, 3, 9, 0} {
+		if s.accepts(n) {
+			t.Fatalf("used nonce %d accepted", n)
+		}
+	}
+	for n := uint64(100); n < 100+NonceWindow; n++ {
+		s.accept(n)
+	}
+	if s.Floor != 9 || len(s.Recent) != NonceWindow {
+		t.Fatalf("floor %d recent %d", s.Floor, len(s.Recent))
+	}
+	if s.accepts(8) || !s.accepts(10) {
+		t.Fatal("window bounds wrong")
+	}
+	got, err := unmarshalNonceState(s.marshal())
+	if err != nil || got.Floor != s.Floor || len(got.Recent) != len(s.Recent) {
+		t.Fatalf("round trip: %v", err)
+	}
+}
+
+func TestDeterministicAcrossReplicas(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	clients := []*testClient{newTestClient(1), newTestClient(2), newTestClient(3)}
+	var batches [][][]byte
+	for i := 0; i < 30; i++ {
+		var txs [][]byte
+		for j := rng.IntN(20); j >= 0; j-- {
+			c := clients[rng.IntN(len(clients))]
+			k := fmt.Sprintf("k%d", rng.IntN(15))
+			switch rng.IntN(4) {
+			case 0:
+				txs = append(txs, c.tx(OpDelete, k, "", 0))
+			case 1:
+				txs = append(txs, c.tx(OpCAS, k, "c", uint64(rng.IntN(3))))
+			default:
+				txs = append(txs, c.tx(OpPut, k, fmt.Sprint(rng.Int()), 0))
+			}
+		}
+		batches = append(batches, txs)
+	}
+	var heads [][32]byte
+	for _, sk := range storeKinds {
+		s := sk.open(t, t.TempDir())
+		a, err := OpenApp(s, testChain, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, txs := range batches {
+			execute(t, a, s, uint64(i+1), txs...)
+		}
+		h := a.LastHeader()
+		heads = append(heads, h.Hash())
+		s.Close()
+	}
+	if heads[0] != heads[1] {
+		t.Fatal("mem and pebble replicas disagree on the last block hash")
+	}
+}
+
+func TestRestartRebuildsState(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := OpenPebble(dir, nil)
+	a, err := OpenApp(s, testChain, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newTestClient(4)
+	for i := 0; i < 20; i++ {
+		execute(t, a, s, uint64(i+1), c.tx(OpPut, fmt.Sprintf("k%d", i), "v", 0), c.tx(OpPut, "same", fmt.Sprint(i), 0))
+	}
+	last, root := a.LastHeader(), a.StateRoot()
+	s.Close()
+	s2, _ := OpenPebble(dir, nil)
+	defer s2.Close()
+	b, err := OpenApp(s2, testChain, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.LastHeader() != last || b.StateRoot() != root {
+		t.Fatal("restart changed the last header or state root")
+	}
+	v, ver, found, err := b.Get([]byte("same"))
+	if err != nil || !found || string(v) != "19" || ver != 20 {
+		t.Fatalf("get after restart: %q %d %v %v", v, ver, found, err)
+	}
+	blk, err := b.Block(20)
+	if err != nil || blk.Header.Parent != mustBlock(t, b, 19).Header.Hash() {
+		t.Fatalf("hash chain broken: %v", err)
+	}
+	val, _, proof, err := b.Prove([]byte("k3"))
+	if err != nil || string(val) != "v" || !VerifyKV(b.StateRoot(), []byte("k3"), 1, val, proof) {
+		t.Fatal("inclusion proof of a stored key fails")
+	}
+}
+
+func mustBlock(t *testing.T, a *App, h uint64) *Block {
+	b, err := a.Block(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestCorruptStoreDetected(t *testing.T) {
+	s := NewMemStore()
+	a, _ := OpenApp(s, testChain, nil)
+	c := newTestClient(5)
+	execute(t, a, s, 1, c.tx(OpPut, "a", "1", 0))
+	b := s.NewBatch()
+	e := &kvEntry{Key: []byte("a"), Version: 1, Value: []byte("tampered")}
+	b.Set(KVKey(KVSMTKey([]byte("a"))), e.encode())
+	b.Commit(true)
+	if _, err := OpenApp(s, testChain, nil); err == nil {
+		t.Fatal("a tampered state was not detected on open")
+	}
+}
+
+func TestCodecsRoundTrip(t *testing.T) {
+	c := newTestClient(6)
+	raw := c.tx(OpCAS, "key", "value", 7)
+	tx, err := UnmarshalTx(raw)
+	if err != nil || !bytes.Equal(tx.Marshal(), raw) || tx.VerifySig(testChain) != nil {
+		t.Fatalf("tx round trip: %v", err)
+	}
+	if tx.VerifySig("other-chain") == nil {
+		t.Fatal("signature valid on another chain")
+	}
+	r := &Result{TxHash: [32]byte{1}, Code: CodeConditionFailed, Found: true, Version: 3, Height: 4, Seq: 5, Value: []byte("v")}
+	got, err := UnmarshalResult(r.Marshal())
+	if err != nil || !bytes.Equal(got.Marshal(), r.Marshal()) {
+		t.Fatalf("result round trip: %v", err)
+	}
+	blk := &Block{Header: Header{Height: 1, Seq: 2, StateRoot: [32]byte{3}}, Txs: [][]byte{raw, {}}}
+	gb, err := UnmarshalBlock(blk.Marshal())
+	if err != nil || !bytes.Equal(gb.Marshal(), blk.Marshal()) {
+		t.Fatalf("block round trip: %v", err)
+	}
+	if _, err := UnmarshalTx(append(raw, 0)); !errors.Is(err, ErrMalformedTx) {
+		t.Fatal("trailing byte accepted")
+	}
+}
+
+func TestVerifyTxsFindsBadOnes(t *testing.T) {
+	c := newTestClient(7)
+	var txs []*Tx
+	for i := 0; i < 10; i++ {
+		tx, _ := UnmarshalTx(c.tx(OpPut, "k", "v", 0))
+		txs = append(txs, tx)
+	}
+	txs[4].Sig[0] ^= 1
+	errs := VerifyTxs(testChain, txs)
+	for i, err := range errs {
+		if (err != nil) != (i == 4) {
+			t.Fatalf("tx %d: err %v", i, err)
+		}
+	}
+}
+
+func FuzzUnmarshalTx(f *testing.F) {
+	f.Add(newTestClient(1).tx(OpPut, "k", "v", 0))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if tx, err := UnmarshalTx(b); err == nil && !bytes.Equal(tx.Marshal(), b) {
+			t.Fatal("decoded tx does not re-encode to its bytes")
+		}
+	})
+}
+
+func FuzzUnmarshalBlock(f *testing.F) {
+	f.Add((&Block{Txs: [][]byte{{1, 2}}}).Marshal())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if blk, err := UnmarshalBlock(b); err == nil && !bytes.Equal(blk.Marshal(), b) {
+			t.Fatal("decoded block does not re-encode to its bytes")
+		}
+	})
+}
+
+func FuzzUnmarshalResult(f *testing.F) {
+	f.Add((&Result{Value: []byte("x")}).Marshal())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if r, err := UnmarshalResult(b); err == nil && !bytes.Equal(r.Marshal(), b) {
+			t.Fatal("decoded result does not re-encode to its bytes")
+		}
+	})
+}

@@ -1,0 +1,167 @@
+package chain
+
+import (
+	"crypto/sha256"
+	"fmt"
+)
+
+// overlay holds one block's writes so later transactions of the block read them.
+type overlay struct {
+	a      *App
+	kv     map[[32]byte]*kvEntry // nil entry: deleted
+	nonces map[[32]byte]*nonceState
+}
+
+func (o *overlay) kvGet(sk [32]byte) (*kvEntry, error) {
+	if e, ok := o.kv[sk]; ok {
+		return e, nil
+	}
+	return o.a.readKV(sk)
+}
+
+func (o *overlay) nonce(client [32]byte) (*nonceState, error) {
+	if s, ok := o.nonces[client]; ok {
+		return s, nil
+	}
+	s, err := o.a.readNonce(client)
+	if err != nil {
+		return nil, err
+	}
+	o.nonces[client] = s
+	return s, nil
+}
+
+// Execute runs a committed batch deterministically as block LastHeader().Height+1 and stages into b the block,
+// the state changes and the new last header. It updates the in-memory state at once: the caller commits b
+// (synced) right after and must treat a failed commit as fatal. verified reports transactions whose client
+// signature was already checked; the others are batch-verified here.
+func (a *App) Execute(b Batch, seq, view uint64, txs [][]byte, verified func([32]byte) bool) (*Block, []Result, error) {
+	assert(seq > a.last.Seq || a.last.Height == 0, "execute seq %d after %d", seq, a.last.Seq)
+	height := a.last.Height + 1
+	decoded, sigOK := a.decodeAndVerify(txs, verified)
+	o := &overlay{a: a, kv: map[[32]byte]*kvEntry{}, nonces: map[[32]byte]*nonceState{}}
+	results := make([]Result, len(txs))
+	for i, raw := range txs {
+		r := &results[i]
+		*r = Result{TxHash: TxHash(raw), Height: height, Seq: seq}
+		tx := decoded[i]
+		switch {
+		case tx == nil:
+			r.Code = CodeMalformed
+			continue
+		case !sigOK[i]:
+			r.Code = CodeBadSignature
+			continue
+		}
+		ns, err := o.nonce(tx.Client)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ns.accepts(tx.Nonce) {
+			r.Code = CodeReplayedNonce
+			continue
+		}
+		ns.accept(tx.Nonce)
+		if err := o.apply(tx, r); err != nil {
+			return nil, nil, err
+		}
+	}
+	root := a.stage(b, o)
+	blk := &Block{Header: Header{Height: height, Seq: seq, View: view, Parent: a.parentHash(),
+		TxRoot: TxRoot(txs), StateRoot: root}, Txs: txs}
+	b.Set(BlockKey(height), blk.Marshal())
+	b.Set(metaLastHeader, blk.Header.Marshal())
+	assert(blk.Header.Height == a.last.Height+1, "height %d after %d", blk.Header.Height, a.last.Height)
+	a.last = blk.Header
+	return blk, results, nil
+}
+
+func (a *App) parentHash() [32]byte {
+	if a.last.Height == 0 {
+		return [32]byte{}
+	}
+	return a.last.Hash()
+}
+
+// decodeAndVerify decodes every transaction and checks the signatures of those not verified before, in one
+// batch verification.
+func (a *App) decodeAndVerify(txs [][]byte, verified func([32]byte) bool) ([]*Tx, []bool) {
+	decoded := make([]*Tx, len(txs))
+	ok := make([]bool, len(txs))
+	var pending []*Tx
+	var idx []int
+	for i, raw := range txs {
+		tx, err := UnmarshalTx(raw)
+		if err != nil {
+			continue
+		}
+		decoded[i] = tx
+		if verified != nil && verified(TxHash(raw)) {
+			ok[i] = true
+			continue
+		}
+		pending = append(pending, tx)
+		idx = append(idx, i)
+	}
+	for j, err := range VerifyTxs(a.chainID, pending) {
+		ok[idx[j]] = err == nil
+	}
+	return decoded, ok
+}
+
+// apply runs one transaction's operation (nonce already consumed) and fills its result.
+func (o *overlay) apply(tx *Tx, r *Result) error {
+	sk := KVSMTKey(tx.Key)
+	cur, err := o.kvGet(sk)
+	if err != nil {
+		return err
+	}
+	var curVersion uint64
+	if cur != nil {
+		curVersion = cur.Version
+	}
+	switch tx.Op {
+	case OpGet:
+		r.Version, r.Found = curVersion, cur != nil
+		if cur != nil {
+			r.Value = cur.Value
+		}
+	case OpPut:
+		o.kv[sk] = &kvEntry{Key: tx.Key, Version: curVersion + 1, Value: tx.Value}
+		r.Version = curVersion + 1
+	case OpCAS:
+		if curVersion != tx.Version {
+			r.Code, r.Version = CodeConditionFailed, curVersion
+			return nil
+		}
+		o.kv[sk] = &kvEntry{Key: tx.Key, Version: curVersion + 1, Value: tx.Value}
+		r.Version = curVersion + 1
+	case OpDelete:
+		if cur != nil {
+			o.kv[sk] = nil
+		}
+		r.Version = 0
+	default:
+		return fmt.Errorf("unknown op %d passed decoding", tx.Op)
+	}
+	return nil
+}
+
+// stage writes the overlay into b and the tree, and returns the new state root.
+func (a *App) stage(b Batch, o *overlay) [32]byte {
+	for sk, e := range o.kv {
+		if e == nil {
+			b.Delete(KVKey(sk))
+			a.tree.Delete(sk)
+			continue
+		}
+		b.Set(KVKey(sk), e.encode())
+		a.tree.Set(sk, e.valueHash())
+	}
+	for client, s := range o.nonces {
+		enc := s.marshal()
+		b.Set(NonceKey(client), enc)
+		a.tree.Set(nonceSMTKey(client), sha256.Sum256(enc))
+	}
+	return a.tree.Commit()
+}

@@ -1,0 +1,17 @@
+package chain
+
+// Bounds on transactions and blocks.
+const (
+	KeyBytesMax   = 256
+	ValueBytesMax = 64 << 10
+	// TxBytesMax is the largest encoded transaction.
+	TxBytesMax = txFixedBytes + KeyBytesMax + ValueBytesMax
+	// NonceWindow is how many recent nonces per client are remembered to accept slightly reordered ones.
+	NonceWindow = 32
+	// BlockTxsMax bounds the transactions in one block (the consensus batch cap is lower).
+	BlockTxsMax = 8192
+	// BlockBytesMax bounds an encoded block.
+	BlockBytesMax = 16 << 20
+	// ResultBytesMax bounds an encoded result.
+	ResultBytesMax = resultFixedBytes + ValueBytesMax
+)

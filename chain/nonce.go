@@ -1,0 +1,54 @@
+package chain
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+)
+
+// nonceState is a client's replay protection: a nonce n is accepted iff n > Floor and n is not in Recent.
+// Accepting adds n to Recent; past NonceWindow entries the smallest is evicted and becomes the Floor. Clients
+// use time-based nonces, so separate invocations increase and pipelined ones may arrive slightly reordered.
+type nonceState struct {
+	Floor  uint64
+	Recent []uint64 // sorted ascending, at most NonceWindow
+}
+
+func (s *nonceState) accepts(n uint64) bool {
+	if n <= s.Floor {
+		return false
+	}
+	_, found := slices.BinarySearch(s.Recent, n)
+	return !found
+}
+
+func (s *nonceState) accept(n uint64) {
+	assert(s.accepts(n), "accepting nonce %d twice", n)
+	pos, _ := slices.BinarySearch(s.Recent, n)
+	s.Recent = slices.Insert(s.Recent, pos, n)
+	if len(s.Recent) > NonceWindow {
+		s.Floor = s.Recent[0]
+		s.Recent = slices.Delete(s.Recent, 0, 1)
+	}
+}
+
+// Encoding: floor(8) count(1) recent(8 each).
+func (s *nonceState) marshal() []byte {
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 9+8*len(s.Recent)), s.Floor)
+	b = append(b, byte(len(s.Recent)))
+	for _, n := range s.Recent {
+		b = binary.BigEndian.AppendUint64(b, n)
+	}
+	return b
+}
+
+func unmarshalNonceState(b []byte) (*nonceState, error) {
+	if len(b) < 9 || int(b[8]) > NonceWindow || len(b) != 9+8*int(b[8]) {
+		return nil, fmt.Errorf("nonce state of %d bytes", len(b))
+	}
+	s := &nonceState{Floor: binary.BigEndian.Uint64(b), Recent: make([]uint64, b[8])}
+	for i := range s.Recent {
+		s.Recent[i] = binary.BigEndian.Uint64(b[9+8*i:])
+	}
+	return s, nil
+}

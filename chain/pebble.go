@@ -1,0 +1,99 @@
+package chain
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// pebbleStore is the production Store.
+type pebbleStore struct {
+	db *pebble.DB
+}
+
+// slogPebbleLogger routes pebble's logs to slog.
+type slogPebbleLogger struct{ log *slog.Logger }
+
+func (l slogPebbleLogger) Infof(format string, args ...any) {
+	l.log.Debug(fmt.Sprintf(format, args...))
+}
+func (l slogPebbleLogger) Errorf(format string, args ...any) {
+	l.log.Error(fmt.Sprintf(format, args...))
+}
+func (l slogPebbleLogger) Fatalf(format string, args ...any) {
+	l.log.Error(fmt.Sprintf(format, args...))
+	panic(fmt.Sprintf(format, args...))
+}
+
+// OpenPebble opens (or creates) the store in dir.
+func OpenPebble(dir string, log *slog.Logger) (Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db, err := pebble.Open(dir, &pebble.Options{Logger: slogPebbleLogger{log.With("component", "pebble")}})
+	if err != nil {
+		return nil, fmt.Errorf("open pebble at %s: %w", dir, err)
+	}
+	return &pebbleStore{db: db}, nil
+}
+
+func (s *pebbleStore) Get(key []byte) ([]byte, error) {
+	v, closer, err := s.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := append([]byte(nil), v...)
+	return out, closer.Close()
+}
+
+func (s *pebbleStore) Iterate(lower, upper []byte, fn func(k, v []byte) error) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		v, err := it.ValueAndErr()
+		if err != nil {
+			it.Close()
+			return err
+		}
+		if err := fn(it.Key(), v); err != nil {
+			it.Close()
+			return err
+		}
+	}
+	if err := it.Error(); err != nil {
+		it.Close()
+		return err
+	}
+	return it.Close()
+}
+
+func (s *pebbleStore) NewBatch() Batch { return &pebbleBatch{b: s.db.NewBatch()} }
+
+func (s *pebbleStore) Close() error { return s.db.Close() }
+
+type pebbleBatch struct {
+	b *pebble.Batch
+}
+
+// Batch methods ignore pebble's per-op errors: they only fail on a closed or committed batch, which is a bug
+// that Commit then reports.
+func (b *pebbleBatch) Set(k, v []byte)                 { _ = b.b.Set(k, v, nil) }
+func (b *pebbleBatch) Delete(k []byte)                 { _ = b.b.Delete(k, nil) }
+func (b *pebbleBatch) DeleteRange(lower, upper []byte) { _ = b.b.DeleteRange(lower, upper, nil) }
+
+func (b *pebbleBatch) Commit(sync bool) error {
+	opts := pebble.NoSync
+	if sync {
+		opts = pebble.Sync
+	}
+	return b.b.Commit(opts)
+}
+
+func (b *pebbleBatch) Close() error { return b.b.Close() }

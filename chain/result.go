@@ -1,0 +1,92 @@
+package chain
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Code is a transaction's outcome.
+type Code uint8
+
+// Codes; part of the wire format.
+const (
+	CodeOK              Code = 0
+	CodeBadSignature    Code = 1
+	CodeReplayedNonce   Code = 2
+	CodeConditionFailed Code = 3
+	CodeMalformed       Code = 4
+)
+
+func (c Code) String() string {
+	switch c {
+	case CodeOK:
+		return "ok"
+	case CodeBadSignature:
+		return "bad signature"
+	case CodeReplayedNonce:
+		return "replayed nonce"
+	case CodeConditionFailed:
+		return "condition failed (version mismatch)"
+	case CodeMalformed:
+		return "malformed transaction"
+	}
+	return fmt.Sprintf("code(%d)", uint8(c))
+}
+
+// ErrMalformedResult is returned for bytes that do not decode to a result.
+var ErrMalformedResult = errors.New("malformed result")
+
+// Result is the outcome of one executed transaction; identical on every correct replica.
+type Result struct {
+	TxHash  [32]byte
+	Code    Code
+	Found   bool   // get: the key existed
+	Version uint64 // the key's version after the transaction
+	Height  uint64
+	Seq     uint64
+	Value   []byte // get: the value
+}
+
+// Wire: txHash(32) code(1) found(1) version(8) height(8) seq(8) valueLen(4) value.
+const resultFixedBytes = 32 + 1 + 1 + 8 + 8 + 8 + 4
+
+// Marshal encodes r.
+func (r *Result) Marshal() []byte {
+	b := make([]byte, 0, resultFixedBytes+len(r.Value))
+	b = append(b, r.TxHash[:]...)
+	found := byte(0)
+	if r.Found {
+		found = 1
+	}
+	b = append(b, byte(r.Code), found)
+	b = binary.BigEndian.AppendUint64(b, r.Version)
+	b = binary.BigEndian.AppendUint64(b, r.Height)
+	b = binary.BigEndian.AppendUint64(b, r.Seq)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(r.Value)))
+	return append(b, r.Value...)
+}
+
+// UnmarshalResult decodes b strictly; it never panics.
+func UnmarshalResult(b []byte) (*Result, error) {
+	if len(b) < resultFixedBytes || len(b) > ResultBytesMax {
+		return nil, fmt.Errorf("%w: %d bytes", ErrMalformedResult, len(b))
+	}
+	r := &Result{Code: Code(b[32])}
+	copy(r.TxHash[:], b)
+	if b[33] > 1 {
+		return nil, fmt.Errorf("%w: found flag %d", ErrMalformedResult, b[33])
+	}
+	r.Found = b[33] == 1
+	r.Version = binary.BigEndian.Uint64(b[34:])
+	r.Height = binary.BigEndian.Uint64(b[42:])
+	r.Seq = binary.BigEndian.Uint64(b[50:])
+	n := int(binary.BigEndian.Uint32(b[58:]))
+	if n != len(b)-resultFixedBytes {
+		return nil, fmt.Errorf("%w: value length %d", ErrMalformedResult, n)
+	}
+	if n > 0 {
+		r.Value = append([]byte(nil), b[resultFixedBytes:]...)
+	}
+	return r, nil
+}

@@ -1,0 +1,187 @@
+package genesis
+
+import (
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/multiformats/go-multiaddr"
+)
+
+// ErrInvalid is returned for a genesis that breaks a rule of the package doc.
+var ErrInvalid = errors.New("invalid genesis")
+
+// Bounds on what a genesis file may hold.
+const (
+	FileBytesMax       = 1 << 20
+	ReplicasMax        = 64
+	ChainIDBytesMax    = 64
+	AddrsPerReplicaMax = 16
+)
+
+// DefaultCheckpointInterval is the seed system's 150 sequence numbers.
+const DefaultCheckpointInterval = 150
+
+// Replica is one member of the replica set.
+type Replica struct {
+	Index      uint32   `json:"index"`
+	PeerID     string   `json:"peer_id"`
+	PubKey     string   `json:"pub_key"` // hex Ed25519 public key: consensus signatures and libp2p identity
+	Multiaddrs []string `json:"multiaddrs"`
+}
+
+// Genesis is the network's founding document, identical on every replica and client.
+type Genesis struct {
+	ChainID            string    `json:"chain_id"`
+	F                  int       `json:"f"`
+	CheckpointInterval uint64    `json:"checkpoint_interval"`
+	Replicas           []Replica `json:"replicas"`
+}
+
+// N is the number of replicas.
+func (g *Genesis) N() int { return len(g.Replicas) }
+
+// Validate checks the rules of the package doc.
+func (g *Genesis) Validate() error {
+	switch {
+	case g.ChainID == "" || len(g.ChainID) > ChainIDBytesMax:
+		return fmt.Errorf("%w: chain_id must have 1..%d bytes", ErrInvalid, ChainIDBytesMax)
+	case g.F < 1:
+		return fmt.Errorf("%w: f must be at least 1", ErrInvalid)
+	case len(g.Replicas) < 3*g.F+1 || len(g.Replicas) > ReplicasMax:
+		return fmt.Errorf("%w: %d replicas, need 3f+1=%d..%d", ErrInvalid, len(g.Replicas), 3*g.F+1, ReplicasMax)
+	case g.CheckpointInterval == 0:
+		return fmt.Errorf("%w: checkpoint_interval must be positive", ErrInvalid)
+	}
+	for i, r := range g.Replicas {
+		if r.Index != uint32(i) {
+			return fmt.Errorf("%w: replica %d has index %d", ErrInvalid, i, r.Index)
+		}
+		pub, err := r.PublicKey()
+		if err != nil {
+			return fmt.Errorf("%w: replica %d: %v", ErrInvalid, i, err)
+		}
+		id, err := PeerIDOf(pub)
+		if err != nil || id.String() != r.PeerID {
+			return fmt.Errorf("%w: replica %d: peer_id does not match pub_key", ErrInvalid, i)
+		}
+		if len(r.Multiaddrs) > AddrsPerReplicaMax {
+			return fmt.Errorf("%w: replica %d has too many multiaddrs", ErrInvalid, i)
+		}
+		for _, a := range r.Multiaddrs {
+			if _, err := multiaddr.NewMultiaddr(a); err != nil {
+				return fmt.Errorf("%w: replica %d: multiaddr %q: %v", ErrInvalid, i, a, err)
+			}
+		}
+	}
+	return nil
+}
+
+// PublicKey decodes the replica's Ed25519 public key.
+func (r *Replica) PublicKey() (ed25519.PublicKey, error) {
+	b, err := hex.DecodeString(r.PubKey)
+	if err != nil || len(b) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("pub_key is not a hex Ed25519 public key")
+	}
+	return ed25519.PublicKey(b), nil
+}
+
+// Addrs parses the replica's multiaddrs.
+func (r *Replica) Addrs() ([]multiaddr.Multiaddr, error) {
+	out := make([]multiaddr.Multiaddr, 0, len(r.Multiaddrs))
+	for _, s := range r.Multiaddrs {
+		a, err := multiaddr.NewMultiaddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("multiaddr %q: %w", s, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// PublicKeys returns every replica's key, by index.
+func (g *Genesis) PublicKeys() []ed25519.PublicKey {
+	out := make([]ed25519.PublicKey, len(g.Replicas))
+	for i := range g.Replicas {
+		out[i], _ = g.Replicas[i].PublicKey() // Validate checked them
+	}
+	return out
+}
+
+// IndexOf returns the index of the replica with this public key.
+func (g *Genesis) IndexOf(pub ed25519.PublicKey) (uint32, bool) {
+	h := hex.EncodeToString(pub)
+	for _, r := range g.Replicas {
+		if r.PubKey == h {
+			return r.Index, true
+		}
+	}
+	return 0, false
+}
+
+// PeerIDOf derives the libp2p peer ID of an Ed25519 public key.
+func PeerIDOf(pub ed25519.PublicKey) (peer.ID, error) {
+	pk, err := crypto.UnmarshalEd25519PublicKey(pub)
+	if err != nil {
+		return "", err
+	}
+	return peer.IDFromPublicKey(pk)
+}
+
+// Load reads and validates a genesis file.
+func Load(path string) (*Genesis, error) {
+	b, err := readBounded(path, FileBytesMax)
+	if err != nil {
+		return nil, fmt.Errorf("read genesis: %w", err)
+	}
+	return Parse(b)
+}
+
+// Parse decodes and validates genesis JSON.
+func Parse(b []byte) (*Genesis, error) {
+	var g Genesis
+	if err := json.Unmarshal(b, &g); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	return &g, nil
+}
+
+// Marshal encodes g as indented JSON.
+func (g *Genesis) Marshal() []byte {
+	b, _ := json.MarshalIndent(g, "", "  ")
+	return append(b, '\n')
+}
+
+// Save writes g to path.
+func (g *Genesis) Save(path string) error {
+	return os.WriteFile(path, g.Marshal(), 0o644)
+}
+
+func readBounded(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > max {
+		return nil, fmt.Errorf("%s is %d bytes, more than %d", path, st.Size(), max)
+	}
+	b := make([]byte, st.Size())
+	_, err = f.Read(b)
+	if st.Size() == 0 {
+		err = nil
+	}
+	return b, err
+}
