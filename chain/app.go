@@ -17,6 +17,9 @@ type App struct {
 	log     *slog.Logger
 	tree    *smt.Tree
 	last    Header
+	// unflushed holds the writes of executed blocks whose batch the caller has not committed yet, so that
+	// several blocks can share one synced write and still read each other's state. Flushed clears it.
+	unflushed *overlay
 }
 
 var metaLastHeader = MetaKey("last_header")
@@ -29,6 +32,7 @@ func OpenApp(store Store, chainID string, log *slog.Logger) (*App, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	a := &App{store: store, chainID: chainID, log: log, tree: smt.New()}
+	a.unflushed = newOverlay(a)
 	if err := a.checkSchema(); err != nil {
 		return nil, err
 	}
@@ -102,6 +106,9 @@ func (a *App) rebuildTree() error {
 	return nil
 }
 
+// Flushed tells the app that the batches passed to Execute so far are committed to the store.
+func (a *App) Flushed() { a.unflushed = newOverlay(a) }
+
 // LastHeader is the header of the last executed block (zero before the first).
 func (a *App) LastHeader() Header { return a.last }
 
@@ -172,6 +179,9 @@ func (a *App) Get(key []byte) (value []byte, version uint64, found bool, err err
 }
 
 func (a *App) readKV(sk [32]byte) (*kvEntry, error) {
+	if e, ok := a.unflushed.kv[sk]; ok {
+		return e, nil
+	}
 	raw, err := a.store.Get(KVKey(sk))
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
@@ -183,6 +193,9 @@ func (a *App) readKV(sk [32]byte) (*kvEntry, error) {
 }
 
 func (a *App) readNonce(client [32]byte) (*nonceState, error) {
+	if s, ok := a.unflushed.nonces[client]; ok {
+		return s.clone(), nil
+	}
 	raw, err := a.store.Get(NonceKey(client))
 	if errors.Is(err, ErrNotFound) {
 		return &nonceState{}, nil

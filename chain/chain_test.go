@@ -58,6 +58,7 @@ func execute(t *testing.T, a *App, s Store, seq uint64, txs ...[]byte) []Result 
 	if err := b.Commit(true); err != nil {
 		t.Fatal(err)
 	}
+	a.Flushed()
 	return res
 }
 
@@ -311,4 +312,34 @@ func FuzzUnmarshalResult(f *testing.F) {
 			t.Fatal("decoded result does not re-encode to its bytes")
 		}
 	})
+}
+
+// Several blocks staged into one batch read each other's writes: the result equals committing each alone.
+func TestBlocksSharingOneBatch(t *testing.T) {
+	c1, c2 := newTestClient(8), newTestClient(8)
+	var blocks [][][]byte
+	for i := 0; i < 6; i++ {
+		blocks = append(blocks, [][]byte{c1.tx(OpPut, "k", fmt.Sprint(i), 0), c1.tx(OpCAS, "k", "c", uint64(2*i+1))})
+	}
+	_ = c2
+	one, sep := NewMemStore(), NewMemStore()
+	a1, _ := OpenApp(one, testChain, nil)
+	a2, _ := OpenApp(sep, testChain, nil)
+	b := one.NewBatch()
+	for i, txs := range blocks {
+		if _, _, err := a1.Execute(b, uint64(i+1), 0, txs, nil); err != nil {
+			t.Fatal(err)
+		}
+		execute(t, a2, sep, uint64(i+1), txs...)
+	}
+	if err := b.Commit(true); err != nil {
+		t.Fatal(err)
+	}
+	a1.Flushed()
+	if a1.LastHeader() != a2.LastHeader() {
+		t.Fatal("blocks sharing one batch executed differently from blocks committed one by one")
+	}
+	if _, ver, _, _ := a1.Get([]byte("k")); ver != 12 {
+		t.Fatalf("version %d, want 12", ver)
+	}
 }

@@ -5,11 +5,26 @@ import (
 	"fmt"
 )
 
-// overlay holds one block's writes so later transactions of the block read them.
+// overlay holds writes not in the store yet: one block's (so later transactions of the block read them), or
+// the app's unflushed blocks'.
 type overlay struct {
 	a      *App
 	kv     map[[32]byte]*kvEntry // nil entry: deleted
 	nonces map[[32]byte]*nonceState
+}
+
+func newOverlay(a *App) *overlay {
+	return &overlay{a: a, kv: map[[32]byte]*kvEntry{}, nonces: map[[32]byte]*nonceState{}}
+}
+
+// mergeInto copies o's writes into dst (later writes win).
+func (o *overlay) mergeInto(dst *overlay) {
+	for k, e := range o.kv {
+		dst.kv[k] = e
+	}
+	for k, s := range o.nonces {
+		dst.nonces[k] = s
+	}
 }
 
 func (o *overlay) kvGet(sk [32]byte) (*kvEntry, error) {
@@ -39,7 +54,7 @@ func (a *App) Execute(b Batch, seq, view uint64, txs [][]byte, verified func([32
 	assert(seq > a.last.Seq || a.last.Height == 0, "execute seq %d after %d", seq, a.last.Seq)
 	height := a.last.Height + 1
 	decoded, sigOK := a.decodeAndVerify(txs, verified)
-	o := &overlay{a: a, kv: map[[32]byte]*kvEntry{}, nonces: map[[32]byte]*nonceState{}}
+	o := newOverlay(a)
 	results := make([]Result, len(txs))
 	for i, raw := range txs {
 		r := &results[i]
@@ -67,6 +82,7 @@ func (a *App) Execute(b Batch, seq, view uint64, txs [][]byte, verified func([32
 		}
 	}
 	root := a.stage(b, o)
+	o.mergeInto(a.unflushed)
 	blk := &Block{Header: Header{Height: height, Seq: seq, View: view, Parent: a.parentHash(),
 		TxRoot: TxRoot(txs), StateRoot: root}, Txs: txs}
 	b.Set(BlockKey(height), blk.Marshal())

@@ -7,7 +7,7 @@ const (
 	// TxBytesMax is the largest encoded transaction.
 	TxBytesMax = txFixedBytes + KeyBytesMax + ValueBytesMax
 	// NonceWindow is how many recent nonces per client are remembered to accept slightly reordered ones.
-	NonceWindow = 32
+	NonceWindow = 64
 	// BlockTxsMax bounds the transactions in one block (the consensus batch cap is lower).
 	BlockTxsMax = 8192
 	// BlockBytesMax bounds an encoded block.

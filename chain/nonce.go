@@ -14,6 +14,10 @@ type nonceState struct {
 	Recent []uint64 // sorted ascending, at most NonceWindow
 }
 
+func (s *nonceState) clone() *nonceState {
+	return &nonceState{Floor: s.Floor, Recent: append([]uint64(nil), s.Recent...)}
+}
+
 func (s *nonceState) accepts(n uint64) bool {
 	if n <= s.Floor {
 		return false

@@ -1,0 +1,157 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/sbftnet/sbft/chain"
+)
+
+// call collects the replicas' replies to one transaction.
+type call struct {
+	replies map[uint32]*Reply // by replica index of the session it came on
+	failed  map[uint32]error
+	done    chan struct{}
+	outcome *chain.Result
+	err     error
+}
+
+// Submit sends tx to every replica and waits for f+1 matching replies.
+func (c *Client) Submit(ctx context.Context, tx *chain.Tx) (*chain.Result, error) {
+	return c.SubmitRaw(ctx, tx.Marshal())
+}
+
+// SubmitRaw is Submit for an already encoded transaction (tests use it to send bad ones).
+func (c *Client) SubmitRaw(ctx context.Context, raw []byte) (*chain.Result, error) {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	h, cl, err := c.start(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	return c.wait(ctx, h, cl)
+}
+
+// submitNew builds, signs and sends a transaction while holding sendMu, so that one client's transactions
+// leave, and reach each replica, in nonce order however many goroutines submit at once.
+func (c *Client) submitNew(ctx context.Context, op chain.Op, key, value []byte, version uint64) (*chain.Result, error) {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	c.sendMu.Lock()
+	h, cl, err := c.start(ctx, c.NewTx(op, key, value, version).Marshal())
+	c.sendMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return c.wait(ctx, h, cl)
+}
+
+func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, DefaultTimeout)
+}
+
+// start registers a call for raw and sends it to every replica.
+func (c *Client) start(ctx context.Context, raw []byte) ([32]byte, *call, error) {
+	h := chain.TxHash(raw)
+	cl := &call{replies: map[uint32]*Reply{}, failed: map[uint32]error{}, done: make(chan struct{})}
+	c.mu.Lock()
+	if _, dup := c.calls[h]; dup {
+		c.mu.Unlock()
+		return h, nil, fmt.Errorf("transaction %x is already being submitted", h[:8])
+	}
+	c.calls[h] = cl
+	c.mu.Unlock()
+	frame := EncodeSubmit(raw)
+	for i := range c.ids {
+		if err := c.send(ctx, uint32(i), frame); err != nil {
+			c.record(h, uint32(i), nil, err)
+		}
+	}
+	return h, cl, nil
+}
+
+// wait blocks until the call is decided, the context ends or the client closes.
+func (c *Client) wait(ctx context.Context, h [32]byte, cl *call) (*chain.Result, error) {
+	defer func() {
+		c.mu.Lock()
+		delete(c.calls, h)
+		c.mu.Unlock()
+	}()
+	select {
+	case <-cl.done:
+		return cl.outcome, cl.err
+	case <-ctx.Done():
+		c.mu.Lock()
+		n, f := len(cl.replies), len(cl.failed)
+		c.mu.Unlock()
+		return nil, fmt.Errorf("%w: %d replies, %d replicas unreachable: %v", ErrNoQuorum, n, f, ctx.Err())
+	case <-c.ctx.Done():
+		return nil, ErrClosed
+	}
+}
+
+// record notes one replica's reply (or failure) and decides the call once f+1 replies match, or once no
+// result can reach f+1 anymore.
+func (c *Client) record(h [32]byte, replica uint32, r *Reply, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl := c.calls[h]
+	if cl == nil || cl.outcome != nil || cl.err != nil {
+		return
+	}
+	if _, seen := cl.replies[replica]; seen {
+		return
+	}
+	if err != nil {
+		cl.failed[replica] = err
+	} else {
+		delete(cl.failed, replica)
+		cl.replies[replica] = r
+	}
+	need := c.g.F + 1
+	if r != nil {
+		matching := 0
+		for _, o := range cl.replies {
+			if sameOutcome(o, r) {
+				matching++
+			}
+		}
+		if matching >= need {
+			cl.outcome, cl.err = decide(r)
+			close(cl.done)
+			return
+		}
+	}
+	if len(c.ids)-len(cl.failed) < need {
+		cl.err = fmt.Errorf("%w: %d of %d replicas unreachable", ErrNoQuorum, len(cl.failed), len(c.ids))
+		close(cl.done)
+	}
+}
+
+func sameOutcome(a, b *Reply) bool {
+	if a.Status != b.Status {
+		return false
+	}
+	if a.Status == StatusRejected {
+		return a.Reject == b.Reject
+	}
+	return bytes.Equal(a.Result, b.Result)
+}
+
+func decide(r *Reply) (*chain.Result, error) {
+	if r.Status == StatusRejected {
+		return nil, &RejectedError{Reason: r.Reject, Message: r.Message}
+	}
+	res, err := chain.UnmarshalResult(r.Result)
+	if err != nil {
+		return nil, fmt.Errorf("decode result: %w", err)
+	}
+	if res.Code != chain.CodeOK {
+		return res, &FailedError{Result: res}
+	}
+	return res, nil
+}

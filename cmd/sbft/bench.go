@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/sbftnet/sbft/client"
+	"github.com/sbftnet/sbft/genesis"
+	"github.com/sbftnet/sbft/node"
+)
+
+func benchCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "bench",
+		Usage: "offer a constant load of signed puts and report committed tx/s and latency percentiles",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "network", Required: true, Usage: "path of the network's genesis.json"},
+			&cli.IntFlag{Name: "clients", Value: 4, Usage: "client identities (each with its own key and sessions)"},
+			&cli.IntFlag{Name: "rate", Value: 1000, Usage: "offered load in tx/s, over all clients"},
+			&cli.DurationFlag{Name: "duration", Value: 10 * time.Second, Usage: "how long to offer load"},
+			&cli.IntFlag{Name: "keys", Value: 100_000, Usage: "size of the key space written"},
+			&cli.IntFlag{Name: "value-bytes", Value: 32, Usage: "value size"},
+			&cli.IntFlag{Name: "in-flight-max", Value: 20_000, Usage: "outstanding transactions per client before sends count as errors"},
+			&cli.BoolFlag{Name: "json", Usage: "print the summary as one JSON object"},
+		},
+		Action: runBench,
+	}
+}
+
+// benchResult is the JSON summary contract.
+type benchResult struct {
+	Clients      int     `json:"clients"`
+	OfferedRate  int     `json:"offered_rate"`
+	DurationS    float64 `json:"duration_s"`
+	Sent         int64   `json:"sent"`
+	Committed    int64   `json:"committed"`
+	CommittedTPS float64 `json:"committed_tps"`
+	P50Ms        float64 `json:"p50_ms"`
+	P90Ms        float64 `json:"p90_ms"`
+	P99Ms        float64 `json:"p99_ms"`
+	MaxMs        float64 `json:"max_ms"`
+	Errors       int64   `json:"errors"`
+	FirstError   string  `json:"first_error,omitempty"`
+}
+
+type benchState struct {
+	sent, committed, errors atomic.Int64
+	mu                      sync.Mutex
+	latencies               []time.Duration
+	firstErr                string
+}
+
+func (s *benchState) done(lat time.Duration, err error) {
+	if err != nil {
+		s.errors.Add(1)
+		s.mu.Lock()
+		if s.firstErr == "" {
+			s.firstErr = err.Error()
+		}
+		s.mu.Unlock()
+		return
+	}
+	s.committed.Add(1)
+	s.mu.Lock()
+	s.latencies = append(s.latencies, lat)
+	s.mu.Unlock()
+}
+
+func runBench(c *cli.Context) error {
+	g, err := genesis.Load(c.String("network"))
+	if err != nil {
+		return err
+	}
+	replicas, err := node.P2PReplicas(g)
+	if err != nil {
+		return err
+	}
+	nc, rate := c.Int("clients"), c.Int("rate")
+	if nc < 1 || rate < 1 {
+		return fmt.Errorf("--clients and --rate must be positive")
+	}
+	clients := make([]*client.Client, nc)
+	for i := range clients {
+		if clients[i], err = client.New(client.Config{Genesis: g, Key: genesis.GenerateKey()}, replicas); err != nil {
+			return err
+		}
+		defer clients[i].Close()
+	}
+	st := &benchState{}
+	dur := c.Duration("duration")
+	ctx, cancel := context.WithCancel(c.Context)
+	defer cancel()
+	stopProgress := startProgress(st, dur)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, cl := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			offer(ctx, c, cl, uint64(i), rate/nc+boolInt(i < rate%nc), dur, st)
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	stopProgress()
+	res := summarize(st, nc, rate, elapsed)
+	if c.Bool("json") {
+		b, _ := json.Marshal(res)
+		fmt.Fprintln(c.App.Writer, string(b))
+		return nil
+	}
+	fmt.Fprintf(c.App.Writer, "clients %d, offered %d tx/s for %.1fs: sent %d, committed %d (%.0f tx/s), errors %d\n",
+		res.Clients, res.OfferedRate, res.DurationS, res.Sent, res.Committed, res.CommittedTPS, res.Errors)
+	fmt.Fprintf(c.App.Writer, "latency ms: p50 %.1f  p90 %.1f  p99 %.1f  max %.1f\n", res.P50Ms, res.P90Ms, res.P99Ms, res.MaxMs)
+	if res.FirstError != "" {
+		fmt.Fprintf(c.App.Writer, "first error: %s\n", res.FirstError)
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// offer paces one client's puts at rate tx/s (open loop: a slow network does not slow the offer) and waits for
+// the outstanding ones at the end.
+func offer(ctx context.Context, c *cli.Context, cl *client.Client, seed uint64, rate int, dur time.Duration, st *benchState) {
+	if rate == 0 {
+		return
+	}
+	rng := rand.New(rand.NewPCG(seed, uint64(time.Now().UnixNano())))
+	value := make([]byte, c.Int("value-bytes"))
+	sem := make(chan struct{}, c.Int("in-flight-max"))
+	interval := time.Second / time.Duration(rate)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for k := 0; ; k++ {
+		next := start.Add(time.Duration(k) * interval)
+		if next.Sub(start) >= dur || ctx.Err() != nil {
+			break
+		}
+		if d := time.Until(next); d > 0 {
+			time.Sleep(d) // pacing the offered load, not synchronisation
+		}
+		key := fmt.Appendf(nil, "bench-%d", rng.IntN(c.Int("keys")))
+		st.sent.Add(1)
+		select {
+		case sem <- struct{}{}:
+		default:
+			st.done(0, fmt.Errorf("more than %d transactions outstanding", cap(sem)))
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			t0 := time.Now()
+			tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			_, err := cl.Put(tctx, key, value)
+			st.done(time.Since(t0), err)
+		}()
+	}
+	wg.Wait()
+}
+
+// startProgress prints a progress line to stderr every second until stopped.
+func startProgress(st *benchState, dur time.Duration) func() {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		start, last := time.Now(), int64(0)
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-t.C:
+				c := st.committed.Load()
+				fmt.Fprintf(os.Stderr, "bench: %4.0fs/%.0fs sent %d committed %d (%d tx/s) errors %d\n",
+					now.Sub(start).Seconds(), dur.Seconds(), st.sent.Load(), c, c-last, st.errors.Load())
+				last = c
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+func summarize(st *benchState, clients, rate int, elapsed time.Duration) benchResult {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	lat := st.latencies
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		i := min(len(lat)-1, int(p*float64(len(lat))))
+		return float64(lat[i].Microseconds()) / 1000
+	}
+	return benchResult{
+		Clients: clients, OfferedRate: rate, DurationS: elapsed.Seconds(),
+		Sent: st.sent.Load(), Committed: st.committed.Load(),
+		CommittedTPS: float64(st.committed.Load()) / elapsed.Seconds(),
+		P50Ms:        pct(0.50), P90Ms: pct(0.90), P99Ms: pct(0.99), MaxMs: pct(1),
+		Errors: st.errors.Load(), FirstError: st.firstErr,
+	}
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/multiformats/go-multiaddr"
+	"github.com/urfave/cli/v2"
+
+	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/client"
+	"github.com/sbftnet/sbft/genesis"
+	"github.com/sbftnet/sbft/node"
+)
+
+// clientKeyFile is the client's key inside its home directory.
+const clientKeyFile = "key.json"
+
+func clientFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "home", Required: true, EnvVars: []string{"SBFT_CLIENT_HOME"}, Usage: "client directory holding key.json"},
+		&cli.StringFlag{Name: "network", Usage: "path of the network's genesis.json"},
+		&cli.StringFlag{Name: "peer", Usage: "multiaddr (with /p2p/<peer-id>) of one replica; the network is learnt from it"},
+		&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object"},
+		&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "how long to wait for f+1 matching replies"},
+	}
+}
+
+func clientCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "client",
+		Usage: "submit signed transactions; a result is shown once f+1 replicas report the same one",
+		Subcommands: []*cli.Command{
+			{Name: "put", Usage: "put KEY VALUE", ArgsUsage: "KEY VALUE", Flags: clientFlags(), Action: runClientOp},
+			{Name: "get", Usage: "get KEY (ordered through consensus)", ArgsUsage: "KEY", Flags: clientFlags(), Action: runClientOp},
+			{Name: "cas", Usage: "cas KEY VERSION VALUE: put only if the key's version is VERSION (0: absent)",
+				ArgsUsage: "KEY VERSION VALUE", Flags: clientFlags(), Action: runClientOp},
+			{Name: "delete", Usage: "delete KEY", ArgsUsage: "KEY", Flags: clientFlags(), Action: runClientOp},
+			fillCommand(),
+		},
+	}
+}
+
+// loadNetwork returns the genesis from --network, or learns it from the replica at --peer.
+func loadNetwork(ctx context.Context, c *cli.Context) (*genesis.Genesis, error) {
+	switch {
+	case c.String("network") != "":
+		return genesis.Load(c.String("network"))
+	case c.String("peer") != "":
+		a, err := multiaddr.NewMultiaddr(c.String("peer"))
+		if err != nil {
+			return nil, fmt.Errorf("--peer: %w", err)
+		}
+		return client.FetchGenesis(ctx, a)
+	}
+	return nil, errors.New("give --network GENESIS or --peer MULTIADDR")
+}
+
+func openClient(ctx context.Context, c *cli.Context) (*client.Client, error) {
+	g, err := loadNetwork(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	key, err := genesis.LoadKey(filepath.Join(c.String("home"), clientKeyFile))
+	if err != nil {
+		return nil, err
+	}
+	replicas, err := node.P2PReplicas(g)
+	if err != nil {
+		return nil, err
+	}
+	return client.New(client.Config{Genesis: g, Key: key}, replicas)
+}
+
+func runClientOp(c *cli.Context) error {
+	op, args := c.Command.Name, c.Args().Slice()
+	want := map[string]int{"put": 2, "get": 1, "cas": 3, "delete": 1}[op]
+	if len(args) != want {
+		return fmt.Errorf("%s takes %d arguments: %s", op, want, c.Command.ArgsUsage)
+	}
+	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+	defer cancel()
+	cl, err := openClient(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	key := []byte(args[0])
+	var res *chain.Result
+	switch op {
+	case "put":
+		res, err = cl.Put(ctx, key, []byte(args[1]))
+	case "get":
+		res, err = cl.Get(ctx, key)
+	case "delete":
+		res, err = cl.Delete(ctx, key)
+	case "cas":
+		v, perr := strconv.ParseUint(args[1], 10, 64)
+		if perr != nil {
+			return fmt.Errorf("VERSION %q: %w", args[1], perr)
+		}
+		res, err = cl.CAS(ctx, key, v, []byte(args[2]))
+	}
+	return printResult(c, op, args[0], res, err)
+}
+
+// resultJSON is the client's JSON output contract.
+type resultJSON struct {
+	OK      bool   `json:"ok"`
+	Key     string `json:"key"`
+	Value   string `json:"value,omitempty"`
+	Version uint64 `json:"version"`
+	Found   *bool  `json:"found,omitempty"`
+	Height  uint64 `json:"height"`
+	Seq     uint64 `json:"seq"`
+	Code    string `json:"code"`
+	Error   string `json:"error,omitempty"`
+}
+
+func printResult(c *cli.Context, op, key string, res *chain.Result, err error) error {
+	var failed *client.FailedError
+	if err != nil && !errors.As(err, &failed) {
+		return err
+	}
+	out := resultJSON{OK: err == nil, Key: key, Version: res.Version, Height: res.Height, Seq: res.Seq, Code: res.Code.String()}
+	if op == "get" {
+		found := res.Found
+		out.Found, out.Value = &found, string(res.Value)
+	}
+	if err != nil {
+		out.Error = err.Error()
+	}
+	if c.Bool("json") {
+		b, _ := json.Marshal(out)
+		fmt.Fprintln(c.App.Writer, string(b))
+	} else if err == nil {
+		switch {
+		case op == "get" && !res.Found:
+			fmt.Fprintf(c.App.Writer, "%s: not found (height %d, seq %d)\n", key, res.Height, res.Seq)
+		case op == "get":
+			fmt.Fprintf(c.App.Writer, "%s = %s (version %d, height %d, seq %d)\n", key, res.Value, res.Version, res.Height, res.Seq)
+		default:
+			fmt.Fprintf(c.App.Writer, "ok: %s %s (version %d, height %d, seq %d)\n", op, key, res.Version, res.Height, res.Seq)
+		}
+	}
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("sbft: %v", err), 1)
+	}
+	return nil
+}

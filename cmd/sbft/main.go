@@ -1,0 +1,42 @@
+// Command sbft runs and drives an sbft replica network: testnet generation, replicas, status, a client and a
+// load generator.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+// version is set by the linker (-X main.version=...).
+var version = "dev"
+
+func newApp() *cli.App {
+	return &cli.App{
+		Name:    "sbft",
+		Usage:   "a Byzantine-fault-tolerant replicated key-value network (SBFT over libp2p)",
+		Version: version,
+		Commands: []*cli.Command{
+			testnetCommand(),
+			startCommand(),
+			statusCommand(),
+			clientCommand(),
+			benchCommand(),
+		},
+		EnableBashCompletion: true,
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newApp().RunContext(ctx, os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "sbft:", err)
+		stop()
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/multiformats/go-multiaddr"
+	"github.com/urfave/cli/v2"
+
+	"github.com/sbftnet/sbft/genesis"
+	"github.com/sbftnet/sbft/node"
+)
+
+func startCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "start",
+		Usage: "run a replica until SIGINT or SIGTERM",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "home", Required: true, EnvVars: []string{"SBFT_HOME"}, Usage: "replica home directory"},
+			&cli.StringSliceFlag{Name: "peer", Usage: "multiaddr (with /p2p/<peer-id>) of a replica to join through; repeatable"},
+			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (overrides config.toml)"},
+			&cli.BoolFlag{Name: "log-json", Usage: "log JSON lines instead of text"},
+		},
+		Action: runStart,
+	}
+}
+
+func runStart(c *cli.Context) error {
+	home := c.String("home")
+	cfg, err := node.LoadConfig(home)
+	if err != nil {
+		return err
+	}
+	level := cfg.LogLevel
+	if c.IsSet("log-level") {
+		level = c.String("log-level")
+	}
+	log, err := newLogger(level, c.Bool("log-json"))
+	if err != nil {
+		return err
+	}
+	g, err := genesis.Load(node.Resolve(home, cfg.Genesis))
+	if err != nil {
+		return err
+	}
+	key, err := genesis.LoadKey(node.Resolve(home, cfg.KeyFile))
+	if err != nil {
+		return err
+	}
+	var peers []multiaddr.Multiaddr
+	for _, p := range c.StringSlice("peer") {
+		a, err := multiaddr.NewMultiaddr(p)
+		if err != nil {
+			return fmt.Errorf("--peer %q: %w", p, err)
+		}
+		peers = append(peers, a)
+	}
+	n, err := node.New(node.Options{Home: home, Config: cfg, Genesis: g, Key: key, ExtraPeers: peers, Logger: log})
+	if err != nil {
+		return err
+	}
+	return n.Run(c.Context)
+}
+
+func newLogger(level string, asJSON bool) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	if asJSON {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/sbftnet/sbft/node"
+)
+
+func statusCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "status",
+		Usage: "show a replica's status (from its HTTP endpoint)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "home", Required: true, EnvVars: []string{"SBFT_HOME"}, Usage: "replica home directory"},
+			&cli.BoolFlag{Name: "json", Usage: "print the status document as JSON"},
+			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "how long to wait for the replica"},
+		},
+		Action: runStatus,
+	}
+}
+
+func runStatus(c *cli.Context) error {
+	cfg, err := node.LoadConfig(c.String("home"))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+	defer cancel()
+	raw, st, err := fetchStatus(ctx, cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		_, err := c.App.Writer.Write(raw)
+		return err
+	}
+	w := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "replica\t%d\nchain\t%s\nview\t%d\nprimary\t%d\nlast executed seq\t%d\nheight\t%d\n",
+		st.Replica, st.ChainID, st.View, st.Primary, st.LastExecutedSeq, st.Height)
+	fmt.Fprintf(w, "last block hash\t%s\nstate root\t%s\npeers\t%d\npending requests\t%d\n",
+		st.LastBlockHash, st.StateRoot, st.Peers, st.PendingRequests)
+	return w.Flush()
+}
+
+// fetchStatus reads GET /status of the replica at addr.
+func fetchStatus(ctx context.Context, addr string) ([]byte, *node.Status, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/status", nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("replica at %s: %w", addr, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, node.StatusBodyBytesMax))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read status: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, nil, fmt.Errorf("replica at %s answered %s", addr, resp.Status)
+	}
+	var st node.Status
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, nil, fmt.Errorf("decode status: %w", err)
+	}
+	return raw, &st, nil
+}

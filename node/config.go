@@ -1,0 +1,120 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/multiformats/go-multiaddr"
+
+	"github.com/sbftnet/sbft/consensus"
+)
+
+// ConfigFileName is the replica's config file inside its home directory.
+const ConfigFileName = "config.toml"
+
+// ErrConfig is returned for a config file the replica cannot run with.
+var ErrConfig = errors.New("invalid replica config")
+
+// Config is a replica's config.toml. Relative paths are relative to the home directory.
+type Config struct {
+	Genesis  string   `toml:"genesis"`
+	KeyFile  string   `toml:"key_file"`
+	DataDir  string   `toml:"data_dir"`
+	Listen   []string `toml:"listen"`
+	HTTPAddr string   `toml:"http_addr"`
+	LogLevel string   `toml:"log_level"`
+	TickMs   int      `toml:"tick_ms"`
+
+	Consensus ConsensusConfig `toml:"consensus"`
+}
+
+// ConsensusConfig tunes the core; ticks are TickMs long.
+type ConsensusConfig struct {
+	BatchRequestsMax    int `toml:"batch_requests_max"`
+	BatchBytesMax       int `toml:"batch_bytes_max"`
+	InFlightSeqsMax     int `toml:"in_flight_seqs_max"`
+	StatusIntervalTicks int `toml:"status_interval_ticks"`
+	RetransmitTicks     int `toml:"retransmit_ticks"`
+}
+
+// DefaultConfig is what `sbft testnet` writes, apart from addresses.
+func DefaultConfig() Config {
+	return Config{
+		Genesis: "../genesis.json", KeyFile: "key.json", DataDir: "data",
+		LogLevel: "info", TickMs: 10,
+		Consensus: ConsensusConfig{
+			BatchRequestsMax: 2000, BatchBytesMax: 4 << 20, InFlightSeqsMax: 4,
+			StatusIntervalTicks: 20, RetransmitTicks: 100,
+		},
+	}
+}
+
+// TickInterval is the length of one consensus tick.
+func (c *Config) TickInterval() time.Duration { return time.Duration(c.TickMs) * time.Millisecond }
+
+// Validate checks the config.
+func (c *Config) Validate() error {
+	if c.TickMs < 1 || c.TickMs > 1000 {
+		return fmt.Errorf("%w: tick_ms %d not in [1,1000]", ErrConfig, c.TickMs)
+	}
+	if c.Genesis == "" || c.KeyFile == "" || c.DataDir == "" {
+		return fmt.Errorf("%w: genesis, key_file and data_dir are required", ErrConfig)
+	}
+	for _, a := range c.Listen {
+		if _, err := multiaddr.NewMultiaddr(a); err != nil {
+			return fmt.Errorf("%w: listen %q: %v", ErrConfig, a, err)
+		}
+	}
+	return nil
+}
+
+// applyTo fills the tunables of a consensus config.
+func (cc ConsensusConfig) applyTo(c *consensus.Config) {
+	c.BatchRequestsMax = cc.BatchRequestsMax
+	c.BatchBytesMax = cc.BatchBytesMax
+	c.InFlightSeqsMax = cc.InFlightSeqsMax
+	c.StatusIntervalTicks = cc.StatusIntervalTicks
+	c.RetransmitTicks = cc.RetransmitTicks
+}
+
+// Resolve makes p absolute against home.
+func Resolve(home, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(home, p)
+}
+
+// LoadConfig reads home/config.toml over the defaults.
+func LoadConfig(home string) (*Config, error) {
+	c := DefaultConfig()
+	path := filepath.Join(home, ConfigFileName)
+	md, err := toml.DecodeFile(path, &c)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return nil, fmt.Errorf("%w: unknown keys in %s: %v", ErrConfig, path, und)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Save writes the config to home/config.toml.
+func (c *Config) Save(home string) error {
+	f, err := os.OpenFile(filepath.Join(home, ConfigFileName), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := toml.NewEncoder(f).Encode(c); err != nil {
+		f.Close()
+		return fmt.Errorf("encode config: %w", err)
+	}
+	return f.Close()
+}

@@ -1,0 +1,17 @@
+// Package node wires a replica together: the pebble store and the KV application (chain), the consensus core,
+// the libp2p host (p2p), the client transaction protocol and the HTTP status/metrics API.
+//
+// The Driver owns the consensus core and the application and is driven by one goroutine (or, in the
+// simulator, by the simulation loop). Each round it handles queued events (verified messages, admitted client
+// transactions, ticks), then carries out the core's Ready in the order persist → send → apply → advance:
+//
+//   - persist: hard state and consensus log records in one synced pebble batch, before anything is sent, so a
+//     restarted replica cannot sign two different things for one slot;
+//   - send: messages to the transport (bounded per-peer queues, never blocking the driver);
+//   - apply: committed batches executed in order; blocks, state, certificates in one synced batch; then the
+//     waiting clients get their results;
+//   - advance: the core learns what was executed.
+//
+// Message signatures, batch digests, certificates and client signatures are verified before the driver sees
+// them, on the transport's reader goroutines (in parallel across peers and clients).
+package node

@@ -1,0 +1,226 @@
+package node
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/client"
+	"github.com/sbftnet/sbft/consensus"
+)
+
+// Transport carries consensus frames to other replicas without blocking the caller.
+type Transport interface {
+	Send(to uint32, frame []byte) bool
+	Broadcast(frame []byte)
+}
+
+// Waiter receives the reply about one transaction (a client session, or a test).
+type Waiter interface {
+	Deliver(r *client.Reply)
+}
+
+// Intake is a client transaction whose format and signature were checked by the intake goroutine.
+type Intake struct {
+	Tx     *chain.Tx
+	Raw    []byte
+	Hash   [32]byte
+	Waiter Waiter
+}
+
+// DriverConfig is what a Driver is built from.
+type DriverConfig struct {
+	ChainID      string
+	ID           uint32
+	N, F         int
+	Signer       consensus.Signer
+	Consensus    ConsensusConfig
+	TickInterval time.Duration
+	Store        chain.Store
+	Transport    Transport
+	Logger       *slog.Logger
+	Metrics      *Metrics // nil: no metrics
+	TxCache      *txCache // shared with the verifier
+}
+
+// Driver owns the consensus core and the application; see the package doc for its round.
+type Driver struct {
+	cfg     DriverConfig
+	log     *slog.Logger
+	core    *consensus.Core
+	app     *chain.App
+	waiters waiters
+	results resultCache
+	status  atomic.Pointer[Status]
+	ticks   uint64
+}
+
+// NewDriver opens the application on the store and restores the core from what was persisted.
+func NewDriver(cfg DriverConfig) (*Driver, error) {
+	app, err := chain.OpenApp(cfg.Store, cfg.ChainID, cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("open application: %w", err)
+	}
+	rs, err := loadRestore(cfg.Store, app)
+	if err != nil {
+		return nil, err
+	}
+	cc := consensus.DefaultConfig(cfg.ChainID, cfg.Signer, cfg.ID, cfg.N, cfg.F)
+	cfg.Consensus.applyTo(&cc)
+	core, err := consensus.New(cc, rs)
+	if err != nil {
+		return nil, fmt.Errorf("restore consensus: %w", err)
+	}
+	if cfg.TxCache == nil {
+		cfg.TxCache = newTxCache(VerifiedTxCacheMax)
+	}
+	d := &Driver{cfg: cfg, log: cfg.Logger, core: core, app: app}
+	d.waiters = newWaiters(ttlTicks(cfg.TickInterval))
+	d.results = newResultCache(ResultCacheMax)
+	d.log.Info("replica restored", "last_executed_seq", rs.LastExecuted, "view", rs.HardState.View,
+		"log_records", len(rs.Records), "height", app.LastHeader().Height)
+	d.publishStatus()
+	return d, nil
+}
+
+func ttlTicks(tick time.Duration) uint64 {
+	if tick <= 0 {
+		return 1 << 20
+	}
+	return uint64(WaiterTTL / tick)
+}
+
+// Step feeds a verified consensus message.
+func (d *Driver) Step(m *consensus.Message) { d.core.Step(m) }
+
+// Tick advances the core's logical time.
+func (d *Driver) Tick() {
+	d.ticks++
+	d.core.Tick()
+	d.waiters.expire(d.ticks)
+	d.publishStatus()
+}
+
+// Submit admits a client transaction: nonce check against the committed state, then the core's queue. The
+// waiter hears back either now (rejected) or after execution.
+func (d *Driver) Submit(in Intake) {
+	reject := func(r client.Reject, msg string) {
+		d.cfg.Metrics.rejected(r)
+		in.Waiter.Deliver(&client.Reply{TxHash: in.Hash, Replica: d.cfg.ID, Status: client.StatusRejected, Reject: r, Message: msg})
+	}
+	if r, ok := d.results.get(in.Hash); ok {
+		in.Waiter.Deliver(r)
+		return
+	}
+	if err := d.app.CheckNonce(in.Tx.Client, in.Tx.Nonce); err != nil {
+		reject(client.RejectReplayedNonce, err.Error())
+		return
+	}
+	d.cfg.TxCache.add(in.Hash)
+	if !d.waiters.add(in.Hash, in.Waiter, d.ticks) {
+		reject(client.RejectBusy, "too many transactions waiting for results")
+		return
+	}
+	err := d.core.Propose(consensus.Request{Digest: in.Hash, Data: in.Raw})
+	switch {
+	case err == nil, errors.Is(err, consensus.ErrDuplicateRequest):
+	case errors.Is(err, consensus.ErrRequestTooLarge):
+		d.waiters.remove(in.Hash, in.Waiter)
+		reject(client.RejectTooLarge, err.Error())
+	default:
+		d.waiters.remove(in.Hash, in.Waiter)
+		reject(client.RejectBusy, err.Error())
+	}
+}
+
+// Process carries out every Ready of the core. An error is fatal: the store failed, and the replica must stop
+// rather than send or acknowledge what it could not persist.
+func (d *Driver) Process() error {
+	for d.core.HasReady() {
+		rd := d.core.Ready()
+		if err := d.persist(rd); err != nil {
+			return err
+		}
+		d.send(rd)
+		if err := d.apply(rd); err != nil {
+			return err
+		}
+		d.core.Advance(rd)
+	}
+	return nil
+}
+
+func (d *Driver) persist(rd consensus.Ready) error {
+	if rd.HardState == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 {
+		return nil
+	}
+	start := time.Now()
+	b := d.cfg.Store.NewBatch()
+	defer b.Close()
+	if rd.HardState != nil {
+		b.Set(chain.ConsensusHardStateKey(), binary.BigEndian.AppendUint64(nil, rd.HardState.View))
+	}
+	for _, r := range rd.Records {
+		b.Set(chain.ConsensusLogKey(r.Seq, byte(r.Kind)), r.Msg.Marshal())
+	}
+	if rd.PruneLogBelow > 0 {
+		lo, hi := chain.ConsensusLogRange(0, rd.PruneLogBelow)
+		b.DeleteRange(lo, hi)
+	}
+	if err := b.Commit(true); err != nil {
+		return fmt.Errorf("persist consensus log: %w", err)
+	}
+	d.cfg.Metrics.observePersist(time.Since(start))
+	return nil
+}
+
+func (d *Driver) send(rd consensus.Ready) {
+	for _, o := range rd.Messages {
+		frame := o.Msg.Marshal()
+		if o.To == consensus.Broadcast {
+			d.cfg.Transport.Broadcast(frame)
+		} else {
+			d.cfg.Transport.Send(o.To, frame)
+		}
+	}
+}
+
+// apply executes the committed batches, writes blocks, state and certificates in one synced batch, and only
+// then answers the waiting clients.
+func (d *Driver) apply(rd consensus.Ready) error {
+	if len(rd.Committed) == 0 {
+		return nil
+	}
+	start := time.Now()
+	b := d.cfg.Store.NewBatch()
+	defer b.Close()
+	var replies []*client.Reply
+	txs := 0
+	for i := range rd.Committed {
+		cb := &rd.Committed[i]
+		blk, results, err := d.app.Execute(b, cb.Seq, cb.View, cb.Requests, d.cfg.TxCache.has)
+		if err != nil {
+			return fmt.Errorf("execute seq %d: %w", cb.Seq, err)
+		}
+		d.app.StageCert(b, blk.Header.Height, consensus.MarshalCertificate(cb.Cert))
+		for j := range results {
+			replies = append(replies, &client.Reply{TxHash: results[j].TxHash, Replica: d.cfg.ID,
+				Status: client.StatusCommitted, Result: results[j].Marshal()})
+		}
+		txs += len(cb.Requests)
+	}
+	if err := b.Commit(true); err != nil {
+		return fmt.Errorf("persist blocks: %w", err)
+	}
+	d.app.Flushed()
+	for _, r := range replies {
+		d.results.add(r)
+		d.waiters.deliver(r)
+	}
+	d.cfg.Metrics.observeApply(time.Since(start), len(rd.Committed), txs, d.app.LastHeader().Height)
+	return nil
+}

@@ -1,0 +1,26 @@
+package node
+
+import (
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+
+	"github.com/sbftnet/sbft/client"
+	"github.com/sbftnet/sbft/p2p"
+)
+
+// infoWriteTimeout bounds serving the genesis.
+const infoWriteTimeout = 5 * time.Second
+
+// registerInfo serves the genesis on client.InfoProtocol.
+func (n *Node) registerInfo() {
+	doc := n.opts.Genesis.Marshal()
+	n.host.LibP2P().SetStreamHandler(client.InfoProtocol, func(s network.Stream) {
+		defer s.Close()
+		s.SetDeadline(time.Now().Add(infoWriteTimeout))
+		if err := p2p.WriteFrame(s, doc); err != nil {
+			n.log.Debug("serve genesis", "peer", s.Conn().RemotePeer(), "err", err)
+			s.Reset()
+		}
+	})
+}

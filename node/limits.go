@@ -1,0 +1,28 @@
+package node
+
+import "time"
+
+// Bounds of the node's queues and maps, in one place.
+const (
+	// InboundMessagesMax bounds verified consensus messages waiting for the driver; readers block beyond it
+	// (back-pressure on the peer's stream).
+	InboundMessagesMax = 4096
+	// IntakeQueueMax bounds client transactions waiting for the driver; beyond it intake answers "busy".
+	IntakeQueueMax = 8192
+	// WaitersMax bounds transactions with a client waiting for their result at this replica.
+	WaitersMax = 200_000
+	// WaiterTTL is how long a waiting client is remembered; clients time out before that.
+	WaiterTTL = 2 * time.Minute
+	// VerifiedTxCacheMax bounds the transaction hashes whose client signature this replica checked.
+	VerifiedTxCacheMax = 400_000
+	// ResultCacheMax bounds the replies of recently executed transactions kept for late copies.
+	ResultCacheMax = 100_000
+	// DrainPerLoopMax bounds events handled before the driver processes a Ready, to keep latency bounded.
+	DrainPerLoopMax = 4096
+	// RestoreExecutedMax is how many recent executed batches are reloaded to help lagging peers.
+	RestoreExecutedMax = 300
+	// StatusBodyBytesMax caps the status document served over HTTP.
+	StatusBodyBytesMax = 1 << 20
+	// HTTPReadHeaderTimeout guards the status server against slow clients.
+	HTTPReadHeaderTimeout = 5 * time.Second
+)

@@ -1,0 +1,93 @@
+package node
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sbftnet/sbft/client"
+	"github.com/sbftnet/sbft/consensus"
+)
+
+// Metrics are the replica's prometheus metrics (namespace sbft). A nil *Metrics records nothing.
+type Metrics struct {
+	height, view, lastExecuted, pending prometheus.Gauge
+	blocks, txs                         prometheus.Counter
+	rejectedTotal                       *prometheus.CounterVec
+	persistSeconds, applySeconds        prometheus.Histogram
+	coreCounters                        *prometheus.GaugeVec
+}
+
+// NewMetrics registers the replica's metrics with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	g := func(name, help string) prometheus.Gauge {
+		m := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "sbft", Name: name, Help: help})
+		reg.MustRegister(m)
+		return m
+	}
+	c := func(name, help string) prometheus.Counter {
+		m := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "sbft", Name: name, Help: help})
+		reg.MustRegister(m)
+		return m
+	}
+	h := func(name, help string) prometheus.Histogram {
+		m := prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "sbft", Name: name, Help: help,
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)})
+		reg.MustRegister(m)
+		return m
+	}
+	m := &Metrics{
+		height:         g("height", "Height of the last executed block."),
+		view:           g("view", "Current view."),
+		lastExecuted:   g("last_executed_seq", "Last executed sequence number."),
+		pending:        g("pending_requests", "Client requests waiting to be ordered or executed."),
+		blocks:         c("blocks_total", "Blocks executed."),
+		txs:            c("txs_total", "Transactions executed."),
+		persistSeconds: h("persist_seconds", "Synced write of the consensus log."),
+		applySeconds:   h("apply_seconds", "Execution and synced write of committed blocks."),
+		rejectedTotal: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sbft", Name: "tx_rejected_total",
+			Help: "Client transactions rejected at intake, by reason."}, []string{"reason"}),
+		coreCounters: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "sbft", Name: "consensus_events",
+			Help: "Consensus core event counts since start, by event."}, []string{"event"}),
+	}
+	reg.MustRegister(m.rejectedTotal, m.coreCounters)
+	return m
+}
+
+func (m *Metrics) rejected(r client.Reject) {
+	if m != nil {
+		m.rejectedTotal.WithLabelValues(r.String()).Inc()
+	}
+}
+
+func (m *Metrics) observePersist(d time.Duration) {
+	if m != nil {
+		m.persistSeconds.Observe(d.Seconds())
+	}
+}
+
+func (m *Metrics) observeApply(d time.Duration, blocks, txs int, height uint64) {
+	if m != nil {
+		m.applySeconds.Observe(d.Seconds())
+		m.blocks.Add(float64(blocks))
+		m.txs.Add(float64(txs))
+		m.height.Set(float64(height))
+	}
+}
+
+func (m *Metrics) observeStatus(s consensus.Status) {
+	if m == nil {
+		return
+	}
+	m.view.Set(float64(s.View))
+	m.lastExecuted.Set(float64(s.LastExecuted))
+	m.pending.Set(float64(s.PendingRequests))
+	for name, v := range map[string]uint64{
+		"dropped_other_view": s.Counters.DroppedOtherView, "dropped_out_of_window": s.Counters.DroppedOutOfWindow,
+		"dropped_invalid": s.Counters.DroppedInvalid, "equivocations": s.Counters.Equivocations,
+		"proposed": s.Counters.Proposed, "catch_up_sent": s.Counters.CatchUpSent,
+		"catch_up_received": s.Counters.CatchUpReceived, "retransmissions": s.Counters.Retransmissions,
+	} {
+		m.coreCounters.WithLabelValues(name).Set(float64(v))
+	}
+}

@@ -1,0 +1,229 @@
+package node
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/multiformats/go-multiaddr"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/genesis"
+	"github.com/sbftnet/sbft/p2p"
+)
+
+// Options are what a replica is started with.
+type Options struct {
+	Home       string
+	Config     *Config
+	Genesis    *genesis.Genesis
+	Key        ed25519.PrivateKey
+	ExtraPeers []multiaddr.Multiaddr // `--peer` multiaddrs
+	Logger     *slog.Logger
+}
+
+// Node is a running replica.
+type Node struct {
+	opts     Options
+	log      *slog.Logger
+	id       uint32
+	store    chain.Store
+	host     *p2p.Host
+	driver   *Driver
+	verifier *verifier
+	registry *prometheus.Registry
+
+	inbound chan *consensus.Message
+	intake  chan Intake
+	done    chan struct{}
+}
+
+// ed25519Signer signs with the replica key.
+type ed25519Signer struct{ key ed25519.PrivateKey }
+
+func (s ed25519Signer) Sign(msg []byte) []byte { return ed25519.Sign(s.key, msg) }
+
+// New opens the store, restores the replica and creates its libp2p host. Run starts it.
+func New(opts Options) (*Node, error) {
+	g, cfg := opts.Genesis, opts.Config
+	id, ok := g.IndexOf(opts.Key.Public().(ed25519.PublicKey))
+	if !ok {
+		return nil, fmt.Errorf("%w: this key is not a replica of chain %s", ErrConfig, g.ChainID)
+	}
+	n := &Node{opts: opts, log: opts.Logger.With("replica", id), id: id, registry: prometheus.NewRegistry(),
+		inbound: make(chan *consensus.Message, InboundMessagesMax), intake: make(chan Intake, IntakeQueueMax),
+		done: make(chan struct{})}
+	n.registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	var err error
+	if n.store, err = chain.OpenPebble(Resolve(opts.Home, cfg.DataDir), n.log); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	cache := newTxCache(VerifiedTxCacheMax)
+	n.verifier = &verifier{chainID: g.ChainID, pubs: g.PublicKeys(), quorum: 2*g.F + 1, txs: cache}
+	if n.host, err = newHost(opts, n.registry, n.log); err != nil {
+		n.store.Close()
+		return nil, err
+	}
+	n.driver, err = NewDriver(DriverConfig{
+		ChainID: g.ChainID, ID: id, N: g.N(), F: g.F, Signer: ed25519Signer{opts.Key},
+		Consensus: cfg.Consensus, TickInterval: cfg.TickInterval(), Store: n.store, Transport: n.host,
+		Logger: n.log, Metrics: NewMetrics(n.registry), TxCache: cache,
+	})
+	if err != nil {
+		n.host.Close()
+		n.store.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+func newHost(opts Options, reg prometheus.Registerer, log *slog.Logger) (*p2p.Host, error) {
+	key, err := genesis.LibP2PKey(opts.Key)
+	if err != nil {
+		return nil, err
+	}
+	var listen []multiaddr.Multiaddr
+	for _, s := range opts.Config.Listen {
+		a, err := multiaddr.NewMultiaddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("listen address %q: %w", s, err)
+		}
+		listen = append(listen, a)
+	}
+	replicas, err := P2PReplicas(opts.Genesis)
+	if err != nil {
+		return nil, err
+	}
+	h, err := p2p.New(p2p.Config{ChainID: opts.Genesis.ChainID, Key: key, ListenAddrs: listen,
+		Replicas: replicas, ExtraPeers: opts.ExtraPeers, Logger: log, Registerer: reg})
+	if err != nil {
+		return nil, fmt.Errorf("start libp2p host: %w", err)
+	}
+	return h, nil
+}
+
+// P2PReplicas turns the genesis replica set into the p2p allowlist.
+func P2PReplicas(g *genesis.Genesis) ([]p2p.ReplicaInfo, error) {
+	out := make([]p2p.ReplicaInfo, 0, g.N())
+	for i := range g.Replicas {
+		r := &g.Replicas[i]
+		pid, err := genesis.PeerIDOf(g.PublicKeys()[i])
+		if err != nil {
+			return nil, err
+		}
+		addrs, err := r.Addrs()
+		if err != nil {
+			return nil, fmt.Errorf("replica %d: %w", i, err)
+		}
+		out = append(out, p2p.ReplicaInfo{Index: r.Index, ID: pid, Addrs: addrs})
+	}
+	return out, nil
+}
+
+// Driver exposes the driver (status, tests).
+func (n *Node) Driver() *Driver { return n.driver }
+
+// Status is the replica's status with the live peer count.
+func (n *Node) Status() Status {
+	s := n.driver.Status()
+	s.Peers = n.host.ConnectedReplicas()
+	return s
+}
+
+// Run serves until ctx is cancelled or the store fails; it always releases everything it holds.
+func (n *Node) Run(ctx context.Context) error {
+	defer n.store.Close()
+	defer n.host.Close()
+	defer close(n.done)
+	srv, err := n.serveHTTP()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
+	n.host.StartMesh(n.onFrame)
+	n.registerProtocols()
+	n.log.Info("replica started", "chain_id", n.opts.Genesis.ChainID, "peer_id", n.host.ID(),
+		"addrs", n.host.Addrs(), "http", n.opts.Config.HTTPAddr)
+	err = n.loop(ctx)
+	n.log.Info("replica stopping", "reason", err)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func (n *Node) loop(ctx context.Context) error {
+	ticker := time.NewTicker(n.opts.Config.TickInterval())
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case m := <-n.inbound:
+			n.driver.Step(m)
+		case in := <-n.intake:
+			n.driver.Submit(in)
+		case <-ticker.C:
+			n.driver.Tick()
+		}
+		n.drain()
+		if err := n.driver.Process(); err != nil {
+			n.log.Error("fatal: replica cannot persist, stopping", "err", err)
+			return err
+		}
+	}
+}
+
+// drain handles what is already queued, bounded so a flood cannot delay the Ready indefinitely.
+func (n *Node) drain() {
+	for k := 0; k < DrainPerLoopMax; k++ {
+		select {
+		case m := <-n.inbound:
+			n.driver.Step(m)
+		case in := <-n.intake:
+			n.driver.Submit(in)
+		default:
+			return
+		}
+	}
+}
+
+// onFrame runs on the peer's reader goroutine: decode and verify there, in parallel across peers.
+func (n *Node) onFrame(from uint32, frame []byte) {
+	m, err := consensus.UnmarshalMessage(frame)
+	if err == nil {
+		err = n.verifier.verify(from, m)
+	}
+	if err != nil {
+		n.log.Debug("dropped consensus frame", "from", from, "err", err)
+		return
+	}
+	select {
+	case n.inbound <- m:
+	case <-n.done:
+	}
+}
+
+func (n *Node) serveHTTP() (*http.Server, error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /status", n.handleStatus)
+	mux.Handle("GET /metrics", promhttpHandler(n.registry))
+	ln, err := net.Listen("tcp", n.opts.Config.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen http %s: %w", n.opts.Config.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: HTTPReadHeaderTimeout}
+	go srv.Serve(ln)
+	return srv, nil
+}

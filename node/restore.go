@@ -1,0 +1,75 @@
+package node
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/consensus"
+)
+
+// loadRestore reads what the core needs to resume: hard state, log records above the last executed sequence
+// number and the most recent executed batches with their certificates.
+func loadRestore(store chain.Store, app *chain.App) (consensus.Restore, error) {
+	last := app.LastHeader()
+	rs := consensus.Restore{LastExecuted: last.Seq}
+	hs, err := store.Get(chain.ConsensusHardStateKey())
+	switch {
+	case err == nil && len(hs) == 8:
+		rs.HardState.View = binary.BigEndian.Uint64(hs)
+	case err == nil:
+		return rs, fmt.Errorf("consensus hard state of %d bytes", len(hs))
+	case !errors.Is(err, chain.ErrNotFound):
+		return rs, fmt.Errorf("read consensus hard state: %w", err)
+	}
+	lo, hi := chain.ConsensusLogRange(last.Seq+1, math.MaxUint64)
+	err = store.Iterate(lo, hi, func(k, v []byte) error {
+		if len(k) != 10 {
+			return fmt.Errorf("consensus log key of %d bytes", len(k))
+		}
+		m, err := consensus.UnmarshalMessage(v)
+		if err != nil {
+			return fmt.Errorf("consensus log record: %w", err)
+		}
+		rs.Records = append(rs.Records, consensus.Record{
+			Seq: binary.BigEndian.Uint64(k[1:9]), Kind: consensus.RecordKind(k[9]), Msg: m})
+		return nil
+	})
+	if err != nil {
+		return rs, fmt.Errorf("read consensus log: %w", err)
+	}
+	from := uint64(1)
+	if last.Height > RestoreExecutedMax {
+		from = last.Height - RestoreExecutedMax + 1
+	}
+	for h := from; h <= last.Height && last.Height > 0; h++ {
+		cb, err := committedBatchAt(app, h)
+		if err != nil {
+			return rs, err
+		}
+		if cb.Seq+consensus.RetainExecutedSeqsMax > last.Seq {
+			rs.Executed = append(rs.Executed, cb)
+		}
+	}
+	return rs, nil
+}
+
+// committedBatchAt rebuilds the committed batch of block h from the store.
+func committedBatchAt(app *chain.App, h uint64) (consensus.CommittedBatch, error) {
+	blk, err := app.Block(h)
+	if err != nil {
+		return consensus.CommittedBatch{}, fmt.Errorf("block %d: %w", h, err)
+	}
+	raw, err := app.CertAt(h)
+	if err != nil {
+		return consensus.CommittedBatch{}, fmt.Errorf("certificate %d: %w", h, err)
+	}
+	cert, err := consensus.UnmarshalCertificate(raw)
+	if err != nil {
+		return consensus.CommittedBatch{}, fmt.Errorf("certificate %d: %w", h, err)
+	}
+	return consensus.CommittedBatch{Seq: blk.Header.Seq, View: blk.Header.View, Digest: cert.Digest,
+		Requests: blk.Txs, Cert: cert}, nil
+}

@@ -1,0 +1,45 @@
+package node
+
+import (
+	"encoding/hex"
+
+	"github.com/sbftnet/sbft/consensus"
+)
+
+// Status is the replica's status document (GET /status, `sbft status --json`). Field names are a contract
+// with scripts and tests: add fields, never rename them.
+type Status struct {
+	Replica         uint32   `json:"replica"`
+	ChainID         string   `json:"chain_id"`
+	View            uint64   `json:"view"`
+	Primary         uint32   `json:"primary"`
+	LastExecutedSeq uint64   `json:"last_executed_seq"`
+	Height          uint64   `json:"height"`
+	LastBlockHash   string   `json:"last_block_hash"`
+	StateRoot       string   `json:"state_root"`
+	Peers           int      `json:"peers"`
+	PendingRequests int      `json:"pending_requests"`
+	PeerExecuted    []uint64 `json:"peer_last_executed"`
+
+	Counters consensus.Counters `json:"counters"`
+}
+
+func (d *Driver) publishStatus() {
+	cs := d.core.Status()
+	h := d.app.LastHeader()
+	bh := h.Hash()
+	if h.Height == 0 {
+		bh = [32]byte{}
+	}
+	sr := d.app.StateRoot()
+	d.status.Store(&Status{
+		Replica: d.cfg.ID, ChainID: d.cfg.ChainID, View: cs.View, Primary: cs.Primary,
+		LastExecutedSeq: cs.LastExecuted, Height: h.Height,
+		LastBlockHash: hex.EncodeToString(bh[:]), StateRoot: hex.EncodeToString(sr[:]),
+		PendingRequests: cs.PendingRequests, PeerExecuted: cs.PeerLastExecuted, Counters: cs.Counters,
+	})
+	d.cfg.Metrics.observeStatus(cs)
+}
+
+// Status returns the latest published snapshot; safe from any goroutine.
+func (d *Driver) Status() Status { return *d.status.Load() }

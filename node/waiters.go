@@ -1,0 +1,107 @@
+package node
+
+import "github.com/sbftnet/sbft/client"
+
+// waiters maps transaction hashes to the clients waiting for their results, bounded by WaitersMax and by age.
+type waiters struct {
+	byHash map[[32]byte][]waiter
+	count  int
+	ttl    uint64
+}
+
+type waiter struct {
+	w     Waiter
+	since uint64 // tick
+}
+
+func newWaiters(ttlTicks uint64) waiters {
+	return waiters{byHash: make(map[[32]byte][]waiter), ttl: ttlTicks}
+}
+
+func (ws *waiters) add(h [32]byte, w Waiter, now uint64) bool {
+	if ws.count >= WaitersMax {
+		return false
+	}
+	ws.byHash[h] = append(ws.byHash[h], waiter{w: w, since: now})
+	ws.count++
+	return true
+}
+
+func (ws *waiters) remove(h [32]byte, w Waiter) {
+	list := ws.byHash[h]
+	for i := range list {
+		if list[i].w == w {
+			list = append(list[:i], list[i+1:]...)
+			ws.count--
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(ws.byHash, h)
+	} else {
+		ws.byHash[h] = list
+	}
+}
+
+func (ws *waiters) deliver(r *client.Reply) {
+	list, ok := ws.byHash[r.TxHash]
+	if !ok {
+		return
+	}
+	delete(ws.byHash, r.TxHash)
+	ws.count -= len(list)
+	for _, w := range list {
+		w.w.Deliver(r)
+	}
+}
+
+// expire drops waiters older than the TTL; it scans only every 1024 ticks.
+func (ws *waiters) expire(now uint64) {
+	if now%1024 != 0 || now < ws.ttl {
+		return
+	}
+	for h, list := range ws.byHash {
+		kept := list[:0]
+		for _, w := range list {
+			if now-w.since < ws.ttl {
+				kept = append(kept, w)
+			}
+		}
+		ws.count -= len(list) - len(kept)
+		if len(kept) == 0 {
+			delete(ws.byHash, h)
+		} else {
+			ws.byHash[h] = kept
+		}
+	}
+}
+
+// resultCache remembers the replies of recently executed transactions, FIFO-bounded, so a copy of a
+// transaction that reaches this replica after it executed (clients send to every replica) is answered with its
+// result rather than refused as a replay: every correct replica then gives the client the same answer.
+type resultCache struct {
+	byHash map[[32]byte]*client.Reply
+	ring   [][32]byte
+	next   int
+}
+
+func newResultCache(max int) resultCache {
+	return resultCache{byHash: make(map[[32]byte]*client.Reply, max), ring: make([][32]byte, max)}
+}
+
+func (c *resultCache) add(r *client.Reply) {
+	if _, ok := c.byHash[r.TxHash]; ok {
+		return
+	}
+	if old := c.ring[c.next]; old != ([32]byte{}) {
+		delete(c.byHash, old)
+	}
+	c.ring[c.next] = r.TxHash
+	c.next = (c.next + 1) % len(c.ring)
+	c.byHash[r.TxHash] = r
+}
+
+func (c *resultCache) get(h [32]byte) (*client.Reply, bool) {
+	r, ok := c.byHash[h]
+	return r, ok
+}

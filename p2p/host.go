@@ -1,0 +1,216 @@
+package p2p
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/peerstore"
+	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/libp2p/go-libp2p/p2p/security/noise"
+	libp2pquic "github.com/libp2p/go-libp2p/p2p/transport/quic"
+	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	"github.com/multiformats/go-multiaddr"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// ErrConfig is returned for a Config the host cannot run with.
+var ErrConfig = errors.New("invalid p2p config")
+
+// ReplicaInfo is one replica of the genesis allowlist.
+type ReplicaInfo struct {
+	Index uint32
+	ID    peer.ID
+	Addrs []multiaddr.Multiaddr
+}
+
+// Config is what a Host is built from.
+type Config struct {
+	ChainID     string
+	Key         crypto.PrivKey
+	ListenAddrs []multiaddr.Multiaddr // empty for clients
+	Replicas    []ReplicaInfo         // the allowlist; must not be empty
+	ExtraPeers  []multiaddr.Multiaddr // `--peer` multiaddrs ending in /p2p/<id>
+	Logger      *slog.Logger
+	Registerer  prometheus.Registerer // nil: no metrics
+}
+
+// Host is a libp2p host that knows the replica set.
+type Host struct {
+	cfg      Config
+	log      *slog.Logger
+	h        host.Host
+	byID     map[peer.ID]uint32
+	self     uint32
+	isSelf   bool
+	metrics  *metrics
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	queues   map[uint32]chan []byte
+	handler  func(uint32, []byte)
+	closed   bool
+	sessions map[*session]struct{}
+}
+
+// ProtocolID is the ID of protocol name (version 1) on chain chainID.
+func ProtocolID(chainID, name string) protocol.ID {
+	return protocol.ID(fmt.Sprintf("/sbft/%s/%s/1", chainID, name))
+}
+
+// New creates and starts the libp2p host (listening if ListenAddrs is set).
+func New(cfg Config) (*Host, error) {
+	if len(cfg.Replicas) == 0 || cfg.ChainID == "" || cfg.Key == nil {
+		return nil, fmt.Errorf("%w: chain ID, key and a non-empty replica set are required", ErrConfig)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	hs := &Host{cfg: cfg, log: cfg.Logger.With("component", "p2p"), byID: make(map[peer.ID]uint32),
+		queues: make(map[uint32]chan []byte), sessions: make(map[*session]struct{})}
+	for _, r := range cfg.Replicas {
+		hs.byID[r.ID] = r.Index
+	}
+	g := &gater{hs: hs}
+	opts := []libp2p.Option{
+		libp2p.Identity(cfg.Key),
+		libp2p.Security(noise.ID, noise.New),
+		libp2p.Transport(tcp.NewTCPTransport),
+		libp2p.Transport(libp2pquic.NewTransport),
+		libp2p.ConnectionGater(g),
+		libp2p.DisableRelay(),
+	}
+	if len(cfg.ListenAddrs) > 0 {
+		opts = append(opts, libp2p.ListenAddrs(cfg.ListenAddrs...))
+	} else {
+		opts = append(opts, libp2p.NoListenAddrs)
+	}
+	h, err := libp2p.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("libp2p host: %w", err)
+	}
+	hs.h = h
+	hs.self, hs.isSelf = hs.byID[h.ID()]
+	hs.ctx, hs.cancel = context.WithCancel(context.Background())
+	hs.metrics = newMetrics(cfg.Registerer, hs)
+	for _, r := range cfg.Replicas {
+		if r.ID != h.ID() {
+			h.Peerstore().AddAddrs(r.ID, r.Addrs, peerstore.PermanentAddrTTL)
+		}
+	}
+	for _, a := range cfg.ExtraPeers {
+		ai, err := peer.AddrInfoFromP2pAddr(a)
+		if err != nil {
+			h.Close()
+			return nil, fmt.Errorf("%w: --peer %s: %v", ErrConfig, a, err)
+		}
+		if _, ok := hs.byID[ai.ID]; !ok {
+			hs.log.Warn("--peer is not a replica of the genesis; ignored", "peer", ai.ID)
+			continue
+		}
+		h.Peerstore().AddAddrs(ai.ID, ai.Addrs, peerstore.PermanentAddrTTL)
+	}
+	return hs, nil
+}
+
+// LibP2P exposes the underlying host (for protocols outside this package, such as the info protocol).
+func (hs *Host) LibP2P() host.Host { return hs.h }
+
+// ID is this host's peer ID.
+func (hs *Host) ID() peer.ID { return hs.h.ID() }
+
+// Addrs are this host's listen addresses.
+func (hs *Host) Addrs() []multiaddr.Multiaddr { return hs.h.Addrs() }
+
+// SelfIndex is our replica index, if we are a replica.
+func (hs *Host) SelfIndex() (uint32, bool) { return hs.self, hs.isSelf }
+
+// Connect dials a peer.
+func (hs *Host) Connect(ctx context.Context, ai peer.AddrInfo) error { return hs.h.Connect(ctx, ai) }
+
+func (hs *Host) isReplica(p peer.ID) bool {
+	_, ok := hs.byID[p]
+	return ok
+}
+
+// ConnectedReplicas counts the other replicas with a live connection.
+func (hs *Host) ConnectedReplicas() int {
+	n := 0
+	for id := range hs.byID {
+		if id != hs.h.ID() && hs.h.Network().Connectedness(id) == network.Connected {
+			n++
+		}
+	}
+	return n
+}
+
+// allowStream enforces the allowlist for replicas-only protocols, logging refusals.
+func (hs *Host) allowStream(s network.Stream, replicasOnly bool) bool {
+	p := s.Conn().RemotePeer()
+	if !replicasOnly || hs.isReplica(p) {
+		return true
+	}
+	hs.log.Warn("rejected stream from a peer that is not a replica of the genesis", "peer", p, "protocol", s.Protocol())
+	hs.metrics.rejected("not_replica")
+	s.Reset()
+	return false
+}
+
+// Close stops every goroutine the host started and closes the host.
+func (hs *Host) Close() error {
+	hs.mu.Lock()
+	if hs.closed {
+		hs.mu.Unlock()
+		return nil
+	}
+	hs.closed = true
+	sessions := make([]*session, 0, len(hs.sessions))
+	for s := range hs.sessions {
+		sessions = append(sessions, s)
+	}
+	hs.mu.Unlock()
+	hs.cancel()
+	for _, s := range sessions {
+		s.Close()
+	}
+	for _, p := range hs.h.Mux().Protocols() {
+		hs.h.RemoveStreamHandler(p)
+	}
+	err := hs.h.Close()
+	hs.wg.Wait()
+	return err
+}
+
+// track runs fn as a goroutine Close waits for; false if the host is closing.
+func (hs *Host) track(fn func()) bool {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	if hs.closed {
+		return false
+	}
+	hs.wg.Add(1)
+	go func() {
+		defer hs.wg.Done()
+		fn()
+	}()
+	return true
+}
+
+// enter registers a handler invocation that Close must wait for; the caller must call hs.wg.Done.
+func (hs *Host) enter() bool {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	if hs.closed {
+		return false
+	}
+	hs.wg.Add(1)
+	return true
+}

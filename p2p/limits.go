@@ -1,0 +1,32 @@
+package p2p
+
+import "time"
+
+// Bounds and timeouts of the p2p layer.
+const (
+	// MeshFrameBytesMax caps one consensus frame (a full batch with its certificate fits).
+	MeshFrameBytesMax = 32 << 20
+	// OutboundQueueFramesMax bounds the frames queued for one replica.
+	OutboundQueueFramesMax = 8192
+	// SessionQueueFramesMax bounds the frames queued on one session.
+	SessionQueueFramesMax = 16384
+	// ClientConnsMax bounds inbound connections from peers that are not replicas.
+	ClientConnsMax = 512
+	// ErrorMessageBytesMax caps an error message sent back to a requester.
+	ErrorMessageBytesMax = 512
+
+	// MeshIdleTimeout resets a mesh stream that carried nothing for this long (replicas send heartbeats).
+	MeshIdleTimeout = 30 * time.Second
+	// SessionIdleTimeout ends a session with no frame for this long.
+	SessionIdleTimeout = 2 * time.Minute
+	// StreamReadTimeout and StreamWriteTimeout bound one request's read and one frame's write.
+	StreamReadTimeout  = 10 * time.Second
+	StreamWriteTimeout = 10 * time.Second
+	// RequestTimeout bounds a whole request when the caller's context has no deadline.
+	RequestTimeout = 30 * time.Second
+	// DialTimeout bounds opening one mesh stream.
+	DialTimeout = 5 * time.Second
+	// RedialBackoffMin and RedialBackoffMax bound the wait between attempts to reach a replica.
+	RedialBackoffMin = 100 * time.Millisecond
+	RedialBackoffMax = 5 * time.Second
+)

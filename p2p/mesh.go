@@ -1,0 +1,143 @@
+package p2p
+
+import (
+	"bufio"
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+const meshProtocol = "consensus"
+
+// StartMesh starts the replica mesh: an outbound writer per other replica and the inbound handler. handler
+// is called on the reader goroutine of the sending peer's stream.
+func (hs *Host) StartMesh(handler func(from uint32, frame []byte)) {
+	hs.mu.Lock()
+	hs.handler = handler
+	for _, r := range hs.cfg.Replicas {
+		if r.ID != hs.h.ID() {
+			hs.queues[r.Index] = make(chan []byte, OutboundQueueFramesMax)
+		}
+	}
+	hs.mu.Unlock()
+	hs.h.SetStreamHandler(ProtocolID(hs.cfg.ChainID, meshProtocol), hs.serveMesh)
+	for _, r := range hs.cfg.Replicas {
+		if r.ID != hs.h.ID() {
+			hs.track(func() { hs.writeMesh(r.Index, r.ID, hs.queues[r.Index]) })
+		}
+	}
+}
+
+// Send queues frame for replica `to`; it never blocks and reports false when the frame was dropped.
+func (hs *Host) Send(to uint32, frame []byte) bool {
+	q := hs.queues[to]
+	if q == nil {
+		return false
+	}
+	select {
+	case q <- frame:
+		return true
+	default:
+		hs.metrics.frame(droppedVec, to)
+		return false
+	}
+}
+
+// Broadcast queues frame for every other replica.
+func (hs *Host) Broadcast(frame []byte) {
+	for to := range hs.queues {
+		hs.Send(to, frame)
+	}
+}
+
+// writeMesh keeps a stream to one replica open and writes its queue into it, redialling with backoff.
+func (hs *Host) writeMesh(idx uint32, id peer.ID, q chan []byte) {
+	backoff := RedialBackoffMin
+	for hs.ctx.Err() == nil {
+		ctx, cancel := context.WithTimeout(hs.ctx, DialTimeout)
+		s, err := hs.h.NewStream(ctx, id, ProtocolID(hs.cfg.ChainID, meshProtocol))
+		cancel()
+		if err != nil {
+			hs.log.Debug("replica unreachable", "replica", idx, "err", err, "retry_in", backoff)
+			if !sleepCtx(hs.ctx, jitter(backoff)) {
+				return
+			}
+			backoff = min(2*backoff, RedialBackoffMax)
+			continue
+		}
+		backoff = RedialBackoffMin
+		hs.log.Debug("mesh stream open", "replica", idx)
+		if err := hs.pump(idx, s, q); err != nil {
+			hs.log.Debug("mesh stream broke", "replica", idx, "err", err)
+		}
+		s.Reset()
+	}
+}
+
+// pump writes queued frames to s until a write fails or the host closes.
+func (hs *Host) pump(idx uint32, s network.Stream, q chan []byte) error {
+	w := bufio.NewWriterSize(s, 64<<10)
+	for {
+		select {
+		case <-hs.ctx.Done():
+			return hs.ctx.Err()
+		case f := <-q:
+			s.SetWriteDeadline(time.Now().Add(StreamWriteTimeout))
+			if err := WriteFrame(w, f); err != nil {
+				return err
+			}
+			hs.metrics.frame(sentVec, idx)
+			// Coalesce what is already queued into one flush.
+			for more := len(q); more > 0; more-- {
+				f = <-q
+				if err := WriteFrame(w, f); err != nil {
+					return err
+				}
+				hs.metrics.frame(sentVec, idx)
+			}
+			if err := w.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// serveMesh reads an inbound mesh stream from a replica.
+func (hs *Host) serveMesh(s network.Stream) {
+	if !hs.allowStream(s, true) || !hs.enter() {
+		s.Reset()
+		return
+	}
+	defer hs.wg.Done()
+	defer s.Reset()
+	from := hs.byID[s.Conn().RemotePeer()]
+	r := bufio.NewReaderSize(s, 64<<10)
+	for {
+		s.SetReadDeadline(time.Now().Add(MeshIdleTimeout))
+		f, err := ReadFrame(r, MeshFrameBytesMax)
+		if err != nil {
+			hs.log.Debug("mesh stream closed", "replica", from, "err", err)
+			return
+		}
+		hs.metrics.frame(receivedVec, from)
+		hs.handler(from, f)
+	}
+}
+
+func jitter(d time.Duration) time.Duration {
+	return d/2 + time.Duration(rand.Int64N(int64(d)))
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

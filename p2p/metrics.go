@@ -1,0 +1,48 @@
+package p2p
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics of the p2p layer; a nil *metrics records nothing.
+type metrics struct {
+	sent, received, dropped *prometheus.CounterVec
+	rejectedStreams         *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer, hs *Host) *metrics {
+	if reg == nil {
+		return nil
+	}
+	vec := func(name, help string, labels ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sbft", Subsystem: "p2p", Name: name, Help: help}, labels)
+	}
+	m := &metrics{
+		sent:            vec("frames_sent_total", "Consensus frames written, by replica.", "peer"),
+		received:        vec("frames_received_total", "Consensus frames read, by replica.", "peer"),
+		dropped:         vec("frames_dropped_total", "Consensus frames dropped because the peer's queue was full.", "peer"),
+		rejectedStreams: vec("rejected_total", "Streams and connections refused, by reason.", "reason"),
+	}
+	connected := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "sbft", Subsystem: "p2p", Name: "connected_replicas",
+		Help: "Other replicas with a live connection."}, func() float64 { return float64(hs.ConnectedReplicas()) })
+	reg.MustRegister(m.sent, m.received, m.dropped, m.rejectedStreams, connected)
+	return m
+}
+
+func (m *metrics) frame(vec func(*metrics) *prometheus.CounterVec, peer uint32) {
+	if m != nil {
+		vec(m).WithLabelValues(strconv.FormatUint(uint64(peer), 10)).Inc()
+	}
+}
+
+func (m *metrics) rejected(reason string) {
+	if m != nil {
+		m.rejectedStreams.WithLabelValues(reason).Inc()
+	}
+}
+
+func sentVec(m *metrics) *prometheus.CounterVec     { return m.sent }
+func receivedVec(m *metrics) *prometheus.CounterVec { return m.received }
+func droppedVec(m *metrics) *prometheus.CounterVec  { return m.dropped }

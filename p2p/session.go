@@ -1,0 +1,133 @@
+package p2p
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Session is a long-lived bidirectional framed stream.
+type Session interface {
+	Remote() peer.ID
+	Recv() ([]byte, error)   // next frame, within SessionIdleTimeout
+	Send(frame []byte) error // queues; ErrQueueFull when the queue is full, ErrClosed after Close
+	Close() error
+}
+
+type session struct {
+	hs       *Host
+	s        network.Stream
+	r        *bufio.Reader
+	maxFrame int
+	out      chan []byte
+	done     chan struct{}
+	once     sync.Once
+	writerWG sync.WaitGroup
+}
+
+func (hs *Host) newSession(s network.Stream, maxFrame int) (*session, error) {
+	ss := &session{hs: hs, s: s, r: bufio.NewReader(s), maxFrame: maxFrame,
+		out: make(chan []byte, SessionQueueFramesMax), done: make(chan struct{})}
+	hs.mu.Lock()
+	if hs.closed {
+		hs.mu.Unlock()
+		s.Reset()
+		return nil, ErrClosed
+	}
+	hs.sessions[ss] = struct{}{}
+	ss.writerWG.Add(1)
+	hs.mu.Unlock()
+	go ss.write()
+	return ss, nil
+}
+
+func (ss *session) Remote() peer.ID { return ss.s.Conn().RemotePeer() }
+
+func (ss *session) Recv() ([]byte, error) {
+	ss.s.SetReadDeadline(time.Now().Add(SessionIdleTimeout))
+	return ReadFrame(ss.r, ss.maxFrame)
+}
+
+func (ss *session) Send(frame []byte) error {
+	select {
+	case <-ss.done:
+		return ErrClosed
+	default:
+	}
+	select {
+	case ss.out <- frame:
+		return nil
+	case <-ss.done:
+		return ErrClosed
+	default:
+		return ErrQueueFull
+	}
+}
+
+func (ss *session) write() {
+	defer ss.writerWG.Done()
+	w := bufio.NewWriter(ss.s)
+	for {
+		select {
+		case <-ss.done:
+			return
+		case f := <-ss.out:
+			ss.s.SetWriteDeadline(time.Now().Add(StreamWriteTimeout))
+			err := WriteFrame(w, f)
+			for more := len(ss.out); err == nil && more > 0; more-- {
+				err = WriteFrame(w, <-ss.out)
+			}
+			if err == nil {
+				err = w.Flush()
+			}
+			if err != nil {
+				ss.s.Reset()
+				return
+			}
+		}
+	}
+}
+
+func (ss *session) Close() error {
+	ss.once.Do(func() {
+		close(ss.done)
+		ss.s.Reset()
+		ss.writerWG.Wait()
+		ss.hs.mu.Lock()
+		delete(ss.hs.sessions, ss)
+		ss.hs.mu.Unlock()
+	})
+	return nil
+}
+
+// HandleSession serves sessions of protocol name; fn runs on its own goroutine per stream and the session is
+// closed when fn returns.
+func (hs *Host) HandleSession(name string, maxFrame int, replicasOnly bool, fn func(Session)) {
+	hs.h.SetStreamHandler(ProtocolID(hs.cfg.ChainID, name), func(s network.Stream) {
+		if !hs.allowStream(s, replicasOnly) || !hs.enter() {
+			s.Reset()
+			return
+		}
+		defer hs.wg.Done()
+		ss, err := hs.newSession(s, maxFrame)
+		if err != nil {
+			return
+		}
+		defer ss.Close()
+		fn(ss)
+	})
+}
+
+// OpenSession opens a session of protocol name to peer `to`.
+func (hs *Host) OpenSession(ctx context.Context, to peer.ID, name string, maxFrame int) (Session, error) {
+	s, err := hs.h.NewStream(ctx, to, ProtocolID(hs.cfg.ChainID, name))
+	if err != nil {
+		return nil, fmt.Errorf("open %s session: %w", name, err)
+	}
+	return hs.newSession(s, maxFrame)
+}
