@@ -40,8 +40,15 @@ func (e *FailedError) Error() string {
 	return fmt.Sprintf("transaction failed at height %d: %s", e.Result.Height, e.Result.Code)
 }
 
-// DefaultTimeout bounds one Submit when the context has no deadline.
-const DefaultTimeout = 30 * time.Second
+// Client timeouts and bounds.
+const (
+	// DefaultTimeout bounds one Submit when the context has no deadline.
+	DefaultTimeout = 30 * time.Second
+	// SessionResendsMax bounds how often one transaction is resent to one replica after sessions broke.
+	SessionResendsMax = 3
+	// ResendTimeout bounds reopening a session to resend.
+	ResendTimeout = 5 * time.Second
+)
 
 // Config is what a Client is built from.
 type Config struct {

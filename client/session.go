@@ -75,7 +75,7 @@ func (c *Client) readReplies(i uint32, s p2p.Session) {
 		frame, err := s.Recv()
 		if err != nil {
 			c.drop(i, s)
-			c.failAll(i, err)
+			c.resendAll(i, err)
 			return
 		}
 		r, err := DecodeReply(frame)
@@ -87,17 +87,36 @@ func (c *Client) readReplies(i uint32, s p2p.Session) {
 	}
 }
 
-// failAll marks replica i failed for every call still waiting on it.
-func (c *Client) failAll(i uint32, err error) {
+// resendAll sends the calls still waiting on replica i again on a new session (the replica answers a copy of
+// an executed transaction with its result, so a resend is harmless), and marks them failed for replica i
+// once they were resent SessionResendsMax times or no session can be opened.
+func (c *Client) resendAll(i uint32, cause error) {
 	c.mu.Lock()
 	var hs [][32]byte
+	var frames [][]byte
 	for h, cl := range c.calls {
-		if _, ok := cl.replies[i]; !ok {
-			hs = append(hs, h)
+		if _, ok := cl.replies[i]; ok || cl.outcome != nil || cl.err != nil {
+			continue
 		}
+		if cl.resent[i] >= SessionResendsMax {
+			cl.failed[i] = cause
+			continue
+		}
+		cl.resent[i]++
+		hs, frames = append(hs, h), append(frames, cl.frame)
 	}
 	c.mu.Unlock()
-	for _, h := range hs {
-		c.record(h, i, nil, err)
+	if len(hs) == 0 || c.ctx.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, ResendTimeout)
+	defer cancel()
+	for k, f := range frames {
+		if err := c.send(ctx, i, f); err != nil {
+			for _, h := range hs[k:] {
+				c.record(h, i, nil, err)
+			}
+			return
+		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 
 // call collects the replicas' replies to one transaction.
 type call struct {
+	frame   []byte            // the Submit frame, kept to resend after a session breaks
+	resent  map[uint32]int    // resends per replica
 	replies map[uint32]*Reply // by replica index of the session it came on
 	failed  map[uint32]error
 	done    chan struct{}
@@ -57,7 +59,9 @@ func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFun
 // start registers a call for raw and sends it to every replica.
 func (c *Client) start(ctx context.Context, raw []byte) ([32]byte, *call, error) {
 	h := chain.TxHash(raw)
-	cl := &call{replies: map[uint32]*Reply{}, failed: map[uint32]error{}, done: make(chan struct{})}
+	frame := EncodeSubmit(raw)
+	cl := &call{frame: frame, resent: map[uint32]int{}, replies: map[uint32]*Reply{}, failed: map[uint32]error{},
+		done: make(chan struct{})}
 	c.mu.Lock()
 	if _, dup := c.calls[h]; dup {
 		c.mu.Unlock()
@@ -65,7 +69,6 @@ func (c *Client) start(ctx context.Context, raw []byte) ([32]byte, *call, error)
 	}
 	c.calls[h] = cl
 	c.mu.Unlock()
-	frame := EncodeSubmit(raw)
 	for i := range c.ids {
 		if err := c.send(ctx, uint32(i), frame); err != nil {
 			c.record(h, uint32(i), nil, err)

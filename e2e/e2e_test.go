@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/client"
+	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/node"
 )
 
@@ -159,9 +161,17 @@ func TestRejectsBadSignatureAndReplay(t *testing.T) {
 	if _, err := c.Submit(ctx, tx); err != nil {
 		t.Fatalf("first submit: %v", err)
 	}
-	_, err = c.Submit(ctx, tx)
+	// The same signed bytes again are answered with the original result (at most once), and a different
+	// transaction reusing the nonce is refused as a replay.
+	if res, err := c.Submit(ctx, tx); err != nil || res.Version != 1 {
+		t.Fatalf("resubmitting the same transaction: %+v %v", res, err)
+	}
+	again := *tx
+	again.Value = []byte("2")
+	again.Sign(tn.g.ChainID, key0(t, tn))
+	_, err = c.Submit(ctx, &again)
 	if !errors.As(err, &rej) || rej.Reason != client.RejectReplayedNonce {
-		t.Fatalf("replay: err = %v", err)
+		t.Fatalf("replayed nonce: err = %v", err)
 	}
 	res, err := c.Get(ctx, []byte("forged"))
 	if err != nil || res.Found {
@@ -192,6 +202,14 @@ func TestClientJoinsByPeerMultiaddr(t *testing.T) {
 	if json.Unmarshal([]byte(out), &got) != nil || !got.OK {
 		t.Fatalf("put via --peer: %q", out)
 	}
+}
+
+func key0(t *testing.T, tn *testnet) ed25519.PrivateKey {
+	k, err := genesis.LoadKey(tn.dir + "/client-0/key.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 var _ = node.Status{}
