@@ -1,0 +1,347 @@
+package p2p
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/multiformats/go-multiaddr"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// Package-level background workers of libp2p and its dependencies that outlive any one host.
+		goleak.IgnoreAnyFunction("github.com/libp2p/go-flow-metrics.(*sweeper).run"),
+		goleak.IgnoreAnyFunction("github.com/ipfs/go-log/v2/writer.(*MirrorWriter).logRoutine"),
+		goleak.IgnoreAnyFunction("go.opencensus.io/stats/view.(*worker).start"),
+	)
+}
+
+func TestReadFrame(t *testing.T) {
+	frame := func(n int) []byte {
+		var b bytes.Buffer
+		WriteFrame(&b, bytes.Repeat([]byte{7}, n))
+		return b.Bytes()
+	}
+	cases := []struct {
+		name    string
+		in      []byte
+		max     int
+		wantLen int
+		wantErr error
+	}{
+		{"exact", frame(10), 10, 10, nil},
+		{"zero length", frame(0), 10, 0, nil},
+		{"oversize", frame(11), 10, 0, ErrFrameTooLarge},
+		{"huge prefix", []byte{0xff, 0xff, 0xff, 0xff, 0x0f}, 1 << 20, 0, ErrFrameTooLarge},
+		{"truncated payload", frame(10)[:5], 10, 0, io.ErrUnexpectedEOF},
+		{"empty", nil, 10, 0, io.EOF},
+		{"varint overflow", bytes.Repeat([]byte{0xff}, 11), 10, 0, errors.New("overflow")},
+	}
+	for _, tc := range cases {
+		got, err := ReadFrame(bytes.NewReader(tc.in), tc.max)
+		switch {
+		case tc.wantErr == nil && (err != nil || len(got) != tc.wantLen):
+			t.Errorf("%s: got %d bytes, err %v", tc.name, len(got), err)
+		case tc.wantErr != nil && err == nil:
+			t.Errorf("%s: no error", tc.name)
+		case tc.wantErr == ErrFrameTooLarge && !errors.Is(err, ErrFrameTooLarge):
+			t.Errorf("%s: err %v, want ErrFrameTooLarge", tc.name, err)
+		}
+	}
+}
+
+func FuzzReadFrame(f *testing.F) {
+	f.Add([]byte{3, 1, 2, 3})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := ReadFrame(bytes.NewReader(b), 64)
+		if err == nil && len(got) > 64 {
+			t.Fatal("frame beyond the cap")
+		}
+	})
+}
+
+// testHosts makes n replica hosts (plus extra non-replica keys) on 127.0.0.1.
+type testHosts struct {
+	t     *testing.T
+	keys  []crypto.PrivKey
+	infos []ReplicaInfo
+	hosts []*Host
+	quic  bool
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func newTestHosts(t *testing.T, n int, quic bool) *testHosts {
+	th := &testHosts{t: t, quic: quic}
+	for i := 0; i < n; i++ {
+		k, _, _ := crypto.GenerateEd25519Key(rand.Reader)
+		id, _ := peer.IDFromPrivateKey(k)
+		port := freePort(t)
+		addr := fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", port)
+		if quic {
+			addr = fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", port)
+		}
+		th.keys = append(th.keys, k)
+		th.infos = append(th.infos, ReplicaInfo{Index: uint32(i), ID: id, Addrs: []multiaddr.Multiaddr{multiaddr.StringCast(addr)}})
+	}
+	th.hosts = make([]*Host, n)
+	for i := 0; i < n; i++ {
+		th.start(i)
+	}
+	t.Cleanup(func() {
+		for _, h := range th.hosts {
+			if h != nil {
+				h.Close()
+			}
+		}
+	})
+	return th
+}
+
+func (th *testHosts) start(i int) {
+	h, err := New(Config{ChainID: "test", Key: th.keys[i], ListenAddrs: th.infos[i].Addrs, Replicas: th.infos})
+	if err != nil {
+		th.t.Fatalf("host %d: %v", i, err)
+	}
+	th.hosts[i] = h
+}
+
+// outsider is a host whose key is not in the replica set.
+func (th *testHosts) outsider() *Host {
+	k, _, _ := crypto.GenerateEd25519Key(rand.Reader)
+	h, err := New(Config{ChainID: "test", Key: k, Replicas: th.infos})
+	if err != nil {
+		th.t.Fatal(err)
+	}
+	th.t.Cleanup(func() { h.Close() })
+	return h
+}
+
+type inbox struct {
+	mu  sync.Mutex
+	got map[string]bool
+	ch  chan struct{}
+}
+
+func newInbox() *inbox { return &inbox{got: map[string]bool{}, ch: make(chan struct{}, 1)} }
+
+func (b *inbox) handler(from uint32, f []byte) {
+	b.mu.Lock()
+	b.got[fmt.Sprintf("%d:%s", from, f)] = true
+	b.mu.Unlock()
+	select {
+	case b.ch <- struct{}{}:
+	default:
+	}
+}
+
+func (b *inbox) has(k string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.got[k]
+}
+
+// eventually resends until cond holds, waiting on deliveries (not sleeping blindly) up to a generous deadline.
+func eventually(t *testing.T, what string, b *inbox, resend func(), cond func() bool) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-b.ch:
+		case <-tick.C:
+			resend()
+		case <-deadline:
+			t.Fatalf("%s did not happen", what)
+		}
+	}
+}
+
+func TestMeshDeliversAndReconnects(t *testing.T) {
+	for _, quic := range []bool{false, true} {
+		t.Run(fmt.Sprintf("quic=%v", quic), func(t *testing.T) {
+			th := newTestHosts(t, 4, quic)
+			boxes := make([]*inbox, 4)
+			for i, h := range th.hosts {
+				boxes[i] = newInbox()
+				h.StartMesh(boxes[i].handler)
+			}
+			for i := range th.hosts {
+				eventually(t, "broadcast reaches all", boxes[i], func() {
+					for j, h := range th.hosts {
+						h.Broadcast([]byte(fmt.Sprintf("hello-%d", j)))
+					}
+				}, func() bool {
+					for j := range th.hosts {
+						if j != i && !boxes[i].has(fmt.Sprintf("%d:hello-%d", j, j)) {
+							return false
+						}
+					}
+					return true
+				})
+			}
+			if n := th.hosts[0].ConnectedReplicas(); n != 3 {
+				t.Fatalf("connected replicas = %d, want 3", n)
+			}
+			// Replica 2 goes away and comes back with the same key and address: 0 reaches it again.
+			th.hosts[2].Close()
+			th.start(2)
+			box := newInbox()
+			th.hosts[2].StartMesh(box.handler)
+			eventually(t, "delivery after restart", box, func() { th.hosts[0].Send(2, []byte("again")) },
+				func() bool { return box.has("0:again") })
+		})
+	}
+}
+
+func TestNonReplicaCannotSpeakReplicaProtocols(t *testing.T) {
+	th := newTestHosts(t, 4, false)
+	box := newInbox()
+	th.hosts[0].StartMesh(box.handler)
+	th.hosts[0].HandleRequest("secret", 100, true, func(peer.ID, []byte) ([]byte, error) { return []byte("s"), nil })
+	th.hosts[0].HandleRequest("open", 100, false, func(peer.ID, []byte) ([]byte, error) { return []byte("o"), nil })
+	th.hosts[0].HandleSession("sess", 100, false, func(s Session) {
+		f, err := s.Recv()
+		if err == nil {
+			s.Send(append([]byte("echo:"), f...))
+			s.Recv() // until the client goes
+		}
+	})
+	out := th.outsider()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := out.Connect(ctx, peer.AddrInfo{ID: th.infos[0].ID, Addrs: th.infos[0].Addrs}); err != nil {
+		t.Fatalf("a client cannot connect: %v", err)
+	}
+	// The consensus protocol: the stream is reset, nothing reaches the handler.
+	s, err := out.h.NewStream(ctx, th.infos[0].ID, ProtocolID("test", meshProtocol))
+	if err == nil {
+		WriteFrame(s, []byte("intruder"))
+		_, err = s.Read(make([]byte, 1))
+		s.Reset()
+	}
+	if err == nil || box.has("0:intruder") {
+		t.Fatal("a non-replica spoke the consensus protocol")
+	}
+	if _, err := out.Request(ctx, th.infos[0].ID, "secret", []byte("x"), 100); err == nil {
+		t.Fatal("a non-replica used a replicas-only request protocol")
+	}
+	if resp, err := out.Request(ctx, th.infos[0].ID, "open", []byte("x"), 100); err != nil || string(resp) != "o" {
+		t.Fatalf("open request: %q %v", resp, err)
+	}
+	ss, err := out.OpenSession(ctx, th.infos[0].ID, "sess", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ss.Close()
+	ss.Send([]byte("hi"))
+	if f, err := ss.Recv(); err != nil || string(f) != "echo:hi" {
+		t.Fatalf("session: %q %v", f, err)
+	}
+}
+
+func TestRequestErrorsReachTheRequester(t *testing.T) {
+	th := newTestHosts(t, 4, false)
+	th.hosts[0].HandleRequest("fails", 100, true, func(peer.ID, []byte) ([]byte, error) {
+		return nil, errors.New("no such block")
+	})
+	th.hosts[0].HandleRequest("panics", 100, true, func(peer.ID, []byte) ([]byte, error) { panic("boom") })
+	release := make(chan struct{})
+	th.hosts[0].HandleRequest("stalls", 100, true, func(peer.ID, []byte) ([]byte, error) {
+		<-release
+		return nil, nil
+	})
+	defer close(release)
+	ctx := context.Background()
+	if _, err := th.hosts[1].Request(ctx, th.infos[0].ID, "fails", []byte("r"), 100); !errors.Is(err, ErrRemote) || !strings.Contains(err.Error(), "no such block") {
+		t.Fatalf("handler error: %v", err)
+	}
+	if _, err := th.hosts[1].Request(ctx, th.infos[0].ID, "panics", []byte("r"), 100); !errors.Is(err, ErrRemote) {
+		t.Fatalf("handler panic: %v", err)
+	}
+	short, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	if _, err := th.hosts[1].Request(short, th.infos[0].ID, "stalls", []byte("r"), 100); err == nil {
+		t.Fatal("a stalled handler did not time out")
+	}
+	if _, err := th.hosts[1].Request(ctx, th.infos[0].ID, "fails", bytes.Repeat([]byte{1}, 101), 100); err == nil {
+		t.Fatal("an oversize request was served")
+	}
+}
+
+// Garbage on every protocol: the host survives and the handler never sees a frame over its cap.
+func TestMalformedBytesDoNotCrash(t *testing.T) {
+	th := newTestHosts(t, 4, false)
+	var mu sync.Mutex
+	maxSeen := 0
+	th.hosts[0].StartMesh(func(_ uint32, f []byte) {
+		mu.Lock()
+		maxSeen = max(maxSeen, len(f))
+		mu.Unlock()
+	})
+	th.hosts[0].HandleSession("sess", 16, false, func(s Session) {
+		for {
+			if _, err := s.Recv(); err != nil {
+				return
+			}
+		}
+	})
+	th.hosts[0].HandleRequest("req", 16, true, func(peer.ID, []byte) ([]byte, error) { return nil, nil })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	junk := [][]byte{
+		{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, // varint overflow
+		{0xff, 0xff, 0xff, 0x7f}, // length far over every cap
+		{0x10, 1, 2},             // truncated
+		[]byte("GET / HTTP/1.1\r\n\r\n"),
+	}
+	for _, proto := range []string{meshProtocol, "sess", "req"} {
+		for _, j := range junk {
+			s, err := th.hosts[1].h.NewStream(ctx, th.infos[0].ID, ProtocolID("test", proto))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Write(j)
+			s.CloseWrite()
+			s.Read(make([]byte, 16))
+			s.Reset()
+		}
+	}
+	// Still serving.
+	if _, err := th.hosts[2].Request(ctx, th.infos[0].ID, "req", []byte("ok"), 16); err != nil {
+		t.Fatalf("host stopped serving after junk: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if maxSeen > MeshFrameBytesMax {
+		t.Fatal("a frame over the cap reached the handler")
+	}
+}
+
+func TestEmptyReplicaSetRefused(t *testing.T) {
+	k, _, _ := crypto.GenerateEd25519Key(rand.Reader)
+	if _, err := New(Config{ChainID: "c", Key: k}); !errors.Is(err, ErrConfig) {
+		t.Fatalf("empty replica set: %v", err)
+	}
+}
