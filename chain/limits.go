@@ -12,6 +12,9 @@ const (
 	BlockTxsMax = 8192
 	// BlockBytesMax bounds an encoded block.
 	BlockBytesMax = 16 << 20
+	// PebbleCacheBytes is the store's block cache; PebbleMemTableBytes its memtable.
+	PebbleCacheBytes    = 256 << 20
+	PebbleMemTableBytes = 64 << 20
 	// ResultBytesMax bounds an encoded result.
 	ResultBytesMax = resultFixedBytes + ValueBytesMax
 )

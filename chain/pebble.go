@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 )
 
 // pebbleStore is the production Store.
@@ -32,7 +33,14 @@ func OpenPebble(dir string, log *slog.Logger) (Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	db, err := pebble.Open(dir, &pebble.Options{Logger: slogPebbleLogger{log.With("component", "pebble")}})
+	opts := &pebble.Options{
+		Logger:       slogPebbleLogger{log.With("component", "pebble")},
+		CacheSize:    PebbleCacheBytes,
+		MemTableSize: PebbleMemTableBytes,
+	}
+	// Bloom filters: most reads during execution are point lookups, many of keys that do not exist yet.
+	opts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open pebble at %s: %w", dir, err)
 	}

@@ -1,6 +1,9 @@
 package node
 
 import (
+	"runtime"
+	"sync"
+
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/p2p"
@@ -28,7 +31,6 @@ func (w *sessionWaiter) Deliver(r *client.Reply) {
 // and hands admitted ones to the driver.
 func (n *Node) serveSession(s p2p.Session) {
 	w := &sessionWaiter{s: s, log: n.log.Debug}
-	chainID := n.opts.Genesis.ChainID
 	for {
 		frame, err := s.Recv()
 		if err != nil {
@@ -48,16 +50,77 @@ func (n *Node) serveSession(s p2p.Session) {
 			reject(hash, client.RejectMalformed, err.Error())
 			continue
 		}
-		if !n.verifier.txs.has(hash) {
-			if err := tx.VerifySig(chainID); err != nil {
-				reject(hash, client.RejectBadSignature, err.Error())
-				continue
-			}
+		in := Intake{Tx: tx, Raw: raw, Hash: hash, Waiter: w}
+		if n.verifier.txs.has(hash) {
+			n.admit(in)
+			continue
 		}
 		select {
-		case n.intake <- Intake{Tx: tx, Raw: raw, Hash: hash, Waiter: w}:
+		case n.unverified <- in:
 		default:
-			reject(hash, client.RejectBusy, "intake queue full")
+			reject(hash, client.RejectBusy, "signature verification queue full")
+		}
+	}
+}
+
+// admit hands a verified transaction to the driver, or answers busy.
+func (n *Node) admit(in Intake) {
+	select {
+	case n.intake <- in:
+	default:
+		in.Waiter.Deliver(&client.Reply{TxHash: in.Hash, Replica: n.id, Status: client.StatusRejected,
+			Reject: client.RejectBusy, Message: "intake queue full"})
+	}
+}
+
+// verifyClientTxs checks client signatures in batches: one goroutine collects up to VerifyBatchMax
+// transactions from any clients, splits them across the cores for Ed25519 batch verification, and admits
+// them in arrival order (so a client's pipelined nonces stay in order).
+func (n *Node) verifyClientTxs() {
+	chainID := n.opts.Genesis.ChainID
+	workers := max(1, runtime.GOMAXPROCS(0))
+	batch := make([]Intake, 0, VerifyBatchMax)
+	for {
+		batch = batch[:0]
+		select {
+		case <-n.done:
+			return
+		case in := <-n.unverified:
+			batch = append(batch, in)
+		}
+	fill:
+		for len(batch) < VerifyBatchMax {
+			select {
+			case in := <-n.unverified:
+				batch = append(batch, in)
+			default:
+				break fill
+			}
+		}
+		errs := make([]error, len(batch))
+		var wg sync.WaitGroup
+		chunk := (len(batch) + workers - 1) / workers
+		for lo := 0; lo < len(batch); lo += chunk {
+			hi := min(lo+chunk, len(batch))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				txs := make([]*chain.Tx, hi-lo)
+				for i := range txs {
+					txs[i] = batch[lo+i].Tx
+				}
+				copy(errs[lo:hi], chain.VerifyTxs(chainID, txs))
+			}()
+		}
+		wg.Wait()
+		for i, in := range batch {
+			if errs[i] != nil {
+				in.Waiter.Deliver(&client.Reply{TxHash: in.Hash, Replica: n.id, Status: client.StatusRejected,
+					Reject: client.RejectBadSignature, Message: errs[i].Error()})
+				continue
+			}
+			n.verifier.txs.add(in.Hash)
+			n.admit(in)
 		}
 	}
 }

@@ -9,6 +9,10 @@ const (
 	InboundMessagesMax = 4096
 	// IntakeQueueMax bounds client transactions waiting for the driver; beyond it intake answers "busy".
 	IntakeQueueMax = 8192
+	// UnverifiedQueueMax bounds client transactions waiting for signature verification.
+	UnverifiedQueueMax = 16384
+	// VerifyBatchMax is the most client signatures checked in one batch verification.
+	VerifyBatchMax = 256
 	// WaitersMax bounds transactions with a client waiting for their result at this replica.
 	WaitersMax = 200_000
 	// WaiterTTL is how long a waiting client is remembered; clients time out before that.

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
+	"sync"
 	"time"
 
 	"github.com/multiformats/go-multiaddr"
@@ -40,9 +42,10 @@ type Node struct {
 	verifier *verifier
 	registry *prometheus.Registry
 
-	inbound chan *consensus.Message
-	intake  chan Intake
-	done    chan struct{}
+	inbound    chan *consensus.Message
+	unverified chan Intake
+	intake     chan Intake
+	done       chan struct{}
 }
 
 // ed25519Signer signs with the replica key.
@@ -59,7 +62,8 @@ func New(opts Options) (*Node, error) {
 	}
 	n := &Node{opts: opts, log: opts.Logger.With("replica", id), id: id, registry: prometheus.NewRegistry(),
 		inbound: make(chan *consensus.Message, InboundMessagesMax), intake: make(chan Intake, IntakeQueueMax),
-		done: make(chan struct{})}
+		unverified: make(chan Intake, UnverifiedQueueMax),
+		done:       make(chan struct{})}
 	n.registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	var err error
 	if n.store, err = chain.OpenPebble(Resolve(opts.Home, cfg.DataDir), n.log); err != nil {
@@ -139,8 +143,10 @@ func (n *Node) Status() Status {
 
 // Run serves until ctx is cancelled or the store fails; it always releases everything it holds.
 func (n *Node) Run(ctx context.Context) error {
+	var workers sync.WaitGroup
 	defer n.store.Close()
 	defer n.host.Close()
+	defer workers.Wait()
 	defer close(n.done)
 	srv, err := n.serveHTTP()
 	if err != nil {
@@ -151,6 +157,8 @@ func (n *Node) Run(ctx context.Context) error {
 		defer cancel()
 		srv.Shutdown(sctx)
 	}()
+	workers.Add(1)
+	go func() { defer workers.Done(); n.verifyClientTxs() }()
 	n.host.StartMesh(n.onFrame)
 	n.registerProtocols()
 	n.log.Info("replica started", "chain_id", n.opts.Genesis.ChainID, "peer_id", n.host.ID(),
@@ -219,6 +227,8 @@ func (n *Node) serveHTTP() (*http.Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", n.handleStatus)
 	mux.Handle("GET /metrics", promhttpHandler(n.registry))
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	ln, err := net.Listen("tcp", n.opts.Config.HTTPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("listen http %s: %w", n.opts.Config.HTTPAddr, err)
