@@ -5,7 +5,9 @@ PKGS    := ./...
 TESTNET_DIR ?= testnet
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test test-unit lint testnet testnet-down bench fuzz clean
+SEEDS   ?= 1000
+
+.PHONY: all build test lint testnet testnet-down bench sim fuzz clean
 
 all: build
 
@@ -20,6 +22,7 @@ lint:
 # Everything CI runs: lint, the race-enabled unit and end-to-end tests (the e2e package builds the binary).
 test: lint
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(PKGS)
+	SIM_SEEDS=300 $(GO) test -count=1 -run TestSwarm ./node/sim
 
 testnet: build
 	-TESTNET_DIR=$(TESTNET_DIR) scripts/testnet.sh down
@@ -36,6 +39,10 @@ testnet-down:
 # Throughput and latency of 4 local replicas under a constant offered load.
 bench: build
 	scripts/bench.sh
+
+# A swarm of simulator seeds: `make sim SEEDS=10000`.
+sim: build
+	$(BIN) sim --seed $${SEED:-1} --seeds $(SEEDS)
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzUnmarshalMessage -fuzztime 30s ./consensus

@@ -51,6 +51,15 @@ func (q *pendingQueue) add(r Request) error {
 	return nil
 }
 
+// addProposed records a request that is already in a proposed batch, so it is not queued again.
+func (q *pendingQueue) addProposed(d [32]byte, size int) {
+	if _, ok := q.index[d]; ok || len(q.index) >= PendingRequestsMax {
+		return
+	}
+	q.index[d] = pendingEntry{state: pendingProposed, size: size}
+	q.bytes += size
+}
+
 // remove forgets a request (it executed).
 func (q *pendingQueue) remove(d [32]byte) {
 	if e, ok := q.index[d]; ok {

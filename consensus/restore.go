@@ -37,6 +37,10 @@ func (c *Core) restore(rs Restore) error {
 				m.ReqDigests = RequestDigests(m.Requests)
 			}
 			s.prePrepare, s.digest, s.reqDigests = m, m.Digest, m.ReqDigests
+			// Requests ordered but not executed must not be queued again (clients resend them).
+			for i, d := range m.ReqDigests {
+				c.pending.addProposed(d, len(m.Requests[i]))
+			}
 			if m.From == c.cfg.ID && m.Seq > c.lastProposed {
 				c.lastProposed = m.Seq
 			}

@@ -44,7 +44,9 @@ type DriverConfig struct {
 	Transport    Transport
 	Logger       *slog.Logger
 	Metrics      *Metrics // nil: no metrics
-	TxCache      *txCache // shared with the verifier
+	TxCache      *TxCache // shared with the verifier; nil: a private one
+	// OnBlock, if set, is called with every block after it is durable (the simulator's checkers use it).
+	OnBlock func(*chain.Block)
 }
 
 // Driver owns the consensus core and the application; see the package doc for its round.
@@ -76,7 +78,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 		return nil, fmt.Errorf("restore consensus: %w", err)
 	}
 	if cfg.TxCache == nil {
-		cfg.TxCache = newTxCache(VerifiedTxCacheMax)
+		cfg.TxCache = NewTxCache(VerifiedTxCacheMax)
 	}
 	d := &Driver{cfg: cfg, log: cfg.Logger, core: core, app: app}
 	d.waiters = newWaiters(ttlTicks(cfg.TickInterval))
@@ -199,6 +201,7 @@ func (d *Driver) apply(rd consensus.Ready) error {
 	b := d.cfg.Store.NewBatch()
 	defer b.Close()
 	var replies []*client.Reply
+	var blocks []*chain.Block
 	txs := 0
 	for i := range rd.Committed {
 		cb := &rd.Committed[i]
@@ -207,6 +210,7 @@ func (d *Driver) apply(rd consensus.Ready) error {
 			return fmt.Errorf("execute seq %d: %w", cb.Seq, err)
 		}
 		d.app.StageCert(b, blk.Header.Height, consensus.MarshalCertificate(cb.Cert))
+		blocks = append(blocks, blk)
 		for j := range results {
 			replies = append(replies, &client.Reply{TxHash: results[j].TxHash, Replica: d.cfg.ID,
 				Status: client.StatusCommitted, Result: results[j].Marshal()})
@@ -217,6 +221,11 @@ func (d *Driver) apply(rd consensus.Ready) error {
 		return fmt.Errorf("persist blocks: %w", err)
 	}
 	d.app.Flushed()
+	if d.cfg.OnBlock != nil {
+		for _, blk := range blocks {
+			d.cfg.OnBlock(blk)
+		}
+	}
 	for _, r := range replies {
 		d.results.add(r)
 		d.waiters.deliver(r)
@@ -224,3 +233,6 @@ func (d *Driver) apply(rd consensus.Ready) error {
 	d.cfg.Metrics.observeApply(time.Since(start), len(rd.Committed), txs, d.app.LastHeader().Height)
 	return nil
 }
+
+// App exposes the application for read-only checks (the simulator's final-state checker).
+func (d *Driver) App() *chain.App { return d.app }

@@ -39,7 +39,7 @@ type Node struct {
 	store    chain.Store
 	host     *p2p.Host
 	driver   *Driver
-	verifier *verifier
+	verifier *Verifier
 	registry *prometheus.Registry
 
 	inbound    chan *consensus.Message
@@ -69,8 +69,8 @@ func New(opts Options) (*Node, error) {
 	if n.store, err = chain.OpenPebble(Resolve(opts.Home, cfg.DataDir), n.log); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	cache := newTxCache(VerifiedTxCacheMax)
-	n.verifier = &verifier{chainID: g.ChainID, pubs: g.PublicKeys(), quorum: 2*g.F + 1, txs: cache}
+	cache := NewTxCache(VerifiedTxCacheMax)
+	n.verifier = NewVerifier(g.ChainID, g.PublicKeys(), g.F, cache)
 	if n.host, err = newHost(opts, n.registry, n.log); err != nil {
 		n.store.Close()
 		return nil, err

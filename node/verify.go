@@ -13,18 +13,26 @@ import (
 // ErrVerify is returned for a message that fails verification.
 var ErrVerify = errors.New("message verification failed")
 
-// verifier checks everything the core takes on trust. It is safe for concurrent use: each peer's reader
+// NewVerifier returns the checks a replica applies to consensus messages before its core sees them.
+func NewVerifier(chainID string, pubs []ed25519.PublicKey, f int, txs *TxCache) *Verifier {
+	return &Verifier{chainID: chainID, pubs: pubs, quorum: 2*f + 1, txs: txs}
+}
+
+// Verify checks m from replica `from`; see verify.
+func (v *Verifier) Verify(from uint32, m *consensus.Message) error { return v.verify(from, m) }
+
+// Verifier checks everything the core takes on trust. It is safe for concurrent use: each peer's reader
 // goroutine verifies its own messages, so verification runs in parallel across peers.
-type verifier struct {
+type Verifier struct {
 	chainID string
 	pubs    []ed25519.PublicKey
 	quorum  int
-	txs     *txCache
+	txs     *TxCache
 }
 
 // verify checks m from transport peer `from`: sender, signature, batch digest, certificate, and pre-checks the
 // client signatures of the batch's transactions (caching the good ones so execution skips them).
-func (v *verifier) verify(from uint32, m *consensus.Message) error {
+func (v *Verifier) verify(from uint32, m *consensus.Message) error {
 	if m.From != from || int(m.From) >= len(v.pubs) {
 		return fmt.Errorf("%w: message from %d claims sender %d", ErrVerify, from, m.From)
 	}
@@ -48,7 +56,7 @@ func (v *verifier) verify(from uint32, m *consensus.Message) error {
 }
 
 // verifyCert checks a commit certificate: a quorum of distinct replicas' valid Commit signatures.
-func (v *verifier) verifyCert(c consensus.Certificate) error {
+func (v *Verifier) verifyCert(c consensus.Certificate) error {
 	if len(c.Votes) < v.quorum {
 		return fmt.Errorf("%w: certificate for seq %d has %d votes, need %d", ErrVerify, c.Seq, len(c.Votes), v.quorum)
 	}
@@ -67,7 +75,7 @@ func (v *verifier) verifyCert(c consensus.Certificate) error {
 }
 
 // preverifyTxs batch-verifies the client signatures of transactions not checked before.
-func (v *verifier) preverifyTxs(raw [][]byte, hashes [][32]byte) {
+func (v *Verifier) preverifyTxs(raw [][]byte, hashes [][32]byte) {
 	var txs []*chain.Tx
 	var hs [][32]byte
 	for i, r := range raw {
@@ -91,19 +99,20 @@ func (v *verifier) preverifyTxs(raw [][]byte, hashes [][32]byte) {
 	}
 }
 
-// txCache remembers hashes of transactions whose client signature verified, FIFO-bounded.
-type txCache struct {
+// TxCache remembers hashes of transactions whose client signature verified, FIFO-bounded.
+type TxCache struct {
 	mu   sync.Mutex
 	set  map[[32]byte]struct{}
 	ring [][32]byte
 	next int
 }
 
-func newTxCache(max int) *txCache {
-	return &txCache{set: make(map[[32]byte]struct{}, max), ring: make([][32]byte, max)}
+// NewTxCache returns a cache of at most max hashes.
+func NewTxCache(max int) *TxCache {
+	return &TxCache{set: make(map[[32]byte]struct{}, max), ring: make([][32]byte, max)}
 }
 
-func (c *txCache) add(h [32]byte) {
+func (c *TxCache) add(h [32]byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.set[h]; ok {
@@ -118,7 +127,7 @@ func (c *txCache) add(h [32]byte) {
 	c.set[h] = struct{}{}
 }
 
-func (c *txCache) has(h [32]byte) bool {
+func (c *TxCache) has(h [32]byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, ok := c.set[h]

@@ -26,6 +26,7 @@ func newApp() *cli.App {
 			statusCommand(),
 			clientCommand(),
 			benchCommand(),
+			simCommand(),
 		},
 		EnableBashCompletion: true,
 	}

@@ -1,0 +1,390 @@
+package sim
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/client"
+	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/node"
+)
+
+const chainID = "sim-chain"
+
+// Options of one run; zero fields are drawn from the seed.
+type Options struct {
+	Seed     uint64
+	Replicas int // n = 3f+1
+	Steps    int // ticks of the safety phase
+	Clients  int
+	// LivenessTicks bounds the liveness phase.
+	LivenessTicks int
+}
+
+// Faults is the fault schedule drawn from the seed.
+type Faults struct {
+	LossPct, DupPct int
+	DelayMaxTicks   int
+	CrashPerMille   int // chance per tick that a replica crashes (while fewer than f are down)
+	DownTicksMax    int
+}
+
+// Result is a run's verdict.
+type Result struct {
+	Seed       uint64
+	N, F       int
+	Faults     Faults
+	Crashes    int
+	Submitted  int
+	Acked      int
+	Height     uint64
+	Trace      [32]byte
+	Violations []string
+}
+
+// OK reports whether no checker failed.
+func (r *Result) OK() bool { return len(r.Violations) == 0 }
+
+func (r *Result) String() string {
+	verdict := "PASS"
+	if !r.OK() {
+		verdict = "FAIL: " + strings.Join(r.Violations, "; ")
+	}
+	return fmt.Sprintf("seed %d n=%d f=%d faults{loss %d%% dup %d%% delay<=%d crash %d‰ down<=%d} crashes %d submitted %d acked %d height %d trace %x: %s",
+		r.Seed, r.N, r.F, r.Faults.LossPct, r.Faults.DupPct, r.Faults.DelayMaxTicks, r.Faults.CrashPerMille,
+		r.Faults.DownTicksMax, r.Crashes, r.Submitted, r.Acked, r.Height, r.Trace[:8], verdict)
+}
+
+type envelope struct {
+	at       uint64
+	id       uint64 // tie-break: send order
+	from, to uint32
+	frame    []byte
+}
+
+type replica struct {
+	store   *chain.MemStore
+	driver  *node.Driver
+	down    bool
+	upAt    uint64
+	txsSeen map[[32]byte]uint64 // tx hash -> height, executed-at-most-once check
+}
+
+type world struct {
+	opts     Options
+	faults   Faults
+	rng      *rand.Rand
+	n, f     int
+	now      uint64
+	keys     []ed25519.PrivateKey
+	pubs     []ed25519.PublicKey
+	verifier *node.Verifier
+	reps     []*replica
+	net      []envelope
+	sent     uint64
+	blocks   map[uint64][32]byte // height -> block hash, as first seen by any replica
+	trace    []byte
+	clients  []*simClient
+	res      *Result
+	log      *slog.Logger
+}
+
+// Run executes one seeded simulation.
+func Run(opts Options) *Result {
+	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5bf03635f0b7a3c1))
+	if opts.Replicas == 0 {
+		opts.Replicas = []int{4, 4, 7}[rng.IntN(3)]
+	}
+	if opts.Steps == 0 {
+		opts.Steps = 600
+	}
+	if opts.Clients == 0 {
+		opts.Clients = 1 + rng.IntN(3)
+	}
+	if opts.LivenessTicks == 0 {
+		opts.LivenessTicks = 3000
+	}
+	w := &world{opts: opts, rng: rng, n: opts.Replicas, f: (opts.Replicas - 1) / 3,
+		blocks: map[uint64][32]byte{}, log: slog.New(slog.DiscardHandler)}
+	w.faults = Faults{LossPct: rng.IntN(20), DupPct: rng.IntN(10), DelayMaxTicks: 1 + rng.IntN(8),
+		CrashPerMille: rng.IntN(8), DownTicksMax: 20 + rng.IntN(200)}
+	w.res = &Result{Seed: opts.Seed, N: w.n, F: w.f, Faults: w.faults}
+	w.setup()
+	w.safetyPhase()
+	w.livenessPhase()
+	w.finalChecks()
+	w.res.Trace = sha256.Sum256(w.trace)
+	return w.res
+}
+
+func (w *world) violate(format string, args ...any) {
+	if len(w.res.Violations) < 10 {
+		w.res.Violations = append(w.res.Violations, fmt.Sprintf("t=%d ", w.now)+fmt.Sprintf(format, args...))
+	}
+}
+
+func (w *world) setup() {
+	for i := 0; i < w.n; i++ {
+		seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("replica"), w.opts.Seed+uint64(i)))
+		k := ed25519.NewKeyFromSeed(seed[:])
+		w.keys = append(w.keys, k)
+		w.pubs = append(w.pubs, k.Public().(ed25519.PublicKey))
+	}
+	w.verifier = node.NewVerifier(chainID, w.pubs, w.f, node.NewTxCache(1<<16))
+	for i := 0; i < w.n; i++ {
+		r := &replica{store: chain.NewMemStore(), txsSeen: map[[32]byte]uint64{}}
+		w.reps = append(w.reps, r)
+		w.boot(uint32(i))
+	}
+	for c := 0; c < w.opts.Clients; c++ {
+		w.clients = append(w.clients, newSimClient(w, c))
+	}
+}
+
+type signer struct{ k ed25519.PrivateKey }
+
+func (s signer) Sign(m []byte) []byte { return ed25519.Sign(s.k, m) }
+
+// transport is one replica's view of the simulated network.
+type transport struct {
+	w    *world
+	from uint32
+}
+
+func (t transport) Send(to uint32, frame []byte) bool { t.w.enqueue(t.from, to, frame); return true }
+func (t transport) Broadcast(frame []byte) {
+	for to := 0; to < t.w.n; to++ {
+		if uint32(to) != t.from {
+			t.w.enqueue(t.from, uint32(to), frame)
+		}
+	}
+}
+
+func (w *world) enqueue(from, to uint32, frame []byte) {
+	if w.rng.IntN(100) < w.faults.LossPct {
+		return
+	}
+	copies := 1
+	if w.rng.IntN(100) < w.faults.DupPct {
+		copies = 2
+	}
+	for c := 0; c < copies; c++ {
+		w.sent++
+		at := w.now + 1 + uint64(w.rng.IntN(w.faults.DelayMaxTicks))
+		w.net = append(w.net, envelope{at: at, id: w.sent, from: from, to: to, frame: frame})
+	}
+}
+
+// boot (re)starts replica i from its store, as a restarted process would.
+func (w *world) boot(i uint32) {
+	r := w.reps[i]
+	r.store.Reopen()
+	d, err := node.NewDriver(node.DriverConfig{
+		ChainID: chainID, ID: i, N: w.n, F: w.f, Signer: signer{w.keys[i]},
+		Consensus: node.DefaultConfig().Consensus, Store: r.store, Transport: transport{w: w, from: i},
+		Logger: w.log, OnBlock: func(b *chain.Block) { w.onBlock(i, b) },
+	})
+	if err != nil {
+		w.violate("replica %d cannot restart: %v", i, err)
+		r.down = true
+		return
+	}
+	r.driver, r.down = d, false
+}
+
+func (w *world) onBlock(i uint32, b *chain.Block) {
+	h := b.Header.Hash()
+	if prev, ok := w.blocks[b.Header.Height]; ok && prev != h {
+		w.violate("replica %d holds block %x at height %d, another replica %x", i, h[:4], b.Header.Height, prev[:4])
+	}
+	w.blocks[b.Header.Height] = h
+	r := w.reps[i]
+	for _, tx := range b.Txs {
+		th := chain.TxHash(tx)
+		if at, ok := r.txsSeen[th]; ok && at != b.Header.Height {
+			w.violate("replica %d executed tx %x at heights %d and %d", i, th[:4], at, b.Header.Height)
+		}
+		r.txsSeen[th] = b.Header.Height
+	}
+	w.trace = binary.BigEndian.AppendUint32(w.trace, i)
+	w.trace = append(w.trace, h[:]...)
+}
+
+// step advances the world one tick.
+func (w *world) step(faults bool) {
+	w.now++
+	w.deliver()
+	for i, r := range w.reps {
+		if r.down {
+			if w.now >= r.upAt {
+				w.boot(uint32(i))
+			}
+			continue
+		}
+		r.driver.Tick()
+		w.process(uint32(i))
+	}
+	for _, c := range w.clients {
+		c.tick()
+	}
+	if faults {
+		w.maybeCrash()
+	}
+}
+
+func (w *world) process(i uint32) {
+	if err := w.reps[i].driver.Process(); err != nil {
+		w.violate("replica %d failed: %v", i, err)
+	}
+}
+
+// deliver hands every message due now to its replica, in (time, send order) order.
+func (w *world) deliver() {
+	sort.SliceStable(w.net, func(a, b int) bool {
+		if w.net[a].at != w.net[b].at {
+			return w.net[a].at < w.net[b].at
+		}
+		return w.net[a].id < w.net[b].id
+	})
+	k := 0
+	for k < len(w.net) && w.net[k].at <= w.now {
+		e := w.net[k]
+		k++
+		r := w.reps[e.to]
+		if r.down {
+			continue
+		}
+		m, err := consensus.UnmarshalMessage(e.frame)
+		if err == nil {
+			err = w.verifier.Verify(e.from, m)
+		}
+		if err != nil {
+			w.violate("honest replica %d sent an invalid message: %v", e.from, err)
+			continue
+		}
+		r.driver.Step(m)
+		w.process(e.to)
+	}
+	w.net = slices.Delete(w.net, 0, k)
+}
+
+func (w *world) downCount() int {
+	n := 0
+	for _, r := range w.reps {
+		if r.down {
+			n++
+		}
+	}
+	return n
+}
+
+// maybeCrash crashes a replica (losing nothing it synced: every write the driver makes is synced) while
+// fewer than f are down.
+func (w *world) maybeCrash() {
+	if w.downCount() >= w.f || w.rng.IntN(1000) >= w.faults.CrashPerMille {
+		return
+	}
+	i := w.rng.IntN(w.n)
+	r := w.reps[i]
+	if r.down {
+		return
+	}
+	r.store.Close()
+	r.driver, r.down = nil, true
+	r.upAt = w.now + 1 + uint64(w.rng.IntN(w.faults.DownTicksMax))
+	w.res.Crashes++
+}
+
+func (w *world) safetyPhase() {
+	for t := 0; t < w.opts.Steps; t++ {
+		w.step(true)
+	}
+}
+
+// livenessPhase heals the network and the crashed replicas and requires progress.
+func (w *world) livenessPhase() {
+	w.faults.LossPct, w.faults.DupPct = 0, 0
+	for _, c := range w.clients {
+		c.stopSubmitting()
+	}
+	for t := 0; t < w.opts.LivenessTicks; t++ {
+		w.step(false)
+		if w.settled() {
+			return
+		}
+	}
+	for _, c := range w.clients {
+		if len(c.pending) > 0 {
+			w.violate("liveness: client %d has %d unacknowledged transactions after %d healed ticks", c.id, len(c.pending), w.opts.LivenessTicks)
+		}
+	}
+	w.violate("liveness: replicas did not converge (heights %v)", w.heights())
+}
+
+func (w *world) heights() []uint64 {
+	var hs []uint64
+	for _, r := range w.reps {
+		if r.down {
+			hs = append(hs, 0)
+			continue
+		}
+		hs = append(hs, r.driver.App().LastHeader().Height)
+	}
+	return hs
+}
+
+func (w *world) settled() bool {
+	for _, c := range w.clients {
+		if len(c.pending) > 0 {
+			return false
+		}
+	}
+	hs := w.heights()
+	for _, h := range hs {
+		if h != hs[0] {
+			return false
+		}
+	}
+	for _, r := range w.reps {
+		if r.down {
+			return false
+		}
+	}
+	return true
+}
+
+func (w *world) finalChecks() {
+	hs := w.heights()
+	w.res.Height = slices.Max(hs)
+	for _, c := range w.clients {
+		w.res.Submitted += c.submitted
+		w.res.Acked += len(c.acked)
+		for key, val := range c.acked {
+			for i, r := range w.reps {
+				if r.down {
+					continue
+				}
+				v, _, found, err := r.driver.App().Get([]byte(key))
+				if err != nil || !found || string(v) != val {
+					w.violate("acknowledged write %s=%s missing on replica %d (found %v, %q)", key, val, i, found, v)
+				}
+			}
+		}
+	}
+}
+
+// replyWaiter routes a replica's reply to its client.
+type replyWaiter struct {
+	c       *simClient
+	replica uint32
+}
+
+func (rw replyWaiter) Deliver(r *client.Reply) { rw.c.onReply(rw.replica, r) }
