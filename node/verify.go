@@ -103,13 +103,14 @@ func (v *Verifier) preverifyTxs(raw [][]byte, hashes [][32]byte) {
 type TxCache struct {
 	mu   sync.Mutex
 	set  map[[32]byte]struct{}
-	ring [][32]byte
+	ring [][32]byte // grows to max, then wraps
+	max  int
 	next int
 }
 
 // NewTxCache returns a cache of at most max hashes.
 func NewTxCache(max int) *TxCache {
-	return &TxCache{set: make(map[[32]byte]struct{}, max), ring: make([][32]byte, max)}
+	return &TxCache{set: make(map[[32]byte]struct{}), max: max}
 }
 
 func (c *TxCache) add(h [32]byte) {
@@ -118,13 +119,14 @@ func (c *TxCache) add(h [32]byte) {
 	if _, ok := c.set[h]; ok {
 		return
 	}
-	old := c.ring[c.next]
-	if _, ok := c.set[old]; ok && old != ([32]byte{}) {
-		delete(c.set, old)
-	}
-	c.ring[c.next] = h
-	c.next = (c.next + 1) % len(c.ring)
 	c.set[h] = struct{}{}
+	if len(c.ring) < c.max {
+		c.ring = append(c.ring, h)
+		return
+	}
+	delete(c.set, c.ring[c.next])
+	c.ring[c.next] = h
+	c.next = (c.next + 1) % c.max
 }
 
 func (c *TxCache) has(h [32]byte) bool {

@@ -81,24 +81,27 @@ func (ws *waiters) expire(now uint64) {
 // result rather than refused as a replay: every correct replica then gives the client the same answer.
 type resultCache struct {
 	byHash map[[32]byte]*client.Reply
-	ring   [][32]byte
+	ring   [][32]byte // grows to max, then wraps
+	max    int
 	next   int
 }
 
 func newResultCache(max int) resultCache {
-	return resultCache{byHash: make(map[[32]byte]*client.Reply, max), ring: make([][32]byte, max)}
+	return resultCache{byHash: make(map[[32]byte]*client.Reply), max: max}
 }
 
 func (c *resultCache) add(r *client.Reply) {
 	if _, ok := c.byHash[r.TxHash]; ok {
 		return
 	}
-	if old := c.ring[c.next]; old != ([32]byte{}) {
-		delete(c.byHash, old)
-	}
-	c.ring[c.next] = r.TxHash
-	c.next = (c.next + 1) % len(c.ring)
 	c.byHash[r.TxHash] = r
+	if len(c.ring) < c.max {
+		c.ring = append(c.ring, r.TxHash)
+		return
+	}
+	delete(c.byHash, c.ring[c.next])
+	c.ring[c.next] = r.TxHash
+	c.next = (c.next + 1) % c.max
 }
 
 func (c *resultCache) get(h [32]byte) (*client.Reply, bool) {

@@ -91,6 +91,7 @@ type world struct {
 	net      []envelope
 	sent     uint64
 	blocks   map[uint64][32]byte // height -> block hash, as first seen by any replica
+	checked  map[[32]byte]error  // verification verdicts by sha256(from, frame): a broadcast is checked once
 	trace    []byte
 	clients  []*simClient
 	res      *Result
@@ -113,7 +114,7 @@ func Run(opts Options) *Result {
 		opts.LivenessTicks = 3000
 	}
 	w := &world{opts: opts, rng: rng, n: opts.Replicas, f: (opts.Replicas - 1) / 3,
-		blocks: map[uint64][32]byte{}, log: slog.New(slog.DiscardHandler)}
+		blocks: map[uint64][32]byte{}, checked: map[[32]byte]error{}, log: slog.New(slog.DiscardHandler)}
 	w.faults = Faults{LossPct: rng.IntN(20), DupPct: rng.IntN(10), DelayMaxTicks: 1 + rng.IntN(8),
 		CrashPerMille: rng.IntN(8), DownTicksMax: 20 + rng.IntN(200)}
 	w.res = &Result{Seed: opts.Seed, N: w.n, F: w.f, Faults: w.faults}
@@ -262,10 +263,7 @@ func (w *world) deliver() {
 		if r.down {
 			continue
 		}
-		m, err := consensus.UnmarshalMessage(e.frame)
-		if err == nil {
-			err = w.verifier.Verify(e.from, m)
-		}
+		m, err := w.verify(e.from, e.frame)
 		if err != nil {
 			w.violate("honest replica %d sent an invalid message: %v", e.from, err)
 			continue
@@ -274,6 +272,25 @@ func (w *world) deliver() {
 		w.process(e.to)
 	}
 	w.net = slices.Delete(w.net, 0, k)
+}
+
+// verify decodes and verifies a frame, remembering the verdict for identical frames from the same sender
+// (the verifier is deterministic, so this only saves time).
+func (w *world) verify(from uint32, frame []byte) (*consensus.Message, error) {
+	m, err := consensus.UnmarshalMessage(frame)
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.Sum256(binary.BigEndian.AppendUint32(append([]byte(nil), frame...), from))
+	if verdict, ok := w.checked[h]; ok {
+		if verdict == nil {
+			m.ReqDigests = consensus.RequestDigests(m.Requests)
+		}
+		return m, verdict
+	}
+	err = w.verifier.Verify(from, m)
+	w.checked[h] = err
+	return m, err
 }
 
 func (w *world) downCount() int {
