@@ -1,0 +1,75 @@
+package genesis
+
+import (
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func validGenesis(t *testing.T, n int) *Genesis {
+	g := &Genesis{ChainID: "c", F: (n - 1) / 3, CheckpointInterval: 150}
+	for i := 0; i < n; i++ {
+		pub := GenerateKey().Public().(ed25519.PublicKey)
+		id, err := PeerIDOf(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.Replicas = append(g.Replicas, Replica{Index: uint32(i), PeerID: id.String(), PubKey: hex.EncodeToString(pub),
+			Multiaddrs: []string{"/ip4/127.0.0.1/tcp/1"}})
+	}
+	return g
+}
+
+func TestValidate(t *testing.T) {
+	cases := map[string]func(g *Genesis){
+		"no chain id":        func(g *Genesis) { g.ChainID = "" },
+		"too few replicas":   func(g *Genesis) { g.Replicas = g.Replicas[:3] },
+		"f zero":             func(g *Genesis) { g.F = 0 },
+		"index out of order": func(g *Genesis) { g.Replicas[1].Index = 5 },
+		"peer id mismatch":   func(g *Genesis) { g.Replicas[0].PeerID = g.Replicas[1].PeerID },
+		"bad multiaddr":      func(g *Genesis) { g.Replicas[2].Multiaddrs = []string{"nonsense"} },
+		"bad key":            func(g *Genesis) { g.Replicas[3].PubKey = "zz" },
+		"no checkpoints":     func(g *Genesis) { g.CheckpointInterval = 0 },
+	}
+	if err := validGenesis(t, 4).Validate(); err != nil {
+		t.Fatalf("valid genesis refused: %v", err)
+	}
+	for name, breakIt := range cases {
+		g := validGenesis(t, 4)
+		breakIt(g)
+		if err := g.Validate(); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+	g := validGenesis(t, 7)
+	back, err := Parse(g.Marshal())
+	if err != nil || back.N() != 7 || back.F != 2 {
+		t.Fatalf("round trip: %v", err)
+	}
+}
+
+func TestKeyFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "key.json")
+	k := GenerateKey()
+	if err := SaveKey(path, k); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != KeyFileMode {
+		t.Fatalf("key file mode %o", st.Mode().Perm())
+	}
+	got, err := LoadKey(path)
+	if err != nil || !got.Equal(k) {
+		t.Fatalf("load: %v", err)
+	}
+	if SaveKey(path, k) == nil {
+		t.Fatal("an existing key file was overwritten")
+	}
+	os.Chmod(path, 0o644)
+	if _, err := LoadKey(path); !errors.Is(err, ErrKeyFile) {
+		t.Fatalf("a world-readable key file was accepted: %v", err)
+	}
+}
