@@ -55,7 +55,7 @@ func TestWritesAgreeAndReadBack(t *testing.T) {
 	tn.startAll()
 	ctx := ctxT(t, 2*time.Minute)
 	c := tn.client(0)
-	keys := putKeys(t, ctx, c, "k", 300)
+	keys := putKeys(t, ctx, c, "k", 1000)
 	st := tn.waitAgree([]int{0, 1, 2, 3}, 1)
 	checkReadBack(t, ctx, c, keys[:20])
 	if st.LastExecutedSeq == 0 || st.StateRoot == "" {
