@@ -41,6 +41,15 @@ func (c *Core) markCommitted(s *slot, cert Certificate) {
 
 // deliver appends committed slots to Ready.Committed while they are contiguous with what was delivered.
 func (c *Core) deliver() {
+	first := len(c.out.Committed)
+	defer func() {
+		// Planted bug: two batches that become executable together trade contents.
+		if out := c.out.Committed; c.cfg.Bugs.ExecuteOutOfOrder && len(out)-first >= 2 {
+			a, b := &out[len(out)-2], &out[len(out)-1]
+			a.Requests, b.Requests = b.Requests, a.Requests
+			a.ReqDigests, b.ReqDigests = b.ReqDigests, a.ReqDigests
+		}
+	}()
 	for {
 		s := c.slots[c.lastDelivered+1]
 		if s == nil || !s.committed {

@@ -22,6 +22,17 @@ type Config struct {
 
 	StatusIntervalTicks int // heartbeat period
 	RetransmitTicks     int // a slot uncommitted this long has its messages sent again
+
+	// Bugs plants known protocol bugs for the simulator's tests; always zero in production.
+	Bugs PlantedBugs
+}
+
+// PlantedBugs are test-only switches that break the protocol on purpose, so tests can show that the
+// simulator's checkers find each one. Nothing outside tests sets them.
+type PlantedBugs struct {
+	WeakQuorum        bool // prepare with 2f-1 backup votes and commit with 2f, one short of the protocol
+	AcceptOlderViews  bool // take messages of older views as if they were current
+	ExecuteOutOfOrder bool // hand out two batches that commit together with their contents swapped
 }
 
 // Signer signs bytes with this replica's key. Implementations must be deterministic (Ed25519 and BLS are).
@@ -66,4 +77,17 @@ func (c Config) Validate() error {
 }
 
 // quorum is the number of matching votes that make a certificate: 2f+1.
-func (c Config) quorum() int { return 2*c.F + 1 }
+func (c Config) quorum() int {
+	if c.Bugs.WeakQuorum {
+		return 2 * c.F
+	}
+	return 2*c.F + 1
+}
+
+// prepareQuorum is the number of matching backup Prepares that, with the PrePrepare, make a slot prepared.
+func (c Config) prepareQuorum() int {
+	if c.Bugs.WeakQuorum {
+		return max(1, 2*c.F-1)
+	}
+	return 2 * c.F
+}

@@ -99,7 +99,7 @@ func (c *Core) Step(m *Message) {
 	case MsgCommitted:
 		c.onCommitted(m)
 	case MsgPrePrepare, MsgPrepare, MsgCommit:
-		if m.View != c.view {
+		if m.View != c.view && !(c.cfg.Bugs.AcceptOlderViews && m.View < c.view) {
 			c.counts.DroppedOtherView++
 			return
 		}

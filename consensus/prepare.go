@@ -20,7 +20,7 @@ func (c *Core) onPrepare(m *Message) {
 
 // checkPrepared sends this replica's Commit once the slot has its PrePrepare and 2f matching Prepares.
 func (c *Core) checkPrepared(s *slot) {
-	if s.prepared || s.prePrepare == nil || s.matchingPrepares() < 2*c.cfg.F {
+	if s.prepared || s.prePrepare == nil || s.matchingPrepares() < c.cfg.prepareQuorum() {
 		return
 	}
 	s.prepared = true

@@ -47,6 +47,14 @@ type DriverConfig struct {
 	TxCache      *TxCache // shared with the verifier; nil: a private one
 	// OnBlock, if set, is called with every block after it is durable (the simulator's checkers use it).
 	OnBlock func(*chain.Block)
+	// Bugs plants known bugs for the simulator's tests; always zero in production.
+	Bugs PlantedBugs
+}
+
+// PlantedBugs are test-only switches that break the replica on purpose (see consensus.PlantedBugs).
+type PlantedBugs struct {
+	Consensus   consensus.PlantedBugs
+	SkipPersist bool // send without persisting the consensus log first
 }
 
 // Driver owns the consensus core and the application; see the package doc for its round.
@@ -73,6 +81,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 	}
 	cc := consensus.DefaultConfig(cfg.ChainID, cfg.Signer, cfg.ID, cfg.N, cfg.F)
 	cfg.Consensus.applyTo(&cc)
+	cc.Bugs = cfg.Bugs.Consensus
 	core, err := consensus.New(cc, rs)
 	if err != nil {
 		return nil, fmt.Errorf("restore consensus: %w", err)
@@ -157,7 +166,7 @@ func (d *Driver) Process() error {
 }
 
 func (d *Driver) persist(rd consensus.Ready) error {
-	if rd.HardState == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 {
+	if rd.HardState == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 || d.cfg.Bugs.SkipPersist {
 		return nil
 	}
 	start := time.Now()

@@ -2,6 +2,9 @@ package sim
 
 import (
 	"bytes"
+
+	"github.com/anishathalye/porcupine"
+
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
@@ -12,11 +15,14 @@ import (
 	"github.com/sbftnet/sbft/node"
 )
 
-// Client behaviour: up to outstandingMax transactions in flight, each a put of a unique key; a transaction
-// is acknowledged on f+1 identical committed replies and resent to every live replica every resendTicks.
+// Client behaviour: up to outstandingMax transactions in flight: puts of unique keys (to check that every
+// acknowledged write survives) and puts, gets and conditional puts on a few shared keys (to check
+// linearizability). A transaction is acknowledged on f+1 identical committed replies and resent to every live
+// replica every resendTicks.
 const (
 	outstandingMax = 4
 	resendTicks    = 50
+	sharedKeys     = 3
 )
 
 type pendingTx struct {
@@ -24,6 +30,8 @@ type pendingTx struct {
 	tx     *chain.Tx
 	key    string
 	val    string
+	shared bool
+	call   int64
 	sentAt uint64
 	votes  map[uint32][]byte
 }
@@ -37,12 +45,13 @@ type simClient struct {
 	acked     map[string]string
 	submitted int
 	stopped   bool
+	versions  map[string]uint64 // last version seen per shared key, for CAS
 }
 
 func newSimClient(w *world, id int) *simClient {
 	seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("client"), w.opts.Seed+uint64(id)))
 	return &simClient{w: w, id: id, key: ed25519.NewKeyFromSeed(seed[:]),
-		pending: map[[32]byte]*pendingTx{}, acked: map[string]string{}}
+		pending: map[[32]byte]*pendingTx{}, acked: map[string]string{}, versions: map[string]uint64{}}
 }
 
 func (c *simClient) stopSubmitting() { c.stopped = true }
@@ -74,13 +83,23 @@ func (c *simClient) sortedPending() []*pendingTx {
 
 func (c *simClient) submitNew() {
 	c.nonce++
-	key := fmt.Sprintf("c%d-k%d", c.id, c.nonce)
-	val := fmt.Sprintf("v%d", c.w.rng.IntN(1000))
-	tx := &chain.Tx{Nonce: c.nonce, Op: chain.OpPut, Key: []byte(key), Value: []byte(val)}
+	rng := c.w.rng
+	key, op, version, shared := fmt.Sprintf("c%d-k%d", c.id, c.nonce), chain.OpPut, uint64(0), false
+	val := fmt.Sprintf("v%d-%d", c.id, c.nonce)
+	if rng.IntN(2) == 0 {
+		key, shared = fmt.Sprintf("shared-%d", rng.IntN(sharedKeys)), true
+		op = []chain.Op{chain.OpPut, chain.OpGet, chain.OpCAS}[rng.IntN(3)]
+		version = c.versions[key] + uint64(rng.IntN(2))
+	}
+	tx := &chain.Tx{Nonce: c.nonce, Op: op, Key: []byte(key), Version: version}
+	if op != chain.OpGet {
+		tx.Value = []byte(val)
+	}
 	copy(tx.Client[:], c.key.Public().(ed25519.PublicKey))
 	tx.Sign(chainID, c.key)
 	raw := tx.Marshal()
-	p := &pendingTx{raw: raw, tx: tx, key: key, val: val, votes: map[uint32][]byte{}}
+	c.w.events++
+	p := &pendingTx{raw: raw, tx: tx, key: key, val: val, shared: shared, call: c.w.events, votes: map[uint32][]byte{}}
 	c.pending[chain.TxHash(raw)] = p
 	c.submitted++
 	c.send(p)
@@ -116,11 +135,24 @@ func (c *simClient) onReply(replica uint32, r *client.Reply) {
 	if matching < c.w.f+1 {
 		return
 	}
-	res, err := chain.UnmarshalResult(r.Result)
-	if err != nil || res.Code != chain.CodeOK {
-		c.w.violate("client %d: f+1 replicas agree that put %s failed: %v %v", c.id, p.key, res, err)
-	} else {
-		c.acked[p.key] = p.val
-	}
 	delete(c.pending, r.TxHash)
+	res, err := chain.UnmarshalResult(r.Result)
+	if err != nil {
+		c.w.violate("client %d: undecodable result: %v", c.id, err)
+		return
+	}
+	c.w.events++
+	if p.shared {
+		c.versions[p.key] = res.Version
+		c.w.history = append(c.w.history, porcupine.Operation{ClientId: c.id,
+			Input:  kvInput{Op: p.tx.Op, Key: p.key, Value: p.val, Version: p.tx.Version},
+			Output: kvOutput{Code: res.Code, Value: string(res.Value), Version: res.Version, Found: res.Found},
+			Call:   p.call, Return: c.w.events})
+		return
+	}
+	if res.Code != chain.CodeOK {
+		c.w.violate("client %d: f+1 replicas agree that put %s failed: %v", c.id, p.key, res.Code)
+		return
+	}
+	c.acked[p.key] = p.val
 }

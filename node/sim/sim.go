@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"github.com/anishathalye/porcupine"
+
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
@@ -27,14 +29,24 @@ type Options struct {
 	Clients  int
 	// LivenessTicks bounds the liveness phase.
 	LivenessTicks int
+	// Adversary, if set, makes replica 0 (the first primary) byzantine with this role, and no other.
+	Adversary Role
+	// CrashPerMille, if set, overrides the crash rate drawn from the seed.
+	CrashPerMille int
+	// Bugs plants known bugs in every correct replica (the checkers must catch them).
+	Bugs node.PlantedBugs
 }
 
 // Faults is the fault schedule drawn from the seed.
 type Faults struct {
-	LossPct, DupPct int
-	DelayMaxTicks   int
-	CrashPerMille   int // chance per tick that a replica crashes (while fewer than f are down)
-	DownTicksMax    int
+	LossPct, DupPct   int
+	DelayMaxTicks     int
+	CrashPerMille     int // chance per tick that a replica crashes (while the faulty stay at most f)
+	DownTicksMax      int
+	PartitionPerMille int // chance per tick that a replica is cut off (symmetric or one way)
+	Byzantine         []string
+	Slow              int // replica whose links have extra delay (-1: none)
+	TickPeriods       []int
 }
 
 // Result is a run's verdict.
@@ -43,6 +55,7 @@ type Result struct {
 	N, F       int
 	Faults     Faults
 	Crashes    int
+	Partitions int
 	Submitted  int
 	Acked      int
 	Height     uint64
@@ -58,9 +71,11 @@ func (r *Result) String() string {
 	if !r.OK() {
 		verdict = "FAIL: " + strings.Join(r.Violations, "; ")
 	}
-	return fmt.Sprintf("seed %d n=%d f=%d faults{loss %d%% dup %d%% delay<=%d crash %d‰ down<=%d} crashes %d submitted %d acked %d height %d trace %x: %s",
-		r.Seed, r.N, r.F, r.Faults.LossPct, r.Faults.DupPct, r.Faults.DelayMaxTicks, r.Faults.CrashPerMille,
-		r.Faults.DownTicksMax, r.Crashes, r.Submitted, r.Acked, r.Height, r.Trace[:8], verdict)
+	fl := r.Faults
+	return fmt.Sprintf("seed %d n=%d f=%d faults{loss %d%% dup %d%% delay<=%d crash %d‰ down<=%d partition %d‰ byzantine %v slow %d tick periods %v} crashes %d partitions %d submitted %d acked %d height %d trace %x: %s",
+		r.Seed, r.N, r.F, fl.LossPct, fl.DupPct, fl.DelayMaxTicks, fl.CrashPerMille, fl.DownTicksMax,
+		fl.PartitionPerMille, fl.Byzantine, fl.Slow, fl.TickPeriods, r.Crashes, r.Partitions, r.Submitted, r.Acked,
+		r.Height, r.Trace[:8], verdict)
 }
 
 type envelope struct {
@@ -71,6 +86,10 @@ type envelope struct {
 }
 
 type replica struct {
+	adv     *adversary // nil: honest
+	cutOff  [2]bool    // partitioned: [0] outgoing blocked, [1] incoming blocked
+	healAt  uint64
+	period  int // ticks once every period steps (clock skew)
 	store   *chain.MemStore
 	driver  *node.Driver
 	down    bool
@@ -94,12 +113,14 @@ type world struct {
 	checked  map[[32]byte]error  // verification verdicts by sha256(from, frame): a broadcast is checked once
 	trace    []byte
 	clients  []*simClient
+	history  []porcupine.Operation // completed operations on shared keys
+	events   int64                 // logical clock of calls and returns
 	res      *Result
 	log      *slog.Logger
 }
 
 // Run executes one seeded simulation.
-func Run(opts Options) *Result {
+func Run(opts Options) (res *Result) {
 	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5bf03635f0b7a3c1))
 	if opts.Replicas == 0 {
 		opts.Replicas = []int{4, 4, 7}[rng.IntN(3)]
@@ -116,12 +137,24 @@ func Run(opts Options) *Result {
 	w := &world{opts: opts, rng: rng, n: opts.Replicas, f: (opts.Replicas - 1) / 3,
 		blocks: map[uint64][32]byte{}, checked: map[[32]byte]error{}, log: slog.New(slog.DiscardHandler)}
 	w.faults = Faults{LossPct: rng.IntN(20), DupPct: rng.IntN(10), DelayMaxTicks: 1 + rng.IntN(8),
-		CrashPerMille: rng.IntN(8), DownTicksMax: 20 + rng.IntN(200)}
-	w.res = &Result{Seed: opts.Seed, N: w.n, F: w.f, Faults: w.faults}
+		CrashPerMille: rng.IntN(8), DownTicksMax: 20 + rng.IntN(200), PartitionPerMille: rng.IntN(6), Slow: -1}
+	if opts.CrashPerMille > 0 {
+		w.faults.CrashPerMille = opts.CrashPerMille
+	}
+	w.res = &Result{Seed: opts.Seed, N: w.n, F: w.f}
+	defer func() {
+		if p := recover(); p != nil {
+			w.violate("panic: %v", p)
+			w.res.Faults = w.faults
+			res = w.res
+		}
+	}()
 	w.setup()
+	w.res.Faults = w.faults
 	w.safetyPhase()
 	w.livenessPhase()
 	w.finalChecks()
+	w.checkLinearizable()
 	w.res.Trace = sha256.Sum256(w.trace)
 	return w.res
 }
@@ -141,8 +174,26 @@ func (w *world) setup() {
 	}
 	w.verifier = node.NewVerifier(chainID, w.pubs, w.f, node.NewTxCache(1<<16))
 	for i := 0; i < w.n; i++ {
-		r := &replica{store: chain.NewMemStore(), txsSeen: map[[32]byte]uint64{}}
+		r := &replica{store: chain.NewMemStore(), txsSeen: map[[32]byte]uint64{}, period: 1 + w.rng.IntN(3)}
+		w.faults.TickPeriods = append(w.faults.TickPeriods, r.period)
 		w.reps = append(w.reps, r)
+	}
+	byz := w.rng.Perm(w.n)[:w.rng.IntN(w.f+1)]
+	if w.opts.Adversary != Honest {
+		byz = []int{0}
+	}
+	for _, i := range byz {
+		role := Role(1 + w.rng.IntN(int(rolesEnd)-1))
+		if w.opts.Adversary != Honest {
+			role = w.opts.Adversary
+		}
+		w.reps[i].adv = &adversary{w: w, id: uint32(i), role: role, key: w.keys[i], active: true}
+		w.faults.Byzantine = append(w.faults.Byzantine, w.reps[i].adv.String())
+	}
+	if w.rng.IntN(3) == 0 {
+		w.faults.Slow = w.rng.IntN(w.n)
+	}
+	for i := 0; i < w.n; i++ {
 		w.boot(uint32(i))
 	}
 	for c := 0; c < w.opts.Clients; c++ {
@@ -160,17 +211,28 @@ type transport struct {
 	from uint32
 }
 
-func (t transport) Send(to uint32, frame []byte) bool { t.w.enqueue(t.from, to, frame); return true }
+func (t transport) Send(to uint32, frame []byte) bool { t.w.send(t.from, to, frame); return true }
 func (t transport) Broadcast(frame []byte) {
 	for to := 0; to < t.w.n; to++ {
 		if uint32(to) != t.from {
-			t.w.enqueue(t.from, uint32(to), frame)
+			t.w.send(t.from, uint32(to), frame)
 		}
 	}
 }
 
+// send puts a frame on the simulated wire, through the sender's adversary if it is byzantine.
+func (w *world) send(from, to uint32, frame []byte) {
+	if adv := w.reps[from].adv; adv != nil {
+		for _, f := range adv.rewrite(to, frame) {
+			w.enqueue(from, to, f)
+		}
+		return
+	}
+	w.enqueue(from, to, frame)
+}
+
 func (w *world) enqueue(from, to uint32, frame []byte) {
-	if w.rng.IntN(100) < w.faults.LossPct {
+	if w.reps[from].cutOff[0] || w.reps[to].cutOff[1] || w.rng.IntN(100) < w.faults.LossPct {
 		return
 	}
 	copies := 1
@@ -180,6 +242,9 @@ func (w *world) enqueue(from, to uint32, frame []byte) {
 	for c := 0; c < copies; c++ {
 		w.sent++
 		at := w.now + 1 + uint64(w.rng.IntN(w.faults.DelayMaxTicks))
+		if int(from) == w.faults.Slow || int(to) == w.faults.Slow {
+			at += uint64(w.rng.IntN(4 * w.faults.DelayMaxTicks))
+		}
 		w.net = append(w.net, envelope{at: at, id: w.sent, from: from, to: to, frame: frame})
 	}
 }
@@ -191,7 +256,7 @@ func (w *world) boot(i uint32) {
 	d, err := node.NewDriver(node.DriverConfig{
 		ChainID: chainID, ID: i, N: w.n, F: w.f, Signer: signer{w.keys[i]},
 		Consensus: node.DefaultConfig().Consensus, Store: r.store, Transport: transport{w: w, from: i},
-		Logger: w.log, OnBlock: func(b *chain.Block) { w.onBlock(i, b) },
+		Logger: w.log, OnBlock: func(b *chain.Block) { w.onBlock(i, b) }, Bugs: w.opts.Bugs,
 	})
 	if err != nil {
 		w.violate("replica %d cannot restart: %v", i, err)
@@ -202,6 +267,9 @@ func (w *world) boot(i uint32) {
 }
 
 func (w *world) onBlock(i uint32, b *chain.Block) {
+	if w.reps[i].adv != nil {
+		return // the checkers speak of correct replicas only
+	}
 	h := b.Header.Hash()
 	if prev, ok := w.blocks[b.Header.Height]; ok && prev != h {
 		w.violate("replica %d holds block %x at height %d, another replica %x", i, h[:4], b.Header.Height, prev[:4])
@@ -230,14 +298,20 @@ func (w *world) step(faults bool) {
 			}
 			continue
 		}
-		r.driver.Tick()
-		w.process(uint32(i))
+		if w.now%uint64(r.period) == 0 {
+			r.driver.Tick()
+			w.process(uint32(i))
+		}
+		if (r.cutOff[0] || r.cutOff[1]) && w.now >= r.healAt {
+			r.cutOff = [2]bool{}
+		}
 	}
 	for _, c := range w.clients {
 		c.tick()
 	}
 	if faults {
 		w.maybeCrash()
+		w.maybePartition()
 	}
 }
 
@@ -265,7 +339,9 @@ func (w *world) deliver() {
 		}
 		m, err := w.verify(e.from, e.frame)
 		if err != nil {
-			w.violate("honest replica %d sent an invalid message: %v", e.from, err)
+			if w.reps[e.from].adv == nil {
+				w.violate("honest replica %d sent an invalid message: %v", e.from, err)
+			}
 			continue
 		}
 		r.driver.Step(m)
@@ -293,25 +369,40 @@ func (w *world) verify(from uint32, frame []byte) (*consensus.Message, error) {
 	return m, err
 }
 
-func (w *world) downCount() int {
+// faulty counts replicas that are byzantine, down or cut off: never more than f at a time.
+func (w *world) faulty() int {
 	n := 0
 	for _, r := range w.reps {
-		if r.down {
+		if r.adv != nil || r.down || r.cutOff[0] || r.cutOff[1] {
 			n++
 		}
 	}
 	return n
 }
 
+// maybePartition cuts one correct replica off: both ways, or only its outgoing or only its incoming links.
+func (w *world) maybePartition() {
+	if w.faulty() >= w.f || w.rng.IntN(1000) >= w.faults.PartitionPerMille {
+		return
+	}
+	r := w.reps[w.rng.IntN(w.n)]
+	if r.adv != nil || r.down {
+		return
+	}
+	r.cutOff = [][2]bool{{true, true}, {true, false}, {false, true}}[w.rng.IntN(3)]
+	r.healAt = w.now + 1 + uint64(w.rng.IntN(w.faults.DownTicksMax))
+	w.res.Partitions++
+}
+
 // maybeCrash crashes a replica (losing nothing it synced: every write the driver makes is synced) while
 // fewer than f are down.
 func (w *world) maybeCrash() {
-	if w.downCount() >= w.f || w.rng.IntN(1000) >= w.faults.CrashPerMille {
+	if w.faulty() >= w.f || w.rng.IntN(1000) >= w.faults.CrashPerMille {
 		return
 	}
 	i := w.rng.IntN(w.n)
 	r := w.reps[i]
-	if r.down {
+	if r.down || r.adv != nil {
 		return
 	}
 	r.store.Close()
@@ -329,6 +420,14 @@ func (w *world) safetyPhase() {
 // livenessPhase heals the network and the crashed replicas and requires progress.
 func (w *world) livenessPhase() {
 	w.faults.LossPct, w.faults.DupPct = 0, 0
+	for i, r := range w.reps {
+		r.cutOff = [2]bool{}
+		// Without view change (issue 5) a faulty primary stops progress by design: it behaves in the
+		// liveness phase; byzantine backups stay byzantine.
+		if r.adv != nil && i == 0 {
+			r.adv.active = false
+		}
+	}
 	for _, c := range w.clients {
 		c.stopSubmitting()
 	}
@@ -349,11 +448,13 @@ func (w *world) livenessPhase() {
 func (w *world) heights() []uint64 {
 	var hs []uint64
 	for _, r := range w.reps {
-		if r.down {
+		switch {
+		case r.adv != nil:
+		case r.down:
 			hs = append(hs, 0)
-			continue
+		default:
+			hs = append(hs, r.driver.App().LastHeader().Height)
 		}
-		hs = append(hs, r.driver.App().LastHeader().Height)
 	}
 	return hs
 }
@@ -386,7 +487,7 @@ func (w *world) finalChecks() {
 		w.res.Acked += len(c.acked)
 		for key, val := range c.acked {
 			for i, r := range w.reps {
-				if r.down {
+				if r.down || r.adv != nil {
 					continue
 				}
 				v, _, found, err := r.driver.App().Get([]byte(key))

@@ -1,0 +1,112 @@
+package sim
+
+import (
+	"crypto/ed25519"
+	"fmt"
+
+	"github.com/sbftnet/sbft/consensus"
+)
+
+// Role is how a replica behaves. A byzantine replica runs the real driver, and an adversary rewrites what it
+// sends: it holds the replica's key, so it can sign anything.
+type Role int
+
+// Roles.
+const (
+	Honest      Role = iota
+	Silent           // sends nothing
+	BadSigner        // corrupts signatures
+	Malformed        // sends garbage frames
+	Replayer         // re-sends old messages alongside new ones
+	Equivocator      // sends different PrePrepares or votes to different replicas
+	rolesEnd
+)
+
+func (r Role) String() string {
+	return [...]string{"honest", "silent", "bad-signer", "malformed", "replayer", "equivocator"}[r]
+}
+
+// adversary rewrites the outgoing frames of one byzantine replica.
+type adversary struct {
+	w      *world
+	id     uint32
+	role   Role
+	key    ed25519.PrivateKey
+	old    [][]byte // frames sent before, for replay (bounded)
+	active bool     // false in the liveness phase for a byzantine primary (no view change yet)
+}
+
+const replayKeepMax = 256
+
+// rewrite returns the frames to put on the wire towards `to` instead of frame.
+func (a *adversary) rewrite(to uint32, frame []byte) [][]byte {
+	if !a.active {
+		return [][]byte{frame}
+	}
+	rng := a.w.rng
+	switch a.role {
+	case Silent:
+		return nil
+	case BadSigner:
+		if rng.IntN(2) == 0 {
+			bad := append([]byte(nil), frame...)
+			bad[len(bad)-1] ^= 0x01
+			return [][]byte{bad}
+		}
+	case Malformed:
+		if rng.IntN(2) == 0 {
+			junk := make([]byte, rng.IntN(len(frame)+1))
+			for i := range junk {
+				junk[i] = byte(rng.UintN(256))
+			}
+			if len(junk) > 1 && rng.IntN(2) == 0 {
+				copy(junk, frame[:2]) // a plausible header over garbage
+			}
+			return [][]byte{junk}
+		}
+	case Replayer:
+		out := [][]byte{frame}
+		if len(a.old) > 0 && rng.IntN(2) == 0 {
+			out = append(out, a.old[rng.IntN(len(a.old))])
+		}
+		if len(a.old) < replayKeepMax {
+			a.old = append(a.old, frame)
+		} else {
+			a.old[rng.IntN(replayKeepMax)] = frame
+		}
+		return out
+	case Equivocator:
+		return [][]byte{a.equivocate(to, frame)}
+	}
+	return [][]byte{frame}
+}
+
+// equivocate sends replicas with an odd index a conflicting version of a third of the PrePrepares and
+// votes: the batch reversed or cut short, or a vote for another digest, each properly signed.
+func (a *adversary) equivocate(to uint32, frame []byte) []byte {
+	if to%2 == 0 || a.w.rng.IntN(3) != 0 {
+		return frame
+	}
+	m, err := consensus.UnmarshalMessage(frame)
+	if err != nil {
+		return frame
+	}
+	switch m.Type {
+	case consensus.MsgPrePrepare:
+		if len(m.Requests) < 2 {
+			return frame
+		}
+		reqs := append([][]byte(nil), m.Requests...)
+		reqs[0], reqs[len(reqs)-1] = reqs[len(reqs)-1], reqs[0]
+		m.Requests = reqs
+		m.Digest = consensus.BatchDigest(consensus.RequestDigests(reqs))
+	case consensus.MsgPrepare, consensus.MsgCommit:
+		m.Digest[0] ^= 0xff
+	default:
+		return frame
+	}
+	m.Sig = ed25519.Sign(a.key, m.SigningBytes(chainID))
+	return m.Marshal()
+}
+
+func (a *adversary) String() string { return fmt.Sprintf("%d:%v", a.id, a.role) }
