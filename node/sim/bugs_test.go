@@ -22,7 +22,7 @@ func TestCheckersFindPlantedBugs(t *testing.T) {
 		{"execute out of order",
 			Options{Bugs: node.PlantedBugs{Consensus: consensus.PlantedBugs{ExecuteOutOfOrder: true}}}, 100},
 		{"skip the persist before send",
-			Options{Bugs: node.PlantedBugs{SkipPersist: true}, CrashPerMille: 30, Adversary: Equivocator, Replicas: 4}, 300},
+			Options{Bugs: node.PlantedBugs{SkipPersist: true}, CrashPerMille: 30, Replicas: 4}, 300},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
