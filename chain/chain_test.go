@@ -343,3 +343,48 @@ func TestBlocksSharingOneBatch(t *testing.T) {
 		t.Fatalf("version %d, want 12", ver)
 	}
 }
+
+func benchVerify(b *testing.B, batch int) {
+	c := newTestClient(9)
+	txs := make([]*Tx, batch)
+	for i := range txs {
+		txs[i], _ = UnmarshalTx(c.tx(OpPut, fmt.Sprint(i), "v", 0))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		VerifyTxs(testChain, txs)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*batch), "µs/sig")
+}
+
+func BenchmarkVerifyTxs1(b *testing.B)   { benchVerify(b, 1) }
+func BenchmarkVerifyTxs64(b *testing.B)  { benchVerify(b, 64) }
+func BenchmarkVerifyTxs256(b *testing.B) { benchVerify(b, 256) }
+
+func BenchmarkVerifySingleStdlib(b *testing.B) {
+	c := newTestClient(9)
+	tx, _ := UnmarshalTx(c.tx(OpPut, "k", "v", 0))
+	msg := tx.SigningBytes(testChain)
+	for i := 0; i < b.N; i++ {
+		ed25519.Verify(tx.Client[:], msg, tx.Sig[:])
+	}
+}
+
+func BenchmarkExecute500(b *testing.B) {
+	s := NewMemStore()
+	a, _ := OpenApp(s, testChain, nil)
+	c := newTestClient(10)
+	txs := make([][]byte, 500)
+	for n := 0; n < b.N; n++ {
+		for i := range txs {
+			txs[i] = c.tx(OpPut, fmt.Sprintf("k%d", (n*500+i)%10000), "value", 0)
+		}
+		batch := s.NewBatch()
+		if _, _, err := a.Execute(batch, uint64(n+1), 0, txs, func([32]byte) bool { return true }); err != nil {
+			b.Fatal(err)
+		}
+		batch.Commit(true)
+		a.Flushed()
+	}
+	b.ReportMetric(float64(500*b.N)/b.Elapsed().Seconds(), "tx/s")
+}
