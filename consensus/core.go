@@ -22,8 +22,10 @@ type Core struct {
 }
 
 type peerState struct {
-	lastExecuted uint64
-	view         uint64
+	lastExecuted    uint64
+	view            uint64
+	lastCatchUpTick uint64 // when this replica last sent the peer committed batches
+	caughtUp        bool   // lastCatchUpTick is set
 }
 
 // Counters are monotonically increasing event counts for metrics.

@@ -146,3 +146,23 @@ func TestEquivocatingPrimaryCannotSplit(t *testing.T) {
 		cl.checkAgreement(seed)
 	}
 }
+
+func TestStatusFloodDoesNotAmplify(t *testing.T) {
+	cl := newCluster(t, 4, 1, 1)
+	cl.submit(requests("h", 40)...)
+	cl.run(40, 200)
+	c := cl.reps[0].core
+	c.Ready()
+	for i := 0; i < 100; i++ {
+		c.Step(&Message{Type: MsgStatus, From: 3, LastExecuted: 0})
+	}
+	sent := 0
+	for _, o := range c.Ready().Messages {
+		if o.Msg.Type == MsgCommitted {
+			sent++
+		}
+	}
+	if sent == 0 || sent > CatchUpBatchesPerStatus {
+		t.Fatalf("100 Status messages made the replica send %d committed batches", sent)
+	}
+}

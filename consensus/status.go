@@ -18,6 +18,12 @@ func (c *Core) onStatus(m *Message) {
 	if m.LastExecuted >= c.lastExecuted {
 		return
 	}
+	// At most one catch-up burst per peer per status interval, however many Status messages it sends: a
+	// faulty peer cannot turn small messages into a flood of batches.
+	if p.caughtUp && c.tick-p.lastCatchUpTick < uint64(c.cfg.StatusIntervalTicks) {
+		return
+	}
+	p.caughtUp, p.lastCatchUpTick = true, c.tick
 	end := min(c.lastExecuted, m.LastExecuted+CatchUpBatchesPerStatus)
 	for seq := m.LastExecuted + 1; seq <= end; seq++ {
 		s := c.slots[seq]
