@@ -101,6 +101,7 @@ func (c *simClient) submitNew() {
 	c.w.events++
 	p := &pendingTx{raw: raw, tx: tx, key: key, val: val, shared: shared, call: c.w.events, votes: map[uint32][]byte{}}
 	c.pending[chain.TxHash(raw)] = p
+	c.w.issued[chain.TxHash(raw)] = true
 	c.submitted++
 	c.send(p)
 }

@@ -114,6 +114,7 @@ type world struct {
 	trace    []byte
 	clients  []*simClient
 	history  []porcupine.Operation // completed operations on shared keys
+	issued   map[[32]byte]bool     // every transaction a client submitted
 	events   int64                 // logical clock of calls and returns
 	res      *Result
 	log      *slog.Logger
@@ -135,7 +136,7 @@ func Run(opts Options) (res *Result) {
 		opts.LivenessTicks = 3000
 	}
 	w := &world{opts: opts, rng: rng, n: opts.Replicas, f: (opts.Replicas - 1) / 3,
-		blocks: map[uint64][32]byte{}, checked: map[[32]byte]error{}, log: slog.New(slog.DiscardHandler)}
+		blocks: map[uint64][32]byte{}, checked: map[[32]byte]error{}, issued: map[[32]byte]bool{}, log: slog.New(slog.DiscardHandler)}
 	w.faults = Faults{LossPct: rng.IntN(20), DupPct: rng.IntN(10), DelayMaxTicks: 1 + rng.IntN(8),
 		CrashPerMille: rng.IntN(8), DownTicksMax: 20 + rng.IntN(200), PartitionPerMille: rng.IntN(6), Slow: -1}
 	if opts.CrashPerMille > 0 {
@@ -283,6 +284,9 @@ func (w *world) onBlock(i uint32, b *chain.Block) {
 	r := w.reps[i]
 	for _, tx := range b.Txs {
 		th := chain.TxHash(tx)
+		if !w.issued[th] {
+			w.violate("replica %d executed tx %x that no client submitted", i, th[:4])
+		}
 		if at, ok := r.txsSeen[th]; ok && at != b.Header.Height {
 			w.violate("replica %d executed tx %x at heights %d and %d", i, th[:4], at, b.Header.Height)
 		}
