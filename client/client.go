@@ -48,6 +48,9 @@ const (
 	SessionResendsMax = 3
 	// ResendTimeout bounds reopening a session to resend.
 	ResendTimeout = 5 * time.Second
+	// BusyRetriesMax and BusyRetryDelay: a busy replica is asked again after attempt × delay, this often.
+	BusyRetriesMax = 10
+	BusyRetryDelay = 100 * time.Millisecond
 )
 
 // Config is what a Client is built from.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/sbftnet/sbft/chain"
 )
@@ -12,6 +13,7 @@ import (
 type call struct {
 	frame   []byte            // the Submit frame, kept to resend after a session breaks
 	resent  map[uint32]int    // resends per replica
+	busy    map[uint32]int    // busy answers per replica
 	replies map[uint32]*Reply // by replica index of the session it came on
 	failed  map[uint32]error
 	done    chan struct{}
@@ -60,7 +62,7 @@ func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFun
 func (c *Client) start(ctx context.Context, raw []byte) ([32]byte, *call, error) {
 	h := chain.TxHash(raw)
 	frame := EncodeSubmit(raw)
-	cl := &call{frame: frame, resent: map[uint32]int{}, replies: map[uint32]*Reply{}, failed: map[uint32]error{},
+	cl := &call{frame: frame, resent: map[uint32]int{}, busy: map[uint32]int{}, replies: map[uint32]*Reply{}, failed: map[uint32]error{},
 		done: make(chan struct{})}
 	c.mu.Lock()
 	if _, dup := c.calls[h]; dup {
@@ -109,6 +111,16 @@ func (c *Client) record(h [32]byte, replica uint32, r *Reply, err error) {
 	if _, seen := cl.replies[replica]; seen {
 		return
 	}
+	if r != nil && r.Status == StatusRejected && r.Reject == RejectBusy {
+		// Busy is no outcome: the replica did not take the transaction, others may have. Try it again later,
+		// and count the replica out only when it stays busy.
+		cl.busy[replica]++
+		if cl.busy[replica] <= BusyRetriesMax {
+			c.retryLater(h, cl, replica, time.Duration(cl.busy[replica])*BusyRetryDelay)
+			return
+		}
+		r, err = nil, fmt.Errorf("replica %d stayed busy: %s", replica, r.Message)
+	}
 	if err != nil {
 		cl.failed[replica] = err
 	} else {
@@ -133,6 +145,32 @@ func (c *Client) record(h [32]byte, replica uint32, r *Reply, err error) {
 		cl.err = fmt.Errorf("%w: %d of %d replicas unreachable", ErrNoQuorum, len(cl.failed), len(c.ids))
 		close(cl.done)
 	}
+}
+
+// retryLater resends the call's transaction to replica i after delay, if the call is still undecided.
+func (c *Client) retryLater(h [32]byte, cl *call, i uint32, delay time.Duration) {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-c.ctx.Done():
+			return
+		}
+		c.mu.Lock()
+		live := c.calls[h] == cl && cl.outcome == nil && cl.err == nil
+		c.mu.Unlock()
+		if !live {
+			return
+		}
+		ctx, cancel := context.WithTimeout(c.ctx, ResendTimeout)
+		defer cancel()
+		if err := c.send(ctx, i, cl.frame); err != nil {
+			c.record(h, i, nil, err)
+		}
+	}()
 }
 
 func sameOutcome(a, b *Reply) bool {
