@@ -16,7 +16,6 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/genesis"
-	"github.com/sbftnet/sbft/node"
 )
 
 func leakOptions() []goleak.Option {
@@ -212,4 +211,3 @@ func key0(t *testing.T, tn *testnet) ed25519.PrivateKey {
 	return k
 }
 
-var _ = node.Status{}
