@@ -210,4 +210,3 @@ func key0(t *testing.T, tn *testnet) ed25519.PrivateKey {
 	}
 	return k
 }
-
