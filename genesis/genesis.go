@@ -11,6 +11,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/multiformats/go-multiaddr"
+
+	"github.com/sbftnet/sbft/bls"
 )
 
 // ErrInvalid is returned for a genesis that breaks a rule of the package doc.
@@ -31,7 +33,9 @@ const DefaultCheckpointInterval = 150
 type Replica struct {
 	Index      uint32   `json:"index"`
 	PeerID     string   `json:"peer_id"`
-	PubKey     string   `json:"pub_key"` // hex Ed25519 public key: consensus signatures and libp2p identity
+	PubKey     string   `json:"pub_key"`     // hex Ed25519 public key: consensus signatures and libp2p identity
+	BLSPubKey  string   `json:"bls_pub_key"` // hex BLS12-381 public key (G1): quorum certificate shares
+	BLSPoP     string   `json:"bls_pop"`     // hex proof of possession of BLSPubKey (against rogue keys)
 	Multiaddrs []string `json:"multiaddrs"`
 }
 
@@ -70,6 +74,9 @@ func (g *Genesis) Validate() error {
 		if err != nil || id.String() != r.PeerID {
 			return fmt.Errorf("%w: replica %d: peer_id does not match pub_key", ErrInvalid, i)
 		}
+		if _, err := r.BLSPublicKey(); err != nil {
+			return fmt.Errorf("%w: replica %d: %v", ErrInvalid, i, err)
+		}
 		if len(r.Multiaddrs) > AddrsPerReplicaMax {
 			return fmt.Errorf("%w: replica %d has too many multiaddrs", ErrInvalid, i)
 		}
@@ -89,6 +96,36 @@ func (r *Replica) PublicKey() (ed25519.PublicKey, error) {
 		return nil, fmt.Errorf("pub_key is not a hex Ed25519 public key")
 	}
 	return ed25519.PublicKey(b), nil
+}
+
+// BLSPublicKey decodes the replica's BLS key and checks its proof of possession.
+func (r *Replica) BLSPublicKey() (bls.PublicKey, error) {
+	kb, err := hex.DecodeString(r.BLSPubKey)
+	if err != nil {
+		return bls.PublicKey{}, fmt.Errorf("bls_pub_key is not hex")
+	}
+	pk, err := bls.PublicKeyFromBytes(kb)
+	if err != nil {
+		return bls.PublicKey{}, err
+	}
+	pb, err := hex.DecodeString(r.BLSPoP)
+	if err != nil {
+		return bls.PublicKey{}, fmt.Errorf("bls_pop is not hex")
+	}
+	pop, err := bls.SignatureFromBytes(pb)
+	if err != nil || !bls.VerifyPossession(pk, pop) {
+		return bls.PublicKey{}, fmt.Errorf("bls_pop does not prove possession of bls_pub_key")
+	}
+	return pk, nil
+}
+
+// BLSPublicKeys returns every replica's BLS key, by index.
+func (g *Genesis) BLSPublicKeys() []bls.PublicKey {
+	out := make([]bls.PublicKey, len(g.Replicas))
+	for i := range g.Replicas {
+		out[i], _ = g.Replicas[i].BLSPublicKey() // Validate checked them
+	}
+	return out
 }
 
 // Addrs parses the replica's multiaddrs.

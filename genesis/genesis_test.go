@@ -1,12 +1,16 @@
 package genesis
 
 import (
+	"bytes"
 	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sbftnet/sbft/bls"
 )
 
 func validGenesis(t *testing.T, n int) *Genesis {
@@ -17,7 +21,13 @@ func validGenesis(t *testing.T, n int) *Genesis {
 		if err != nil {
 			t.Fatal(err)
 		}
+		_, bk, err := bls.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bpk := bk.PublicKey()
 		g.Replicas = append(g.Replicas, Replica{Index: uint32(i), PeerID: id.String(), PubKey: hex.EncodeToString(pub),
+			BLSPubKey: hex.EncodeToString(bpk.Bytes()), BLSPoP: hex.EncodeToString(bk.ProvePossession().Bytes()),
 			Multiaddrs: []string{"/ip4/127.0.0.1/tcp/1"}})
 	}
 	return g
@@ -33,6 +43,8 @@ func TestValidate(t *testing.T) {
 		"bad multiaddr":      func(g *Genesis) { g.Replicas[2].Multiaddrs = []string{"nonsense"} },
 		"bad key":            func(g *Genesis) { g.Replicas[3].PubKey = "zz" },
 		"no checkpoints":     func(g *Genesis) { g.CheckpointInterval = 0 },
+		"rogue bls key":      func(g *Genesis) { g.Replicas[1].BLSPoP = g.Replicas[2].BLSPoP },
+		"missing bls key":    func(g *Genesis) { g.Replicas[0].BLSPubKey = "" },
 	}
 	if err := validGenesis(t, 4).Validate(); err != nil {
 		t.Fatalf("valid genesis refused: %v", err)
@@ -64,6 +76,17 @@ func TestKeyFiles(t *testing.T) {
 	got, err := LoadKey(path)
 	if err != nil || !got.Equal(k) {
 		t.Fatalf("load: %v", err)
+	}
+	if _, err := LoadBLSKey(path); !errors.Is(err, ErrKeyFile) {
+		t.Fatalf("a client key file has a BLS key: %v", err)
+	}
+	rpath := filepath.Join(dir, "replica.json")
+	seed, bk, _ := bls.GenerateKey(rand.Reader)
+	if err := SaveKeys(rpath, k, seed); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := LoadBLSKey(rpath); err != nil || !bytes.Equal(got.PublicKey().Bytes(), bk.PublicKey().Bytes()) {
+		t.Fatalf("load BLS key: %v", err)
 	}
 	if SaveKey(path, k) == nil {
 		t.Fatal("an existing key file was overwritten")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/node"
 )
@@ -46,6 +48,7 @@ func runTestnet(c *cli.Context) error {
 	}
 	g := &genesis.Genesis{ChainID: c.String("chain-id"), F: (n - 1) / 3, CheckpointInterval: genesis.DefaultCheckpointInterval}
 	keys := make([]ed25519.PrivateKey, n)
+	blsSeeds := make([][]byte, n)
 	cfgs := make([]node.Config, n)
 	for i := 0; i < n; i++ {
 		host := hosts[0]
@@ -59,10 +62,17 @@ func runTestnet(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
+		seed, blsKey, err := bls.GenerateKey(rand.Reader)
+		if err != nil {
+			return err
+		}
+		blsSeeds[i] = seed
+		blsPub := blsKey.PublicKey()
 		tcp := fmt.Sprintf("/ip4/%s/tcp/%d", host, base)
 		quic := fmt.Sprintf("/ip4/%s/udp/%d/quic-v1", host, base+1)
 		g.Replicas = append(g.Replicas, genesis.Replica{Index: uint32(i), PeerID: pid.String(),
-			PubKey: hex.EncodeToString(pub), Multiaddrs: []string{tcp, quic}})
+			PubKey: hex.EncodeToString(pub), BLSPubKey: hex.EncodeToString(blsPub.Bytes()),
+			BLSPoP: hex.EncodeToString(blsKey.ProvePossession().Bytes()), Multiaddrs: []string{tcp, quic}})
 		cfgs[i] = node.DefaultConfig()
 		cfgs[i].Listen = []string{tcp, quic}
 		cfgs[i].HTTPAddr = fmt.Sprintf("%s:%d", host, base+2)
@@ -81,7 +91,7 @@ func runTestnet(c *cli.Context) error {
 		if err := os.MkdirAll(filepath.Join(home, "data"), 0o700); err != nil {
 			return err
 		}
-		if err := genesis.SaveKey(filepath.Join(home, cfgs[i].KeyFile), keys[i]); err != nil {
+		if err := genesis.SaveKeys(filepath.Join(home, cfgs[i].KeyFile), keys[i], blsSeeds[i]); err != nil {
 			return err
 		}
 		if err := cfgs[i].Save(home); err != nil {
