@@ -22,6 +22,7 @@ type Config struct {
 
 	StatusIntervalTicks int // heartbeat period
 	RetransmitTicks     int // a slot uncommitted this long has its messages sent again
+	PendingExpiryTicks  int // a queued request not ordered this long is dropped
 
 	// Bugs plants known protocol bugs for the simulator's tests; always zero in production.
 	Bugs PlantedBugs
@@ -50,6 +51,7 @@ func DefaultConfig(chainID string, signer Signer, id ReplicaID, n, f int) Config
 		InFlightSeqsMax:     8,
 		StatusIntervalTicks: 10,
 		RetransmitTicks:     20,
+		PendingExpiryTicks:  12_000,
 	}
 }
 
@@ -70,7 +72,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: batch bytes %d not in [%d,%d]", ErrConfig, c.BatchBytesMax, RequestBytesMax, BatchBytesMax)
 	case c.InFlightSeqsMax < 1 || c.InFlightSeqsMax > InFlightSeqsMax:
 		return fmt.Errorf("%w: in-flight %d not in [1,%d]", ErrConfig, c.InFlightSeqsMax, InFlightSeqsMax)
-	case c.StatusIntervalTicks < 1 || c.RetransmitTicks < 1:
+	case c.StatusIntervalTicks < 1 || c.RetransmitTicks < 1 || c.PendingExpiryTicks < PendingSweepIntervalTicks:
 		return fmt.Errorf("%w: tick intervals must be positive", ErrConfig)
 	}
 	return nil

@@ -38,6 +38,7 @@ type Counters struct {
 	CatchUpSent        uint64 // committed batches sent to lagging peers
 	CatchUpReceived    uint64 // committed batches accepted from peers
 	Retransmissions    uint64
+	ExpiredRequests    uint64 // queued client requests dropped unordered after PendingExpiryTicks
 }
 
 // Status is a snapshot for the node's status endpoint and metrics.
@@ -87,7 +88,7 @@ func (c *Core) inWindow(seq uint64) bool {
 // not order it); only the primary batches it.
 // Replays of requests already executed are the application's to reject (by nonce); the core only refuses a
 // request it holds already.
-func (c *Core) Propose(r Request) error { return c.pending.add(r) }
+func (c *Core) Propose(r Request) error { return c.pending.add(r, c.tick) }
 
 // Step feeds a verified message from another replica.
 func (c *Core) Step(m *Message) {
@@ -129,6 +130,9 @@ func (c *Core) Tick() {
 		c.broadcastStatus()
 	}
 	c.retransmitStale()
+	if c.tick%PendingSweepIntervalTicks == 0 {
+		c.counts.ExpiredRequests += uint64(c.pending.expire(c.tick, uint64(c.cfg.PendingExpiryTicks)))
+	}
 }
 
 // HasReady reports whether Ready would return anything.

@@ -166,3 +166,20 @@ func TestStatusFloodDoesNotAmplify(t *testing.T) {
 		t.Fatalf("100 Status messages made the replica send %d committed batches", sent)
 	}
 }
+
+func TestUnorderedRequestsExpireOnBackups(t *testing.T) {
+	cl := newCluster(t, 4, 1, 1)
+	b := cl.reps[1].core
+	for _, q := range requests("never-ordered", 10) {
+		if err := b.Propose(Request{Digest: RequestDigest(q), Data: q}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < cl.cfgs[1].PendingExpiryTicks+2*PendingSweepIntervalTicks; i++ {
+		b.Tick()
+		b.Ready()
+	}
+	if st := b.Status(); st.PendingRequests != 0 || st.Counters.ExpiredRequests != 10 {
+		t.Fatalf("pending %d, expired %d: unordered requests stay queued forever", st.PendingRequests, st.Counters.ExpiredRequests)
+	}
+}

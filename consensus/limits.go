@@ -18,6 +18,8 @@ const (
 	PendingRequestsMax = 50_000
 	// PendingBytesMax bounds the summed bytes of that queue.
 	PendingBytesMax = 64 << 20
+	// PendingSweepIntervalTicks is how often queued requests are checked for expiry.
+	PendingSweepIntervalTicks = 500
 	// RetainExecutedSeqsMax bounds the executed batches kept (with certificates) to help lagging peers.
 	RetainExecutedSeqsMax = WindowSeqs
 	// CatchUpBatchesPerStatus bounds how many committed batches are sent to a lagging peer per Status.

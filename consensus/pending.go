@@ -19,6 +19,7 @@ const (
 type pendingEntry struct {
 	state pendingState
 	size  int
+	since uint64 // tick it was queued
 }
 
 // pendingQueue holds client requests not yet executed, in arrival order. Removal is lazy: the FIFO may keep
@@ -34,7 +35,7 @@ func newPendingQueue() pendingQueue {
 	return pendingQueue{index: make(map[[32]byte]pendingEntry)}
 }
 
-func (q *pendingQueue) add(r Request) error {
+func (q *pendingQueue) add(r Request, now uint64) error {
 	if len(r.Data) > RequestBytesMax {
 		return ErrRequestTooLarge
 	}
@@ -44,7 +45,7 @@ func (q *pendingQueue) add(r Request) error {
 	if len(q.index) >= PendingRequestsMax || q.bytes+len(r.Data) > PendingBytesMax {
 		return ErrPendingFull
 	}
-	q.index[r.Digest] = pendingEntry{state: pendingQueued, size: len(r.Data)}
+	q.index[r.Digest] = pendingEntry{state: pendingQueued, size: len(r.Data), since: now}
 	q.bytes += len(r.Data)
 	q.fifo = append(q.fifo, r)
 	q.compact()
@@ -58,6 +59,19 @@ func (q *pendingQueue) addProposed(d [32]byte, size int) {
 	}
 	q.index[d] = pendingEntry{state: pendingProposed, size: size}
 	q.bytes += size
+}
+
+// expire forgets queued requests older than ttl ticks: on a backup, a request the primary never ordered
+// (the client gave up, or the primary refused it) must not hold a place in the queue forever.
+func (q *pendingQueue) expire(now, ttl uint64) int {
+	n := 0
+	for d, e := range q.index {
+		if e.state == pendingQueued && now-e.since > ttl {
+			q.remove(d)
+			n++
+		}
+	}
+	return n
 }
 
 // remove forgets a request (it executed).

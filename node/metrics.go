@@ -87,6 +87,7 @@ func (m *Metrics) observeStatus(s consensus.Status) {
 		"dropped_invalid": s.Counters.DroppedInvalid, "equivocations": s.Counters.Equivocations,
 		"proposed": s.Counters.Proposed, "catch_up_sent": s.Counters.CatchUpSent,
 		"catch_up_received": s.Counters.CatchUpReceived, "retransmissions": s.Counters.Retransmissions,
+		"expired_requests": s.Counters.ExpiredRequests,
 	} {
 		m.coreCounters.WithLabelValues(name).Set(float64(v))
 	}
