@@ -23,7 +23,7 @@ const (
 )
 
 // SchemaVersion is stored under the meta key "schema"; a store of another version is refused.
-const SchemaVersion = 1
+const SchemaVersion = 2 // 2: quorum certificates are BLS aggregates
 
 func keyU64(prefix byte, n uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{prefix}, n)

@@ -8,26 +8,25 @@ import (
 
 // Wire format of a Message (all integers big-endian, fixed width):
 //
-//	version(1)=1 type(1) from(4) view(8) seq(8) digest(32) lastExecuted(8)
-//	nRequests(4) { len(4) bytes }*  nVotes(2) { from(4) sigLen(1) sig }*  sigLen(1) sig
+//	version(1)=2 type(1) from(4) view(8) seq(8) digest(32) lastExecuted(8) flags(1)
+//	nRequests(4) { len(4) bytes }*  shareLen(1) share
+//	hasCert(1) [ kind(1) signers(8) sigLen(1) sig ]  sigLen(1) sig
 //
-// Every count and length is checked against limits.go before anything is allocated.
+// A certificate carried in a message is over the message's own (view, seq, digest). Every count and length is
+// checked against limits.go before anything is allocated.
 
-const codecVersion = 1
+const codecVersion = 2
 
-const headerBytes = 1 + 1 + 4 + 8 + 8 + 32 + 8
+const headerBytes = 1 + 1 + 4 + 8 + 8 + 32 + 8 + 1
 
 // ErrMalformed is returned for bytes that do not decode to a valid message.
 var ErrMalformed = errors.New("malformed consensus message")
 
 // Marshal encodes m.
 func (m *Message) Marshal() []byte {
-	size := headerBytes + 4 + 2 + 1 + len(m.Sig)
+	size := headerBytes + 4 + 1 + len(m.Share) + 1 + 10 + SigBytesMax + 1 + len(m.Sig)
 	for _, r := range m.Requests {
 		size += 4 + len(r)
-	}
-	for _, v := range m.Cert {
-		size += 5 + len(v.Sig)
 	}
 	b := make([]byte, 0, size)
 	b = append(b, codecVersion, byte(m.Type))
@@ -36,16 +35,21 @@ func (m *Message) Marshal() []byte {
 	b = binary.BigEndian.AppendUint64(b, m.Seq)
 	b = append(b, m.Digest[:]...)
 	b = binary.BigEndian.AppendUint64(b, m.LastExecuted)
+	b = append(b, m.Flags)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(m.Requests)))
 	for _, r := range m.Requests {
 		b = binary.BigEndian.AppendUint32(b, uint32(len(r)))
 		b = append(b, r...)
 	}
-	b = binary.BigEndian.AppendUint16(b, uint16(len(m.Cert)))
-	for _, v := range m.Cert {
-		b = binary.BigEndian.AppendUint32(b, v.From)
-		b = append(b, byte(len(v.Sig)))
-		b = append(b, v.Sig...)
+	b = append(b, byte(len(m.Share)))
+	b = append(b, m.Share...)
+	if m.Cert == nil {
+		b = append(b, 0)
+	} else {
+		b = append(b, 1, byte(m.Cert.Kind))
+		b = binary.BigEndian.AppendUint64(b, m.Cert.Signers)
+		b = append(b, byte(len(m.Cert.Sig)))
+		b = append(b, m.Cert.Sig...)
 	}
 	b = append(b, byte(len(m.Sig)))
 	b = append(b, m.Sig...)
@@ -120,7 +124,7 @@ func UnmarshalMessage(b []byte) (*Message, error) {
 		r.fail("version %d", v)
 	}
 	m := &Message{Type: MsgType(r.u8())}
-	if r.err == nil && (m.Type < MsgPrePrepare || m.Type > MsgCommitted) {
+	if r.err == nil && !validType(m.Type) {
 		r.fail("type %d", m.Type)
 	}
 	m.From = r.u32()
@@ -128,8 +132,10 @@ func UnmarshalMessage(b []byte) (*Message, error) {
 	m.Seq = r.u64()
 	copy(m.Digest[:], r.take(32))
 	m.LastExecuted = r.u64()
+	m.Flags = r.u8()
 	m.Requests = r.requests()
-	m.Cert = r.votes()
+	m.Share = r.sig()
+	m.Cert = r.cert(m)
 	m.Sig = r.sig()
 	if r.err == nil && len(r.b) != 0 {
 		r.fail("%d trailing bytes", len(r.b))
@@ -171,21 +177,24 @@ func (r *reader) requests() [][]byte {
 	return reqs
 }
 
-func (r *reader) votes() []Vote {
-	n := int(r.u16())
-	if r.err != nil || n == 0 {
+func validType(t MsgType) bool {
+	return t == MsgPrePrepare || (t >= MsgStatus && t < msgTypeEnd)
+}
+
+func (r *reader) cert(m *Message) *Certificate {
+	switch has := r.u8(); {
+	case r.err != nil || has == 0:
+		return nil
+	case has != 1:
+		r.fail("certificate flag %d", has)
 		return nil
 	}
-	if n > ReplicasMax || n*5 > len(r.b) {
-		r.fail("%d votes", n)
-		return nil
+	c := &Certificate{Kind: CertKind(r.u8()), View: m.View, Seq: m.Seq, Digest: m.Digest, Signers: r.u64()}
+	if r.err == nil && (c.Kind < CertFast || c.Kind > CertCommit) {
+		r.fail("certificate kind %d", c.Kind)
 	}
-	votes := make([]Vote, 0, n)
-	for i := 0; i < n && r.err == nil; i++ {
-		from := r.u32()
-		votes = append(votes, Vote{From: from, Sig: r.sig()})
-	}
-	return votes
+	c.Sig = r.sig()
+	return c
 }
 
 func (r *reader) sig() []byte {
@@ -202,7 +211,7 @@ func (r *reader) sig() []byte {
 
 // MarshalCertificate encodes c for storage next to its block.
 func MarshalCertificate(c Certificate) []byte {
-	m := Message{Type: MsgCommitted, View: c.View, Seq: c.Seq, Digest: c.Digest, Cert: c.Votes}
+	m := Message{Type: MsgCommitted, View: c.View, Seq: c.Seq, Digest: c.Digest, Cert: &c}
 	return m.Marshal()
 }
 
@@ -212,5 +221,8 @@ func UnmarshalCertificate(b []byte) (Certificate, error) {
 	if err != nil {
 		return Certificate{}, fmt.Errorf("certificate: %w", err)
 	}
-	return Certificate{View: m.View, Seq: m.Seq, Digest: m.Digest, Votes: m.Cert}, nil
+	if m.Cert == nil {
+		return Certificate{}, fmt.Errorf("%w: no certificate", ErrMalformed)
+	}
+	return *m.Cert, nil
 }

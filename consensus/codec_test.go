@@ -10,9 +10,10 @@ import (
 func sampleMessages() []*Message {
 	return []*Message{
 		{Type: MsgPrePrepare, From: 1, View: 2, Seq: 3, Digest: [32]byte{9}, Requests: [][]byte{[]byte("x"), {}}, Sig: []byte("sig")},
-		{Type: MsgPrepare, From: 3, View: 1 << 40, Seq: 1 << 50, Digest: [32]byte{1, 2}, Sig: make([]byte, 64)},
+		{Type: MsgPartialCommit, From: 3, View: 1 << 40, Seq: 1 << 50, Digest: [32]byte{1, 2}, Share: make([]byte, 96), Sig: make([]byte, 64)},
 		{Type: MsgStatus, From: 0, LastExecuted: 77},
-		{Type: MsgCommitted, From: 2, Seq: 5, Requests: [][]byte{[]byte("r")}, Cert: []Vote{{From: 0, Sig: []byte("a")}, {From: 1}}},
+		{Type: MsgCommitted, From: 2, Seq: 5, Requests: [][]byte{[]byte("r")}, Cert: &Certificate{Kind: CertFast, Seq: 5, Signers: 0b1111, Sig: []byte("agg")}},
+		{Type: MsgPrePrepare, From: 0, Seq: 9, Flags: FlagSlowPath, Requests: [][]byte{[]byte("q")}},
 	}
 }
 

@@ -1,34 +1,20 @@
 package consensus
 
-// Normal case, phase 3: Commit votes; 2f+1 matching ones form the commit certificate, and committed slots
-// are delivered for execution in sequence order.
+// Commit: a slot commits on a fast-path or slow-path commit certificate once its batch is known; committed slots
+// are delivered for execution strictly in sequence order.
 
-func (c *Core) onCommit(m *Message) {
-	s := c.slotFor(m.Seq)
-	if _, ok := s.commits[m.From]; ok {
-		if s.commitDg[m.From] != m.Digest {
-			c.counts.Equivocations++
-		}
+func (c *Core) commitWith(s *slot, cert Certificate) {
+	if s.committed {
 		return
 	}
-	s.commits[m.From] = Vote{From: m.From, Sig: m.Sig}
-	s.commitDg[m.From] = m.Digest
-	c.checkCommitted(s)
-}
-
-// checkCommitted commits the slot on 2f+1 matching Commit votes once the batch itself is known. A quorum of
-// Commits implies f+1 correct replicas prepared the digest, so the batch is committed even if this replica
-// missed some Prepares.
-func (c *Core) checkCommitted(s *slot) {
-	if s.committed || s.prePrepare == nil {
-		return
+	if cert.Kind == CertFast {
+		c.counts.CommitsFast++
+		c.observeFastLatency(c.tick - s.acceptedTick)
+	} else {
+		c.counts.CommitsSlow++
 	}
-	votes := s.matchingCommits(s.digest)
-	if len(votes) < c.cfg.quorum() {
-		return
-	}
-	sortVotes(votes)
-	c.markCommitted(s, Certificate{View: s.prePrepare.View, Seq: s.seq, Digest: s.digest, Votes: votes[:c.cfg.quorum()]})
+	c.recordPathOutcome(s, cert.Kind == CertFast)
+	c.markCommitted(s, cert)
 }
 
 func (c *Core) markCommitted(s *slot, cert Certificate) {
@@ -61,14 +47,5 @@ func (c *Core) deliver() {
 			Requests: pp.Requests, ReqDigests: s.reqDigests, Cert: s.cert,
 		})
 		c.lastDelivered = s.seq
-	}
-}
-
-// sortVotes orders votes by replica so certificates are canonical.
-func sortVotes(v []Vote) {
-	for i := 1; i < len(v); i++ {
-		for j := i; j > 0 && v[j].From < v[j-1].From; j-- {
-			v[j], v[j-1] = v[j-1], v[j]
-		}
 	}
 }

@@ -10,11 +10,13 @@ var ErrConfig = errors.New("invalid consensus config")
 
 // Config is everything the core needs to know; times are in ticks.
 type Config struct {
-	ChainID string    // bound into every signature
-	Signer  Signer    // signs this replica's messages (deterministic, so the core stays pure)
-	ID      ReplicaID // this replica
-	N       int       // replicas, n >= 3f+1
-	F       int       // faults tolerated
+	ChainID     string    // bound into every signature
+	Signer      Signer    // signs this replica's messages (deterministic, so the core stays pure)
+	ShareSigner Signer    // signs this replica's certificate shares (BLS; deterministic)
+	ID          ReplicaID // this replica
+	N           int       // replicas, n >= 3f+2c+1
+	F           int       // faults tolerated
+	C           int       // extra slow or crashed replicas the fast path tolerates (0 by default)
 
 	BatchRequestsMax int // requests per PrePrepare (<= BatchRequestsMax constant)
 	BatchBytesMax    int // summed request bytes per PrePrepare (<= BatchBytesMax constant)
@@ -23,6 +25,7 @@ type Config struct {
 	StatusIntervalTicks int // heartbeat period
 	RetransmitTicks     int // a slot uncommitted this long has its messages sent again
 	PendingExpiryTicks  int // a queued request not ordered this long is dropped
+	SlowPathTicks       int // initial fast-path timer; adapts within [SlowPathTicksMin, SlowPathTicksMax]
 
 	// Bugs plants known protocol bugs for the simulator's tests; always zero in production.
 	Bugs PlantedBugs
@@ -42,9 +45,9 @@ type Signer interface {
 }
 
 // DefaultConfig returns a config for replica id of n with f faults and defaults for the rest.
-func DefaultConfig(chainID string, signer Signer, id ReplicaID, n, f int) Config {
+func DefaultConfig(chainID string, signer, shareSigner Signer, id ReplicaID, n, f int) Config {
 	return Config{
-		ChainID: chainID, Signer: signer,
+		ChainID: chainID, Signer: signer, ShareSigner: shareSigner,
 		ID: id, N: n, F: f,
 		BatchRequestsMax:    2000,
 		BatchBytesMax:       4 << 20,
@@ -52,16 +55,17 @@ func DefaultConfig(chainID string, signer Signer, id ReplicaID, n, f int) Config
 		StatusIntervalTicks: 10,
 		RetransmitTicks:     20,
 		PendingExpiryTicks:  12_000,
+		SlowPathTicks:       15,
 	}
 }
 
 // Validate checks the config against the protocol's rules and the bounds in limits.go.
 func (c Config) Validate() error {
 	switch {
-	case c.Signer == nil:
+	case c.Signer == nil || c.ShareSigner == nil:
 		return fmt.Errorf("%w: no signer", ErrConfig)
-	case c.F < 0 || c.N < 3*c.F+1:
-		return fmt.Errorf("%w: n=%d must be at least 3f+1 with f=%d", ErrConfig, c.N, c.F)
+	case c.F < 0 || c.C < 0 || c.N < 3*c.F+2*c.C+1:
+		return fmt.Errorf("%w: n=%d must be at least 3f+2c+1 with f=%d c=%d", ErrConfig, c.N, c.F, c.C)
 	case c.N > ReplicasMax:
 		return fmt.Errorf("%w: n=%d exceeds %d", ErrConfig, c.N, ReplicasMax)
 	case int(c.ID) >= c.N:
@@ -72,24 +76,44 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: batch bytes %d not in [%d,%d]", ErrConfig, c.BatchBytesMax, RequestBytesMax, BatchBytesMax)
 	case c.InFlightSeqsMax < 1 || c.InFlightSeqsMax > InFlightSeqsMax:
 		return fmt.Errorf("%w: in-flight %d not in [1,%d]", ErrConfig, c.InFlightSeqsMax, InFlightSeqsMax)
+	case c.SlowPathTicks < SlowPathTicksMin || c.SlowPathTicks > SlowPathTicksMax:
+		return fmt.Errorf("%w: slow path ticks %d not in [%d,%d]", ErrConfig, c.SlowPathTicks, SlowPathTicksMin, SlowPathTicksMax)
 	case c.StatusIntervalTicks < 1 || c.RetransmitTicks < 1 || c.PendingExpiryTicks < PendingSweepIntervalTicks:
 		return fmt.Errorf("%w: tick intervals must be positive", ErrConfig)
 	}
 	return nil
 }
 
-// quorum is the number of matching votes that make a certificate: 2f+1.
-func (c Config) quorum() int {
-	if c.Bugs.WeakQuorum {
-		return 2 * c.F
+// fastQuorum is the number of fast-path shares that commit: all n, or 3f+c+1 when c > 0.
+func (c Config) fastQuorum() int {
+	q := c.N
+	if c.C > 0 {
+		q = 3*c.F + c.C + 1
 	}
-	return 2*c.F + 1
+	if c.Bugs.WeakQuorum {
+		q--
+	}
+	return q
 }
 
-// prepareQuorum is the number of matching backup Prepares that, with the PrePrepare, make a slot prepared.
-func (c Config) prepareQuorum() int {
+// slowQuorum is the number of shares of a prepare or commit certificate: 2f+c+1.
+func (c Config) slowQuorum() int {
 	if c.Bugs.WeakQuorum {
-		return max(1, 2*c.F-1)
+		return 2*c.F + c.C
 	}
-	return 2 * c.F
+	return 2*c.F + c.C + 1
+}
+
+// quorumFor is the number of signers a certificate of kind k needs.
+func (c Config) quorumFor(k CertKind) int {
+	if k == CertFast {
+		return c.fastQuorum()
+	}
+	return c.slowQuorum()
+}
+
+// QuorumFor is quorumFor for verifiers outside the core (without planted bugs: they check the real rule).
+func QuorumFor(k CertKind, n, f, extra int) int {
+	cfg := Config{N: n, F: f, C: extra}
+	return cfg.quorumFor(k)
 }

@@ -19,6 +19,10 @@ type Core struct {
 
 	out    Ready // accumulated until Ready()
 	counts Counters
+
+	path          pathController
+	slowPathTicks int   // the adaptive fast-path timer
+	fastLatency16 int64 // EWMA of fast-commit latency, in sixteenths of a tick
 }
 
 type peerState struct {
@@ -39,6 +43,11 @@ type Counters struct {
 	CatchUpReceived    uint64 // committed batches accepted from peers
 	Retransmissions    uint64
 	ExpiredRequests    uint64 // queued client requests dropped unordered after PendingExpiryTicks
+	CommitsFast        uint64 // slots committed on a fast-path certificate
+	CommitsSlow        uint64 // slots committed on a slow-path commit certificate
+	CollectorTimeouts  uint64 // slots whose fast path did not finish in time (slow path started)
+	BadShares          uint64 // shares that failed verification when combined
+	PathSwitches       uint64 // the primary's path controller changed path
 }
 
 // Status is a snapshot for the node's status endpoint and metrics.
@@ -51,6 +60,8 @@ type Status struct {
 	PendingRequests  int
 	SlotsInWindow    int
 	PeerLastExecuted []uint64
+	SlowPathMode     bool // this replica, as primary, proposes on the slow path
+	SlowPathTicks    int  // the current fast-path timer
 	Counters         Counters
 }
 
@@ -68,6 +79,8 @@ func New(cfg Config, rs Restore) (*Core, error) {
 		slots:         make(map[uint64]*slot),
 		pending:       newPendingQueue(),
 		peers:         make([]peerState, cfg.N),
+		slowPathTicks: cfg.SlowPathTicks,
+		fastLatency16: int64(cfg.SlowPathTicks) * 8,
 	}
 	if err := c.restore(rs); err != nil {
 		return nil, err
@@ -101,23 +114,42 @@ func (c *Core) Step(m *Message) {
 		c.onStatus(m)
 	case MsgCommitted:
 		c.onCommitted(m)
-	case MsgPrePrepare, MsgPrepare, MsgCommit:
+	default:
 		if m.View != c.view && !(c.cfg.Bugs.AcceptOlderViews && m.View < c.view) {
 			c.counts.DroppedOtherView++
 			return
 		}
 		if !c.inWindow(m.Seq) {
+			// A prepare share that arrives after its slot executed still tells the path controller that
+			// its sender is answering.
+			if s := c.slots[m.Seq]; m.Type == MsgPreparePart && s != nil && s.executed && m.View == c.view {
+				c.onPrimaryShare(m, CertPrepare)
+				return
+			}
 			c.counts.DroppedOutOfWindow++
 			return
 		}
-		switch m.Type {
-		case MsgPrePrepare:
-			c.onPrePrepare(m)
-		case MsgPrepare:
-			c.onPrepare(m)
-		case MsgCommit:
-			c.onCommit(m)
-		}
+		c.stepSlotMessage(m)
+	}
+}
+
+// stepSlotMessage dispatches a message about one slot of the current view.
+func (c *Core) stepSlotMessage(m *Message) {
+	switch m.Type {
+	case MsgPrePrepare:
+		c.onPrePrepare(m)
+	case MsgPartialCommit:
+		c.onPartialCommit(m)
+	case MsgFullCommit:
+		c.onCommitCert(m, CertFast)
+	case MsgPreparePart:
+		c.onPrimaryShare(m, CertPrepare)
+	case MsgPrepareFull:
+		c.onPrepareFull(m)
+	case MsgCommitPart:
+		c.onPrimaryShare(m, CertCommit)
+	case MsgCommitFull:
+		c.onCommitCert(m, CertCommit)
 	default:
 		c.counts.DroppedInvalid++
 	}
@@ -129,6 +161,7 @@ func (c *Core) Tick() {
 	if c.tick%uint64(c.cfg.StatusIntervalTicks) == 0 {
 		c.broadcastStatus()
 	}
+	c.checkSlowPathTimers()
 	c.retransmitStale()
 	if c.tick%PendingSweepIntervalTicks == 0 {
 		c.counts.ExpiredRequests += uint64(c.pending.expire(c.tick, uint64(c.cfg.PendingExpiryTicks)))
@@ -195,7 +228,7 @@ func (c *Core) Status() Status {
 		ID: c.cfg.ID, View: c.view, Primary: c.primaryOf(c.view),
 		LastExecuted: c.lastExecuted, LastProposed: c.lastProposed,
 		PendingRequests: c.pending.len(), SlotsInWindow: len(c.slots),
-		PeerLastExecuted: peers, Counters: c.counts,
+		PeerLastExecuted: peers, SlowPathMode: c.path.slowMode, SlowPathTicks: c.slowPathTicks, Counters: c.counts,
 	}
 }
 

@@ -113,12 +113,12 @@ func TestRestartFromLog(t *testing.T) {
 func TestOldViewMessagesDropped(t *testing.T) {
 	cl := newCluster(t, 4, 1, 1)
 	c := cl.reps[1].core
-	m := &Message{Type: MsgPrepare, From: 2, View: 7, Seq: 1}
+	m := &Message{Type: MsgPartialCommit, From: 2, View: 7, Seq: 1}
 	c.Step(m)
 	if c.Status().Counters.DroppedOtherView != 1 {
 		t.Fatal("message of another view was not dropped")
 	}
-	c.Step(&Message{Type: MsgPrepare, From: 2, View: 0, Seq: WindowSeqs + 1})
+	c.Step(&Message{Type: MsgPartialCommit, From: 2, View: 0, Seq: WindowSeqs + 1})
 	if c.Status().Counters.DroppedOutOfWindow != 1 {
 		t.Fatal("message beyond the window was not dropped")
 	}

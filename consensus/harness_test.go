@@ -35,6 +35,8 @@ type cluster struct {
 	inflight []envelope
 	rng      *rand.Rand
 	lossPct  int
+	badShare map[ReplicaID]bool // replicas whose certificate shares do not verify
+	sent     map[MsgType]int    // messages put on the wire, by type (each destination counts)
 }
 
 type envelope struct {
@@ -44,9 +46,10 @@ type envelope struct {
 
 func newCluster(t *testing.T, n, f int, seed uint64) *cluster {
 	t.Helper()
-	cl := &cluster{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	cl := &cluster{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		badShare: map[ReplicaID]bool{}, sent: map[MsgType]int{}}
 	for i := 0; i < n; i++ {
-		cfg := DefaultConfig("test-chain", testSigner{ReplicaID(i)}, ReplicaID(i), n, f)
+		cfg := DefaultConfig("test-chain", testSigner{ReplicaID(i)}, testSigner{ReplicaID(i) + 100}, ReplicaID(i), n, f)
 		cfg.BatchRequestsMax = 10
 		cl.cfgs = append(cl.cfgs, cfg)
 		c, err := New(cfg, Restore{})
@@ -83,7 +86,11 @@ func (cl *cluster) handle(i int) {
 					continue
 				}
 				cl.inflight = append(cl.inflight, envelope{from: ReplicaID(i), to: ReplicaID(to), wire: wire})
+				cl.sent[o.Msg.Type]++
 			}
+		}
+		for _, req := range rd.Combine {
+			r.core.Combined(cl.combine(req))
 		}
 		for _, b := range rd.Committed {
 			if n := len(r.executed); n > 0 && r.executed[n-1].Seq+1 != b.Seq {
@@ -93,6 +100,26 @@ func (cl *cluster) handle(i int) {
 		}
 		r.core.Advance(rd)
 	}
+}
+
+// combine stands in for the node's BLS aggregation: the "aggregate" is a hash of the shares, and shares of
+// replicas in badShare fail.
+func (cl *cluster) combine(req CombineRequest) CombineResult {
+	var bad []ReplicaID
+	h := sha256.New()
+	var signers uint64
+	for _, sh := range req.Shares {
+		if cl.badShare[sh.From] {
+			bad = append(bad, sh.From)
+		}
+		signers |= 1 << sh.From
+		h.Write(sh.Sig)
+	}
+	if len(bad) > 0 {
+		return CombineResult{Request: req, Bad: bad}
+	}
+	return CombineResult{Request: req, Cert: &Certificate{Kind: req.Kind, View: req.View, Seq: req.Seq,
+		Digest: req.Digest, Signers: signers, Sig: h.Sum(nil)}}
 }
 
 // step delivers one random in-flight message; false when none is left.

@@ -29,5 +29,10 @@ const (
 	// LogPruneIntervalSeqs: log records at or below the last executed sequence number are pruned this often.
 	LogPruneIntervalSeqs = 64
 	// MessageBytesMax caps one encoded message (a full batch plus certificate and framing).
-	MessageBytesMax = BatchBytesMax + BatchRequestsMax*4 + ReplicasMax*(SigBytesMax+8) + 1024
+	MessageBytesMax = BatchBytesMax + BatchRequestsMax*4 + 4*SigBytesMax + 1024
+	// SlowPathTicksMin and SlowPathTicksMax bound the adaptive fast-path timer; PathEvaluationSeqs is how
+	// many sequence numbers the primary's path controller looks back over.
+	SlowPathTicksMin   = 2
+	SlowPathTicksMax   = 200
+	PathEvaluationSeqs = 64
 )

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 )
 
 // ReplicaID is a replica's index in the genesis, 0..n-1.
@@ -17,31 +18,90 @@ type MsgType uint8
 
 // Message types. The numbering is part of the wire format and of the signed bytes: never reuse a value.
 const (
-	MsgPrePrepare MsgType = 1 // primary -> all: (view, seq, digest, requests)
-	MsgPrepare    MsgType = 2 // backup -> all: (view, seq, digest)
-	MsgCommit     MsgType = 3 // replica -> all: (view, seq, digest)
-	MsgStatus     MsgType = 4 // replica -> all: heartbeat with (view, last executed)
-	MsgCommitted  MsgType = 5 // replica -> lagging replica: batch + commit certificate
+	MsgPrePrepare    MsgType = 1  // primary -> all: (view, seq, digest, requests); flag FlagSlowPath
+	MsgStatus        MsgType = 4  // replica -> all: heartbeat with (view, last executed)
+	MsgCommitted     MsgType = 5  // replica -> lagging replica: batch + commit certificate
+	MsgPartialCommit MsgType = 6  // replica -> collector: fast-path share over (fast, view, seq, digest)
+	MsgFullCommit    MsgType = 7  // collector -> all: fast-path commit certificate
+	MsgPreparePart   MsgType = 8  // replica -> primary: slow-path prepare share
+	MsgPrepareFull   MsgType = 9  // primary -> all: prepare certificate
+	MsgCommitPart    MsgType = 10 // replica -> primary: slow-path commit share
+	MsgCommitFull    MsgType = 11 // primary -> all: slow-path commit certificate
+	msgTypeEnd       MsgType = 12
 )
 
 func (t MsgType) String() string {
-	switch t {
-	case MsgPrePrepare:
-		return "PrePrepare"
-	case MsgPrepare:
-		return "Prepare"
-	case MsgCommit:
-		return "Commit"
-	case MsgStatus:
-		return "Status"
-	case MsgCommitted:
-		return "Committed"
+	names := map[MsgType]string{MsgPrePrepare: "PrePrepare", MsgStatus: "Status", MsgCommitted: "Committed",
+		MsgPartialCommit: "PartialCommit", MsgFullCommit: "FullCommit", MsgPreparePart: "PreparePartial",
+		MsgPrepareFull: "PrepareFull", MsgCommitPart: "CommitPartial", MsgCommitFull: "CommitFull"}
+	if n, ok := names[t]; ok {
+		return n
 	}
 	return fmt.Sprintf("MsgType(%d)", uint8(t))
 }
 
-// Vote is one replica's signature in a certificate.
-type Vote struct {
+// Message flags.
+const (
+	// FlagSlowPath on a PrePrepare asks replicas to start the slow path at once (the primary's path
+	// controller saw the fast path fail).
+	FlagSlowPath uint8 = 1
+)
+
+// CertKind is what a quorum certificate certifies; part of the signed bytes.
+type CertKind uint8
+
+// Certificate kinds.
+const (
+	CertFast    CertKind = 1 // all n (3f+c+1 with c > 0) fast-path shares: committed
+	CertPrepare CertKind = 2 // 2f+c+1 prepare shares: prepared
+	CertCommit  CertKind = 3 // 2f+c+1 commit shares over a prepared digest: committed
+)
+
+func (k CertKind) String() string {
+	switch k {
+	case CertFast:
+		return "fast"
+	case CertPrepare:
+		return "prepare"
+	case CertCommit:
+		return "commit"
+	}
+	return fmt.Sprintf("CertKind(%d)", uint8(k))
+}
+
+// shareDomain separates quorum-certificate shares from every other signature.
+const shareDomain = "sbft/share/v1"
+
+// ShareSigningBytes is the canonical digest of (chain ID, kind, view, seq, batch digest) that a share signs
+// and that a certificate's aggregate signature verifies against.
+func ShareSigningBytes(chainID string, kind CertKind, view, seq uint64, digest [32]byte) []byte {
+	b := make([]byte, 0, len(shareDomain)+len(chainID)+60)
+	b = append(b, shareDomain...)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(chainID)))
+	b = append(b, chainID...)
+	b = append(b, byte(kind))
+	b = binary.BigEndian.AppendUint64(b, view)
+	b = binary.BigEndian.AppendUint64(b, seq)
+	return append(b, digest[:]...)
+}
+
+// Certificate is a quorum certificate: one aggregate signature by the replicas in Signers (a bitmap, bit i for
+// replica i) over ShareSigningBytes(Kind, View, Seq, Digest). The core treats Sig as opaque: the node builds
+// and checks it.
+type Certificate struct {
+	Kind    CertKind
+	View    uint64
+	Seq     uint64
+	Digest  [32]byte
+	Signers uint64
+	Sig     []byte
+}
+
+// SignerCount is the number of replicas in the certificate.
+func (c *Certificate) SignerCount() int { return bits.OnesCount64(c.Signers) }
+
+// Share is one replica's signature share, as collected for a certificate.
+type Share struct {
 	From ReplicaID
 	Sig  []byte
 }
@@ -56,8 +116,10 @@ type Message struct {
 	Seq          uint64
 	Digest       [32]byte
 	LastExecuted uint64   // Status
+	Flags        uint8    // PrePrepare: FlagSlowPath
 	Requests     [][]byte // PrePrepare, Committed
-	Cert         []Vote   // Committed: Commit votes over (View, Seq, Digest)
+	Share        []byte   // *Partial: this replica's share over (kind, View, Seq, Digest)
+	Cert         *Certificate
 	Sig          []byte
 
 	// ReqDigests are the digests of Requests, filled by the verifier (not on the wire) so the core does not
@@ -69,8 +131,8 @@ type Message struct {
 const signingDomain = "sbft/consensus/v1"
 
 // SigningBytes is what the sender signs: the domain, the chain ID and every field that carries meaning.
-// Requests are covered by Digest (checked against BatchDigest by the verifier); Cert votes are signatures of
-// their own. Status covers LastExecuted.
+// Requests are covered by Digest (checked against BatchDigest by the verifier); a certificate is a signature of
+// its own. Status covers LastExecuted.
 func (m *Message) SigningBytes(chainID string) []byte {
 	b := make([]byte, 0, len(signingDomain)+len(chainID)+80)
 	b = append(b, signingDomain...)
@@ -82,14 +144,9 @@ func (m *Message) SigningBytes(chainID string) []byte {
 	b = binary.BigEndian.AppendUint64(b, m.Seq)
 	b = append(b, m.Digest[:]...)
 	b = binary.BigEndian.AppendUint64(b, m.LastExecuted)
+	b = append(b, m.Flags)
+	b = append(b, m.Share...)
 	return b
-}
-
-// CommitVoteSigningBytes is what a replica signed when it voted Commit for (view, seq, digest): certificate
-// verifiers rebuild it for each vote.
-func CommitVoteSigningBytes(chainID string, from ReplicaID, view, seq uint64, digest [32]byte) []byte {
-	m := Message{Type: MsgCommit, From: from, View: view, Seq: seq, Digest: digest}
-	return m.SigningBytes(chainID)
 }
 
 // RequestDigest is the identity of one client request.
@@ -116,14 +173,6 @@ func RequestDigests(reqs [][]byte) [][32]byte {
 		ds[i] = RequestDigest(r)
 	}
 	return ds
-}
-
-// Certificate proves that a batch committed: a quorum of Commit votes over (View, Seq, Digest).
-type Certificate struct {
-	View   uint64
-	Seq    uint64
-	Digest [32]byte
-	Votes  []Vote
 }
 
 // CommittedBatch is a batch the core hands to the node for execution, in sequence order.

@@ -23,6 +23,9 @@ func (c *Core) propose(reqs []Request) {
 	seq := c.lastProposed + 1
 	assert(c.slots[seq] == nil || c.slots[seq].prePrepare == nil, "primary reuses seq %d", seq)
 	m := &Message{Type: MsgPrePrepare, From: c.cfg.ID, View: c.view, Seq: seq}
+	if c.path.slowMode {
+		m.Flags |= FlagSlowPath
+	}
 	m.Requests = make([][]byte, len(reqs))
 	m.ReqDigests = make([][32]byte, len(reqs))
 	for i, r := range reqs {
@@ -33,9 +36,9 @@ func (c *Core) propose(reqs []Request) {
 	c.sign(m)
 	c.lastProposed = seq
 	c.counts.Proposed++
-	c.acceptPrePrepare(m)
 	c.persist(RecordPrePrepare, m)
 	c.send(Broadcast, m)
+	c.acceptPrePrepare(m)
 }
 
 // onPrePrepare handles a PrePrepare from the primary of the current view (view and window already checked).
@@ -58,24 +61,25 @@ func (c *Core) onPrePrepare(m *Message) {
 		c.counts.DroppedInvalid++
 		return
 	}
-	c.acceptPrePrepare(m)
 	c.persist(RecordPrePrepare, m)
-	p := c.sign(&Message{Type: MsgPrepare, From: c.cfg.ID, View: c.view, Seq: m.Seq, Digest: m.Digest})
-	s.sentPrepare = p
-	s.prepares[c.cfg.ID] = m.Digest
-	c.persist(RecordPrepare, p)
-	c.send(Broadcast, p)
-	c.checkPrepared(s)
+	c.acceptPrePrepare(m)
 }
 
-// acceptPrePrepare records m as the slot's proposal.
+// acceptPrePrepare records m as the slot's proposal (persisted by the caller before anything is sent) and
+// starts agreement on it.
 func (c *Core) acceptPrePrepare(m *Message) {
 	s := c.slotFor(m.Seq)
 	s.prePrepare = m
 	s.digest = m.Digest
 	s.reqDigests = m.ReqDigests
-	s.lastActivityTick = c.tick
-	if c.isPrimary() {
-		c.checkPrepared(s)
+	s.acceptedTick, s.lastActivityTick = c.tick, c.tick
+	if pc := s.pendingCert; pc != nil && pc.Digest == s.digest {
+		c.commitWith(s, *pc)
+		return
+	}
+	c.sendShares(s)
+	// Shares that arrived before the PrePrepare count now.
+	for k := CertFast; k <= CertCommit; k++ {
+		c.maybeCombine(s, k)
 	}
 }

@@ -11,8 +11,7 @@ type RecordKind uint8
 // Record kinds; part of the on-disk format.
 const (
 	RecordPrePrepare RecordKind = 1 // the accepted PrePrepare (a Message)
-	RecordPrepare    RecordKind = 2 // the Prepare this replica sent (a Message)
-	RecordCommit     RecordKind = 3 // the Commit this replica sent (a Message)
+	RecordPrepared   RecordKind = 2 // the prepare certificate of the slot (a PrepareFull Message)
 )
 
 // Record is one entry of the consensus log, keyed by (Seq, Kind): a later record of the same key replaces
@@ -36,12 +35,33 @@ type Ready struct {
 	PruneLogBelow uint64 // delete log records with Seq < PruneLogBelow; 0 means none
 	Messages      []Outbound
 	Committed     []CommittedBatch
+	// Combine asks the node to aggregate shares into certificates and answer with Core.Combined (after
+	// sending Messages, before executing Committed).
+	Combine []CombineRequest
+}
+
+// CombineRequest asks for the certificate of Kind over (View, Seq, Digest) from Shares (unverified: the node
+// checks the aggregate first and the shares one by one only if it fails).
+type CombineRequest struct {
+	Kind   CertKind
+	View   uint64
+	Seq    uint64
+	Digest [32]byte
+	Shares []Share
+}
+
+// CombineResult answers a CombineRequest: Cert when the aggregate verified, else the replicas whose shares
+// did not verify.
+type CombineResult struct {
+	Request CombineRequest
+	Cert    *Certificate
+	Bad     []ReplicaID
 }
 
 // Empty reports whether rd asks for nothing.
 func (rd *Ready) Empty() bool {
 	return rd.HardState == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 &&
-		len(rd.Messages) == 0 && len(rd.Committed) == 0
+		len(rd.Messages) == 0 && len(rd.Committed) == 0 && len(rd.Combine) == 0
 }
 
 // Restore is what a restarting replica gives New: its hard state, the log records above its last executed

@@ -44,14 +44,15 @@ func (c *Core) restore(rs Restore) error {
 			if m.From == c.cfg.ID && m.Seq > c.lastProposed {
 				c.lastProposed = m.Seq
 			}
-		case RecordPrepare:
-			s.sentPrepare = r.Msg
-			s.prepares[c.cfg.ID] = r.Msg.Digest
-		case RecordCommit:
-			s.sentCommit = r.Msg
-			s.prepared = true
-			s.commits[c.cfg.ID] = Vote{From: c.cfg.ID, Sig: r.Msg.Sig}
-			s.commitDg[c.cfg.ID] = r.Msg.Digest
+		case RecordPrepared:
+			if r.Msg.Cert == nil {
+				return fmt.Errorf("%w: prepared record of seq %d without certificate", ErrConfig, r.Seq)
+			}
+			s.prepareCert = r.Msg.Cert
+			if r.Msg.From == c.cfg.ID {
+				// This replica, as primary, made the certificate: send it again with the slot's other messages.
+				s.remember(Outbound{To: Broadcast, Msg: r.Msg})
+			}
 		default:
 			return fmt.Errorf("%w: log record kind %d", ErrConfig, r.Kind)
 		}

@@ -1,22 +1,29 @@
 package consensus
 
+import "slices"
+
 // slot is one sequence number's agreement state in the current view.
 type slot struct {
 	seq uint64
 
 	// The accepted PrePrepare (nil until one arrives).
-	prePrepare *Message
-	digest     [32]byte
-	reqDigests [][32]byte
+	prePrepare   *Message
+	digest       [32]byte
+	reqDigests   [][32]byte
+	acceptedTick uint64
 
-	prepares map[ReplicaID][32]byte // backups' Prepare digests in this view
-	commits  map[ReplicaID]Vote     // Commit votes in this view
-	commitDg map[ReplicaID][32]byte // the digest each Commit vote is for
+	sentFast        bool // sent this replica's fast-path share
+	slowStarted     bool // sent this replica's prepare share
+	sentCommitShare bool // sent this replica's commit share
+	mine            []Outbound
 
-	sentPrepare *Message
-	sentCommit  *Message
+	// Shares collected by this replica (as a collector or as the primary), by certificate kind.
+	shares    [CertCommit + 1]map[ReplicaID]shareRec
+	combining [CertCommit + 1]bool
 
-	prepared  bool
+	prepareCert *Certificate // the slot is prepared
+	pendingCert *Certificate // a commit certificate that arrived before the PrePrepare
+
 	committed bool
 	executed  bool
 	cert      Certificate
@@ -24,39 +31,31 @@ type slot struct {
 	lastActivityTick uint64
 }
 
+type shareRec struct {
+	digest [32]byte
+	sig    []byte
+}
+
 func (c *Core) slotFor(seq uint64) *slot {
 	s := c.slots[seq]
 	if s == nil {
-		s = &slot{
-			seq:              seq,
-			prepares:         make(map[ReplicaID][32]byte, c.cfg.N),
-			commits:          make(map[ReplicaID]Vote, c.cfg.N),
-			commitDg:         make(map[ReplicaID][32]byte, c.cfg.N),
-			lastActivityTick: c.tick,
-		}
+		s = &slot{seq: seq, lastActivityTick: c.tick}
 		c.slots[seq] = s
 	}
 	return s
 }
 
-// matchingPrepares counts Prepare votes from backups for the accepted digest.
-func (s *slot) matchingPrepares() int {
-	n := 0
-	for _, d := range s.prepares {
-		if d == s.digest {
-			n++
+// matchingShares returns the shares of kind k for the slot's digest, ordered by replica.
+func (s *slot) matchingShares(k CertKind) []Share {
+	var out []Share
+	for from, r := range s.shares[k] {
+		if r.digest == s.digest {
+			out = append(out, Share{From: from, Sig: r.sig})
 		}
 	}
-	return n
+	slices.SortFunc(out, func(a, b Share) int { return int(a.From) - int(b.From) })
+	return out
 }
 
-// matchingCommits returns the Commit votes for digest d.
-func (s *slot) matchingCommits(d [32]byte) []Vote {
-	var votes []Vote
-	for from, v := range s.commits {
-		if s.commitDg[from] == d {
-			votes = append(votes, v)
-		}
-	}
-	return votes
-}
+// remember keeps a message this replica sent for the slot, to send it again if the slot stalls.
+func (s *slot) remember(o Outbound) { s.mine = append(s.mine, o) }

@@ -5,7 +5,8 @@ package consensus
 // Every replica broadcasts Status (view, last executed) each StatusIntervalTicks. A replica that sees a peer
 // behind sends it the committed batches it still retains, each with its commit certificate; the peer (after
 // the node verified the certificate) executes them. Slots that stay uncommitted for RetransmitTicks have this
-// replica's messages for them sent again, so lost frames and restarts do not stall agreement.
+// replica's messages for them (PrePrepare, shares, certificates) sent again, so lost frames and restarts do not
+// stall agreement.
 
 func (c *Core) broadcastStatus() {
 	m := c.sign(&Message{Type: MsgStatus, From: c.cfg.ID, View: c.view, LastExecuted: c.lastExecuted})
@@ -31,9 +32,10 @@ func (c *Core) onStatus(m *Message) {
 			return // pruned: the peer needs state transfer
 		}
 		pp := s.prePrepare
+		cert := s.cert
 		cm := c.sign(&Message{
 			Type: MsgCommitted, From: c.cfg.ID, View: s.cert.View, Seq: seq, Digest: s.digest,
-			Requests: pp.Requests, Cert: s.cert.Votes,
+			Requests: pp.Requests, Cert: &cert,
 		})
 		c.counts.CatchUpSent++
 		c.send(m.From, cm)
@@ -45,7 +47,8 @@ func (c *Core) onCommitted(m *Message) {
 	if m.Seq <= c.lastDelivered || !c.inWindow(m.Seq) {
 		return
 	}
-	if len(m.Cert) < c.cfg.quorum() || !distinctVoters(m.Cert, c.cfg.N) {
+	if m.Cert == nil || (m.Cert.Kind != CertFast && m.Cert.Kind != CertCommit) ||
+		m.Cert.SignerCount() < c.cfg.quorumFor(m.Cert.Kind) || m.Cert.Signers>>uint(c.cfg.N) != 0 {
 		c.counts.DroppedInvalid++
 		return
 	}
@@ -66,18 +69,7 @@ func (c *Core) onCommitted(m *Message) {
 		s.prePrepare, s.digest, s.reqDigests = pp, m.Digest, m.ReqDigests
 	}
 	c.counts.CatchUpReceived++
-	c.markCommitted(s, Certificate{View: m.View, Seq: m.Seq, Digest: m.Digest, Votes: m.Cert})
-}
-
-func distinctVoters(votes []Vote, n int) bool {
-	var seen [ReplicasMax]bool
-	for _, v := range votes {
-		if int(v.From) >= n || seen[v.From] {
-			return false
-		}
-		seen[v.From] = true
-	}
-	return true
+	c.markCommitted(s, *m.Cert)
 }
 
 // retransmitStale sends again this replica's messages for slots in the window that made no progress for
@@ -99,11 +91,13 @@ func (c *Core) retransmitStale() {
 		if s.prePrepare != nil && s.prePrepare.From == c.cfg.ID && s.prePrepare.View == c.view {
 			c.send(Broadcast, s.prePrepare)
 		}
-		if s.sentPrepare != nil && s.sentPrepare.View == c.view {
-			c.send(Broadcast, s.sentPrepare)
+		for _, o := range s.mine {
+			c.out.Messages = append(c.out.Messages, o)
 		}
-		if s.sentCommit != nil && s.sentCommit.View == c.view {
-			c.send(Broadcast, s.sentCommit)
+		// A restarted replica resumes what it had not sent yet.
+		if s.prePrepare != nil && !s.sentFast && !s.slowStarted {
+			c.sendShares(s)
 		}
+		c.sendCommitShare(s)
 	}
 }

@@ -103,7 +103,7 @@ func TestMalformedFramesOnEveryProtocol(t *testing.T) {
 	// A well-formed consensus message with a forged signature is dropped too.
 	s, err := insider.NewStream(ctx, pid, p2p.ProtocolID(tn.g.ChainID, "consensus"))
 	if err == nil {
-		m := &consensus.Message{Type: consensus.MsgCommit, From: 3, View: 0, Seq: 1, Sig: make([]byte, 64)}
+		m := &consensus.Message{Type: consensus.MsgPartialCommit, From: 3, View: 0, Seq: 1, Share: make([]byte, 96), Sig: make([]byte, 64)}
 		p2p.WriteFrame(s, m.Marshal())
 		s.Close()
 	}

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/consensus"
@@ -38,6 +39,8 @@ type DriverConfig struct {
 	ID           uint32
 	N, F         int
 	Signer       consensus.Signer
+	ShareKey     *bls.SecretKey  // this replica's BLS key for certificate shares
+	BLSKeys      []bls.PublicKey // every replica's BLS key, by index
 	Consensus    ConsensusConfig
 	TickInterval time.Duration
 	Store        chain.Store
@@ -79,7 +82,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
-	cc := consensus.DefaultConfig(cfg.ChainID, cfg.Signer, cfg.ID, cfg.N, cfg.F)
+	cc := consensus.DefaultConfig(cfg.ChainID, cfg.Signer, blsSigner{cfg.ShareKey}, cfg.ID, cfg.N, cfg.F)
 	cfg.Consensus.applyTo(&cc)
 	cc.Bugs = cfg.Bugs.Consensus
 	core, err := consensus.New(cc, rs)
@@ -157,6 +160,9 @@ func (d *Driver) Process() error {
 			return err
 		}
 		d.send(rd)
+		for _, req := range rd.Combine {
+			d.core.Combined(combineShares(d.cfg.ChainID, d.cfg.BLSKeys, req))
+		}
 		if err := d.apply(rd); err != nil {
 			return err
 		}

@@ -87,7 +87,9 @@ func (m *Metrics) observeStatus(s consensus.Status) {
 		"dropped_invalid": s.Counters.DroppedInvalid, "equivocations": s.Counters.Equivocations,
 		"proposed": s.Counters.Proposed, "catch_up_sent": s.Counters.CatchUpSent,
 		"catch_up_received": s.Counters.CatchUpReceived, "retransmissions": s.Counters.Retransmissions,
-		"expired_requests": s.Counters.ExpiredRequests,
+		"expired_requests": s.Counters.ExpiredRequests, "commits_fast": s.Counters.CommitsFast,
+		"commits_slow": s.Counters.CommitsSlow, "collector_timeouts": s.Counters.CollectorTimeouts,
+		"bad_shares": s.Counters.BadShares, "path_switches": s.Counters.PathSwitches,
 	} {
 		m.coreCounters.WithLabelValues(name).Set(float64(v))
 	}

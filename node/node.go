@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/genesis"
@@ -27,6 +29,7 @@ type Options struct {
 	Config     *Config
 	Genesis    *genesis.Genesis
 	Key        ed25519.PrivateKey
+	ShareKey   *bls.SecretKey        // BLS key for certificate shares
 	ExtraPeers []multiaddr.Multiaddr // `--peer` multiaddrs
 	Logger     *slog.Logger
 }
@@ -60,6 +63,9 @@ func New(opts Options) (*Node, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: this key is not a replica of chain %s", ErrConfig, g.ChainID)
 	}
+	if opts.ShareKey == nil || !bytes.Equal(opts.ShareKey.PublicKey().Bytes(), g.BLSPublicKeys()[id].Bytes()) {
+		return nil, fmt.Errorf("%w: the BLS key does not match replica %d's in the genesis", ErrConfig, id)
+	}
 	n := &Node{opts: opts, log: opts.Logger.With("replica", id), id: id, registry: prometheus.NewRegistry(),
 		inbound: make(chan *consensus.Message, InboundMessagesMax), intake: make(chan Intake, IntakeQueueMax),
 		unverified: make(chan Intake, UnverifiedQueueMax),
@@ -70,13 +76,14 @@ func New(opts Options) (*Node, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	cache := NewTxCache(VerifiedTxCacheMax)
-	n.verifier = NewVerifier(g.ChainID, g.PublicKeys(), g.F, cache)
+	n.verifier = NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, cache)
 	if n.host, err = newHost(opts, n.registry, n.log); err != nil {
 		n.store.Close()
 		return nil, err
 	}
 	n.driver, err = NewDriver(DriverConfig{
 		ChainID: g.ChainID, ID: id, N: g.N(), F: g.F, Signer: ed25519Signer{opts.Key},
+		ShareKey: opts.ShareKey, BLSKeys: g.BLSPublicKeys(),
 		Consensus: cfg.Consensus, TickInterval: cfg.TickInterval(), Store: n.store, Transport: n.host,
 		Logger: n.log, Metrics: NewMetrics(n.registry), TxCache: cache,
 	})

@@ -2,6 +2,7 @@ package node
 
 import (
 	"encoding/hex"
+	"time"
 
 	"github.com/sbftnet/sbft/consensus"
 )
@@ -20,6 +21,10 @@ type Status struct {
 	Peers           int      `json:"peers"`
 	PendingRequests int      `json:"pending_requests"`
 	PeerExecuted    []uint64 `json:"peer_last_executed"`
+	CommitsFast     uint64   `json:"commits_fast"`
+	CommitsSlow     uint64   `json:"commits_slow"`
+	CommitPath      string   `json:"commit_path"` // the path this replica proposes on as primary: fast or slow
+	SlowPathTimerMs int      `json:"slow_path_timer_ms"`
 
 	Counters consensus.Counters `json:"counters"`
 }
@@ -32,11 +37,17 @@ func (d *Driver) publishStatus() {
 		bh = [32]byte{}
 	}
 	sr := d.app.StateRoot()
+	path := "fast"
+	if cs.SlowPathMode {
+		path = "slow"
+	}
 	d.status.Store(&Status{
 		Replica: d.cfg.ID, ChainID: d.cfg.ChainID, View: cs.View, Primary: cs.Primary,
 		LastExecutedSeq: cs.LastExecuted, Height: h.Height,
 		LastBlockHash: hex.EncodeToString(bh[:]), StateRoot: hex.EncodeToString(sr[:]),
 		PendingRequests: cs.PendingRequests, PeerExecuted: cs.PeerLastExecuted, Counters: cs.Counters,
+		CommitsFast: cs.Counters.CommitsFast, CommitsSlow: cs.Counters.CommitsSlow, CommitPath: path,
+		SlowPathTimerMs: cs.SlowPathTicks * int(d.cfg.TickInterval/time.Millisecond),
 	})
 	d.cfg.Metrics.observeStatus(cs)
 }

@@ -4,8 +4,10 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
+	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
 )
@@ -14,8 +16,8 @@ import (
 var ErrVerify = errors.New("message verification failed")
 
 // NewVerifier returns the checks a replica applies to consensus messages before its core sees them.
-func NewVerifier(chainID string, pubs []ed25519.PublicKey, f int, txs *TxCache) *Verifier {
-	return &Verifier{chainID: chainID, pubs: pubs, quorum: 2*f + 1, txs: txs}
+func NewVerifier(chainID string, pubs []ed25519.PublicKey, blsPubs []bls.PublicKey, f int, txs *TxCache) *Verifier {
+	return &Verifier{chainID: chainID, pubs: pubs, blsPubs: blsPubs, f: f, txs: txs}
 }
 
 // Verify checks m from replica `from`; see verify.
@@ -26,8 +28,17 @@ func (v *Verifier) Verify(from uint32, m *consensus.Message) error { return v.ve
 type Verifier struct {
 	chainID string
 	pubs    []ed25519.PublicKey
-	quorum  int
+	blsPubs []bls.PublicKey
+	f       int
 	txs     *TxCache
+}
+
+// certKinds are the certificate kinds each message type may carry.
+var certKinds = map[consensus.MsgType][]consensus.CertKind{
+	consensus.MsgFullCommit:  {consensus.CertFast},
+	consensus.MsgPrepareFull: {consensus.CertPrepare},
+	consensus.MsgCommitFull:  {consensus.CertCommit},
+	consensus.MsgCommitted:   {consensus.CertFast, consensus.CertCommit},
 }
 
 // verify checks m from transport peer `from`: sender, signature, batch digest, certificate, and pre-checks the
@@ -39,37 +50,47 @@ func (v *Verifier) verify(from uint32, m *consensus.Message) error {
 	if !ed25519.Verify(v.pubs[m.From], m.SigningBytes(v.chainID), m.Sig) {
 		return fmt.Errorf("%w: bad %v signature from %d", ErrVerify, m.Type, m.From)
 	}
+	if kinds, ok := certKinds[m.Type]; ok {
+		if err := v.verifyCert(m.Cert, kinds); err != nil {
+			return err
+		}
+	} else if m.Cert != nil {
+		return fmt.Errorf("%w: %v carries a certificate", ErrVerify, m.Type)
+	}
 	switch m.Type {
 	case consensus.MsgPrePrepare, consensus.MsgCommitted:
 		m.ReqDigests = consensus.RequestDigests(m.Requests)
 		if consensus.BatchDigest(m.ReqDigests) != m.Digest {
 			return fmt.Errorf("%w: batch digest mismatch at seq %d", ErrVerify, m.Seq)
 		}
-		if m.Type == consensus.MsgCommitted {
-			if err := v.verifyCert(consensus.Certificate{View: m.View, Seq: m.Seq, Digest: m.Digest, Votes: m.Cert}); err != nil {
-				return err
-			}
-		}
 		v.preverifyTxs(m.Requests, m.ReqDigests)
 	}
 	return nil
 }
 
-// verifyCert checks a commit certificate: a quorum of distinct replicas' valid Commit signatures.
-func (v *Verifier) verifyCert(c consensus.Certificate) error {
-	if len(c.Votes) < v.quorum {
-		return fmt.Errorf("%w: certificate for seq %d has %d votes, need %d", ErrVerify, c.Seq, len(c.Votes), v.quorum)
+// verifyCert checks a quorum certificate: an allowed kind, enough distinct replicas in the bitmap, and one
+// aggregate BLS signature by exactly them over the certificate's canonical digest.
+func (v *Verifier) verifyCert(c *consensus.Certificate, kinds []consensus.CertKind) error {
+	if c == nil || !slices.Contains(kinds, c.Kind) {
+		return fmt.Errorf("%w: missing or wrong certificate kind", ErrVerify)
 	}
-	seen := make(map[uint32]bool, len(c.Votes))
-	for _, vote := range c.Votes {
-		if int(vote.From) >= len(v.pubs) || seen[vote.From] {
-			return fmt.Errorf("%w: certificate for seq %d has a bad or repeated voter %d", ErrVerify, c.Seq, vote.From)
+	n := len(v.blsPubs)
+	if need := consensus.QuorumFor(c.Kind, n, v.f, 0); c.Signers>>uint(n) != 0 || c.SignerCount() < need {
+		return fmt.Errorf("%w: %v certificate for seq %d has %d signers, need %d", ErrVerify, c.Kind, c.Seq, c.SignerCount(), need)
+	}
+	pks := make([]bls.PublicKey, 0, c.SignerCount())
+	for i := 0; i < n; i++ {
+		if c.Signers&(1<<uint(i)) != 0 {
+			pks = append(pks, v.blsPubs[i])
 		}
-		seen[vote.From] = true
-		msg := consensus.CommitVoteSigningBytes(v.chainID, vote.From, c.View, c.Seq, c.Digest)
-		if !ed25519.Verify(v.pubs[vote.From], msg, vote.Sig) {
-			return fmt.Errorf("%w: certificate for seq %d: bad signature of %d", ErrVerify, c.Seq, vote.From)
-		}
+	}
+	sig, err := bls.SignatureFromBytes(c.Sig)
+	if err != nil {
+		return fmt.Errorf("%w: certificate for seq %d: %v", ErrVerify, c.Seq, err)
+	}
+	msg := consensus.ShareSigningBytes(v.chainID, c.Kind, c.View, c.Seq, c.Digest)
+	if !bls.VerifyAggregate(pks, msg, sig) {
+		return fmt.Errorf("%w: %v certificate for seq %d does not verify", ErrVerify, c.Kind, c.Seq)
 	}
 	return nil
 }

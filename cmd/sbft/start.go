@@ -49,6 +49,10 @@ func runStart(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	shareKey, err := genesis.LoadBLSKey(node.Resolve(home, cfg.KeyFile))
+	if err != nil {
+		return err
+	}
 	var peers []multiaddr.Multiaddr
 	for _, p := range c.StringSlice("peer") {
 		a, err := multiaddr.NewMultiaddr(p)
@@ -57,7 +61,7 @@ func runStart(c *cli.Context) error {
 		}
 		peers = append(peers, a)
 	}
-	n, err := node.New(node.Options{Home: home, Config: cfg, Genesis: g, Key: key, ExtraPeers: peers, Logger: log})
+	n, err := node.New(node.Options{Home: home, Config: cfg, Genesis: g, Key: key, ShareKey: shareKey, ExtraPeers: peers, Logger: log})
 	if err != nil {
 		return err
 	}

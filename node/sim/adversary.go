@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 
+	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/consensus"
 )
 
@@ -32,6 +33,7 @@ type adversary struct {
 	id     uint32
 	role   Role
 	key    ed25519.PrivateKey
+	blsKey *bls.SecretKey
 	old    [][]byte // frames sent before, for replay (bounded)
 	active bool     // false in the liveness phase for a byzantine primary (no view change yet)
 }
@@ -49,9 +51,7 @@ func (a *adversary) rewrite(to uint32, frame []byte) [][]byte {
 		return nil
 	case BadSigner:
 		if rng.IntN(2) == 0 {
-			bad := append([]byte(nil), frame...)
-			bad[len(bad)-1] ^= 0x01
-			return [][]byte{bad}
+			return [][]byte{a.corrupt(frame)}
 		}
 	case Malformed:
 		if rng.IntN(2) == 0 {
@@ -81,6 +81,19 @@ func (a *adversary) rewrite(to uint32, frame []byte) [][]byte {
 	return [][]byte{frame}
 }
 
+// corrupt breaks a signature: a certificate share's (with a valid envelope, so only the collector's aggregate
+// check catches it) or else the envelope's.
+func (a *adversary) corrupt(frame []byte) []byte {
+	if m, err := consensus.UnmarshalMessage(frame); err == nil && len(m.Share) > 0 {
+		m.Share = a.blsKey.Sign([]byte("not the slot")).Bytes()
+		m.Sig = ed25519.Sign(a.key, m.SigningBytes(chainID))
+		return m.Marshal()
+	}
+	bad := append([]byte(nil), frame...)
+	bad[len(bad)-1] ^= 0x01
+	return bad
+}
+
 // equivocate sends replicas with an odd index a conflicting version of a third of the PrePrepares and
 // votes: the batch reversed or cut short, or a vote for another digest, each properly signed.
 func (a *adversary) equivocate(to uint32, frame []byte) []byte {
@@ -100,8 +113,12 @@ func (a *adversary) equivocate(to uint32, frame []byte) []byte {
 		reqs[0], reqs[len(reqs)-1] = reqs[len(reqs)-1], reqs[0]
 		m.Requests = reqs
 		m.Digest = consensus.BatchDigest(consensus.RequestDigests(reqs))
-	case consensus.MsgPrepare, consensus.MsgCommit:
+	case consensus.MsgPartialCommit, consensus.MsgPreparePart, consensus.MsgCommitPart:
+		// A share for another digest, properly signed with the replica's keys.
 		m.Digest[0] ^= 0xff
+		kind := map[consensus.MsgType]consensus.CertKind{consensus.MsgPartialCommit: consensus.CertFast,
+			consensus.MsgPreparePart: consensus.CertPrepare, consensus.MsgCommitPart: consensus.CertCommit}[m.Type]
+		m.Share = a.blsKey.Sign(consensus.ShareSigningBytes(chainID, kind, m.View, m.Seq, m.Digest)).Bytes()
 	default:
 		return frame
 	}

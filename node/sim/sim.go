@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/consensus"
@@ -105,6 +106,8 @@ type world struct {
 	now      uint64
 	keys     []ed25519.PrivateKey
 	pubs     []ed25519.PublicKey
+	blsKeys  []*bls.SecretKey
+	blsPubs  []bls.PublicKey
 	verifier *node.Verifier
 	reps     []*replica
 	net      []envelope
@@ -156,6 +159,7 @@ func Run(opts Options) (res *Result) {
 	w.livenessPhase()
 	w.finalChecks()
 	w.checkLinearizable()
+
 	w.res.Trace = sha256.Sum256(w.trace)
 	return w.res
 }
@@ -172,8 +176,14 @@ func (w *world) setup() {
 		k := ed25519.NewKeyFromSeed(seed[:])
 		w.keys = append(w.keys, k)
 		w.pubs = append(w.pubs, k.Public().(ed25519.PublicKey))
+		bk, err := bls.KeyFromSeed(seed[:])
+		if err != nil {
+			panic(err)
+		}
+		w.blsKeys = append(w.blsKeys, bk)
+		w.blsPubs = append(w.blsPubs, bk.PublicKey())
 	}
-	w.verifier = node.NewVerifier(chainID, w.pubs, w.f, node.NewTxCache(1<<16))
+	w.verifier = node.NewVerifier(chainID, w.pubs, w.blsPubs, w.f, node.NewTxCache(1<<16))
 	for i := 0; i < w.n; i++ {
 		r := &replica{store: chain.NewMemStore(), txsSeen: map[[32]byte]uint64{}, period: 1 + w.rng.IntN(3)}
 		w.faults.TickPeriods = append(w.faults.TickPeriods, r.period)
@@ -193,7 +203,7 @@ func (w *world) setup() {
 		if w.opts.Adversary != Honest {
 			role = w.opts.Adversary
 		}
-		w.reps[i].adv = &adversary{w: w, id: uint32(i), role: role, key: w.keys[i], active: true}
+		w.reps[i].adv = &adversary{w: w, id: uint32(i), role: role, key: w.keys[i], blsKey: w.blsKeys[i], active: true}
 		w.faults.Byzantine = append(w.faults.Byzantine, w.reps[i].adv.String())
 	}
 	if w.rng.IntN(3) == 0 {
@@ -261,6 +271,7 @@ func (w *world) boot(i uint32) {
 	r.store.Reopen()
 	d, err := node.NewDriver(node.DriverConfig{
 		ChainID: chainID, ID: i, N: w.n, F: w.f, Signer: signer{w.keys[i]},
+		ShareKey: w.blsKeys[i], BLSKeys: w.blsPubs,
 		Consensus: node.DefaultConfig().Consensus, Store: r.store, Transport: transport{w: w, from: i},
 		Logger: w.log, OnBlock: func(b *chain.Block) { w.onBlock(i, b) }, Bugs: w.opts.Bugs,
 	})

@@ -1,0 +1,167 @@
+package consensus
+
+// SBFT fast path: every replica signs a share over (fast, view, seq, digest) and sends it to the slot's
+// collector(s), never to everyone; a collector with all n shares (3f+c+1 when c > 0) has the node aggregate them
+// into one certificate and sends it to every replica, which commits on it. Messages per batch grow linearly in n.
+
+// collectors returns the replicas that collect fast-path shares of (view, seq): one rotating replica that is
+// not the primary, or two when c > 0.
+func (c *Core) collectors(view, seq uint64) []ReplicaID {
+	n := uint64(c.cfg.N)
+	primary := c.primaryOf(view)
+	skip := func(id uint64) ReplicaID {
+		if ReplicaID(id%n) == primary {
+			id++
+		}
+		return ReplicaID(id % n)
+	}
+	if c.cfg.C == 0 {
+		return []ReplicaID{skip(seq)}
+	}
+	a := skip(seq % (n / 2))
+	b := skip(seq%(n/2) + n/2)
+	if a == b {
+		b = skip(uint64(b) + 1)
+	}
+	return []ReplicaID{a, b}
+}
+
+func (c *Core) isCollector(view, seq uint64) bool {
+	for _, id := range c.collectors(view, seq) {
+		if id == c.cfg.ID {
+			return true
+		}
+	}
+	return false
+}
+
+// sendShares starts agreement on an accepted PrePrepare: the fast-path share, or straight to the slow path
+// when the primary asked for it.
+func (c *Core) sendShares(s *slot) {
+	if s.prePrepare.Flags&FlagSlowPath != 0 {
+		c.startSlowPath(s)
+		return
+	}
+	c.sendFastShare(s)
+}
+
+func (c *Core) sendFastShare(s *slot) {
+	if s.sentFast {
+		return
+	}
+	s.sentFast = true
+	share := c.signShare(CertFast, s)
+	for _, col := range c.collectors(c.view, s.seq) {
+		if col == c.cfg.ID {
+			c.addShare(s, CertFast, c.cfg.ID, s.digest, share)
+			continue
+		}
+		m := c.sign(&Message{Type: MsgPartialCommit, From: c.cfg.ID, View: c.view, Seq: s.seq, Digest: s.digest, Share: share})
+		o := Outbound{To: col, Msg: m}
+		s.remember(o)
+		c.out.Messages = append(c.out.Messages, o)
+	}
+}
+
+func (c *Core) signShare(k CertKind, s *slot) []byte {
+	return c.cfg.ShareSigner.Sign(ShareSigningBytes(c.cfg.ChainID, k, c.view, s.seq, s.digest))
+}
+
+func (c *Core) onPartialCommit(m *Message) {
+	if !c.isCollector(m.View, m.Seq) {
+		c.counts.DroppedInvalid++
+		return
+	}
+	c.addShare(c.slotFor(m.Seq), CertFast, m.From, m.Digest, m.Share)
+}
+
+// addShare records a share (the first from each replica counts) and asks for a certificate once enough match.
+func (c *Core) addShare(s *slot, k CertKind, from ReplicaID, digest [32]byte, sig []byte) {
+	if s.shares[k] == nil {
+		s.shares[k] = make(map[ReplicaID]shareRec, c.cfg.N)
+	}
+	if old, ok := s.shares[k][from]; ok {
+		if old.digest != digest {
+			c.counts.Equivocations++
+		}
+		return
+	}
+	s.shares[k][from] = shareRec{digest: digest, sig: sig}
+	if k == CertPrepare {
+		c.observePrepareShares(s)
+	}
+	c.maybeCombine(s, k)
+}
+
+// maybeCombine asks the node for a certificate of kind k when the slot has enough matching shares.
+func (c *Core) maybeCombine(s *slot, k CertKind) {
+	if s.prePrepare == nil || s.combining[k] || s.committed {
+		return
+	}
+	if k == CertPrepare && s.prepareCert != nil {
+		return
+	}
+	if k == CertCommit && (s.prepareCert == nil || s.prepareCert.Digest != s.digest) {
+		return
+	}
+	shares := s.matchingShares(k)
+	q := c.cfg.quorumFor(k)
+	if len(shares) < q {
+		return
+	}
+	s.combining[k] = true
+	c.out.Combine = append(c.out.Combine, CombineRequest{Kind: k, View: c.view, Seq: s.seq, Digest: s.digest, Shares: shares[:q]})
+}
+
+// Combined takes the node's answer to a CombineRequest.
+func (c *Core) Combined(res CombineResult) {
+	req := res.Request
+	s := c.slots[req.Seq]
+	if s == nil || req.View != c.view || s.digest != req.Digest {
+		return
+	}
+	s.combining[req.Kind] = false
+	if res.Cert == nil {
+		// Some shares did not verify: forget them, report them, and wait for others.
+		for _, bad := range res.Bad {
+			delete(s.shares[req.Kind], bad)
+		}
+		c.counts.BadShares += uint64(len(res.Bad))
+		c.maybeCombine(s, req.Kind)
+		return
+	}
+	cert := *res.Cert
+	switch req.Kind {
+	case CertFast:
+		c.broadcastCert(s, MsgFullCommit, &cert)
+		c.commitWith(s, cert)
+	case CertPrepare:
+		pf := c.broadcastCert(s, MsgPrepareFull, &cert)
+		c.onPrepared(s, pf)
+	case CertCommit:
+		c.broadcastCert(s, MsgCommitFull, &cert)
+		c.commitWith(s, cert)
+	}
+}
+
+func (c *Core) broadcastCert(s *slot, t MsgType, cert *Certificate) *Message {
+	m := c.sign(&Message{Type: t, From: c.cfg.ID, View: c.view, Seq: s.seq, Digest: s.digest, Cert: cert})
+	o := Outbound{To: Broadcast, Msg: m}
+	s.remember(o)
+	c.out.Messages = append(c.out.Messages, o)
+	return m
+}
+
+// onCommitCert handles a FullCommit or CommitFull: a certificate the node verified.
+func (c *Core) onCommitCert(m *Message, want CertKind) {
+	if m.Cert == nil || m.Cert.Kind != want || m.Cert.SignerCount() < c.cfg.quorumFor(want) {
+		c.counts.DroppedInvalid++
+		return
+	}
+	s := c.slotFor(m.Seq)
+	if s.prePrepare == nil || s.digest != m.Digest {
+		s.pendingCert = m.Cert // commit once the batch itself is known
+		return
+	}
+	c.commitWith(s, *m.Cert)
+}
