@@ -47,7 +47,7 @@ func DefaultConfig() Config {
 		Genesis: "../genesis.json", KeyFile: "key.json", DataDir: "data",
 		LogLevel: "info", TickMs: 10,
 		Consensus: ConsensusConfig{
-			BatchRequestsMax: 2000, BatchBytesMax: 4 << 20, InFlightSeqsMax: 4,
+			BatchRequestsMax: 2000, BatchBytesMax: 4 << 20, InFlightSeqsMax: 2,
 			StatusIntervalTicks: 20, RetransmitTicks: 100,
 		},
 	}
