@@ -52,15 +52,21 @@ func (c *Core) sendFastShare(s *slot) {
 	s.sentFast = true
 	share := c.signShare(CertFast, s)
 	for _, col := range c.collectors(c.view, s.seq) {
-		if col == c.cfg.ID {
-			c.addShare(s, CertFast, c.cfg.ID, s.digest, share)
-			continue
-		}
-		m := c.sign(&Message{Type: MsgPartialCommit, From: c.cfg.ID, View: c.view, Seq: s.seq, Digest: s.digest, Share: share})
-		o := Outbound{To: col, Msg: m}
-		s.remember(o)
-		c.out.Messages = append(c.out.Messages, o)
+		c.deliverShare(s, CertFast, MsgPartialCommit, col, share)
 	}
+}
+
+// deliverShare hands this replica's share of kind k to replica `to`: kept when that is this replica, else sent
+// in a message of type t and remembered for retransmission.
+func (c *Core) deliverShare(s *slot, k CertKind, t MsgType, to ReplicaID, share []byte) {
+	if to == c.cfg.ID {
+		c.addShare(s, k, c.cfg.ID, s.digest, share)
+		return
+	}
+	m := c.sign(&Message{Type: t, From: c.cfg.ID, View: c.view, Seq: s.seq, Digest: s.digest, Share: share})
+	o := Outbound{To: to, Msg: m}
+	s.remember(o)
+	c.out.Messages = append(c.out.Messages, o)
 }
 
 func (c *Core) signShare(k CertKind, s *slot) []byte {

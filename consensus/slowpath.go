@@ -15,20 +15,22 @@ func (c *Core) startSlowPath(s *slot) {
 
 // sendToPrimary signs a share of kind k and sends it to the primary (or keeps it, on the primary).
 func (c *Core) sendToPrimary(s *slot, k CertKind, t MsgType) {
-	share := c.signShare(k, s)
-	primary := c.primaryOf(c.view)
-	if primary == c.cfg.ID {
-		c.addShare(s, k, c.cfg.ID, s.digest, share)
-		return
-	}
-	m := c.sign(&Message{Type: t, From: c.cfg.ID, View: c.view, Seq: s.seq, Digest: s.digest, Share: share})
-	o := Outbound{To: primary, Msg: m}
-	s.remember(o)
-	c.out.Messages = append(c.out.Messages, o)
+	c.deliverShare(s, k, t, c.primaryOf(c.view), c.signShare(k, s))
 }
 
 // checkSlowPathTimers starts the slow path for slots whose fast path did not finish in time.
 func (c *Core) checkSlowPathTimers() {
+	c.forEachOpenSlot(func(s *slot) {
+		if s.prePrepare == nil || s.committed || s.slowStarted || c.tick-s.acceptedTick < uint64(c.slowPathTicks) {
+			return
+		}
+		c.counts.CollectorTimeouts++
+		c.startSlowPath(s)
+	})
+}
+
+// forEachOpenSlot calls fn for the slots above the last executed sequence number, in order.
+func (c *Core) forEachOpenSlot(fn func(*slot)) {
 	for seq := c.lastExecuted + 1; seq <= c.lastExecuted+WindowSeqs; seq++ {
 		s := c.slots[seq]
 		if s == nil {
@@ -37,11 +39,7 @@ func (c *Core) checkSlowPathTimers() {
 			}
 			continue
 		}
-		if s.prePrepare == nil || s.committed || s.slowStarted || c.tick-s.acceptedTick < uint64(c.slowPathTicks) {
-			continue
-		}
-		c.counts.CollectorTimeouts++
-		c.startSlowPath(s)
+		fn(s)
 	}
 }
 

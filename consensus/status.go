@@ -75,29 +75,20 @@ func (c *Core) onCommitted(m *Message) {
 // retransmitStale sends again this replica's messages for slots in the window that made no progress for
 // RetransmitTicks.
 func (c *Core) retransmitStale() {
-	for seq := c.lastExecuted + 1; seq <= c.lastExecuted+WindowSeqs; seq++ {
-		s := c.slots[seq]
-		if s == nil {
-			if seq > c.lastProposed && seq > c.lastDelivered {
-				return
-			}
-			continue
-		}
+	c.forEachOpenSlot(func(s *slot) {
 		if s.committed || c.tick-s.lastActivityTick < uint64(c.cfg.RetransmitTicks) {
-			continue
+			return
 		}
 		s.lastActivityTick = c.tick
 		c.counts.Retransmissions++
 		if s.prePrepare != nil && s.prePrepare.From == c.cfg.ID && s.prePrepare.View == c.view {
 			c.send(Broadcast, s.prePrepare)
 		}
-		for _, o := range s.mine {
-			c.out.Messages = append(c.out.Messages, o)
-		}
+		c.out.Messages = append(c.out.Messages, s.mine...)
 		// A restarted replica resumes what it had not sent yet.
 		if s.prePrepare != nil && !s.sentFast && !s.slowStarted {
 			c.sendShares(s)
 		}
 		c.sendCommitShare(s)
-	}
+	})
 }

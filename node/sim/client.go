@@ -37,15 +37,16 @@ type pendingTx struct {
 }
 
 type simClient struct {
-	w         *world
-	id        int
-	key       ed25519.PrivateKey
-	nonce     uint64
-	pending   map[[32]byte]*pendingTx
-	acked     map[string]string
-	submitted int
-	stopped   bool
-	versions  map[string]uint64 // last version seen per shared key, for CAS
+	w           *world
+	id          int
+	key         ed25519.PrivateKey
+	nonce       uint64
+	pending     map[[32]byte]*pendingTx
+	acked       map[string]string
+	submitted   int
+	stopped     bool
+	versions    map[string]uint64 // last version seen per shared key, for CAS
+	sharedAcked int               // acknowledged operations on shared keys
 }
 
 func newSimClient(w *world, id int) *simClient {
@@ -144,6 +145,7 @@ func (c *simClient) onReply(replica uint32, r *client.Reply) {
 	}
 	c.w.events++
 	if p.shared {
+		c.sharedAcked++
 		c.versions[p.key] = res.Version
 		c.w.history = append(c.w.history, porcupine.Operation{ClientId: c.id,
 			Input:  kvInput{Op: p.tx.Op, Key: p.key, Value: p.val, Version: p.tx.Version},

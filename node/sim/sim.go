@@ -504,7 +504,7 @@ func (w *world) finalChecks() {
 	w.res.Height = slices.Max(hs)
 	for _, c := range w.clients {
 		w.res.Submitted += c.submitted
-		w.res.Acked += len(c.acked)
+		w.res.Acked += len(c.acked) + c.sharedAcked
 		for key, val := range c.acked {
 			for i, r := range w.reps {
 				if r.down || r.adv != nil {
