@@ -44,13 +44,16 @@ type envelope struct {
 	wire     []byte
 }
 
-func newCluster(t *testing.T, n, f int, seed uint64) *cluster {
+func newCluster(t *testing.T, n, f int, seed uint64) *cluster { return newClusterC(t, n, f, 0, seed) }
+
+func newClusterC(t *testing.T, n, f, c int, seed uint64) *cluster {
 	t.Helper()
 	cl := &cluster{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		badShare: map[ReplicaID]bool{}, sent: map[MsgType]int{}}
 	for i := 0; i < n; i++ {
 		cfg := DefaultConfig("test-chain", testSigner{ReplicaID(i)}, testSigner{ReplicaID(i) + 100}, ReplicaID(i), n, f)
 		cfg.BatchRequestsMax = 10
+		cfg.C = c
 		cl.cfgs = append(cl.cfgs, cfg)
 		c, err := New(cfg, Restore{})
 		if err != nil {

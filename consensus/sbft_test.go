@@ -89,3 +89,15 @@ func TestBadShareIsReportedAndSlowPathCommits(t *testing.T) {
 	}
 	cl.checkAgreement(4)
 }
+
+// With c = 1 (n = 6, f = 1) the fast path needs 3f+c+1 = 5 shares: it survives one replica down.
+func TestFastPathToleratesCSlowReplicas(t *testing.T) {
+	cl := newClusterC(t, 6, 1, 1, 5)
+	cl.reps[4].down = true
+	cl.feed("c", 20, 3, 1)
+	st := cl.reps[0].core.Status().Counters
+	if st.CommitsFast != 20 || st.CommitsSlow != 0 {
+		t.Fatalf("c=1 with one replica down: %d fast, %d slow commits", st.CommitsFast, st.CommitsSlow)
+	}
+	cl.checkAgreement(5)
+}

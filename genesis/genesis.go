@@ -43,6 +43,7 @@ type Replica struct {
 type Genesis struct {
 	ChainID            string    `json:"chain_id"`
 	F                  int       `json:"f"`
+	C                  int       `json:"c"` // extra replicas the fast path tolerates being slow or down; n >= 3f+2c+1
 	CheckpointInterval uint64    `json:"checkpoint_interval"`
 	Replicas           []Replica `json:"replicas"`
 }
@@ -55,10 +56,10 @@ func (g *Genesis) Validate() error {
 	switch {
 	case g.ChainID == "" || len(g.ChainID) > ChainIDBytesMax:
 		return fmt.Errorf("%w: chain_id must have 1..%d bytes", ErrInvalid, ChainIDBytesMax)
-	case g.F < 1:
-		return fmt.Errorf("%w: f must be at least 1", ErrInvalid)
-	case len(g.Replicas) < 3*g.F+1 || len(g.Replicas) > ReplicasMax:
-		return fmt.Errorf("%w: %d replicas, need 3f+1=%d..%d", ErrInvalid, len(g.Replicas), 3*g.F+1, ReplicasMax)
+	case g.F < 1 || g.C < 0:
+		return fmt.Errorf("%w: f must be at least 1 and c at least 0", ErrInvalid)
+	case len(g.Replicas) < 3*g.F+2*g.C+1 || len(g.Replicas) > ReplicasMax:
+		return fmt.Errorf("%w: %d replicas, need 3f+2c+1=%d..%d", ErrInvalid, len(g.Replicas), 3*g.F+2*g.C+1, ReplicasMax)
 	case g.CheckpointInterval == 0:
 		return fmt.Errorf("%w: checkpoint_interval must be positive", ErrInvalid)
 	}

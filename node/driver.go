@@ -37,7 +37,7 @@ type Intake struct {
 type DriverConfig struct {
 	ChainID      string
 	ID           uint32
-	N, F         int
+	N, F, C      int
 	Signer       consensus.Signer
 	ShareKey     *bls.SecretKey  // this replica's BLS key for certificate shares
 	BLSKeys      []bls.PublicKey // every replica's BLS key, by index
@@ -83,6 +83,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 		return nil, err
 	}
 	cc := consensus.DefaultConfig(cfg.ChainID, cfg.Signer, blsSigner{cfg.ShareKey}, cfg.ID, cfg.N, cfg.F)
+	cc.C = cfg.C
 	cfg.Consensus.applyTo(&cc)
 	cc.Bugs = cfg.Bugs.Consensus
 	core, err := consensus.New(cc, rs)

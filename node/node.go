@@ -76,13 +76,13 @@ func New(opts Options) (*Node, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	cache := NewTxCache(VerifiedTxCacheMax)
-	n.verifier = NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, cache)
+	n.verifier = NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, g.C, cache)
 	if n.host, err = newHost(opts, n.registry, n.log); err != nil {
 		n.store.Close()
 		return nil, err
 	}
 	n.driver, err = NewDriver(DriverConfig{
-		ChainID: g.ChainID, ID: id, N: g.N(), F: g.F, Signer: ed25519Signer{opts.Key},
+		ChainID: g.ChainID, ID: id, N: g.N(), F: g.F, C: g.C, Signer: ed25519Signer{opts.Key},
 		ShareKey: opts.ShareKey, BLSKeys: g.BLSPublicKeys(),
 		Consensus: cfg.Consensus, TickInterval: cfg.TickInterval(), Store: n.store, Transport: n.host,
 		Logger: n.log, Metrics: NewMetrics(n.registry), TxCache: cache,

@@ -16,8 +16,8 @@ import (
 var ErrVerify = errors.New("message verification failed")
 
 // NewVerifier returns the checks a replica applies to consensus messages before its core sees them.
-func NewVerifier(chainID string, pubs []ed25519.PublicKey, blsPubs []bls.PublicKey, f int, txs *TxCache) *Verifier {
-	return &Verifier{chainID: chainID, pubs: pubs, blsPubs: blsPubs, f: f, txs: txs}
+func NewVerifier(chainID string, pubs []ed25519.PublicKey, blsPubs []bls.PublicKey, f, c int, txs *TxCache) *Verifier {
+	return &Verifier{chainID: chainID, pubs: pubs, blsPubs: blsPubs, f: f, c: c, txs: txs}
 }
 
 // Verify checks m from replica `from`; see verify.
@@ -29,7 +29,7 @@ type Verifier struct {
 	chainID string
 	pubs    []ed25519.PublicKey
 	blsPubs []bls.PublicKey
-	f       int
+	f, c    int
 	txs     *TxCache
 }
 
@@ -75,7 +75,7 @@ func (v *Verifier) verifyCert(c *consensus.Certificate, kinds []consensus.CertKi
 		return fmt.Errorf("%w: missing or wrong certificate kind", ErrVerify)
 	}
 	n := len(v.blsPubs)
-	if need := consensus.QuorumFor(c.Kind, n, v.f, 0); c.Signers>>uint(n) != 0 || c.SignerCount() < need {
+	if need := consensus.QuorumFor(c.Kind, n, v.f, v.c); c.Signers>>uint(n) != 0 || c.SignerCount() < need {
 		return fmt.Errorf("%w: %v certificate for seq %d has %d signers, need %d", ErrVerify, c.Kind, c.Seq, c.SignerCount(), need)
 	}
 	pks := make([]bls.PublicKey, 0, c.SignerCount())

@@ -23,7 +23,8 @@ func testnetCommand() *cli.Command {
 		Name:  "testnet",
 		Usage: "write the genesis, replica homes and client keys of a new network",
 		Flags: []cli.Flag{
-			&cli.IntFlag{Name: "replicas", Value: 4, Usage: "number of replicas n (f = (n-1)/3)"},
+			&cli.IntFlag{Name: "replicas", Value: 4, Usage: "number of replicas n (f = (n-2c-1)/3)"},
+			&cli.IntFlag{Name: "c", Value: 0, Usage: "extra replicas the fast path tolerates being slow or down (n >= 3f+2c+1)"},
 			&cli.StringFlag{Name: "dir", Required: true, Usage: "output directory (must not hold a network yet)"},
 			&cli.StringSliceFlag{Name: "host", Value: cli.NewStringSlice("127.0.0.1"),
 				Usage: "IPv4 address replicas listen on; give one per replica to put each on its own host"},
@@ -46,7 +47,9 @@ func runTestnet(c *cli.Context) error {
 	if _, err := os.Stat(filepath.Join(dir, "genesis.json")); err == nil {
 		return fmt.Errorf("%s already holds a network (genesis.json exists)", dir)
 	}
-	g := &genesis.Genesis{ChainID: c.String("chain-id"), F: (n - 1) / 3, CheckpointInterval: genesis.DefaultCheckpointInterval}
+	extra := c.Int("c")
+	g := &genesis.Genesis{ChainID: c.String("chain-id"), F: (n - 2*extra - 1) / 3, C: extra,
+		CheckpointInterval: genesis.DefaultCheckpointInterval}
 	keys := make([]ed25519.PrivateKey, n)
 	blsSeeds := make([][]byte, n)
 	cfgs := make([]node.Config, n)

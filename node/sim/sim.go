@@ -53,7 +53,7 @@ type Faults struct {
 // Result is a run's verdict.
 type Result struct {
 	Seed       uint64
-	N, F       int
+	N, F, C    int
 	Faults     Faults
 	Crashes    int
 	Partitions int
@@ -73,8 +73,8 @@ func (r *Result) String() string {
 		verdict = "FAIL: " + strings.Join(r.Violations, "; ")
 	}
 	fl := r.Faults
-	return fmt.Sprintf("seed %d n=%d f=%d faults{loss %d%% dup %d%% delay<=%d crash %d‰ down<=%d partition %d‰ byzantine %v slow %d tick periods %v} crashes %d partitions %d submitted %d acked %d height %d trace %x: %s",
-		r.Seed, r.N, r.F, fl.LossPct, fl.DupPct, fl.DelayMaxTicks, fl.CrashPerMille, fl.DownTicksMax,
+	return fmt.Sprintf("seed %d n=%d f=%d c=%d faults{loss %d%% dup %d%% delay<=%d crash %d‰ down<=%d partition %d‰ byzantine %v slow %d tick periods %v} crashes %d partitions %d submitted %d acked %d height %d trace %x: %s",
+		r.Seed, r.N, r.F, r.C, fl.LossPct, fl.DupPct, fl.DelayMaxTicks, fl.CrashPerMille, fl.DownTicksMax,
 		fl.PartitionPerMille, fl.Byzantine, fl.Slow, fl.TickPeriods, r.Crashes, r.Partitions, r.Submitted, r.Acked,
 		r.Height, r.Trace[:8], verdict)
 }
@@ -102,7 +102,7 @@ type world struct {
 	opts     Options
 	faults   Faults
 	rng      *rand.Rand
-	n, f     int
+	n, f, c  int // n = 3f+2c+1
 	now      uint64
 	keys     []ed25519.PrivateKey
 	pubs     []ed25519.PublicKey
@@ -127,7 +127,7 @@ type world struct {
 func Run(opts Options) (res *Result) {
 	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5bf03635f0b7a3c1))
 	if opts.Replicas == 0 {
-		opts.Replicas = []int{4, 4, 7}[rng.IntN(3)]
+		opts.Replicas = []int{4, 4, 7, 6}[rng.IntN(4)]
 	}
 	if opts.Steps == 0 {
 		opts.Steps = 600
@@ -138,14 +138,18 @@ func Run(opts Options) (res *Result) {
 	if opts.LivenessTicks == 0 {
 		opts.LivenessTicks = 3000
 	}
-	w := &world{opts: opts, rng: rng, n: opts.Replicas, f: (opts.Replicas - 1) / 3,
+	f, c := (opts.Replicas-1)/3, 0
+	if opts.Replicas == 6 {
+		f, c = 1, 1 // the seed system's (n=6, f=1, c=1) configuration
+	}
+	w := &world{opts: opts, rng: rng, n: opts.Replicas, f: f, c: c,
 		blocks: map[uint64][32]byte{}, checked: map[[32]byte]error{}, issued: map[[32]byte]bool{}, log: slog.New(slog.DiscardHandler)}
 	w.faults = Faults{LossPct: rng.IntN(20), DupPct: rng.IntN(10), DelayMaxTicks: 1 + rng.IntN(8),
 		CrashPerMille: rng.IntN(8), DownTicksMax: 20 + rng.IntN(200), PartitionPerMille: rng.IntN(6), Slow: -1}
 	if opts.CrashPerMille > 0 {
 		w.faults.CrashPerMille = opts.CrashPerMille
 	}
-	w.res = &Result{Seed: opts.Seed, N: w.n, F: w.f}
+	w.res = &Result{Seed: opts.Seed, N: w.n, F: w.f, C: w.c}
 	defer func() {
 		if p := recover(); p != nil {
 			w.violate("panic: %v", p)
@@ -183,7 +187,7 @@ func (w *world) setup() {
 		w.blsKeys = append(w.blsKeys, bk)
 		w.blsPubs = append(w.blsPubs, bk.PublicKey())
 	}
-	w.verifier = node.NewVerifier(chainID, w.pubs, w.blsPubs, w.f, node.NewTxCache(1<<16))
+	w.verifier = node.NewVerifier(chainID, w.pubs, w.blsPubs, w.f, w.c, node.NewTxCache(1<<16))
 	for i := 0; i < w.n; i++ {
 		r := &replica{store: chain.NewMemStore(), txsSeen: map[[32]byte]uint64{}, period: 1 + w.rng.IntN(3)}
 		w.faults.TickPeriods = append(w.faults.TickPeriods, r.period)
@@ -270,7 +274,7 @@ func (w *world) boot(i uint32) {
 	r := w.reps[i]
 	r.store.Reopen()
 	d, err := node.NewDriver(node.DriverConfig{
-		ChainID: chainID, ID: i, N: w.n, F: w.f, Signer: signer{w.keys[i]},
+		ChainID: chainID, ID: i, N: w.n, F: w.f, C: w.c, Signer: signer{w.keys[i]},
 		ShareKey: w.blsKeys[i], BLSKeys: w.blsPubs,
 		Consensus: node.DefaultConfig().Consensus, Store: r.store, Transport: transport{w: w, from: i},
 		Logger: w.log, OnBlock: func(b *chain.Block) { w.onBlock(i, b) }, Bugs: w.opts.Bugs,
