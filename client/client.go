@@ -46,8 +46,11 @@ const (
 	DefaultTimeout = 30 * time.Second
 	// SessionResendsMax bounds how often one transaction is resent to one replica after sessions broke.
 	SessionResendsMax = 3
-	// ResendTimeout bounds reopening a session to resend.
-	ResendTimeout = 5 * time.Second
+	// SessionOpenTimeout bounds opening a session; SessionRetryBackoff is how long a replica whose session
+	// could not be opened counts as unreachable; SessionBacklogMax bounds what waits for a session to open.
+	SessionOpenTimeout  = 5 * time.Second
+	SessionRetryBackoff = time.Second
+	SessionBacklogMax   = 65536
 	// BusyRetriesMax and BusyRetryDelay: a busy replica is asked again after attempt × delay, this often.
 	BusyRetriesMax = 10
 	BusyRetryDelay = 100 * time.Millisecond
@@ -62,20 +65,22 @@ type Config struct {
 
 // Client talks to every replica of one network.
 type Client struct {
-	g       *genesis.Genesis
-	key     ed25519.PrivateKey
-	log     *slog.Logger
-	host    *p2p.Host
-	ids     []p2p.ReplicaInfo
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	sendMu  sync.Mutex    // held from nonce assignment until the transaction is queued to every replica
-	conns   []p2p.Session // by replica index; nil until opened
-	calls   map[[32]byte]*call
-	nonce   uint64
-	opening []chan struct{}
+	g         *genesis.Genesis
+	key       ed25519.PrivateKey
+	log       *slog.Logger
+	host      *p2p.Host
+	ids       []p2p.ReplicaInfo
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	mu        sync.Mutex
+	sendMu    sync.Mutex    // held from nonce assignment until the transaction is queued to every replica
+	conns     []p2p.Session // by replica index; nil until opened
+	calls     map[[32]byte]*call
+	nonce     uint64
+	opening   []chan struct{} // non-nil while a session to the replica is being opened
+	backlog   [][]queued      // transactions waiting for that session, in order
+	downUntil []time.Time     // a replica whose session could not be opened is not tried again before this
 }
 
 // New creates a client host (no listening address) for the network of cfg.Genesis.
@@ -95,6 +100,7 @@ func New(cfg Config, replicas []p2p.ReplicaInfo) (*Client, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Client{g: cfg.Genesis, key: cfg.Key, log: log, host: h, ids: replicas, ctx: ctx, cancel: cancel,
 		conns: make([]p2p.Session, len(replicas)), opening: make([]chan struct{}, len(replicas)),
+		backlog: make([][]queued, len(replicas)), downUntil: make([]time.Time, len(replicas)),
 		calls: make(map[[32]byte]*call)}, nil
 }
 

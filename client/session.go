@@ -3,58 +3,82 @@ package client
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/sbftnet/sbft/p2p"
 )
 
-// send writes frame on the session to replica i, opening it first if needed.
-func (c *Client) send(ctx context.Context, i uint32, frame []byte) error {
-	s, err := c.session(ctx, i)
-	if err != nil {
-		return err
-	}
-	if err := s.Send(frame); err != nil {
-		c.drop(i, s)
-		return fmt.Errorf("replica %d: %w", i, err)
-	}
-	return nil
+// queued is a transaction waiting for its session to a replica to open.
+type queued struct {
+	h     [32]byte
+	frame []byte
 }
 
-// session returns the open session to replica i, opening one (only one at a time) when there is none.
-func (c *Client) session(ctx context.Context, i uint32) (p2p.Session, error) {
-	for {
-		c.mu.Lock()
-		if s := c.conns[i]; s != nil {
-			c.mu.Unlock()
-			return s, nil
+// sendOrQueue sends frame to replica i on its open session, or queues it (in order) while one session is being
+// opened, or fails at once while the replica is known to be unreachable. It never blocks on the network, so one
+// dead replica cannot hold up the others.
+func (c *Client) sendOrQueue(i uint32, h [32]byte, frame []byte) {
+	c.mu.Lock()
+	if s := c.conns[i]; s != nil {
+		c.mu.Unlock()
+		if err := s.Send(frame); err != nil {
+			c.drop(i, s)
+			c.record(h, i, nil, fmt.Errorf("replica %d: %w", i, err))
 		}
-		if wait := c.opening[i]; wait != nil {
-			c.mu.Unlock()
-			select {
-			case <-wait:
-				continue
-			case <-ctx.Done():
-				return nil, ctx.Err()
+		return
+	}
+	var err error
+	switch {
+	case time.Now().Before(c.downUntil[i]):
+		err = fmt.Errorf("replica %d unreachable", i)
+	case len(c.backlog[i]) >= SessionBacklogMax:
+		err = fmt.Errorf("replica %d: %d transactions already wait for its session", i, SessionBacklogMax)
+	default:
+		c.backlog[i] = append(c.backlog[i], queued{h: h, frame: frame})
+		if c.opening[i] == nil {
+			c.opening[i] = make(chan struct{})
+			c.wg.Add(1)
+			go c.openAndFlush(i)
+		}
+	}
+	c.mu.Unlock()
+	if err != nil {
+		c.record(h, i, nil, err)
+	}
+}
+
+// openAndFlush opens the session to replica i and sends what queued meanwhile, in order.
+func (c *Client) openAndFlush(i uint32) {
+	defer c.wg.Done()
+	ctx, cancel := context.WithTimeout(c.ctx, SessionOpenTimeout)
+	defer cancel()
+	s, err := c.host.OpenSession(ctx, c.ids[i].ID, SessionName, ReplyFrameBytesMax)
+	var failed []queued
+	c.mu.Lock()
+	backlog := c.backlog[i]
+	c.backlog[i] = nil
+	wait := c.opening[i]
+	c.opening[i] = nil
+	if err != nil {
+		err = fmt.Errorf("open session to replica %d: %w", i, err)
+		c.downUntil[i] = time.Now().Add(SessionRetryBackoff)
+		failed = backlog
+	} else {
+		c.conns[i] = s
+		c.wg.Add(1)
+		go c.readReplies(i, s)
+		// Under the lock: nothing sent after the session became visible overtakes the backlog.
+		for k, q := range backlog {
+			if serr := s.Send(q.frame); serr != nil {
+				err, failed = serr, backlog[k:]
+				break
 			}
 		}
-		wait := make(chan struct{})
-		c.opening[i] = wait
-		c.mu.Unlock()
-
-		s, err := c.host.OpenSession(ctx, c.ids[i].ID, SessionName, ReplyFrameBytesMax)
-		c.mu.Lock()
-		c.opening[i] = nil
-		if err == nil {
-			c.conns[i] = s
-			c.wg.Add(1)
-			go c.readReplies(i, s)
-		}
-		c.mu.Unlock()
-		close(wait)
-		if err != nil {
-			return nil, fmt.Errorf("open session to replica %d: %w", i, err)
-		}
-		return s, nil
+	}
+	c.mu.Unlock()
+	close(wait)
+	for _, q := range failed {
+		c.record(q.h, i, nil, err)
 	}
 }
 
@@ -106,17 +130,10 @@ func (c *Client) resendAll(i uint32, cause error) {
 		hs, frames = append(hs, h), append(frames, cl.frame)
 	}
 	c.mu.Unlock()
-	if len(hs) == 0 || c.ctx.Err() != nil {
+	if c.ctx.Err() != nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, ResendTimeout)
-	defer cancel()
-	for k, f := range frames {
-		if err := c.send(ctx, i, f); err != nil {
-			for _, h := range hs[k:] {
-				c.record(h, i, nil, err)
-			}
-			return
-		}
+	for k := range hs {
+		c.sendOrQueue(i, hs[k], frames[k])
 	}
 }

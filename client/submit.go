@@ -72,9 +72,7 @@ func (c *Client) start(ctx context.Context, raw []byte) ([32]byte, *call, error)
 	c.calls[h] = cl
 	c.mu.Unlock()
 	for i := range c.ids {
-		if err := c.send(ctx, uint32(i), frame); err != nil {
-			c.record(h, uint32(i), nil, err)
-		}
+		c.sendOrQueue(uint32(i), h, frame)
 	}
 	return h, cl, nil
 }
@@ -162,13 +160,8 @@ func (c *Client) retryLater(h [32]byte, cl *call, i uint32, delay time.Duration)
 		c.mu.Lock()
 		live := c.calls[h] == cl && cl.outcome == nil && cl.err == nil
 		c.mu.Unlock()
-		if !live {
-			return
-		}
-		ctx, cancel := context.WithTimeout(c.ctx, ResendTimeout)
-		defer cancel()
-		if err := c.send(ctx, i, cl.frame); err != nil {
-			c.record(h, i, nil, err)
+		if live {
+			c.sendOrQueue(i, h, cl.frame)
 		}
 	}()
 }
