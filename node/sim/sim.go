@@ -36,6 +36,16 @@ type Options struct {
 	CrashPerMille int
 	// Bugs plants known bugs in every correct replica (the checkers must catch them).
 	Bugs node.PlantedBugs
+	// Quiet turns off every random fault (delay stays, at most 2 ticks); with Outage, a scripted scenario.
+	Quiet bool
+	// Outage, if Until > 0, takes replica Replica down from tick From to tick Until.
+	Outage Outage
+}
+
+// Outage is a scripted crash of one replica.
+type Outage struct {
+	Replica     int
+	From, Until uint64
 }
 
 // Faults is the fault schedule drawn from the seed.
@@ -57,11 +67,13 @@ type Result struct {
 	Faults     Faults
 	Crashes    int
 	Partitions int
-	Submitted  int
-	Acked      int
-	Height     uint64
-	Trace      [32]byte
-	Violations []string
+	// Commits on each path by the first primary: during the outage and after it (Outage runs only).
+	FastDuringOutage, SlowDuringOutage, FastAfterOutage uint64
+	Submitted                                           int
+	Acked                                               int
+	Height                                              uint64
+	Trace                                               [32]byte
+	Violations                                          []string
 }
 
 // OK reports whether no checker failed.
@@ -114,13 +126,15 @@ type world struct {
 	sent     uint64
 	blocks   map[uint64][32]byte // height -> block hash, as first seen by any replica
 	checked  map[[32]byte]error  // verification verdicts by sha256(from, frame): a broadcast is checked once
-	trace    []byte
-	clients  []*simClient
-	history  []porcupine.Operation // completed operations on shared keys
-	issued   map[[32]byte]bool     // every transaction a client submitted
-	events   int64                 // logical clock of calls and returns
-	res      *Result
-	log      *slog.Logger
+	// the first primary's commit counters when the scripted outage began (and then ended)
+	outageFast, outageSlow uint64
+	trace                  []byte
+	clients                []*simClient
+	history                []porcupine.Operation // completed operations on shared keys
+	issued                 map[[32]byte]bool     // every transaction a client submitted
+	events                 int64                 // logical clock of calls and returns
+	res                    *Result
+	log                    *slog.Logger
 }
 
 // Run executes one seeded simulation.
@@ -148,6 +162,9 @@ func Run(opts Options) (res *Result) {
 		CrashPerMille: rng.IntN(8), DownTicksMax: 20 + rng.IntN(200), PartitionPerMille: rng.IntN(6), Slow: -1}
 	if opts.CrashPerMille > 0 {
 		w.faults.CrashPerMille = opts.CrashPerMille
+	}
+	if opts.Quiet {
+		w.faults = Faults{DelayMaxTicks: 2, Slow: -1}
 	}
 	w.res = &Result{Seed: opts.Seed, N: w.n, F: w.f, C: w.c}
 	defer func() {
@@ -190,10 +207,16 @@ func (w *world) setup() {
 	w.verifier = node.NewVerifier(chainID, w.pubs, w.blsPubs, w.f, w.c, node.NewTxCache(1<<16))
 	for i := 0; i < w.n; i++ {
 		r := &replica{store: chain.NewMemStore(), txsSeen: map[[32]byte]uint64{}, period: 1 + w.rng.IntN(3)}
+		if w.opts.Quiet {
+			r.period = 1
+		}
 		w.faults.TickPeriods = append(w.faults.TickPeriods, r.period)
 		w.reps = append(w.reps, r)
 	}
 	byz := w.rng.Perm(w.n)[:w.rng.IntN(w.f+1)]
+	if w.opts.Quiet {
+		byz = nil
+	}
 	if w.opts.Adversary != Honest {
 		byz = []int{0}
 	}
@@ -314,6 +337,7 @@ func (w *world) onBlock(i uint32, b *chain.Block) {
 // step advances the world one tick.
 func (w *world) step(faults bool) {
 	w.now++
+	w.scriptedOutage()
 	w.deliver()
 	for i, r := range w.reps {
 		if r.down {
@@ -391,6 +415,37 @@ func (w *world) verify(from uint32, frame []byte) (*consensus.Message, error) {
 	err = w.verifier.Verify(from, m)
 	w.checked[h] = err
 	return m, err
+}
+
+// scriptedOutage takes Options.Outage's replica down and back, and records the first primary's commits on each
+// path during the outage and after it.
+func (w *world) scriptedOutage() {
+	o := w.opts.Outage
+	if o.Until == 0 {
+		return
+	}
+	counts := func() (fast, slow uint64) {
+		if p := w.reps[0]; p.driver != nil {
+			st := p.driver.Status()
+			return st.CommitsFast, st.CommitsSlow
+		}
+		return 0, 0
+	}
+	switch w.now {
+	case o.From:
+		r := w.reps[o.Replica]
+		r.store.Close()
+		r.driver, r.down, r.upAt = nil, true, o.Until
+		w.outageFast, w.outageSlow = counts()
+	case o.Until:
+		fast, slow := counts()
+		w.res.FastDuringOutage, w.res.SlowDuringOutage = fast-w.outageFast, slow-w.outageSlow
+		w.outageFast = fast
+	}
+	if w.now >= o.Until {
+		fast, _ := counts()
+		w.res.FastAfterOutage = fast - w.outageFast
+	}
 }
 
 // faulty counts replicas that are byzantine, down or cut off: never more than f at a time.

@@ -43,3 +43,18 @@ func FuzzSim(f *testing.F) {
 		}
 	})
 }
+
+// A backup crashes and comes back (n=4, no other faults): while it is down the primary commits on the slow path;
+// after it returns the fast path resumes within a few hundred sequence numbers.
+func TestFastPathResumesAfterOutage(t *testing.T) {
+	// Short enough that the returning replica catches up from its peers' retained batches (no state transfer).
+	r := Run(Options{Seed: 7, Replicas: 4, Clients: 1, Quiet: true, Steps: 2000,
+		Outage: Outage{Replica: 2, From: 100, Until: 700}})
+	if !r.OK() {
+		t.Fatalf("%v", r)
+	}
+	t.Logf("during the outage: %d fast, %d slow commits; after: %d fast", r.FastDuringOutage, r.SlowDuringOutage, r.FastAfterOutage)
+	if r.SlowDuringOutage == 0 || r.FastAfterOutage == 0 {
+		t.Fatalf("slow commits during the outage %d, fast commits after it %d", r.SlowDuringOutage, r.FastAfterOutage)
+	}
+}
