@@ -8,15 +8,19 @@ import (
 
 // Header is a block's header; its hash links the chain.
 type Header struct {
-	Height    uint64
-	Seq       uint64 // consensus sequence number that ordered the block
-	View      uint64
-	Parent    [32]byte
-	TxRoot    [32]byte
-	StateRoot [32]byte // after executing the block
+	Height      uint64
+	Seq         uint64 // consensus sequence number that ordered the block
+	View        uint64
+	Parent      [32]byte
+	TxRoot      [32]byte
+	StateRoot   [32]byte // after executing the block
+	ResultsRoot [32]byte // Merkle root over the hashes of the block's results, in transaction order
 }
 
-const headerBytes = 8 + 8 + 8 + 32 + 32 + 32
+// HeaderBytes is the size of an encoded header.
+const HeaderBytes = headerBytes
+
+const headerBytes = 8 + 8 + 8 + 32 + 32 + 32 + 32
 
 // Marshal encodes h (fixed width).
 func (h *Header) Marshal() []byte {
@@ -26,7 +30,8 @@ func (h *Header) Marshal() []byte {
 	b = binary.BigEndian.AppendUint64(b, h.View)
 	b = append(b, h.Parent[:]...)
 	b = append(b, h.TxRoot[:]...)
-	return append(b, h.StateRoot[:]...)
+	b = append(b, h.StateRoot[:]...)
+	return append(b, h.ResultsRoot[:]...)
 }
 
 // UnmarshalHeader decodes b.
@@ -41,6 +46,7 @@ func UnmarshalHeader(b []byte) (Header, error) {
 	copy(h.Parent[:], b[24:56])
 	copy(h.TxRoot[:], b[56:88])
 	copy(h.StateRoot[:], b[88:120])
+	copy(h.ResultsRoot[:], b[120:152])
 	return h, nil
 }
 
@@ -99,17 +105,26 @@ func UnmarshalBlock(raw []byte) (*Block, error) {
 	return blk, nil
 }
 
-// TxRoot is the binary Merkle root over the transactions' hashes (an odd node is promoted; empty: zero).
+// TxRoot is the binary Merkle root over the transactions' hashes.
 func TxRoot(txs [][]byte) [32]byte {
-	if len(txs) == 0 {
+	leaves := make([][32]byte, len(txs))
+	for i, tx := range txs {
+		leaves[i] = TxHash(tx)
+	}
+	return MerkleRoot(leaves)
+}
+
+// ResultLeaf is a result's leaf in the results tree.
+func ResultLeaf(r *Result) [32]byte { return sha256.Sum256(r.Marshal()) }
+
+// MerkleRoot is the binary Merkle root over leaves: each leaf enters as sha256(0x00 || leaf) and internal nodes
+// are sha256(0x01 || left || right), so no leaf can pose as an inner node (a block may carry a malformed
+// 65-byte transaction); a level's odd last node is promoted unchanged, and no leaves give zero.
+func MerkleRoot(leaves [][32]byte) [32]byte {
+	if len(leaves) == 0 {
 		return [32]byte{}
 	}
-	level := make([][32]byte, len(txs))
-	for i, tx := range txs {
-		level[i] = TxHash(tx)
-	}
-	var buf [65]byte
-	buf[0] = 0x01
+	level := merkleLeaves(leaves)
 	for len(level) > 1 {
 		next := level[:0]
 		for i := 0; i < len(level); i += 2 {
@@ -117,11 +132,71 @@ func TxRoot(txs [][]byte) [32]byte {
 				next = append(next, level[i])
 				continue
 			}
-			copy(buf[1:], level[i][:])
-			copy(buf[33:], level[i+1][:])
-			next = append(next, sha256.Sum256(buf[:]))
+			next = append(next, merkleNode(level[i], level[i+1]))
 		}
 		level = next
 	}
 	return level[0]
+}
+
+func merkleLeaves(leaves [][32]byte) [][32]byte {
+	out := make([][32]byte, len(leaves))
+	var buf [33]byte
+	for i, l := range leaves {
+		copy(buf[1:], l[:])
+		out[i] = sha256.Sum256(buf[:])
+	}
+	return out
+}
+
+func merkleNode(l, r [32]byte) [32]byte {
+	var buf [65]byte
+	buf[0] = 0x01
+	copy(buf[1:], l[:])
+	copy(buf[33:], r[:])
+	return sha256.Sum256(buf[:])
+}
+
+// MerkleProof returns the siblings of leaf i, bottom up (promoted levels have none).
+func MerkleProof(leaves [][32]byte, i int) [][32]byte {
+	var proof [][32]byte
+	level := merkleLeaves(leaves)
+	for len(level) > 1 {
+		if sib := i ^ 1; sib < len(level) {
+			proof = append(proof, level[sib])
+		}
+		next := make([][32]byte, 0, (len(level)+1)/2)
+		for k := 0; k < len(level); k += 2 {
+			if k+1 == len(level) {
+				next = append(next, level[k])
+			} else {
+				next = append(next, merkleNode(level[k], level[k+1]))
+			}
+		}
+		level, i = next, i/2
+	}
+	return proof
+}
+
+// VerifyMerkleProof checks that leaf is leaf i of n under root.
+func VerifyMerkleProof(root, leaf [32]byte, i, n int, proof [][32]byte) bool {
+	if i < 0 || i >= n || n > BlockTxsMax {
+		return false
+	}
+	h := merkleLeaves([][32]byte{leaf})[0]
+	for width := n; width > 1; width = (width + 1) / 2 {
+		if sib := i ^ 1; sib < width {
+			if len(proof) == 0 {
+				return false
+			}
+			if i%2 == 0 {
+				h = merkleNode(h, proof[0])
+			} else {
+				h = merkleNode(proof[0], h)
+			}
+			proof = proof[1:]
+		}
+		i /= 2
+	}
+	return len(proof) == 0 && h == root
 }

@@ -3,6 +3,7 @@ package chain
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -387,4 +388,41 @@ func BenchmarkExecute500(b *testing.B) {
 		a.Flushed()
 	}
 	b.ReportMetric(float64(500*b.N)/b.Elapsed().Seconds(), "tx/s")
+}
+
+func TestMerkleProofs(t *testing.T) {
+	for n := 1; n <= 17; n++ {
+		leaves := make([][32]byte, n)
+		for i := range leaves {
+			leaves[i] = sha256.Sum256([]byte{byte(i)})
+		}
+		root := MerkleRoot(leaves)
+		for i := range leaves {
+			p := MerkleProof(leaves, i)
+			if !VerifyMerkleProof(root, leaves[i], i, n, p) {
+				t.Fatalf("n=%d i=%d: proof does not verify", n, i)
+			}
+			if VerifyMerkleProof(root, leaves[(i+1)%n], i, n, p) && n > 1 {
+				t.Fatalf("n=%d i=%d: proof verifies another leaf", n, i)
+			}
+			if n > 1 && VerifyMerkleProof(root, leaves[i], (i+1)%n, n, p) {
+				t.Fatalf("n=%d i=%d: proof verifies at another index", n, i)
+			}
+		}
+	}
+}
+
+// A refused transaction leaves the state root alone, even for a client never seen before.
+func TestRefusedTxWritesNothing(t *testing.T) {
+	s := NewMemStore()
+	a, _ := OpenApp(s, testChain, nil)
+	c := newTestClient(11)
+	c.nonce = ^uint64(0) // the next nonce wraps to 0, which is never accepted
+	before := a.StateRoot()
+	if r := execute(t, a, s, 1, c.tx(OpPut, "k", "v", 0))[0]; r.Code != CodeReplayedNonce {
+		t.Fatalf("nonce 0: %v", r.Code)
+	}
+	if a.StateRoot() != before {
+		t.Fatal("a refused transaction changed the state root")
+	}
 }

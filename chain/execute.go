@@ -34,16 +34,13 @@ func (o *overlay) kvGet(sk [32]byte) (*kvEntry, error) {
 	return o.a.readKV(sk)
 }
 
+// nonce returns the client's nonce state as of this point of the block; the caller stores it back in o.nonces
+// only when it accepts a nonce, so a refused transaction writes nothing.
 func (o *overlay) nonce(client [32]byte) (*nonceState, error) {
 	if s, ok := o.nonces[client]; ok {
 		return s, nil
 	}
-	s, err := o.a.readNonce(client)
-	if err != nil {
-		return nil, err
-	}
-	o.nonces[client] = s
-	return s, nil
+	return o.a.readNonce(client)
 }
 
 // Execute runs a committed batch deterministically as block LastHeader().Height+1 and stages into b the block,
@@ -77,14 +74,19 @@ func (a *App) Execute(b Batch, seq, view uint64, txs [][]byte, verified func([32
 			continue
 		}
 		ns.accept(tx.Nonce)
+		o.nonces[tx.Client] = ns
 		if err := o.apply(tx, r); err != nil {
 			return nil, nil, err
 		}
 	}
 	root := a.stage(b, o)
 	o.mergeInto(a.unflushed)
+	leaves := make([][32]byte, len(results))
+	for i := range results {
+		leaves[i] = ResultLeaf(&results[i])
+	}
 	blk := &Block{Header: Header{Height: height, Seq: seq, View: view, Parent: a.parentHash(),
-		TxRoot: TxRoot(txs), StateRoot: root}, Txs: txs}
+		TxRoot: TxRoot(txs), StateRoot: root, ResultsRoot: MerkleRoot(leaves)}, Txs: txs}
 	b.Set(BlockKey(height), blk.Marshal())
 	b.Set(metaLastHeader, blk.Header.Marshal())
 	assert(blk.Header.Height == a.last.Height+1, "height %d after %d", blk.Header.Height, a.last.Height)

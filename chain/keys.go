@@ -23,7 +23,7 @@ const (
 )
 
 // SchemaVersion is stored under the meta key "schema"; a store of another version is refused.
-const SchemaVersion = 2 // 2: quorum certificates are BLS aggregates
+const SchemaVersion = 3 // 2: quorum certificates are BLS aggregates; 3: headers carry a results root
 
 func keyU64(prefix byte, n uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{prefix}, n)

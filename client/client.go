@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/p2p"
@@ -54,6 +55,8 @@ const (
 	// BusyRetriesMax and BusyRetryDelay: a busy replica is asked again after attempt × delay, this often.
 	BusyRetriesMax = 10
 	BusyRetryDelay = 100 * time.Millisecond
+	// ProvenBlocksMax bounds the cache of blocks whose execution certificate this client verified.
+	ProvenBlocksMax = 4096
 )
 
 // Config is what a Client is built from.
@@ -61,6 +64,9 @@ type Config struct {
 	Genesis *genesis.Genesis
 	Key     ed25519.PrivateKey
 	Logger  *slog.Logger
+	// RequireProof accepts only replies with an execution proof (one message each), never f+1 matching plain
+	// replies: for tests and for clients that want a certificate for every result.
+	RequireProof bool
 }
 
 // Client talks to every replica of one network.
@@ -81,6 +87,11 @@ type Client struct {
 	opening   []chan struct{} // non-nil while a session to the replica is being opened
 	backlog   [][]queued      // transactions waiting for that session, in order
 	downUntil []time.Time     // a replica whose session could not be opened is not tried again before this
+
+	blsPubs      []bls.PublicKey
+	requireProof bool
+	provenBlocks map[uint64][32]byte // height -> block hash whose execution certificate verified
+	proven       uint64              // results accepted on an execution proof
 }
 
 // New creates a client host (no listening address) for the network of cfg.Genesis.
@@ -101,6 +112,7 @@ func New(cfg Config, replicas []p2p.ReplicaInfo) (*Client, error) {
 	return &Client{g: cfg.Genesis, key: cfg.Key, log: log, host: h, ids: replicas, ctx: ctx, cancel: cancel,
 		conns: make([]p2p.Session, len(replicas)), opening: make([]chan struct{}, len(replicas)),
 		backlog: make([][]queued, len(replicas)), downUntil: make([]time.Time, len(replicas)),
+		blsPubs: cfg.Genesis.BLSPublicKeys(), requireProof: cfg.RequireProof, provenBlocks: map[uint64][32]byte{},
 		calls: make(map[[32]byte]*call)}, nil
 }
 
@@ -117,6 +129,13 @@ func (c *Client) Close() error {
 	err := c.host.Close()
 	c.wg.Wait()
 	return err
+}
+
+// Proven is how many results this client accepted on an execution proof alone.
+func (c *Client) Proven() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.proven
 }
 
 // F is the network's fault threshold.

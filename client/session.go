@@ -107,6 +107,17 @@ func (c *Client) readReplies(i uint32, s p2p.Session) {
 			c.log.Warn("bad reply from replica", "replica", i, "err", err)
 			continue
 		}
+		if r.Status == StatusProven {
+			if err := c.verifyProven(r.TxHash, r); err != nil {
+				c.log.Warn("bad execution proof from replica", "replica", i, "err", err)
+				continue
+			}
+			c.acceptProven(r)
+			continue
+		}
+		if c.requireProof && r.Status == StatusCommitted {
+			continue
+		}
 		c.record(r.TxHash, i, r, nil)
 	}
 }

@@ -166,6 +166,19 @@ func (c *Client) retryLater(h [32]byte, cl *call, i uint32, delay time.Duration)
 	}()
 }
 
+// acceptProven decides a call on one verified execution proof.
+func (c *Client) acceptProven(r *Reply) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl := c.calls[r.TxHash]
+	if cl == nil || cl.outcome != nil || cl.err != nil {
+		return
+	}
+	c.proven++
+	cl.outcome, cl.err = decide(&Reply{TxHash: r.TxHash, Status: StatusCommitted, Result: r.Result})
+	close(cl.done)
+}
+
 func sameOutcome(a, b *Reply) bool {
 	if a.Status != b.Status {
 		return false

@@ -25,7 +25,9 @@ const (
 const (
 	ReplyMessageBytesMax = 512
 	SubmitFrameBytesMax  = 1 + 80<<10 // one transaction: key and value caps plus fixed fields
-	ReplyFrameBytesMax   = 1 + 32 + 4 + 1 + 1 + 2 + ReplyMessageBytesMax + 80<<10
+	ReplyFrameBytesMax   = 1 + 32 + 4 + 1 + 1 + 2 + ReplyMessageBytesMax + 4 + 80<<10 + ExecProofBytesMax
+	// ExecProofBytesMax caps an execution proof: header, certificate, and a Merkle path of at most 16 siblings.
+	ExecProofBytesMax = 256 + 8 + 1 + 128 + 8 + 1 + 16*32
 )
 
 // Status says what happened to a submitted transaction at one replica.
@@ -35,6 +37,7 @@ type Status uint8
 const (
 	StatusCommitted Status = 1 // executed; Result holds the outcome (which may itself be a failure code)
 	StatusRejected  Status = 2 // refused at intake; Reject tells why, nothing was ordered
+	StatusProven    Status = 3 // executed; Result plus an execution proof a client accepts on its own
 )
 
 // Reject is why a replica refused a transaction at intake.
@@ -82,6 +85,7 @@ type Reply struct {
 	Reject  Reject
 	Message string // human-readable detail
 	Result  []byte // chain.Result wire bytes when committed
+	Proof   []byte // StatusProven: an ExecProof
 }
 
 // EncodeSubmit frames a transaction.
@@ -113,6 +117,11 @@ func (r *Reply) Encode() []byte {
 	b = append(b, byte(r.Status), byte(r.Reject))
 	b = binary.BigEndian.AppendUint16(b, uint16(len(msg)))
 	b = append(b, msg...)
+	if r.Status == StatusProven {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(r.Result)))
+		b = append(b, r.Result...)
+		return append(b, r.Proof...)
+	}
 	return append(b, r.Result...)
 }
 
@@ -131,8 +140,21 @@ func DecodeReply(b []byte) (*Reply, error) {
 		return nil, fmt.Errorf("%w: message length %d", ErrMalformedFrame, n)
 	}
 	r.Message = string(b[fixed : fixed+n])
-	r.Result = append([]byte(nil), b[fixed+n:]...)
-	if r.Status != StatusCommitted && r.Status != StatusRejected {
+	rest := b[fixed+n:]
+	switch r.Status {
+	case StatusCommitted, StatusRejected:
+		r.Result = append([]byte(nil), rest...)
+	case StatusProven:
+		if len(rest) < 4 {
+			return nil, fmt.Errorf("%w: proven reply without a result", ErrMalformedFrame)
+		}
+		l := int(binary.BigEndian.Uint32(rest))
+		if l > len(rest)-4 || len(rest)-4-l > ExecProofBytesMax {
+			return nil, fmt.Errorf("%w: proven reply lengths", ErrMalformedFrame)
+		}
+		r.Result = append([]byte(nil), rest[4:4+l]...)
+		r.Proof = append([]byte(nil), rest[4+l:]...)
+	default:
 		return nil, fmt.Errorf("%w: status %d", ErrMalformedFrame, r.Status)
 	}
 	return r, nil

@@ -32,3 +32,22 @@ func FuzzDecodeReply(f *testing.F) {
 		DecodeSubmit(b)
 	})
 }
+
+func TestProvenReplyRoundTrip(t *testing.T) {
+	p := ExecProof{Header: make([]byte, 152), Signers: 0b11, Sig: make([]byte, 96), Index: 3, Count: 5,
+		Siblings: [][32]byte{{1}, {2}, {3}}}
+	r := &Reply{TxHash: [32]byte{9}, Status: StatusProven, Result: []byte("result"), Proof: p.Encode()}
+	got, err := DecodeReply(r.Encode())
+	if err != nil || !bytes.Equal(got.Result, r.Result) || !bytes.Equal(got.Proof, r.Proof) {
+		t.Fatalf("round trip: %v", err)
+	}
+	back, err := DecodeExecProof(got.Proof)
+	if err != nil || back.Index != 3 || back.Count != 5 || len(back.Siblings) != 3 {
+		t.Fatalf("proof round trip: %v", err)
+	}
+}
+
+func FuzzDecodeExecProof(f *testing.F) {
+	f.Add((&ExecProof{Header: make([]byte, 152), Sig: make([]byte, 96)}).Encode())
+	f.Fuzz(func(t *testing.T, b []byte) { DecodeExecProof(b) })
+}

@@ -190,7 +190,7 @@ func (r *reader) cert(m *Message) *Certificate {
 		return nil
 	}
 	c := &Certificate{Kind: CertKind(r.u8()), View: m.View, Seq: m.Seq, Digest: m.Digest, Signers: r.u64()}
-	if r.err == nil && (c.Kind < CertFast || c.Kind > CertCommit) {
+	if r.err == nil && (c.Kind < CertFast || c.Kind > CertExec) {
 		r.fail("certificate kind %d", c.Kind)
 	}
 	c.Sig = r.sig()

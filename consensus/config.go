@@ -106,8 +106,11 @@ func (c Config) slowQuorum() int {
 
 // quorumFor is the number of signers a certificate of kind k needs.
 func (c Config) quorumFor(k CertKind) int {
-	if k == CertFast {
+	switch k {
+	case CertFast:
 		return c.fastQuorum()
+	case CertExec:
+		return c.F + 1
 	}
 	return c.slowQuorum()
 }

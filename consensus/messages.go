@@ -27,13 +27,17 @@ const (
 	MsgPrepareFull   MsgType = 9  // primary -> all: prepare certificate
 	MsgCommitPart    MsgType = 10 // replica -> primary: slow-path commit share
 	MsgCommitFull    MsgType = 11 // primary -> all: slow-path commit certificate
-	msgTypeEnd       MsgType = 12
+	// MsgExecShare: replica -> execution collector: a share over (exec, Seq=height, Digest=block hash). Handled by
+	// the node, not the core: execution happens outside it.
+	MsgExecShare MsgType = 12
+	msgTypeEnd   MsgType = 13
 )
 
 func (t MsgType) String() string {
 	names := map[MsgType]string{MsgPrePrepare: "PrePrepare", MsgStatus: "Status", MsgCommitted: "Committed",
 		MsgPartialCommit: "PartialCommit", MsgFullCommit: "FullCommit", MsgPreparePart: "PreparePartial",
-		MsgPrepareFull: "PrepareFull", MsgCommitPart: "CommitPartial", MsgCommitFull: "CommitFull"}
+		MsgPrepareFull: "PrepareFull", MsgCommitPart: "CommitPartial", MsgCommitFull: "CommitFull",
+		MsgExecShare: "ExecShare"}
 	if n, ok := names[t]; ok {
 		return n
 	}
@@ -55,6 +59,7 @@ const (
 	CertFast    CertKind = 1 // all n (3f+c+1 with c > 0) fast-path shares: committed
 	CertPrepare CertKind = 2 // 2f+c+1 prepare shares: prepared
 	CertCommit  CertKind = 3 // 2f+c+1 commit shares over a prepared digest: committed
+	CertExec    CertKind = 4 // f+1 shares over (height, block hash): the block executed to that hash
 )
 
 func (k CertKind) String() string {
@@ -65,6 +70,8 @@ func (k CertKind) String() string {
 		return "prepare"
 	case CertCommit:
 		return "commit"
+	case CertExec:
+		return "exec"
 	}
 	return fmt.Sprintf("CertKind(%d)", uint8(k))
 }

@@ -2,9 +2,14 @@ package e2e
 
 import (
 	"fmt"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sbftnet/sbft/client"
+	"github.com/sbftnet/sbft/genesis"
+	"github.com/sbftnet/sbft/node"
 )
 
 // All replicas up: every sequence number commits on the fast path. One backup down: commits continue on the
@@ -48,4 +53,30 @@ func TestCommitPathsWithBackupDownAndBack(t *testing.T) {
 		}
 	}
 	tn.waitAgree([]int{0, 1, 2, 3}, before.Height)
+}
+
+// A client that accepts only execution proofs gets every result from one replica's single message: the block
+// header, an execution certificate of f+1 replicas and the result's Merkle path.
+func TestExecutionProofsAloneSuffice(t *testing.T) {
+	tn := newTestnet(t, 4)
+	tn.startAll()
+	ctx := ctxT(t, 2*time.Minute)
+	key, err := genesis.LoadKey(filepath.Join(tn.dir, "client-1", "key.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replicas, _ := node.P2PReplicas(tn.g)
+	c, err := client.New(client.Config{Genesis: tn.g, Key: key, RequireProof: true}, replicas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	keys := putKeys(t, ctx, c, "proven", 50)
+	if got := c.Proven(); got != uint64(len(keys)) {
+		t.Fatalf("%d of %d results accepted on an execution proof", got, len(keys))
+	}
+	res, err := c.Get(ctx, []byte(keys[0]))
+	if err != nil || !res.Found {
+		t.Fatalf("get on a proof: %+v %v", res, err)
+	}
 }

@@ -68,6 +68,7 @@ type Driver struct {
 	app     *chain.App
 	waiters waiters
 	results resultCache
+	exec    execCollector
 	status  atomic.Pointer[Status]
 	ticks   uint64
 }
@@ -96,6 +97,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 	d := &Driver{cfg: cfg, log: cfg.Logger, core: core, app: app}
 	d.waiters = newWaiters(ttlTicks(cfg.TickInterval))
 	d.results = newResultCache(ResultCacheMax)
+	d.exec = newExecCollector()
 	d.log.Info("replica restored", "last_executed_seq", rs.LastExecuted, "view", rs.HardState.View,
 		"log_records", len(rs.Records), "height", app.LastHeader().Height)
 	d.publishStatus()
@@ -109,8 +111,14 @@ func ttlTicks(tick time.Duration) uint64 {
 	return uint64(WaiterTTL / tick)
 }
 
-// Step feeds a verified consensus message.
-func (d *Driver) Step(m *consensus.Message) { d.core.Step(m) }
+// Step feeds a verified consensus message (execution shares are the driver's own business).
+func (d *Driver) Step(m *consensus.Message) {
+	if m.Type == consensus.MsgExecShare {
+		d.onExecShare(m)
+		return
+	}
+	d.core.Step(m)
+}
 
 // Tick advances the core's logical time.
 func (d *Driver) Tick() {
@@ -129,6 +137,7 @@ func (d *Driver) Submit(in Intake) {
 	}
 	if r, ok := d.results.get(in.Hash); ok {
 		in.Waiter.Deliver(r)
+		d.proveLate(in.Waiter, r)
 		return
 	}
 	if err := d.app.CheckNonce(in.Tx.Client, in.Tx.Nonce); err != nil {
@@ -218,6 +227,7 @@ func (d *Driver) apply(rd consensus.Ready) error {
 	defer b.Close()
 	var replies []*client.Reply
 	var blocks []*chain.Block
+	var blockResults [][]chain.Result
 	txs := 0
 	for i := range rd.Committed {
 		cb := &rd.Committed[i]
@@ -227,6 +237,7 @@ func (d *Driver) apply(rd consensus.Ready) error {
 		}
 		d.app.StageCert(b, blk.Header.Height, consensus.MarshalCertificate(cb.Cert))
 		blocks = append(blocks, blk)
+		blockResults = append(blockResults, results)
 		for j := range results {
 			replies = append(replies, &client.Reply{TxHash: results[j].TxHash, Replica: d.cfg.ID,
 				Status: client.StatusCommitted, Result: results[j].Marshal()})
@@ -237,10 +248,11 @@ func (d *Driver) apply(rd consensus.Ready) error {
 		return fmt.Errorf("persist blocks: %w", err)
 	}
 	d.app.Flushed()
-	if d.cfg.OnBlock != nil {
-		for _, blk := range blocks {
+	for k, blk := range blocks {
+		if d.cfg.OnBlock != nil {
 			d.cfg.OnBlock(blk)
 		}
+		d.afterExecute(blk, blockResults[k]) // before the waiters are answered: the collector keeps them
 	}
 	for _, r := range replies {
 		d.results.add(r)

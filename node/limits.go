@@ -21,6 +21,9 @@ const (
 	VerifiedTxCacheMax = 400_000
 	// ResultCacheMax bounds the replies of recently executed transactions kept for late copies.
 	ResultCacheMax = 100_000
+	// ExecBlocksMax bounds the blocks an execution collector keeps shares for, and how far from its own height
+	// it accepts shares.
+	ExecBlocksMax = 256
 	// DrainPerLoopMax bounds events handled before the driver processes a Ready, to keep latency bounded.
 	DrainPerLoopMax = 4096
 	// RestoreExecutedMax is how many recent executed batches are reloaded to help lagging peers.

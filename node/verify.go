@@ -54,7 +54,7 @@ func (v *Verifier) verify(from uint32, m *consensus.Message) error {
 		if err := v.verifyCert(m.Cert, kinds); err != nil {
 			return err
 		}
-	} else if m.Cert != nil {
+	} else if m.Cert != nil || (m.Type == consensus.MsgExecShare && len(m.Share) == 0) {
 		return fmt.Errorf("%w: %v carries a certificate", ErrVerify, m.Type)
 	}
 	switch m.Type {
