@@ -108,6 +108,9 @@ func (c *Client) readReplies(i uint32, s p2p.Session) {
 			continue
 		}
 		if r.Status == StatusProven {
+			if !c.undecided(r.TxHash) {
+				continue // decided already (f+1 plain replies usually come first): no pairing to spend
+			}
 			if err := c.verifyProven(r.TxHash, r); err != nil {
 				c.log.Warn("bad execution proof from replica", "replica", i, "err", err)
 				continue

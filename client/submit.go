@@ -166,6 +166,14 @@ func (c *Client) retryLater(h [32]byte, cl *call, i uint32, delay time.Duration)
 	}()
 }
 
+// undecided reports whether a call for transaction h still waits for its outcome.
+func (c *Client) undecided(h [32]byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl := c.calls[h]
+	return cl != nil && cl.outcome == nil && cl.err == nil
+}
+
 // acceptProven decides a call on one verified execution proof.
 func (c *Client) acceptProven(r *Reply) {
 	c.mu.Lock()
