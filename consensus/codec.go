@@ -10,12 +10,25 @@ import (
 //
 //	version(1)=2 type(1) from(4) view(8) seq(8) digest(32) lastExecuted(8) flags(1)
 //	nRequests(4) { len(4) bytes }*  shareLen(1) share
-//	hasCert(1) [ kind(1) signers(8) sigLen(1) sig ]  sigLen(1) sig
+//	hasCert(1) [ kind(1) signers(8) sigLen(1) sig ]  payload  sigLen(1) sig
 //
-// A certificate carried in a message is over the message's own (view, seq, digest). Every count and length is
-// checked against limits.go before anything is allocated.
+// A certificate carried in a message is over the message's own (view, seq, digest). The payload is empty
+// except for ViewChange and NewView:
+//
+//	ViewChange: hasStable(1) [ fullCert ]  nEntries(2) { seq(8) flags(1) [ppView(8) ppDigest(32)] [fullCert] [fullCert] }*
+//	NewView:    nViewChanges(1) { len(4) message }*
+//	fullCert:   kind(1) view(8) seq(8) digest(32) signers(8) sigLen(1) sig
+//
+// Every count and length is checked against limits.go before anything is allocated.
 
-const codecVersion = 2
+const codecVersion = 3
+
+// ViewEntry flags on the wire.
+const (
+	entryHasPP        = 1
+	entryHasPrepared  = 2
+	entryHasCommitted = 4
+)
 
 const headerBytes = 1 + 1 + 4 + 8 + 8 + 32 + 8 + 1
 
@@ -51,6 +64,7 @@ func (m *Message) Marshal() []byte {
 		b = append(b, byte(len(m.Cert.Sig)))
 		b = append(b, m.Cert.Sig...)
 	}
+	b = m.appendPayload(b)
 	b = append(b, byte(len(m.Sig)))
 	b = append(b, m.Sig...)
 	return b
@@ -136,6 +150,7 @@ func UnmarshalMessage(b []byte) (*Message, error) {
 	m.Requests = r.requests()
 	m.Share = r.sig()
 	m.Cert = r.cert(m)
+	r.payload(m)
 	m.Sig = r.sig()
 	if r.err == nil && len(r.b) != 0 {
 		r.fail("%d trailing bytes", len(r.b))
@@ -190,7 +205,7 @@ func (r *reader) cert(m *Message) *Certificate {
 		return nil
 	}
 	c := &Certificate{Kind: CertKind(r.u8()), View: m.View, Seq: m.Seq, Digest: m.Digest, Signers: r.u64()}
-	if r.err == nil && (c.Kind < CertFast || c.Kind > CertExec) {
+	if r.err == nil && (c.Kind < CertFast || c.Kind > CertCheckpoint) {
 		r.fail("certificate kind %d", c.Kind)
 	}
 	c.Sig = r.sig()
@@ -207,6 +222,139 @@ func (r *reader) sig() []byte {
 		return nil
 	}
 	return r.bytesCopy(l)
+}
+
+// appendPayload appends the ViewChange or NewView payload (nothing for other types).
+func (m *Message) appendPayload(b []byte) []byte {
+	switch m.Type {
+	case MsgViewChange:
+		if m.Stable == nil {
+			b = append(b, 0)
+		} else {
+			b = appendFullCert(append(b, 1), m.Stable)
+		}
+		b = binary.BigEndian.AppendUint16(b, uint16(len(m.Entries)))
+		for i := range m.Entries {
+			b = appendEntry(b, &m.Entries[i])
+		}
+	case MsgNewView:
+		b = append(b, byte(len(m.ViewChanges)))
+		for _, vc := range m.ViewChanges {
+			enc := vc.Marshal()
+			b = binary.BigEndian.AppendUint32(b, uint32(len(enc)))
+			b = append(b, enc...)
+		}
+	}
+	return b
+}
+
+func appendEntry(b []byte, e *ViewEntry) []byte {
+	b = binary.BigEndian.AppendUint64(b, e.Seq)
+	var flags byte
+	if e.HasPP {
+		flags |= entryHasPP
+	}
+	if e.Prepared != nil {
+		flags |= entryHasPrepared
+	}
+	if e.Committed != nil {
+		flags |= entryHasCommitted
+	}
+	b = append(b, flags)
+	if e.HasPP {
+		b = binary.BigEndian.AppendUint64(b, e.PPView)
+		b = append(b, e.PPDigest[:]...)
+	}
+	if e.Prepared != nil {
+		b = appendFullCert(b, e.Prepared)
+	}
+	if e.Committed != nil {
+		b = appendFullCert(b, e.Committed)
+	}
+	return b
+}
+
+func appendFullCert(b []byte, c *Certificate) []byte {
+	b = append(b, byte(c.Kind))
+	b = binary.BigEndian.AppendUint64(b, c.View)
+	b = binary.BigEndian.AppendUint64(b, c.Seq)
+	b = append(b, c.Digest[:]...)
+	b = binary.BigEndian.AppendUint64(b, c.Signers)
+	b = append(b, byte(len(c.Sig)))
+	return append(b, c.Sig...)
+}
+
+func (r *reader) fullCert() *Certificate {
+	c := &Certificate{Kind: CertKind(r.u8()), View: r.u64(), Seq: r.u64()}
+	copy(c.Digest[:], r.take(32))
+	c.Signers = r.u64()
+	if r.err == nil && (c.Kind < CertFast || c.Kind > CertCheckpoint) {
+		r.fail("certificate kind %d", c.Kind)
+	}
+	c.Sig = r.sig()
+	return c
+}
+
+func (r *reader) payload(m *Message) {
+	switch m.Type {
+	case MsgViewChange:
+		if has := r.u8(); has == 1 {
+			m.Stable = r.fullCert()
+		} else if has != 0 {
+			r.fail("stable flag %d", has)
+		}
+		n := int(r.u16())
+		if r.err == nil && (n > WindowSeqs || n*9 > len(r.b)) {
+			r.fail("%d view entries", n)
+			return
+		}
+		if r.err != nil || n == 0 {
+			return
+		}
+		m.Entries = make([]ViewEntry, 0, n)
+		for i := 0; i < n && r.err == nil; i++ {
+			m.Entries = append(m.Entries, r.entry())
+		}
+	case MsgNewView:
+		n := int(r.u8())
+		if r.err == nil && (n > ReplicasMax || n*4 > len(r.b)) {
+			r.fail("%d view changes", n)
+			return
+		}
+		for i := 0; i < n && r.err == nil; i++ {
+			l := int(r.u32())
+			b := r.take(l)
+			if r.err != nil {
+				return
+			}
+			vc, err := UnmarshalMessage(b)
+			if err != nil || vc.Type != MsgViewChange {
+				r.fail("view change %d: %v", i, err)
+				return
+			}
+			m.ViewChanges = append(m.ViewChanges, vc)
+		}
+	}
+}
+
+func (r *reader) entry() ViewEntry {
+	e := ViewEntry{Seq: r.u64()}
+	flags := r.u8()
+	if r.err == nil && flags&^(entryHasPP|entryHasPrepared|entryHasCommitted) != 0 {
+		r.fail("entry flags %d", flags)
+	}
+	if flags&entryHasPP != 0 {
+		e.HasPP = true
+		e.PPView = r.u64()
+		copy(e.PPDigest[:], r.take(32))
+	}
+	if flags&entryHasPrepared != 0 {
+		e.Prepared = r.fullCert()
+	}
+	if flags&entryHasCommitted != 0 {
+		e.Committed = r.fullCert()
+	}
+	return e
 }
 
 // MarshalCertificate encodes c for storage next to its block.

@@ -104,10 +104,10 @@ func (c *Core) maybeCombine(s *slot, k CertKind) {
 	if s.prePrepare == nil || s.combining[k] || s.committed {
 		return
 	}
-	if k == CertPrepare && s.prepareCert != nil {
+	if k == CertPrepare && s.preparedIn(c.view) {
 		return
 	}
-	if k == CertCommit && (s.prepareCert == nil || s.prepareCert.Digest != s.digest) {
+	if k == CertCommit && !s.preparedIn(c.view) {
 		return
 	}
 	shares := s.matchingShares(k)
@@ -122,6 +122,10 @@ func (c *Core) maybeCombine(s *slot, k CertKind) {
 // Combined takes the node's answer to a CombineRequest.
 func (c *Core) Combined(res CombineResult) {
 	req := res.Request
+	if req.Kind == CertCheckpoint {
+		c.checkpointCombined(res)
+		return
+	}
 	s := c.slots[req.Seq]
 	if s == nil || req.View != c.view || s.digest != req.Digest {
 		return

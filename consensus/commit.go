@@ -38,7 +38,7 @@ func (c *Core) deliver() {
 	}()
 	for {
 		s := c.slots[c.lastDelivered+1]
-		if s == nil || !s.committed {
+		if s == nil || !s.committed || s.missing {
 			return
 		}
 		pp := s.prePrepare

@@ -26,6 +26,7 @@ type Config struct {
 	RetransmitTicks     int // a slot uncommitted this long has its messages sent again
 	PendingExpiryTicks  int // a queued request not ordered this long is dropped
 	SlowPathTicks       int // initial fast-path timer; adapts within [SlowPathTicksMin, SlowPathTicksMax]
+	ViewChangeTicks     int // a request waiting this long, or a view not started this long, is complained about
 
 	// Bugs plants known protocol bugs for the simulator's tests; always zero in production.
 	Bugs PlantedBugs
@@ -56,6 +57,7 @@ func DefaultConfig(chainID string, signer, shareSigner Signer, id ReplicaID, n, 
 		RetransmitTicks:     20,
 		PendingExpiryTicks:  12_000,
 		SlowPathTicks:       15,
+		ViewChangeTicks:     200,
 	}
 }
 
@@ -78,6 +80,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: in-flight %d not in [1,%d]", ErrConfig, c.InFlightSeqsMax, InFlightSeqsMax)
 	case c.SlowPathTicks < SlowPathTicksMin || c.SlowPathTicks > SlowPathTicksMax:
 		return fmt.Errorf("%w: slow path ticks %d not in [%d,%d]", ErrConfig, c.SlowPathTicks, SlowPathTicksMin, SlowPathTicksMax)
+	case c.ViewChangeTicks < 2*c.RetransmitTicks || c.ViewChangeTicks > c.PendingExpiryTicks:
+		return fmt.Errorf("%w: view change ticks %d not in [%d,%d]", ErrConfig, c.ViewChangeTicks, 2*c.RetransmitTicks, c.PendingExpiryTicks)
 	case c.StatusIntervalTicks < 1 || c.RetransmitTicks < 1 || c.PendingExpiryTicks < PendingSweepIntervalTicks:
 		return fmt.Errorf("%w: tick intervals must be positive", ErrConfig)
 	}

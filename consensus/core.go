@@ -13,9 +13,26 @@ type Core struct {
 	lastProposed  uint64 // primary: highest sequence number it assigned in this view
 	tick          uint64
 
-	slots   map[uint64]*slot // (lastExecuted-RetainExecutedSeqsMax, lastExecuted+WindowSeqs]
+	slots   map[uint64]*slot // (lastExecuted-RetainExecutedSeqsMax, stable.Seq+WindowSeqs]
 	pending pendingQueue
 	peers   []peerState
+
+	// Checkpoints: the last stable one, and shares of those above it (at most CheckpointsAheadMax).
+	stable        Certificate
+	ckpts         map[uint64]map[ReplicaID]shareRec
+	ckptCombining map[uint64]bool
+	divergedAt    uint64 // highest checkpoint where this replica's state differed from the stable one
+
+	// View change (viewchange.go, newview.go).
+	viewActive    bool                              // the view has started (its NewView installed; view 0 starts at once)
+	viewStartTick uint64                            // when this replica entered or started the view
+	failedViews   int                               // view changes since this replica last executed a batch
+	complaint     *Message                          // this replica's complaint about the current view, if any
+	complaints    map[uint64]uint64                 // view -> bitmap of replicas that complained about it
+	viewChanges   map[uint64]map[ReplicaID]*Message // ViewChanges by view, for views not started
+	vcSent        *Message                          // this replica's ViewChange for the current view
+	newView       *Message                          // the NewView that started the current view
+	viewMsgTick   uint64                            // last (re)transmission of vcSent or complaint
 
 	out    Ready // accumulated until Ready()
 	counts Counters
@@ -27,14 +44,17 @@ type Core struct {
 
 type peerState struct {
 	lastExecuted    uint64
-	view            uint64
+	view            uint64 // highest view the peer showed
+	inViewChange    bool   // ... and it had not started it
+	newViewTick     uint64 // when this replica last sent the peer its NewView
+	sentNewView     bool
 	lastCatchUpTick uint64 // when this replica last sent the peer committed batches
 	caughtUp        bool   // lastCatchUpTick is set
 }
 
 // Counters are monotonically increasing event counts for metrics.
 type Counters struct {
-	DroppedOtherView   uint64 // messages of a view other than the current one
+	DroppedOtherView   uint64 // messages of a view other than the current one (or of a view not started)
 	DroppedOutOfWindow uint64 // sequence numbers outside the work window
 	DroppedInvalid     uint64 // messages that break a protocol rule (wrong sender, bad certificate size)
 	Equivocations      uint64 // conflicting PrePrepares or votes for one slot
@@ -48,6 +68,13 @@ type Counters struct {
 	CollectorTimeouts  uint64 // slots whose fast path did not finish in time (slow path started)
 	BadShares          uint64 // shares that failed verification when combined
 	PathSwitches       uint64 // the primary's path controller changed path
+
+	ComplaintsSent       uint64 // complaints this replica broadcast
+	ViewChanges          uint64 // views this replica moved to
+	NewViews             uint64 // views this replica started (NewView installed)
+	ViewChangeConflicts  uint64 // a NewView's plan contradicted a batch this replica had committed (never, if < f faulty)
+	StableCheckpoints    uint64
+	CheckpointMismatches uint64 // this replica's checkpoint differed from the stable one
 }
 
 // Status is a snapshot for the node's status endpoint and metrics.
@@ -62,6 +89,10 @@ type Status struct {
 	PeerLastExecuted []uint64
 	SlowPathMode     bool // this replica, as primary, proposes on the slow path
 	SlowPathTicks    int  // the current fast-path timer
+	ViewActive       bool // false while waiting for the current view's NewView
+	StableSeq        uint64
+	StableDigest     [32]byte
+	DivergedAt       uint64 // highest checkpoint where this replica's state differed from the stable one
 	Counters         Counters
 }
 
@@ -77,6 +108,11 @@ func New(cfg Config, rs Restore) (*Core, error) {
 		lastDelivered: rs.LastExecuted,
 		lastProposed:  rs.LastExecuted,
 		slots:         make(map[uint64]*slot),
+		ckpts:         make(map[uint64]map[ReplicaID]shareRec),
+		ckptCombining: make(map[uint64]bool),
+		complaints:    make(map[uint64]uint64),
+		viewChanges:   make(map[uint64]map[ReplicaID]*Message),
+		viewActive:    true,
 		pending:       newPendingQueue(),
 		peers:         make([]peerState, cfg.N),
 		slowPathTicks: cfg.SlowPathTicks,
@@ -91,10 +127,10 @@ func New(cfg Config, rs Restore) (*Core, error) {
 func (c *Core) primaryOf(view uint64) ReplicaID { return ReplicaID(view % uint64(c.cfg.N)) }
 func (c *Core) isPrimary() bool                 { return c.primaryOf(c.view) == c.cfg.ID }
 
-// inWindow reports whether seq may be worked on now. The low mark is the last executed sequence number until
-// checkpoints make it the last stable one.
+// inWindow reports whether seq may be worked on now: above what this replica executed and at most WindowSeqs
+// above its last stable checkpoint.
 func (c *Core) inWindow(seq uint64) bool {
-	return seq > c.lastExecuted && seq <= c.lastExecuted+WindowSeqs
+	return seq > c.lastExecuted && seq <= c.stable.Seq+WindowSeqs
 }
 
 // Propose admits a client request. Every replica queues it (a backup needs it to notice a primary that does
@@ -114,8 +150,16 @@ func (c *Core) Step(m *Message) {
 		c.onStatus(m)
 	case MsgCommitted:
 		c.onCommitted(m)
+	case MsgCheckpoint:
+		c.onCheckpoint(m)
+	case MsgComplain:
+		c.onComplain(m)
+	case MsgViewChange:
+		c.onViewChange(m)
+	case MsgNewView:
+		c.onNewView(m)
 	default:
-		if m.View != c.view && !(c.cfg.Bugs.AcceptOlderViews && m.View < c.view) {
+		if (m.View != c.view || !c.viewActive) && !(c.cfg.Bugs.AcceptOlderViews && m.View < c.view) {
 			c.counts.DroppedOtherView++
 			return
 		}
@@ -161,10 +205,13 @@ func (c *Core) Tick() {
 	if c.tick%uint64(c.cfg.StatusIntervalTicks) == 0 {
 		c.broadcastStatus()
 	}
-	c.checkSlowPathTimers()
-	c.retransmitStale()
 	if c.tick%PendingSweepIntervalTicks == 0 {
 		c.counts.ExpiredRequests += uint64(c.pending.expire(c.tick, uint64(c.cfg.PendingExpiryTicks)))
+	}
+	c.checkViewTimers()
+	if c.viewActive {
+		c.checkSlowPathTimers()
+		c.retransmitStale()
 	}
 }
 
@@ -195,9 +242,7 @@ func (c *Core) Advance(rd Ready) {
 		if s := c.slots[b.Seq]; s != nil {
 			s.executed = true
 		}
-		if c.lastExecuted%LogPruneIntervalSeqs == 0 {
-			c.out.PruneLogBelow = c.lastExecuted + 1
-		}
+		c.failedViews = 0
 	}
 	if c.lastProposed < c.lastExecuted {
 		c.lastProposed = c.lastExecuted
@@ -228,7 +273,9 @@ func (c *Core) Status() Status {
 		ID: c.cfg.ID, View: c.view, Primary: c.primaryOf(c.view),
 		LastExecuted: c.lastExecuted, LastProposed: c.lastProposed,
 		PendingRequests: c.pending.len(), SlotsInWindow: len(c.slots),
-		PeerLastExecuted: peers, SlowPathMode: c.path.slowMode, SlowPathTicks: c.slowPathTicks, Counters: c.counts,
+		PeerLastExecuted: peers, SlowPathMode: c.path.slowMode, SlowPathTicks: c.slowPathTicks,
+		ViewActive: c.viewActive, StableSeq: c.stable.Seq, StableDigest: c.stable.Digest, DivergedAt: c.divergedAt,
+		Counters: c.counts,
 	}
 }
 

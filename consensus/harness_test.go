@@ -1,7 +1,9 @@
 package consensus
 
 import (
+	"cmp"
 	"crypto/sha256"
+	"slices"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
@@ -24,6 +26,8 @@ type replica struct {
 	hard     HardState
 	log      map[[2]uint64]Record
 	executed []CommittedBatch
+	stable   *Certificate
+	state    [32]byte // running hash of the executed digests: the "state" checkpoints sign
 	down     bool
 }
 
@@ -37,6 +41,7 @@ type cluster struct {
 	lossPct  int
 	badShare map[ReplicaID]bool // replicas whose certificate shares do not verify
 	sent     map[MsgType]int    // messages put on the wire, by type (each destination counts)
+	cut      map[ReplicaID]bool // replicas cut off from the others (they still tick)
 }
 
 type envelope struct {
@@ -49,7 +54,7 @@ func newCluster(t *testing.T, n, f int, seed uint64) *cluster { return newCluste
 func newClusterC(t *testing.T, n, f, c int, seed uint64) *cluster {
 	t.Helper()
 	cl := &cluster{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		badShare: map[ReplicaID]bool{}, sent: map[MsgType]int{}}
+		badShare: map[ReplicaID]bool{}, sent: map[MsgType]int{}, cut: map[ReplicaID]bool{}}
 	for i := 0; i < n; i++ {
 		cfg := DefaultConfig("test-chain", testSigner{ReplicaID(i)}, testSigner{ReplicaID(i) + 100}, ReplicaID(i), n, f)
 		cfg.BatchRequestsMax = 10
@@ -71,6 +76,9 @@ func (cl *cluster) handle(i int) {
 		rd := r.core.Ready()
 		if rd.HardState != nil {
 			r.hard = *rd.HardState
+		}
+		if rd.Stable != nil {
+			r.stable = rd.Stable
 		}
 		for _, rec := range rd.Records {
 			r.log[[2]uint64{rec.Seq, uint64(rec.Kind)}] = rec
@@ -102,7 +110,50 @@ func (cl *cluster) handle(i int) {
 			r.executed = append(r.executed, b)
 		}
 		r.core.Advance(rd)
+		for _, b := range rd.Committed {
+			r.state = sha256.Sum256(append(r.state[:], b.Digest[:]...))
+			if b.Seq%CheckpointIntervalSeqs == 0 {
+				r.core.Checkpoint(b.Seq, r.state)
+			}
+		}
 	}
+}
+
+// restart rebuilds replica i's core from what it persisted; everything in the air to or from it is lost.
+func (cl *cluster) restart(i int) {
+	r := cl.reps[i]
+	var recs []Record
+	for _, rec := range r.log {
+		recs = append(recs, rec)
+	}
+	slices.SortFunc(recs, func(a, b Record) int {
+		if a.Seq != b.Seq {
+			return cmp.Compare(a.Seq, b.Seq)
+		}
+		return cmp.Compare(a.Kind, b.Kind)
+	})
+	var last uint64
+	if n := len(r.executed); n > 0 {
+		last = r.executed[n-1].Seq
+	}
+	var recent []CommittedBatch
+	for _, b := range r.executed {
+		if b.Seq+RetainExecutedSeqsMax > last {
+			recent = append(recent, b)
+		}
+	}
+	c, err := New(cl.cfgs[i], Restore{HardState: r.hard, Stable: r.stable, LastExecuted: last, Records: recs, Executed: recent})
+	if err != nil {
+		cl.t.Fatalf("restore %d: %v", i, err)
+	}
+	r.core = c
+	kept := cl.inflight[:0]
+	for _, e := range cl.inflight {
+		if int(e.to) != i && int(e.from) != i {
+			kept = append(kept, e)
+		}
+	}
+	cl.inflight = kept
 }
 
 // combine stands in for the node's BLS aggregation: the "aggregate" is a hash of the shares, and shares of
@@ -134,7 +185,7 @@ func (cl *cluster) step() bool {
 	e := cl.inflight[k]
 	cl.inflight[k] = cl.inflight[len(cl.inflight)-1]
 	cl.inflight = cl.inflight[:len(cl.inflight)-1]
-	if cl.reps[e.to].down || cl.reps[e.from].down || cl.rng.IntN(100) < cl.lossPct {
+	if cl.reps[e.to].down || cl.reps[e.from].down || cl.cut[e.to] != cl.cut[e.from] || cl.rng.IntN(100) < cl.lossPct {
 		return true
 	}
 	m, err := UnmarshalMessage(e.wire)

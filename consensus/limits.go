@@ -4,8 +4,18 @@ package consensus
 const (
 	// ReplicasMax bounds n; certificates and vote maps hold at most this many entries.
 	ReplicasMax = 64
-	// WindowSeqs is the work window: a replica accepts sequence numbers in (low, low+WindowSeqs].
-	WindowSeqs = 300
+	// CheckpointIntervalSeqs: replicas sign a checkpoint at every multiple of it; 2f+c+1 make it stable.
+	CheckpointIntervalSeqs = 150
+	// WindowSeqs is the work window: a replica accepts sequence numbers in (stable, stable+WindowSeqs], where
+	// stable is its last stable checkpoint.
+	WindowSeqs = 2 * CheckpointIntervalSeqs
+	// CheckpointsAheadMax bounds the checkpoints above the last stable one whose shares are kept.
+	CheckpointsAheadMax = 4
+	// ViewsAheadMax bounds how far above the current view ViewChange messages and complaints are kept.
+	ViewsAheadMax = 16
+	// ViewChangeBackoffShiftMax caps the growth of the view change timeout over consecutive failed views
+	// (timeout << min(failed views, this)).
+	ViewChangeBackoffShiftMax = 3
 	// InFlightSeqsMax bounds the sequence numbers a primary keeps proposed but not executed.
 	InFlightSeqsMax = 64
 	// BatchRequestsMax is the hard cap on requests in one batch (Config.BatchRequestsMax must not exceed it).
@@ -26,8 +36,6 @@ const (
 	CatchUpBatchesPerStatus = 32
 	// SigBytesMax caps a signature carried in a message.
 	SigBytesMax = 128
-	// LogPruneIntervalSeqs: log records at or below the last executed sequence number are pruned this often.
-	LogPruneIntervalSeqs = 64
 	// MessageBytesMax caps one encoded message (a full batch plus certificate and framing).
 	MessageBytesMax = BatchBytesMax + BatchRequestsMax*4 + 4*SigBytesMax + 1024
 	// SlowPathTicksMin and SlowPathTicksMax bound the adaptive fast-path timer; PathEvaluationSeqs is how

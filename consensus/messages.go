@@ -30,14 +30,23 @@ const (
 	// MsgExecShare: replica -> execution collector: a share over (exec, Seq=height, Digest=block hash). Handled by
 	// the node, not the core: execution happens outside it.
 	MsgExecShare MsgType = 12
-	msgTypeEnd   MsgType = 13
+	// MsgCheckpoint: replica -> all: a share over (checkpoint, Seq, Digest = the node's state digest at Seq).
+	MsgCheckpoint MsgType = 13
+	// MsgComplain: replica -> all: asks to leave View (a request waited too long, or the view never started).
+	MsgComplain MsgType = 14
+	// MsgViewChange: replica -> all: moving to View; carries Stable and Entries (the evidence of its window).
+	MsgViewChange MsgType = 15
+	// MsgNewView: primary of View -> all: the ViewChanges that start View; every replica recomputes its plan.
+	MsgNewView MsgType = 16
+	msgTypeEnd MsgType = 17
 )
 
 func (t MsgType) String() string {
 	names := map[MsgType]string{MsgPrePrepare: "PrePrepare", MsgStatus: "Status", MsgCommitted: "Committed",
 		MsgPartialCommit: "PartialCommit", MsgFullCommit: "FullCommit", MsgPreparePart: "PreparePartial",
 		MsgPrepareFull: "PrepareFull", MsgCommitPart: "CommitPartial", MsgCommitFull: "CommitFull",
-		MsgExecShare: "ExecShare"}
+		MsgExecShare: "ExecShare", MsgCheckpoint: "Checkpoint", MsgComplain: "Complain", MsgViewChange: "ViewChange",
+		MsgNewView: "NewView"}
 	if n, ok := names[t]; ok {
 		return n
 	}
@@ -49,6 +58,11 @@ const (
 	// FlagSlowPath on a PrePrepare asks replicas to start the slow path at once (the primary's path
 	// controller saw the fast path fail).
 	FlagSlowPath uint8 = 1
+	// FlagInViewChange on a Status says the sender moved to View but has not installed its NewView yet.
+	FlagInViewChange uint8 = 2
+	// FlagBatchMissing marks a PrePrepare a replica built from a NewView's plan without knowing the batch. It
+	// is local (persisted, never sent); a PrePrepare received with it is invalid.
+	FlagBatchMissing uint8 = 4
 )
 
 // CertKind is what a quorum certificate certifies; part of the signed bytes.
@@ -60,6 +74,8 @@ const (
 	CertPrepare CertKind = 2 // 2f+c+1 prepare shares: prepared
 	CertCommit  CertKind = 3 // 2f+c+1 commit shares over a prepared digest: committed
 	CertExec    CertKind = 4 // f+1 shares over (height, block hash): the block executed to that hash
+	// CertCheckpoint: 2f+c+1 shares over (seq, state digest), view 0: a stable checkpoint.
+	CertCheckpoint CertKind = 5
 )
 
 func (k CertKind) String() string {
@@ -72,6 +88,8 @@ func (k CertKind) String() string {
 		return "commit"
 	case CertExec:
 		return "exec"
+	case CertCheckpoint:
+		return "checkpoint"
 	}
 	return fmt.Sprintf("CertKind(%d)", uint8(k))
 }
@@ -127,6 +145,9 @@ type Message struct {
 	Requests     [][]byte // PrePrepare, Committed
 	Share        []byte   // *Partial: this replica's share over (kind, View, Seq, Digest)
 	Cert         *Certificate
+	Stable       *Certificate // ViewChange: the sender's last stable checkpoint (nil before the first)
+	Entries      []ViewEntry  // ViewChange: evidence per sequence number above Stable, ascending
+	ViewChanges  []*Message   // NewView: the ViewChange messages it is built from
 	Sig          []byte
 
 	// ReqDigests are the digests of Requests, filled by the verifier (not on the wire) so the core does not
@@ -153,7 +174,24 @@ func (m *Message) SigningBytes(chainID string) []byte {
 	b = binary.BigEndian.AppendUint64(b, m.LastExecuted)
 	b = append(b, m.Flags)
 	b = append(b, m.Share...)
+	if m.Type == MsgViewChange || m.Type == MsgNewView {
+		// The evidence is covered through the digest of its encoding.
+		d := sha256.Sum256(m.appendPayload(nil))
+		b = append(b, d[:]...)
+	}
 	return b
+}
+
+// ViewEntry is what a ViewChange reports about one sequence number: the PrePrepare this replica accepted in
+// the highest view (PPView, PPDigest; HasPP), the highest prepare certificate it holds, and a commit
+// certificate if the slot committed. Certificates carry their own view, seq and digest.
+type ViewEntry struct {
+	Seq       uint64
+	HasPP     bool
+	PPView    uint64
+	PPDigest  [32]byte
+	Prepared  *Certificate
+	Committed *Certificate
 }
 
 // RequestDigest is the identity of one client request.

@@ -114,6 +114,30 @@ func (q *pendingQueue) next(countMax, bytesMax int) []Request {
 	return out
 }
 
+// oldestQueued returns when the oldest request still waiting was queued.
+func (q *pendingQueue) oldestQueued() (uint64, bool) {
+	if !q.hasQueued() {
+		return 0, false
+	}
+	return q.index[q.fifo[q.head].Digest].since, true
+}
+
+// requeue puts a request back in the queue: it was in a batch this replica proposed that a view change
+// dropped.
+func (q *pendingQueue) requeue(r Request, now uint64) {
+	e, ok := q.index[r.Digest]
+	if !ok {
+		_ = q.add(r, now)
+		return
+	}
+	if e.state != pendingProposed {
+		return
+	}
+	e.state, e.since = pendingQueued, now
+	q.index[r.Digest] = e
+	q.fifo = append(q.fifo, r)
+}
+
 // hasQueued reports whether any request waits to be proposed.
 func (q *pendingQueue) hasQueued() bool {
 	for q.head < len(q.fifo) {

@@ -5,7 +5,7 @@ package consensus
 // maybePropose lets the primary cut batches while it has queued requests, room in flight and room in the
 // window. Batches grow by themselves under load: while InFlightSeqsMax batches are out, requests queue up.
 func (c *Core) maybePropose() {
-	if !c.isPrimary() {
+	if !c.isPrimary() || !c.viewActive {
 		return
 	}
 	for c.pending.hasQueued() &&
@@ -43,7 +43,7 @@ func (c *Core) propose(reqs []Request) {
 
 // onPrePrepare handles a PrePrepare from the primary of the current view (view and window already checked).
 func (c *Core) onPrePrepare(m *Message) {
-	if m.From != c.primaryOf(m.View) {
+	if m.From != c.primaryOf(m.View) || m.Flags&FlagBatchMissing != 0 {
 		c.counts.DroppedInvalid++
 		return
 	}
@@ -69,7 +69,8 @@ func (c *Core) onPrePrepare(m *Message) {
 // starts agreement on it.
 func (c *Core) acceptPrePrepare(m *Message) {
 	s := c.slotFor(m.Seq)
-	s.prePrepare = m
+	s.prePrepare, s.evidence = m, m
+	s.missing = m.Flags&FlagBatchMissing != 0
 	s.digest = m.Digest
 	s.reqDigests = m.ReqDigests
 	s.acceptedTick, s.lastActivityTick = c.tick, c.tick

@@ -1,8 +1,12 @@
 package consensus
 
-// HardState is the part of the core's state that must survive a restart besides the log.
+// HardState is the part of the core's state that must survive a restart besides the log: the view, whether
+// it has started, and the view change message this replica signed for it or the NewView that started it.
 type HardState struct {
-	View uint64
+	View         uint64
+	InViewChange bool
+	ViewChange   *Message // InViewChange: the ViewChange this replica sent for View
+	NewView      *Message // !InViewChange: the NewView that started View (nil for view 0)
 }
 
 // RecordKind tells what a log Record holds.
@@ -30,7 +34,8 @@ type Outbound struct {
 
 // Ready is what the core asks the node to do; see the package doc for the order.
 type Ready struct {
-	HardState     *HardState // nil when unchanged
+	HardState     *HardState   // nil when unchanged
+	Stable        *Certificate // a new stable checkpoint certificate to persist; nil when unchanged
 	Records       []Record
 	PruneLogBelow uint64 // delete log records with Seq < PruneLogBelow; 0 means none
 	Messages      []Outbound
@@ -60,7 +65,7 @@ type CombineResult struct {
 
 // Empty reports whether rd asks for nothing.
 func (rd *Ready) Empty() bool {
-	return rd.HardState == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 &&
+	return rd.HardState == nil && rd.Stable == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 &&
 		len(rd.Messages) == 0 && len(rd.Committed) == 0 && len(rd.Combine) == 0
 }
 
@@ -68,6 +73,7 @@ func (rd *Ready) Empty() bool {
 // sequence number, and the most recent executed batches (to help lagging peers).
 type Restore struct {
 	HardState    HardState
+	Stable       *Certificate // the last stable checkpoint certificate persisted (nil: none)
 	LastExecuted uint64
 	Records      []Record
 	Executed     []CommittedBatch // ascending, ending at LastExecuted; at most RetainExecutedSeqsMax

@@ -2,12 +2,15 @@ package consensus
 
 import "slices"
 
-// slot is one sequence number's agreement state in the current view.
+// slot is one sequence number's agreement state in the current view, plus the evidence it keeps across views.
 type slot struct {
 	seq uint64
 
-	// The accepted PrePrepare (nil until one arrives).
+	// The PrePrepare accepted in the current view (nil until one arrives). missing: only its digest is known
+	// (a NewView re-proposed a batch this replica never saw); the batch arrives with the commit certificate.
 	prePrepare   *Message
+	missing      bool
+	fromNewView  bool // the PrePrepare came from a NewView's plan (the NewView is what gets retransmitted)
 	digest       [32]byte
 	reqDigests   [][32]byte
 	acceptedTick uint64
@@ -28,7 +31,22 @@ type slot struct {
 	executed  bool
 	cert      Certificate
 
+	// Evidence for view changes, kept across views: the highest-view PrePrepare accepted (with its batch, for
+	// re-proposal) and the highest-view prepare certificate (prepareCert above).
+	evidence *Message
+
 	lastActivityTick uint64
+}
+
+// resetForView drops the slot's agreement state of the old view and keeps what outlives it.
+func (s *slot) resetForView() *slot {
+	return &slot{seq: s.seq, evidence: s.evidence, prepareCert: s.prepareCert, pendingCert: s.pendingCert,
+		lastActivityTick: s.lastActivityTick}
+}
+
+// preparedIn reports whether the slot holds a prepare certificate of view v for its current digest.
+func (s *slot) preparedIn(v uint64) bool {
+	return s.prepareCert != nil && s.prepareCert.View == v && s.prepareCert.Digest == s.digest
 }
 
 type shareRec struct {

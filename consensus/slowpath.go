@@ -31,7 +31,7 @@ func (c *Core) checkSlowPathTimers() {
 
 // forEachOpenSlot calls fn for the slots above the last executed sequence number, in order.
 func (c *Core) forEachOpenSlot(fn func(*slot)) {
-	for seq := c.lastExecuted + 1; seq <= c.lastExecuted+WindowSeqs; seq++ {
+	for seq := c.lastExecuted + 1; seq <= c.stable.Seq+WindowSeqs; seq++ {
 		s := c.slots[seq]
 		if s == nil {
 			if seq > c.lastProposed && seq > c.lastDelivered {
@@ -68,7 +68,7 @@ func (c *Core) onPrepareFull(m *Message) {
 // onPrepared records the slot's prepare certificate (persisted: a view change must not lose it) and sends
 // this replica's commit share.
 func (c *Core) onPrepared(s *slot, pf *Message) {
-	if s.prepareCert != nil || s.committed {
+	if s.preparedIn(c.view) || s.committed {
 		return
 	}
 	s.prepareCert = pf.Cert
@@ -78,7 +78,7 @@ func (c *Core) onPrepared(s *slot, pf *Message) {
 }
 
 func (c *Core) sendCommitShare(s *slot) {
-	if s.sentCommitShare || s.prepareCert == nil || s.prepareCert.Digest != s.digest {
+	if s.sentCommitShare || !s.preparedIn(c.view) {
 		return
 	}
 	s.sentCommitShare = true

@@ -9,13 +9,21 @@ package consensus
 // stall agreement.
 
 func (c *Core) broadcastStatus() {
-	m := c.sign(&Message{Type: MsgStatus, From: c.cfg.ID, View: c.view, LastExecuted: c.lastExecuted})
-	c.send(Broadcast, m)
+	m := &Message{Type: MsgStatus, From: c.cfg.ID, View: c.view, LastExecuted: c.lastExecuted}
+	if !c.viewActive {
+		m.Flags |= FlagInViewChange
+	}
+	c.send(Broadcast, c.sign(m))
 }
 
 func (c *Core) onStatus(m *Message) {
 	p := &c.peers[m.From]
-	p.lastExecuted, p.view = m.LastExecuted, m.View
+	p.lastExecuted = m.LastExecuted
+	inViewChange := m.Flags&FlagInViewChange != 0
+	c.notePeerView(m.From, m.View, inViewChange)
+	if m.View == c.view && inViewChange && c.viewActive {
+		c.sendNewViewTo(m.From)
+	}
 	if m.LastExecuted >= c.lastExecuted {
 		return
 	}
@@ -28,8 +36,8 @@ func (c *Core) onStatus(m *Message) {
 	end := min(c.lastExecuted, m.LastExecuted+CatchUpBatchesPerStatus)
 	for seq := m.LastExecuted + 1; seq <= end; seq++ {
 		s := c.slots[seq]
-		if s == nil || !s.committed {
-			return // pruned: the peer needs state transfer
+		if s == nil || !s.committed || s.missing {
+			return // pruned (the peer needs state transfer) or not here yet
 		}
 		pp := s.prePrepare
 		cert := s.cert
@@ -60,15 +68,22 @@ func (c *Core) onCommitted(m *Message) {
 		return
 	}
 	s := c.slotFor(m.Seq)
-	if s.committed {
+	if s.committed && (!s.missing || s.digest != m.Digest) {
 		return
 	}
-	if s.prePrepare == nil || s.digest != m.Digest {
+	if s.prePrepare == nil || s.digest != m.Digest || s.missing {
 		pp := &Message{Type: MsgPrePrepare, From: c.primaryOf(m.View), View: m.View, Seq: m.Seq, Digest: m.Digest,
 			Requests: m.Requests, ReqDigests: m.ReqDigests}
-		s.prePrepare, s.digest, s.reqDigests = pp, m.Digest, m.ReqDigests
+		s.prePrepare, s.digest, s.reqDigests, s.missing = pp, m.Digest, m.ReqDigests, false
+		if s.evidence == nil || s.evidence.Digest == m.Digest {
+			s.evidence = pp
+		}
 	}
 	c.counts.CatchUpReceived++
+	if s.committed {
+		c.deliver() // the batch of a slot committed by digest alone
+		return
+	}
 	c.markCommitted(s, *m.Cert)
 }
 
@@ -81,7 +96,7 @@ func (c *Core) retransmitStale() {
 		}
 		s.lastActivityTick = c.tick
 		c.counts.Retransmissions++
-		if s.prePrepare != nil && s.prePrepare.From == c.cfg.ID && s.prePrepare.View == c.view {
+		if s.prePrepare != nil && s.prePrepare.From == c.cfg.ID && s.prePrepare.View == c.view && !s.fromNewView {
 			c.send(Broadcast, s.prePrepare)
 		}
 		c.out.Messages = append(c.out.Messages, s.mine...)

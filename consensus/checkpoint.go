@@ -1,0 +1,119 @@
+package consensus
+
+import "slices"
+
+// Checkpoints: after executing a sequence number divisible by CheckpointIntervalSeqs, every replica signs a
+// share over (checkpoint, seq, state digest), where the state digest is the node's summary of the chain at seq
+// (the core treats it as opaque), and broadcasts it. 2f+c+1 matching shares combine into the stable checkpoint
+// certificate: the window's low mark moves up to it, the log below it is pruned, and view changes start
+// above it. A replica whose own digest differs from a stable one has diverged and says so in its status.
+
+// Checkpoint tells the core that the replica executed seq (a multiple of CheckpointIntervalSeqs) and that its
+// state there has the given digest.
+func (c *Core) Checkpoint(seq uint64, digest [32]byte) {
+	assert(seq%CheckpointIntervalSeqs == 0 && seq <= c.lastExecuted, "checkpoint at seq %d (executed %d)", seq, c.lastExecuted)
+	if seq <= c.stable.Seq {
+		if seq == c.stable.Seq && digest != c.stable.Digest {
+			c.diverged(seq)
+		}
+		return
+	}
+	share := c.cfg.ShareSigner.Sign(ShareSigningBytes(c.cfg.ChainID, CertCheckpoint, 0, seq, digest))
+	c.send(Broadcast, c.sign(&Message{Type: MsgCheckpoint, From: c.cfg.ID, Seq: seq, Digest: digest, Share: share}))
+	c.addCheckpointShare(c.cfg.ID, seq, digest, share)
+}
+
+func (c *Core) onCheckpoint(m *Message) {
+	if m.Seq%CheckpointIntervalSeqs != 0 || m.Seq == 0 || len(m.Share) == 0 {
+		c.counts.DroppedInvalid++
+		return
+	}
+	c.addCheckpointShare(m.From, m.Seq, m.Digest, m.Share)
+}
+
+// addCheckpointShare keeps the first share of each replica for checkpoints in (stable, stable +
+// CheckpointsAheadMax intervals] and asks for the certificate once 2f+c+1 match.
+func (c *Core) addCheckpointShare(from ReplicaID, seq uint64, digest [32]byte, sig []byte) {
+	if seq <= c.stable.Seq || seq > c.stable.Seq+CheckpointsAheadMax*CheckpointIntervalSeqs {
+		c.counts.DroppedOutOfWindow++
+		return
+	}
+	shares := c.ckpts[seq]
+	if shares == nil {
+		shares = make(map[ReplicaID]shareRec, c.cfg.N)
+		c.ckpts[seq] = shares
+	}
+	if _, ok := shares[from]; ok {
+		return
+	}
+	shares[from] = shareRec{digest: digest, sig: sig}
+	c.maybeCombineCheckpoint(seq)
+}
+
+func (c *Core) maybeCombineCheckpoint(seq uint64) {
+	if c.ckptCombining[seq] {
+		return
+	}
+	byDigest := map[[32]byte][]Share{}
+	for from, r := range c.ckpts[seq] {
+		byDigest[r.digest] = append(byDigest[r.digest], Share{From: from, Sig: r.sig})
+	}
+	q := c.cfg.slowQuorum()
+	for d, shares := range byDigest {
+		if len(shares) < q {
+			continue
+		}
+		slices.SortFunc(shares, func(a, b Share) int { return int(a.From) - int(b.From) })
+		c.ckptCombining[seq] = true
+		c.out.Combine = append(c.out.Combine, CombineRequest{Kind: CertCheckpoint, Seq: seq, Digest: d, Shares: shares[:q]})
+		return
+	}
+}
+
+// checkpointCombined takes the node's answer for a checkpoint certificate.
+func (c *Core) checkpointCombined(res CombineResult) {
+	seq := res.Request.Seq
+	delete(c.ckptCombining, seq)
+	if res.Cert == nil {
+		for _, bad := range res.Bad {
+			delete(c.ckpts[seq], bad)
+		}
+		c.counts.BadShares += uint64(len(res.Bad))
+		c.maybeCombineCheckpoint(seq)
+		return
+	}
+	c.adoptStable(*res.Cert)
+}
+
+// adoptStable makes cert (verified) the last stable checkpoint if it is newer than the current one.
+func (c *Core) adoptStable(cert Certificate) {
+	if cert.Kind != CertCheckpoint || cert.Seq <= c.stable.Seq {
+		return
+	}
+	if own, ok := c.ckpts[cert.Seq][c.cfg.ID]; ok && own.digest != cert.Digest {
+		c.diverged(cert.Seq)
+	}
+	c.stable = cert
+	c.out.Stable = &cert
+	c.counts.StableCheckpoints++
+	for seq := range c.ckpts {
+		if seq <= cert.Seq {
+			delete(c.ckpts, seq)
+			delete(c.ckptCombining, seq)
+		}
+	}
+	if low := min(cert.Seq, c.lastExecuted); low > 0 {
+		c.out.PruneLogBelow = low + 1
+	}
+}
+
+// diverged records that this replica's state at seq differs from what the network agreed on.
+func (c *Core) diverged(seq uint64) {
+	c.counts.CheckpointMismatches++
+	if seq > c.divergedAt {
+		c.divergedAt = seq
+	}
+}
+
+// StableCheckpoint returns the last stable checkpoint certificate (zero Seq before the first).
+func (c *Core) StableCheckpoint() Certificate { return c.stable }

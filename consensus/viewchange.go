@@ -1,0 +1,196 @@
+package consensus
+
+import (
+	"math/bits"
+	"slices"
+)
+
+// View change, phase 1: leaving a view.
+//
+// A backup holding a client request that has waited longer than the view change timeout (counted from when
+// the request arrived or the view started, whichever is later), or a replica whose new view has not started
+// within the timeout, broadcasts a Complain for its view. f+1 complaints about view v (at least one from a
+// correct replica) make every replica move to v+1; so does seeing f+1 other replicas in higher views (the
+// replica moves to the lowest view f+1 of them have reached). Moving to a view means broadcasting a signed
+// ViewChange with the replica's last stable checkpoint and its evidence for every sequence number above it,
+// persisting the view first. The timeout doubles with every view change that brings no execution, up to
+// 2^ViewChangeBackoffShiftMax times the configured one.
+
+func (c *Core) viewChangeTimeout() uint64 {
+	return uint64(c.cfg.ViewChangeTicks) << min(c.failedViews, ViewChangeBackoffShiftMax)
+}
+
+// checkViewTimers runs every tick: complaints, and retransmission of this replica's view change messages.
+func (c *Core) checkViewTimers() {
+	if c.tick-c.viewMsgTick >= uint64(c.cfg.RetransmitTicks) {
+		c.viewMsgTick = c.tick
+		switch {
+		case !c.viewActive && c.vcSent != nil:
+			c.send(Broadcast, c.vcSent)
+		case c.complaint != nil && c.complaint.View == c.view:
+			c.send(Broadcast, c.complaint)
+		}
+	}
+	if c.complaint != nil && c.complaint.View == c.view {
+		return
+	}
+	timeout := c.viewChangeTimeout()
+	if c.viewActive {
+		if c.isPrimary() {
+			return
+		}
+		since, ok := c.pending.oldestQueued()
+		if !ok || c.tick-max(since, c.viewStartTick) < timeout {
+			return
+		}
+	} else if c.tick-c.viewStartTick < timeout {
+		return
+	}
+	c.complain()
+}
+
+func (c *Core) complain() {
+	c.complaint = c.sign(&Message{Type: MsgComplain, From: c.cfg.ID, View: c.view})
+	c.viewMsgTick = c.tick
+	c.counts.ComplaintsSent++
+	c.send(Broadcast, c.complaint)
+	c.addComplaint(c.cfg.ID, c.view)
+}
+
+func (c *Core) onComplain(m *Message) {
+	c.notePeerView(m.From, m.View, false)
+	if m.View < c.view || m.View > c.view+ViewsAheadMax {
+		c.counts.DroppedOtherView++
+		return
+	}
+	c.addComplaint(m.From, m.View)
+}
+
+// addComplaint records a complaint about view v and leaves the current view once f+1 replicas complained.
+func (c *Core) addComplaint(from ReplicaID, v uint64) {
+	c.complaints[v] |= 1 << from
+	if v == c.view && bits.OnesCount64(c.complaints[v]) >= c.cfg.F+1 {
+		c.startViewChange(c.view + 1)
+	}
+}
+
+// notePeerView records the view a peer showed and follows f+1 peers into higher views.
+func (c *Core) notePeerView(from ReplicaID, view uint64, inViewChange bool) {
+	p := &c.peers[from]
+	if view > p.view || (view == p.view && !inViewChange) {
+		p.view, p.inViewChange = view, inViewChange
+	}
+	c.maybeJoinHigherView()
+}
+
+// maybeJoinHigherView moves to the highest view that at least f+1 other replicas have reached, if above ours.
+func (c *Core) maybeJoinHigherView() {
+	var views []uint64
+	for i := range c.peers {
+		if ReplicaID(i) != c.cfg.ID && c.peers[i].view > c.view {
+			views = append(views, c.peers[i].view)
+		}
+	}
+	if len(views) < c.cfg.F+1 {
+		return
+	}
+	slices.Sort(views)
+	c.startViewChange(views[len(views)-c.cfg.F-1])
+}
+
+// startViewChange moves this replica to view v (not yet started) and broadcasts its ViewChange.
+func (c *Core) startViewChange(v uint64) {
+	assert(v > c.view, "view change to %d from %d", v, c.view)
+	c.view, c.viewActive, c.viewStartTick = v, false, c.tick
+	c.newView, c.complaint = nil, nil
+	c.failedViews++
+	c.counts.ViewChanges++
+	for w := range c.complaints {
+		if w < v {
+			delete(c.complaints, w)
+		}
+	}
+	for w := range c.viewChanges {
+		if w < v {
+			delete(c.viewChanges, w)
+		}
+	}
+	vc := c.buildViewChange()
+	c.vcSent, c.viewMsgTick = vc, c.tick
+	c.out.HardState = &HardState{View: v, InViewChange: true, ViewChange: vc}
+	c.send(Broadcast, vc)
+	c.addViewChange(vc)
+	// Complaints about v that arrived early count now.
+	if bits.OnesCount64(c.complaints[v]) >= c.cfg.F+1 {
+		c.startViewChange(v + 1)
+	}
+}
+
+// buildViewChange reports this replica's evidence for every sequence number above its last stable checkpoint.
+func (c *Core) buildViewChange() *Message {
+	m := &Message{Type: MsgViewChange, From: c.cfg.ID, View: c.view}
+	if c.stable.Seq > 0 {
+		st := c.stable
+		m.Stable = &st
+	}
+	for seq := c.stable.Seq + 1; seq <= c.stable.Seq+WindowSeqs; seq++ {
+		s := c.slots[seq]
+		if s == nil {
+			continue
+		}
+		e := ViewEntry{Seq: seq, Prepared: s.prepareCert}
+		if s.evidence != nil {
+			e.HasPP, e.PPView, e.PPDigest = true, s.evidence.View, s.evidence.Digest
+		}
+		if s.committed {
+			cert := s.cert
+			e.Committed = &cert
+		}
+		if e.HasPP || e.Prepared != nil || e.Committed != nil {
+			m.Entries = append(m.Entries, e)
+		}
+	}
+	return c.sign(m)
+}
+
+func (c *Core) onViewChange(m *Message) {
+	if err := c.checkViewChange(m, m.View); err != nil {
+		c.counts.DroppedInvalid++
+		return
+	}
+	c.notePeerView(m.From, m.View, true)
+	switch {
+	case m.View < c.view:
+		c.counts.DroppedOtherView++
+	case m.View == c.view && c.viewActive:
+		// The sender is still waiting for this view's NewView.
+		c.sendNewViewTo(m.From)
+	case m.View <= c.view+ViewsAheadMax:
+		c.addViewChange(m)
+	}
+}
+
+func (c *Core) addViewChange(m *Message) {
+	vcs := c.viewChanges[m.View]
+	if vcs == nil {
+		vcs = make(map[ReplicaID]*Message, c.cfg.N)
+		c.viewChanges[m.View] = vcs
+	}
+	if _, ok := vcs[m.From]; !ok {
+		vcs[m.From] = m
+	}
+	if m.View == c.view {
+		c.maybeSendNewView()
+	}
+}
+
+// sendNewViewTo sends the current view's NewView to a replica that has not installed it, at most once per
+// status interval per peer.
+func (c *Core) sendNewViewTo(to ReplicaID) {
+	p := &c.peers[to]
+	if c.newView == nil || (p.sentNewView && c.tick-p.newViewTick < uint64(c.cfg.StatusIntervalTicks)) {
+		return
+	}
+	p.sentNewView, p.newViewTick = true, c.tick
+	c.send(to, c.newView)
+}

@@ -1,0 +1,257 @@
+package consensus
+
+import (
+	"testing"
+)
+
+// executedSet returns the distinct requests replica i executed and how many it executed twice.
+func (cl *cluster) executedSet(i int) (map[string]bool, int) {
+	set, dups := map[string]bool{}, 0
+	for _, b := range cl.reps[i].executed {
+		for _, r := range b.Requests {
+			if set[string(r)] {
+				dups++
+			}
+			set[string(r)] = true
+		}
+	}
+	return set, dups
+}
+
+// runUntilAll runs until every up replica executed every request in reqs (at least once).
+func (cl *cluster) runUntilAll(reqs [][]byte, ticks int) bool {
+	done := func() bool {
+		for i, r := range cl.reps {
+			if r.down {
+				continue
+			}
+			set, _ := cl.executedSet(i)
+			for _, q := range reqs {
+				if !set[string(q)] {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	for t := 0; t < ticks; t++ {
+		for n := 0; n < 10_000 && cl.step(); n++ {
+		}
+		if done() {
+			return true
+		}
+		cl.tickAll()
+	}
+	return done()
+}
+
+func TestSilentPrimaryIsReplaced(t *testing.T) {
+	for _, tc := range []struct{ n, f int }{{4, 1}, {7, 2}} {
+		for seed := uint64(1); seed <= 5; seed++ {
+			cl := newCluster(t, tc.n, tc.f, seed)
+			cl.reps[0].down = true
+			reqs := requests("s", 30)
+			cl.submit(reqs...)
+			if !cl.runUntilAll(reqs, 3000) {
+				t.Fatalf("n=%d seed %d: requests not executed with the primary down: %+v", tc.n, seed, cl.reps[1].core.Status())
+			}
+			cl.checkAgreement(seed)
+			if st := cl.reps[1].core.Status(); st.View != 1 || !st.ViewActive {
+				t.Fatalf("n=%d seed %d: view %d active %v, want view 1 started", tc.n, seed, st.View, st.ViewActive)
+			}
+		}
+	}
+}
+
+func TestTwoPrimariesDownInARow(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		cl := newCluster(t, 7, 2, seed)
+		cl.reps[0].down, cl.reps[1].down = true, true
+		reqs := requests("t", 20)
+		cl.submit(reqs...)
+		if !cl.runUntilAll(reqs, 5000) {
+			t.Fatalf("seed %d: requests not executed with two primaries down: %+v", seed, cl.reps[2].core.Status())
+		}
+		cl.checkAgreement(seed)
+		if st := cl.reps[2].core.Status(); st.View != 2 {
+			t.Fatalf("seed %d: view %d, want 2", seed, st.View)
+		}
+	}
+}
+
+// The primary crashes with batches in every stage of agreement; the next view keeps whatever may have
+// committed, and every request executes exactly once on every replica.
+func TestPrimaryCrashMidFlightKeepsCommitted(t *testing.T) {
+	for seed := uint64(1); seed <= 60; seed++ {
+		cl := newCluster(t, 4, 1, seed)
+		cl.lossPct = int(seed % 3 * 10)
+		reqs := requests("m", 40)
+		cl.submit(reqs...)
+		for k := 0; k < int(seed*7%90) && cl.step(); k++ {
+		}
+		cl.reps[0].down = true
+		if !cl.runUntilAll(reqs, 5000) {
+			t.Fatalf("seed %d: requests lost in the view change: %+v", seed, cl.reps[1].core.Status())
+		}
+		cl.checkAgreement(seed)
+		cl.reps[0].down = false
+		cl.restart(0)
+		more := requests("after", 10)
+		cl.submit(more...)
+		if !cl.runUntilAll(more, 5000) {
+			t.Fatalf("seed %d: old primary did not rejoin: %+v", seed, cl.reps[0].core.Status())
+		}
+		cl.checkAgreement(seed)
+	}
+}
+
+func TestPartitionedPrimaryIsReplacedAndRejoins(t *testing.T) {
+	for seed := uint64(1); seed <= 10; seed++ {
+		cl := newCluster(t, 4, 1, seed)
+		cl.cut[0] = true
+		reqs := requests("p", 20)
+		cl.submit(reqs...)
+		if !cl.runUntilAll(reqs[:0], 1) || cl.reps[1].core.Status().View != 0 {
+			t.Fatal("setup")
+		}
+		cl.reps[0].down = true // only to let runUntilAll ignore it while cut off
+		if !cl.runUntilAll(reqs, 3000) {
+			t.Fatalf("seed %d: backups did not replace the partitioned primary: %+v", seed, cl.reps[1].core.Status())
+		}
+		cl.reps[0].down = false
+		delete(cl.cut, 0)
+		more := requests("healed", 5)
+		cl.submit(more...)
+		if !cl.runUntilAll(append(reqs, more...), 3000) {
+			t.Fatalf("seed %d: healed primary did not catch up: %+v", seed, cl.reps[0].core.Status())
+		}
+		if st := cl.reps[0].core.Status(); st.View != cl.reps[1].core.Status().View || !st.ViewActive {
+			t.Fatalf("seed %d: healed primary in view %d (active %v)", seed, st.View, st.ViewActive)
+		}
+		cl.checkAgreement(seed)
+	}
+}
+
+func TestRestartDuringViewChangeResendsSameViewChange(t *testing.T) {
+	cl := newCluster(t, 4, 1, 3)
+	cl.reps[0].down = true
+	cl.cut[1] = true // the next primary: view 1 cannot start
+	cl.submit(requests("r", 5)...)
+	for i := 0; i < 400 && cl.reps[2].core.Status().ViewActive; i++ {
+		cl.tickAll()
+		for cl.step() {
+		}
+	}
+	before := cl.reps[2].hard
+	if !before.InViewChange || before.ViewChange == nil || before.View != 1 {
+		t.Fatalf("hard state %+v: view change not persisted", before)
+	}
+	cl.restart(2)
+	st := cl.reps[2].core.Status()
+	if st.View != before.View || st.ViewActive {
+		t.Fatalf("restarted in view %d active %v, want view %d not started", st.View, st.ViewActive, before.View)
+	}
+	resent := 0
+	for i := 0; i < 50; i++ {
+		cl.tickAll()
+	}
+	for _, e := range cl.inflight {
+		m, _ := UnmarshalMessage(e.wire)
+		if m.Type == MsgViewChange && e.from == 2 && m.View == before.View {
+			resent++
+			if string(m.Marshal()) != string(before.ViewChange.Marshal()) {
+				t.Fatal("restarted replica sent a different view change for the same view")
+			}
+		}
+	}
+	if resent == 0 {
+		t.Fatal("restarted replica did not resend its view change")
+	}
+}
+
+func TestViewChangeRejectsForgedEvidence(t *testing.T) {
+	cl := newCluster(t, 4, 1, 1)
+	c := cl.reps[1].core
+	bad := []*Message{
+		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: 5, HasPP: true, PPView: 1}}},
+		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: WindowSeqs + 1, HasPP: true}}},
+		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: 3}, {Seq: 2}}},
+		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: 3, Prepared: &Certificate{Kind: CertPrepare, Seq: 3, Signers: 1}}}},
+		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: 3, Committed: &Certificate{Kind: CertPrepare, Seq: 3, Signers: 15}}}},
+		{Type: MsgViewChange, From: 2, View: 1, Stable: &Certificate{Kind: CertCheckpoint, Seq: 7}},
+	}
+	for i, m := range bad {
+		before := c.Status().Counters.DroppedInvalid
+		c.Step(m)
+		if c.Status().Counters.DroppedInvalid != before+1 {
+			t.Fatalf("forged view change %d accepted", i)
+		}
+	}
+}
+
+// A commit certificate in any one ViewChange decides its slot; otherwise the highest prepare certificate,
+// unless f+c+1 replicas pre-prepared another digest in a higher view.
+func TestChooseBatch(t *testing.T) {
+	cl := newCluster(t, 4, 1, 1)
+	c := cl.reps[0].core
+	d := func(b byte) [32]byte { return [32]byte{b} }
+	pp := func(view uint64, b byte) *ViewEntry { return &ViewEntry{HasPP: true, PPView: view, PPDigest: d(b)} }
+	prep := func(view uint64, b byte) *ViewEntry {
+		return &ViewEntry{Prepared: &Certificate{Kind: CertPrepare, View: view, Digest: d(b)}}
+	}
+	for _, tc := range []struct {
+		name    string
+		entries []*ViewEntry
+		want    byte
+		ok      bool
+	}{
+		{"nothing", nil, 0, false},
+		{"one report is not enough", []*ViewEntry{pp(0, 1)}, 0, false},
+		{"f+1 reports", []*ViewEntry{pp(0, 1), pp(0, 1)}, 1, true},
+		{"prepared wins at equal view", []*ViewEntry{pp(2, 1), pp(2, 1), prep(2, 2)}, 2, true},
+		{"later fast evidence wins", []*ViewEntry{pp(3, 1), pp(3, 1), prep(2, 2)}, 1, true},
+		{"a lone high report does not lift a digest", []*ViewEntry{pp(9, 1), pp(1, 1), prep(2, 2)}, 2, true},
+		{"commit certificate decides", []*ViewEntry{pp(3, 1), pp(3, 1), {Committed: &Certificate{Kind: CertFast, Digest: d(3)}}}, 3, true},
+	} {
+		got, ok := c.chooseBatch(tc.entries)
+		if ok != tc.ok || (ok && got != d(tc.want)) {
+			t.Errorf("%s: got %x %v, want %x %v", tc.name, got[:1], ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestCheckpointsBecomeStableAndBoundTheLog(t *testing.T) {
+	cl := newCluster(t, 4, 1, 1)
+	for i := range cl.reps {
+		cl.cfgs[i].BatchRequestsMax = 1
+		c, err := New(cl.cfgs[i], Restore{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl.reps[i].core = c
+	}
+	reqs := requests("k", 1000)
+	maxLog := 0
+	for k := 0; k < len(reqs); k += 50 {
+		cl.submit(reqs[k : k+50]...)
+		cl.run(k+50, 2000)
+		for _, r := range cl.reps {
+			maxLog = max(maxLog, len(r.log))
+		}
+	}
+	if !cl.allExecuted(1000) {
+		t.Fatalf("not all executed: %+v", cl.reps[0].core.Status())
+	}
+	for i, r := range cl.reps {
+		st := r.core.Status()
+		if st.StableSeq != 900 || r.stable == nil || r.stable.Seq != 900 {
+			t.Fatalf("replica %d: stable checkpoint %d, want 900", i, st.StableSeq)
+		}
+		if st.StableDigest != cl.reps[0].core.Status().StableDigest || st.DivergedAt != 0 {
+			t.Fatalf("replica %d: stable digest differs", i)
+		}
+	}
+	if maxLog > 2*WindowSeqs {
+		t.Fatalf("consensus log grew to %d records", maxLog)
+	}
+}
