@@ -9,8 +9,8 @@ import (
 // Header is a block's header; its hash links the chain.
 type Header struct {
 	Height      uint64
-	Seq         uint64 // consensus sequence number that ordered the block
-	View        uint64
+	Seq         uint64 // consensus sequence number that ordered the block (not its view: replicas may commit
+	// one batch in different views, and the block must be the same everywhere)
 	Parent      [32]byte
 	TxRoot      [32]byte
 	StateRoot   [32]byte // after executing the block
@@ -20,14 +20,13 @@ type Header struct {
 // HeaderBytes is the size of an encoded header.
 const HeaderBytes = headerBytes
 
-const headerBytes = 8 + 8 + 8 + 32 + 32 + 32 + 32
+const headerBytes = 8 + 8 + 32 + 32 + 32 + 32
 
 // Marshal encodes h (fixed width).
 func (h *Header) Marshal() []byte {
 	b := make([]byte, 0, headerBytes)
 	b = binary.BigEndian.AppendUint64(b, h.Height)
 	b = binary.BigEndian.AppendUint64(b, h.Seq)
-	b = binary.BigEndian.AppendUint64(b, h.View)
 	b = append(b, h.Parent[:]...)
 	b = append(b, h.TxRoot[:]...)
 	b = append(b, h.StateRoot[:]...)
@@ -42,11 +41,10 @@ func UnmarshalHeader(b []byte) (Header, error) {
 	}
 	h.Height = binary.BigEndian.Uint64(b)
 	h.Seq = binary.BigEndian.Uint64(b[8:])
-	h.View = binary.BigEndian.Uint64(b[16:])
-	copy(h.Parent[:], b[24:56])
-	copy(h.TxRoot[:], b[56:88])
-	copy(h.StateRoot[:], b[88:120])
-	copy(h.ResultsRoot[:], b[120:152])
+	copy(h.Parent[:], b[16:48])
+	copy(h.TxRoot[:], b[48:80])
+	copy(h.StateRoot[:], b[80:112])
+	copy(h.ResultsRoot[:], b[112:144])
 	return h, nil
 }
 

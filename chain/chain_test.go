@@ -52,7 +52,7 @@ func execute(t *testing.T, a *App, s Store, seq uint64, txs ...[]byte) []Result 
 	t.Helper()
 	b := s.NewBatch()
 	defer b.Close()
-	_, res, err := a.Execute(b, seq, 0, txs, nil)
+	_, res, err := a.Execute(b, seq, txs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +328,7 @@ func TestBlocksSharingOneBatch(t *testing.T) {
 	a2, _ := OpenApp(sep, testChain, nil)
 	b := one.NewBatch()
 	for i, txs := range blocks {
-		if _, _, err := a1.Execute(b, uint64(i+1), 0, txs, nil); err != nil {
+		if _, _, err := a1.Execute(b, uint64(i+1), txs, nil); err != nil {
 			t.Fatal(err)
 		}
 		execute(t, a2, sep, uint64(i+1), txs...)
@@ -381,7 +381,7 @@ func BenchmarkExecute500(b *testing.B) {
 			txs[i] = c.tx(OpPut, fmt.Sprintf("k%d", (n*500+i)%10000), "value", 0)
 		}
 		batch := s.NewBatch()
-		if _, _, err := a.Execute(batch, uint64(n+1), 0, txs, func([32]byte) bool { return true }); err != nil {
+		if _, _, err := a.Execute(batch, uint64(n+1), txs, func([32]byte) bool { return true }); err != nil {
 			b.Fatal(err)
 		}
 		batch.Commit(true)

@@ -47,7 +47,7 @@ func (o *overlay) nonce(client [32]byte) (*nonceState, error) {
 // the state changes and the new last header. It updates the in-memory state at once: the caller commits b
 // (synced) right after and must treat a failed commit as fatal. verified reports transactions whose client
 // signature was already checked; the others are batch-verified here.
-func (a *App) Execute(b Batch, seq, view uint64, txs [][]byte, verified func([32]byte) bool) (*Block, []Result, error) {
+func (a *App) Execute(b Batch, seq uint64, txs [][]byte, verified func([32]byte) bool) (*Block, []Result, error) {
 	assert(seq > a.last.Seq || a.last.Height == 0, "execute seq %d after %d", seq, a.last.Seq)
 	height := a.last.Height + 1
 	decoded, sigOK := a.decodeAndVerify(txs, verified)
@@ -85,7 +85,7 @@ func (a *App) Execute(b Batch, seq, view uint64, txs [][]byte, verified func([32
 	for i := range results {
 		leaves[i] = ResultLeaf(&results[i])
 	}
-	blk := &Block{Header: Header{Height: height, Seq: seq, View: view, Parent: a.parentHash(),
+	blk := &Block{Header: Header{Height: height, Seq: seq, Parent: a.parentHash(),
 		TxRoot: TxRoot(txs), StateRoot: root, ResultsRoot: MerkleRoot(leaves)}, Txs: txs}
 	b.Set(BlockKey(height), blk.Marshal())
 	b.Set(metaLastHeader, blk.Header.Marshal())

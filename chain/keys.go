@@ -12,6 +12,7 @@ import "encoding/binary"
 //	0x05 name                 -> meta: last header, schema version
 //	0x10 seq(8) kind(1)       -> consensus log record (opaque, written by the node)
 //	0x11                      -> consensus hard state (opaque, written by the node)
+//	0x12                      -> last stable checkpoint certificate (opaque, written by the node)
 const (
 	prefixBlock        byte = 0x01
 	prefixCert         byte = 0x02
@@ -20,10 +21,11 @@ const (
 	prefixMeta         byte = 0x05
 	prefixConsensusLog byte = 0x10
 	prefixHardState    byte = 0x11
+	prefixStable       byte = 0x12
 )
 
 // SchemaVersion is stored under the meta key "schema"; a store of another version is refused.
-const SchemaVersion = 3 // 2: quorum certificates are BLS aggregates; 3: headers carry a results root
+const SchemaVersion = 4 // 2: quorum certificates are BLS aggregates; 3: headers carry a results root; 4: no view in headers
 
 func keyU64(prefix byte, n uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{prefix}, n)
@@ -60,6 +62,9 @@ func ConsensusLogRange(fromSeq, toSeq uint64) (lower, upper []byte) {
 
 // ConsensusHardStateKey is the key of the consensus hard state.
 func ConsensusHardStateKey() []byte { return []byte{prefixHardState} }
+
+// StableCheckpointKey is the key of the last stable checkpoint certificate.
+func StableCheckpointKey() []byte { return []byte{prefixStable} }
 
 // PrefixUpperBound returns the smallest key greater than every key with prefix p (nil: no bound).
 func PrefixUpperBound(p []byte) []byte {

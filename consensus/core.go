@@ -296,3 +296,6 @@ func (c *Core) persist(kind RecordKind, m *Message) {
 func (c *Core) String() string {
 	return fmt.Sprintf("replica %d view %d executed %d delivered %d", c.cfg.ID, c.view, c.lastExecuted, c.lastDelivered)
 }
+
+// ViewState returns the current view and whether it has started (cheap, for the node's loop).
+func (c *Core) ViewState() (view uint64, active bool) { return c.view, c.viewActive }

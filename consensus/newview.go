@@ -233,6 +233,16 @@ func (c *Core) install(plan viewPlan, nv *Message) {
 		c.installSlot(plan.lo+1+uint64(i), d)
 	}
 	c.requeueDropped()
+	if c.isPrimary() {
+		// Requests in batches the view keeps, or that committed, must not be proposed again.
+		for seq, s := range c.slots {
+			if seq > c.lastExecuted && s.prePrepare != nil {
+				for _, rd := range s.reqDigests {
+					c.pending.markProposed(rd)
+				}
+			}
+		}
+	}
 }
 
 // installSlot makes the plan's batch d the PrePrepare of seq in the new view.
@@ -260,11 +270,6 @@ func (c *Core) installSlot(seq uint64, d [32]byte) {
 		pp.Requests, pp.ReqDigests = s.evidence.Requests, s.evidence.ReqDigests
 	default:
 		pp.Flags |= FlagBatchMissing // voted on by digest; the batch comes with the commit certificate
-	}
-	if c.isPrimary() {
-		for _, rd := range pp.ReqDigests {
-			c.pending.markProposed(rd)
-		}
 	}
 	s.fromNewView = true
 	c.persist(RecordPrePrepare, pp)

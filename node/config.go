@@ -39,6 +39,9 @@ type ConsensusConfig struct {
 	InFlightSeqsMax     int `toml:"in_flight_seqs_max"`
 	StatusIntervalTicks int `toml:"status_interval_ticks"`
 	RetransmitTicks     int `toml:"retransmit_ticks"`
+	// ViewChangeTimeoutMs: a backup complains about the primary when a client request waited this long; the
+	// timeout doubles with each view change that executes nothing (at most 8 times).
+	ViewChangeTimeoutMs int `toml:"view_change_timeout_ms"`
 }
 
 // DefaultConfig is what `sbft testnet` writes, apart from addresses.
@@ -48,7 +51,7 @@ func DefaultConfig() Config {
 		LogLevel: "info", TickMs: 10,
 		Consensus: ConsensusConfig{
 			BatchRequestsMax: 2000, BatchBytesMax: 4 << 20, InFlightSeqsMax: 2,
-			StatusIntervalTicks: 20, RetransmitTicks: 100,
+			StatusIntervalTicks: 20, RetransmitTicks: 100, ViewChangeTimeoutMs: 3000,
 		},
 	}
 }
@@ -72,8 +75,11 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// applyTo fills the tunables of a consensus config.
-func (cc ConsensusConfig) applyTo(c *consensus.Config) {
+// applyTo fills the tunables of a consensus config (ticks of tick long).
+func (cc ConsensusConfig) applyTo(c *consensus.Config, tick time.Duration) {
+	if cc.ViewChangeTimeoutMs > 0 && tick > 0 {
+		c.ViewChangeTicks = int(time.Duration(cc.ViewChangeTimeoutMs) * time.Millisecond / tick)
+	}
 	c.BatchRequestsMax = cc.BatchRequestsMax
 	c.BatchBytesMax = cc.BatchBytesMax
 	c.InFlightSeqsMax = cc.InFlightSeqsMax

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,8 +47,9 @@ type DriverConfig struct {
 	Logger       *slog.Logger
 	Metrics      *Metrics // nil: no metrics
 	TxCache      *TxCache // shared with the verifier; nil: a private one
-	// OnBlock, if set, is called with every block after it is durable (the simulator's checkers use it).
-	OnBlock func(*chain.Block)
+	// OnBlock, if set, is called with every block and its results after it is durable (the simulator's
+	// checkers use it).
+	OnBlock func(*chain.Block, []chain.Result)
 	// Bugs plants known bugs for the simulator's tests; always zero in production.
 	Bugs PlantedBugs
 }
@@ -71,6 +71,7 @@ type Driver struct {
 	exec    execCollector
 	status  atomic.Pointer[Status]
 	ticks   uint64
+	views   viewTracker
 }
 
 // NewDriver opens the application on the store and restores the core from what was persisted.
@@ -85,7 +86,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 	}
 	cc := consensus.DefaultConfig(cfg.ChainID, cfg.Signer, blsSigner{cfg.ShareKey}, cfg.ID, cfg.N, cfg.F)
 	cc.C = cfg.C
-	cfg.Consensus.applyTo(&cc)
+	cfg.Consensus.applyTo(&cc, cfg.TickInterval)
 	cc.Bugs = cfg.Bugs.Consensus
 	core, err := consensus.New(cc, rs)
 	if err != nil {
@@ -98,6 +99,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 	d.waiters = newWaiters(ttlTicks(cfg.TickInterval))
 	d.results = newResultCache(ResultCacheMax)
 	d.exec = newExecCollector()
+	d.views.view, d.views.active = core.ViewState()
 	d.log.Info("replica restored", "last_executed_seq", rs.LastExecuted, "view", rs.HardState.View,
 		"log_records", len(rs.Records), "height", app.LastHeader().Height)
 	d.publishStatus()
@@ -173,23 +175,31 @@ func (d *Driver) Process() error {
 		for _, req := range rd.Combine {
 			d.core.Combined(combineShares(d.cfg.ChainID, d.cfg.BLSKeys, req))
 		}
-		if err := d.apply(rd); err != nil {
+		ckpts, err := d.apply(rd)
+		if err != nil {
 			return err
 		}
 		d.core.Advance(rd)
+		for _, h := range ckpts {
+			d.core.Checkpoint(h.Seq, CheckpointDigest(d.cfg.ChainID, h))
+		}
+		d.observeViews()
 	}
 	return nil
 }
 
 func (d *Driver) persist(rd consensus.Ready) error {
-	if rd.HardState == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 || d.cfg.Bugs.SkipPersist {
+	if rd.HardState == nil && rd.Stable == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 || d.cfg.Bugs.SkipPersist {
 		return nil
 	}
 	start := time.Now()
 	b := d.cfg.Store.NewBatch()
 	defer b.Close()
 	if rd.HardState != nil {
-		b.Set(chain.ConsensusHardStateKey(), binary.BigEndian.AppendUint64(nil, rd.HardState.View))
+		b.Set(chain.ConsensusHardStateKey(), consensus.MarshalHardState(*rd.HardState))
+	}
+	if rd.Stable != nil {
+		b.Set(chain.StableCheckpointKey(), consensus.MarshalCertificate(*rd.Stable))
 	}
 	for _, r := range rd.Records {
 		b.Set(chain.ConsensusLogKey(r.Seq, byte(r.Kind)), r.Msg.Marshal())
@@ -217,10 +227,10 @@ func (d *Driver) send(rd consensus.Ready) {
 }
 
 // apply executes the committed batches, writes blocks, state and certificates in one synced batch, and only
-// then answers the waiting clients.
-func (d *Driver) apply(rd consensus.Ready) error {
+// then answers the waiting clients. It returns the headers of blocks that end a checkpoint interval.
+func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
 	if len(rd.Committed) == 0 {
-		return nil
+		return nil, nil
 	}
 	start := time.Now()
 	b := d.cfg.Store.NewBatch()
@@ -231,9 +241,9 @@ func (d *Driver) apply(rd consensus.Ready) error {
 	txs := 0
 	for i := range rd.Committed {
 		cb := &rd.Committed[i]
-		blk, results, err := d.app.Execute(b, cb.Seq, cb.View, cb.Requests, d.cfg.TxCache.has)
+		blk, results, err := d.app.Execute(b, cb.Seq, cb.Requests, d.cfg.TxCache.has)
 		if err != nil {
-			return fmt.Errorf("execute seq %d: %w", cb.Seq, err)
+			return nil, fmt.Errorf("execute seq %d: %w", cb.Seq, err)
 		}
 		d.app.StageCert(b, blk.Header.Height, consensus.MarshalCertificate(cb.Cert))
 		blocks = append(blocks, blk)
@@ -245,21 +255,25 @@ func (d *Driver) apply(rd consensus.Ready) error {
 		txs += len(cb.Requests)
 	}
 	if err := b.Commit(true); err != nil {
-		return fmt.Errorf("persist blocks: %w", err)
+		return nil, fmt.Errorf("persist blocks: %w", err)
 	}
 	d.app.Flushed()
+	var ckpts []chain.Header
 	for k, blk := range blocks {
 		if d.cfg.OnBlock != nil {
-			d.cfg.OnBlock(blk)
+			d.cfg.OnBlock(blk, blockResults[k])
 		}
 		d.afterExecute(blk, blockResults[k]) // before the waiters are answered: the collector keeps them
+		if blk.Header.Seq%consensus.CheckpointIntervalSeqs == 0 {
+			ckpts = append(ckpts, blk.Header)
+		}
 	}
 	for _, r := range replies {
 		d.results.add(r)
 		d.waiters.deliver(r)
 	}
 	d.cfg.Metrics.observeApply(time.Since(start), len(rd.Committed), txs, d.app.LastHeader().Height)
-	return nil
+	return ckpts, nil
 }
 
 // App exposes the application for read-only checks (the simulator's final-state checker).

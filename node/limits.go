@@ -28,6 +28,9 @@ const (
 	DrainPerLoopMax = 4096
 	// RestoreExecutedMax is how many recent executed batches are reloaded to help lagging peers.
 	RestoreExecutedMax = 300
+	// VerifiedCertCacheMax bounds the hashes of verified quorum certificates remembered (view changes repeat
+	// the same certificates in many messages).
+	VerifiedCertCacheMax = 4096
 	// StatusBodyBytesMax caps the status document served over HTTP.
 	StatusBodyBytesMax = 1 << 20
 	// HTTPReadHeaderTimeout guards the status server against slow clients.

@@ -12,6 +12,8 @@ import (
 // Metrics are the replica's prometheus metrics (namespace sbft). A nil *Metrics records nothing.
 type Metrics struct {
 	height, view, lastExecuted, pending prometheus.Gauge
+	viewActive, stableSeq, diverged     prometheus.Gauge
+	viewChangeSeconds                   prometheus.Histogram
 	blocks, txs                         prometheus.Counter
 	rejectedTotal                       *prometheus.CounterVec
 	persistSeconds, applySeconds        prometheus.Histogram
@@ -41,6 +43,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		view:           g("view", "Current view."),
 		lastExecuted:   g("last_executed_seq", "Last executed sequence number."),
 		pending:        g("pending_requests", "Client requests waiting to be ordered or executed."),
+		viewActive:     g("view_active", "1 when the current view has started, 0 while waiting for its NewView."),
+		stableSeq:      g("last_stable_checkpoint", "Sequence number of the last stable checkpoint."),
+		diverged:       g("diverged_checkpoint", "Highest checkpoint where this replica's state differed from the stable one (0: never)."),
 		blocks:         c("blocks_total", "Blocks executed."),
 		txs:            c("txs_total", "Transactions executed."),
 		persistSeconds: h("persist_seconds", "Synced write of the consensus log."),
@@ -50,8 +55,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		coreCounters: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "sbft", Name: "consensus_events",
 			Help: "Consensus core event counts since start, by event."}, []string{"event"}),
 	}
-	reg.MustRegister(m.rejectedTotal, m.coreCounters)
+	m.viewChangeSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "sbft", Name: "view_change_seconds",
+		Help: "Time from leaving a started view to starting the next one.", Buckets: prometheus.ExponentialBuckets(0.05, 2, 10)})
+	reg.MustRegister(m.rejectedTotal, m.coreCounters, m.viewChangeSeconds)
 	return m
+}
+
+func (m *Metrics) observeViewChange(d time.Duration) {
+	if m != nil && d > 0 {
+		m.viewChangeSeconds.Observe(d.Seconds())
+	}
 }
 
 func (m *Metrics) rejected(r client.Reject) {
@@ -82,6 +95,13 @@ func (m *Metrics) observeStatus(s consensus.Status) {
 	m.view.Set(float64(s.View))
 	m.lastExecuted.Set(float64(s.LastExecuted))
 	m.pending.Set(float64(s.PendingRequests))
+	m.stableSeq.Set(float64(s.StableSeq))
+	m.diverged.Set(float64(s.DivergedAt))
+	active := 0.0
+	if s.ViewActive {
+		active = 1
+	}
+	m.viewActive.Set(active)
 	for name, v := range map[string]uint64{
 		"dropped_other_view": s.Counters.DroppedOtherView, "dropped_out_of_window": s.Counters.DroppedOutOfWindow,
 		"dropped_invalid": s.Counters.DroppedInvalid, "equivocations": s.Counters.Equivocations,
@@ -90,6 +110,9 @@ func (m *Metrics) observeStatus(s consensus.Status) {
 		"expired_requests": s.Counters.ExpiredRequests, "commits_fast": s.Counters.CommitsFast,
 		"commits_slow": s.Counters.CommitsSlow, "collector_timeouts": s.Counters.CollectorTimeouts,
 		"bad_shares": s.Counters.BadShares, "path_switches": s.Counters.PathSwitches,
+		"complaints_sent": s.Counters.ComplaintsSent, "view_changes": s.Counters.ViewChanges,
+		"new_views": s.Counters.NewViews, "view_change_conflicts": s.Counters.ViewChangeConflicts,
+		"stable_checkpoints": s.Counters.StableCheckpoints, "checkpoint_mismatches": s.Counters.CheckpointMismatches,
 	} {
 		m.coreCounters.WithLabelValues(name).Set(float64(v))
 	}

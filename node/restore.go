@@ -17,12 +17,22 @@ func loadRestore(store chain.Store, app *chain.App) (consensus.Restore, error) {
 	rs := consensus.Restore{LastExecuted: last.Seq}
 	hs, err := store.Get(chain.ConsensusHardStateKey())
 	switch {
-	case err == nil && len(hs) == 8:
-		rs.HardState.View = binary.BigEndian.Uint64(hs)
 	case err == nil:
-		return rs, fmt.Errorf("consensus hard state of %d bytes", len(hs))
+		if rs.HardState, err = consensus.UnmarshalHardState(hs); err != nil {
+			return rs, fmt.Errorf("consensus hard state: %w", err)
+		}
 	case !errors.Is(err, chain.ErrNotFound):
 		return rs, fmt.Errorf("read consensus hard state: %w", err)
+	}
+	switch st, err := store.Get(chain.StableCheckpointKey()); {
+	case err == nil:
+		cert, err := consensus.UnmarshalCertificate(st)
+		if err != nil {
+			return rs, fmt.Errorf("stable checkpoint: %w", err)
+		}
+		rs.Stable = &cert
+	case !errors.Is(err, chain.ErrNotFound):
+		return rs, fmt.Errorf("read stable checkpoint: %w", err)
 	}
 	lo, hi := chain.ConsensusLogRange(last.Seq+1, math.MaxUint64)
 	err = store.Iterate(lo, hi, func(k, v []byte) error {
@@ -70,6 +80,6 @@ func committedBatchAt(app *chain.App, h uint64) (consensus.CommittedBatch, error
 	if err != nil {
 		return consensus.CommittedBatch{}, fmt.Errorf("certificate %d: %w", h, err)
 	}
-	return consensus.CommittedBatch{Seq: blk.Header.Seq, View: blk.Header.View, Digest: cert.Digest,
+	return consensus.CommittedBatch{Seq: blk.Header.Seq, View: cert.View, Digest: cert.Digest,
 		Requests: blk.Txs, Cert: cert}, nil
 }

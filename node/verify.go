@@ -2,6 +2,8 @@ package node
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -17,7 +19,8 @@ var ErrVerify = errors.New("message verification failed")
 
 // NewVerifier returns the checks a replica applies to consensus messages before its core sees them.
 func NewVerifier(chainID string, pubs []ed25519.PublicKey, blsPubs []bls.PublicKey, f, c int, txs *TxCache) *Verifier {
-	return &Verifier{chainID: chainID, pubs: pubs, blsPubs: blsPubs, f: f, c: c, txs: txs}
+	return &Verifier{chainID: chainID, pubs: pubs, blsPubs: blsPubs, f: f, c: c, txs: txs,
+		certs: NewTxCache(VerifiedCertCacheMax)}
 }
 
 // Verify checks m from replica `from`; see verify.
@@ -31,6 +34,7 @@ type Verifier struct {
 	blsPubs []bls.PublicKey
 	f, c    int
 	txs     *TxCache
+	certs   *TxCache // hashes of certificates that verified: view changes repeat the same ones many times
 }
 
 // certKinds are the certificate kinds each message type may carry.
@@ -44,7 +48,8 @@ var certKinds = map[consensus.MsgType][]consensus.CertKind{
 // verify checks m from transport peer `from`: sender, signature, batch digest, certificate, and pre-checks the
 // client signatures of the batch's transactions (caching the good ones so execution skips them).
 func (v *Verifier) verify(from uint32, m *consensus.Message) error {
-	if m.From != from || int(m.From) >= len(v.pubs) {
+	// A NewView is relayed by any replica to one that missed it: it stands on its primary's signature.
+	if (m.From != from && m.Type != consensus.MsgNewView) || int(m.From) >= len(v.pubs) {
 		return fmt.Errorf("%w: message from %d claims sender %d", ErrVerify, from, m.From)
 	}
 	if !ed25519.Verify(v.pubs[m.From], m.SigningBytes(v.chainID), m.Sig) {
@@ -54,10 +59,17 @@ func (v *Verifier) verify(from uint32, m *consensus.Message) error {
 		if err := v.verifyCert(m.Cert, kinds); err != nil {
 			return err
 		}
-	} else if m.Cert != nil || (m.Type == consensus.MsgExecShare && len(m.Share) == 0) {
+	} else if m.Cert != nil {
 		return fmt.Errorf("%w: %v carries a certificate", ErrVerify, m.Type)
 	}
+	if (m.Type == consensus.MsgExecShare || m.Type == consensus.MsgCheckpoint) && len(m.Share) == 0 {
+		return fmt.Errorf("%w: %v without a share", ErrVerify, m.Type)
+	}
 	switch m.Type {
+	case consensus.MsgViewChange:
+		return v.verifyViewChangeCerts(m)
+	case consensus.MsgNewView:
+		return v.verifyNewView(m)
 	case consensus.MsgPrePrepare, consensus.MsgCommitted:
 		m.ReqDigests = consensus.RequestDigests(m.Requests)
 		if consensus.BatchDigest(m.ReqDigests) != m.Digest {
@@ -68,12 +80,77 @@ func (v *Verifier) verify(from uint32, m *consensus.Message) error {
 	return nil
 }
 
+// verifyNewView checks every ViewChange a NewView carries: each signed by its sender, with valid certificates.
+// (Which ViewChanges form a quorum and what plan they give is the core's to check.)
+func (v *Verifier) verifyNewView(m *consensus.Message) error {
+	for _, vc := range m.ViewChanges {
+		if int(vc.From) >= len(v.pubs) || !ed25519.Verify(v.pubs[vc.From], vc.SigningBytes(v.chainID), vc.Sig) {
+			return fmt.Errorf("%w: new view %d carries a view change not signed by %d", ErrVerify, m.View, vc.From)
+		}
+		if err := v.verifyViewChangeCerts(vc); err != nil {
+			return fmt.Errorf("new view %d: %w", m.View, err)
+		}
+	}
+	return nil
+}
+
+// verifyViewChangeCerts checks the stable checkpoint and every certificate a ViewChange reports.
+func (v *Verifier) verifyViewChangeCerts(m *consensus.Message) error {
+	if m.Stable != nil {
+		if err := v.verifyCert(m.Stable, []consensus.CertKind{consensus.CertCheckpoint}); err != nil {
+			return fmt.Errorf("view change from %d: stable checkpoint: %w", m.From, err)
+		}
+	}
+	for i := range m.Entries {
+		e := &m.Entries[i]
+		if e.Prepared != nil {
+			if err := v.verifyCert(e.Prepared, []consensus.CertKind{consensus.CertPrepare}); err != nil {
+				return fmt.Errorf("view change from %d: %w", m.From, err)
+			}
+		}
+		if e.Committed != nil {
+			if err := v.verifyCert(e.Committed, []consensus.CertKind{consensus.CertFast, consensus.CertCommit}); err != nil {
+				return fmt.Errorf("view change from %d: %w", m.From, err)
+			}
+		}
+	}
+	return nil
+}
+
 // verifyCert checks a quorum certificate: an allowed kind, enough distinct replicas in the bitmap, and one
-// aggregate BLS signature by exactly them over the certificate's canonical digest.
+// aggregate BLS signature by exactly them over the certificate's canonical digest. Certificates that
+// verified before are recognized by hash.
 func (v *Verifier) verifyCert(c *consensus.Certificate, kinds []consensus.CertKind) error {
 	if c == nil || !slices.Contains(kinds, c.Kind) {
 		return fmt.Errorf("%w: missing or wrong certificate kind", ErrVerify)
 	}
+	key := certKey(c)
+	if v.certs.has(key) {
+		return nil
+	}
+	if err := v.verifyCertSig(c); err != nil {
+		return err
+	}
+	v.certs.add(key)
+	return nil
+}
+
+func certKey(c *consensus.Certificate) [32]byte {
+	h := sha256.New()
+	var b [8 + 8 + 8 + 1]byte
+	b[0] = byte(c.Kind)
+	binary.BigEndian.PutUint64(b[1:], c.View)
+	binary.BigEndian.PutUint64(b[9:], c.Seq)
+	binary.BigEndian.PutUint64(b[17:], c.Signers)
+	h.Write(b[:])
+	h.Write(c.Digest[:])
+	h.Write(c.Sig)
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
+}
+
+func (v *Verifier) verifyCertSig(c *consensus.Certificate) error {
 	n := len(v.blsPubs)
 	if need := consensus.QuorumFor(c.Kind, n, v.f, v.c); c.Signers>>uint(n) != 0 || c.SignerCount() < need {
 		return fmt.Errorf("%w: %v certificate for seq %d has %d signers, need %d", ErrVerify, c.Kind, c.Seq, c.SignerCount(), need)

@@ -16,6 +16,7 @@ func simCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "the seed (with --seeds, the first one)"},
 			&cli.IntFlag{Name: "seeds", Value: 1, Usage: "how many consecutive seeds to run (a swarm)"},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print every seed's result, not only failures"},
 			&cli.IntFlag{Name: "replicas", Usage: "n (default: drawn from the seed among 4 and 7)"},
 			&cli.IntFlag{Name: "steps", Usage: "ticks of the safety phase (default 600)"},
 		},
@@ -30,7 +31,7 @@ func runSim(c *cli.Context) error {
 	for k := 0; k < count; k++ {
 		seed := start + uint64(k)
 		r := sim.Run(sim.Options{Seed: seed, Replicas: c.Int("replicas"), Steps: c.Int("steps")})
-		if !r.OK() || count == 1 {
+		if !r.OK() || count == 1 || c.Bool("verbose") {
 			fmt.Fprintln(c.App.Writer, r)
 		}
 		if !r.OK() {

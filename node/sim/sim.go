@@ -72,6 +72,8 @@ type Result struct {
 	Submitted                                           int
 	Acked                                               int
 	Height                                              uint64
+	View                                                uint64 // highest view a correct replica reached
+	StableCheckpoint                                    uint64 // highest stable checkpoint of a correct replica
 	Trace                                               [32]byte
 	Violations                                          []string
 }
@@ -85,10 +87,10 @@ func (r *Result) String() string {
 		verdict = "FAIL: " + strings.Join(r.Violations, "; ")
 	}
 	fl := r.Faults
-	return fmt.Sprintf("seed %d n=%d f=%d c=%d faults{loss %d%% dup %d%% delay<=%d crash %d‰ down<=%d partition %d‰ byzantine %v slow %d tick periods %v} crashes %d partitions %d submitted %d acked %d height %d trace %x: %s",
+	return fmt.Sprintf("seed %d n=%d f=%d c=%d faults{loss %d%% dup %d%% delay<=%d crash %d‰ down<=%d partition %d‰ byzantine %v slow %d tick periods %v} crashes %d partitions %d submitted %d acked %d height %d view %d stable %d trace %x: %s",
 		r.Seed, r.N, r.F, r.C, fl.LossPct, fl.DupPct, fl.DelayMaxTicks, fl.CrashPerMille, fl.DownTicksMax,
 		fl.PartitionPerMille, fl.Byzantine, fl.Slow, fl.TickPeriods, r.Crashes, r.Partitions, r.Submitted, r.Acked,
-		r.Height, r.Trace[:8], verdict)
+		r.Height, r.View, r.StableCheckpoint, r.Trace[:8], verdict)
 }
 
 type envelope struct {
@@ -222,11 +224,6 @@ func (w *world) setup() {
 	}
 	for _, i := range byz {
 		role := Role(1 + w.rng.IntN(int(rolesEnd)-1))
-		if role == Equivocator && i == 0 {
-			// An equivocating primary can leave a slot that no replica can commit; only a view change
-			// (issue 5) gets past it, so until then the random swarm gives this role to backups only.
-			role = Replayer
-		}
 		if w.opts.Adversary != Honest {
 			role = w.opts.Adversary
 		}
@@ -300,7 +297,7 @@ func (w *world) boot(i uint32) {
 		ChainID: chainID, ID: i, N: w.n, F: w.f, C: w.c, Signer: signer{w.keys[i]},
 		ShareKey: w.blsKeys[i], BLSKeys: w.blsPubs,
 		Consensus: node.DefaultConfig().Consensus, Store: r.store, Transport: transport{w: w, from: i},
-		Logger: w.log, OnBlock: func(b *chain.Block) { w.onBlock(i, b) }, Bugs: w.opts.Bugs,
+		Logger: w.log, OnBlock: func(b *chain.Block, rs []chain.Result) { w.onBlock(i, b, rs) }, Bugs: w.opts.Bugs,
 	})
 	if err != nil {
 		w.violate("replica %d cannot restart: %v", i, err)
@@ -310,7 +307,7 @@ func (w *world) boot(i uint32) {
 	r.driver, r.down = d, false
 }
 
-func (w *world) onBlock(i uint32, b *chain.Block) {
+func (w *world) onBlock(i uint32, b *chain.Block, results []chain.Result) {
 	if w.reps[i].adv != nil {
 		return // the checkers speak of correct replicas only
 	}
@@ -320,15 +317,19 @@ func (w *world) onBlock(i uint32, b *chain.Block) {
 	}
 	w.blocks[b.Header.Height] = h
 	r := w.reps[i]
-	for _, tx := range b.Txs {
+	for k, tx := range b.Txs {
 		th := chain.TxHash(tx)
 		if !w.issued[th] {
 			w.violate("replica %d executed tx %x that no client submitted", i, th[:4])
 		}
-		if at, ok := r.txsSeen[th]; ok && at != b.Header.Height {
+		// A view change may order a request twice (a new primary that never saw a batch it re-proposes
+		// cannot tell its requests apart); the second copy must be refused as a replay.
+		if at, ok := r.txsSeen[th]; ok && at != b.Header.Height && results[k].Code != chain.CodeReplayedNonce {
 			w.violate("replica %d executed tx %x at heights %d and %d", i, th[:4], at, b.Header.Height)
 		}
-		r.txsSeen[th] = b.Header.Height
+		if _, ok := r.txsSeen[th]; !ok {
+			r.txsSeen[th] = b.Header.Height
+		}
 	}
 	w.trace = binary.BigEndian.AppendUint32(w.trace, i)
 	w.trace = append(w.trace, h[:]...)
@@ -499,13 +500,8 @@ func (w *world) safetyPhase() {
 // livenessPhase heals the network and the crashed replicas and requires progress.
 func (w *world) livenessPhase() {
 	w.faults.LossPct, w.faults.DupPct = 0, 0
-	for i, r := range w.reps {
-		r.cutOff = [2]bool{}
-		// Without view change (issue 5) a faulty primary stops progress by design: it behaves in the
-		// liveness phase; byzantine backups stay byzantine.
-		if r.adv != nil && i == 0 {
-			r.adv.active = false
-		}
+	for _, r := range w.reps {
+		r.cutOff = [2]bool{} // byzantine replicas stay byzantine: view changes replace a faulty primary
 	}
 	for _, c := range w.clients {
 		c.stopSubmitting()
@@ -561,6 +557,13 @@ func (w *world) settled() bool {
 func (w *world) finalChecks() {
 	hs := w.heights()
 	w.res.Height = slices.Max(hs)
+	for _, r := range w.reps {
+		if r.adv == nil && !r.down {
+			st := r.driver.Status()
+			w.res.View = max(w.res.View, st.View)
+			w.res.StableCheckpoint = max(w.res.StableCheckpoint, st.LastStableCheckpoint)
+		}
+	}
 	for _, c := range w.clients {
 		w.res.Submitted += c.submitted
 		w.res.Acked += len(c.acked) + c.sharedAcked
