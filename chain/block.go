@@ -8,8 +8,8 @@ import (
 
 // Header is a block's header; its hash links the chain.
 type Header struct {
-	Height      uint64
-	Seq         uint64 // consensus sequence number that ordered the block (not its view: replicas may commit
+	Height uint64
+	Seq    uint64 // consensus sequence number that ordered the block (not its view: replicas may commit
 	// one batch in different views, and the block must be the same everywhere)
 	Parent      [32]byte
 	TxRoot      [32]byte

@@ -3,10 +3,10 @@ package consensus
 import (
 	"cmp"
 	"crypto/sha256"
-	"slices"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
