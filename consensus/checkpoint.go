@@ -19,12 +19,47 @@ func (c *Core) Checkpoint(seq uint64, digest [32]byte) {
 		return
 	}
 	share := c.cfg.ShareSigner.Sign(ShareSigningBytes(c.cfg.ChainID, CertCheckpoint, 0, seq, digest))
-	c.send(Broadcast, c.sign(&Message{Type: MsgCheckpoint, From: c.cfg.ID, Seq: seq, Digest: digest, Share: share}))
+	c.myCheckpoint = c.sign(&Message{Type: MsgCheckpoint, From: c.cfg.ID, Seq: seq, Digest: digest, Share: share})
+	c.myCheckpointTick = c.tick
+	c.send(Broadcast, c.myCheckpoint)
 	c.addCheckpointShare(c.cfg.ID, seq, digest, share)
 }
 
+// retransmitCheckpoint sends this replica's latest checkpoint share again while it is not stable: lost shares
+// must not stop the window from moving.
+func (c *Core) retransmitCheckpoint() {
+	m := c.myCheckpoint
+	if m == nil || m.Seq <= c.stable.Seq || c.tick-c.myCheckpointTick < uint64(c.cfg.RetransmitTicks) {
+		return
+	}
+	c.myCheckpointTick = c.tick
+	c.send(Broadcast, m)
+}
+
+// sendStableTo gives a lagging peer this replica's stable checkpoint certificate, so its window can move.
+func (c *Core) sendStableTo(to ReplicaID) {
+	if c.stable.Seq == 0 {
+		return
+	}
+	cert := c.stable
+	c.send(to, c.sign(&Message{Type: MsgCheckpoint, From: c.cfg.ID, Seq: cert.Seq, Digest: cert.Digest, Cert: &cert}))
+}
+
+// onCheckpoint takes a checkpoint share, or a stable checkpoint certificate (verified by the node).
 func (c *Core) onCheckpoint(m *Message) {
-	if m.Seq%CheckpointIntervalSeqs != 0 || m.Seq == 0 || len(m.Share) == 0 {
+	if m.Seq%CheckpointIntervalSeqs != 0 || m.Seq == 0 || m.View != 0 {
+		c.counts.DroppedInvalid++
+		return
+	}
+	if m.Cert != nil {
+		if m.Cert.Kind != CertCheckpoint || m.Cert.SignerCount() < c.cfg.slowQuorum() {
+			c.counts.DroppedInvalid++
+			return
+		}
+		c.adoptStable(*m.Cert)
+		return
+	}
+	if len(m.Share) == 0 {
 		c.counts.DroppedInvalid++
 		return
 	}

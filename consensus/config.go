@@ -80,8 +80,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: in-flight %d not in [1,%d]", ErrConfig, c.InFlightSeqsMax, InFlightSeqsMax)
 	case c.SlowPathTicks < SlowPathTicksMin || c.SlowPathTicks > SlowPathTicksMax:
 		return fmt.Errorf("%w: slow path ticks %d not in [%d,%d]", ErrConfig, c.SlowPathTicks, SlowPathTicksMin, SlowPathTicksMax)
-	case c.ViewChangeTicks < 2*c.RetransmitTicks || c.ViewChangeTicks > c.PendingExpiryTicks:
-		return fmt.Errorf("%w: view change ticks %d not in [%d,%d]", ErrConfig, c.ViewChangeTicks, 2*c.RetransmitTicks, c.PendingExpiryTicks)
+	case c.ViewChangeTicks < c.RetransmitTicks || c.ViewChangeTicks > c.PendingExpiryTicks:
+		// Below the retransmission period a lost message would cost a view change.
+		return fmt.Errorf("%w: view change ticks %d not in [%d,%d]", ErrConfig, c.ViewChangeTicks, c.RetransmitTicks, c.PendingExpiryTicks)
 	case c.StatusIntervalTicks < 1 || c.RetransmitTicks < 1 || c.PendingExpiryTicks < PendingSweepIntervalTicks:
 		return fmt.Errorf("%w: tick intervals must be positive", ErrConfig)
 	}

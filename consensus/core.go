@@ -18,10 +18,12 @@ type Core struct {
 	peers   []peerState
 
 	// Checkpoints: the last stable one, and shares of those above it (at most CheckpointsAheadMax).
-	stable        Certificate
-	ckpts         map[uint64]map[ReplicaID]shareRec
-	ckptCombining map[uint64]bool
-	divergedAt    uint64 // highest checkpoint where this replica's state differed from the stable one
+	stable           Certificate
+	ckpts            map[uint64]map[ReplicaID]shareRec
+	ckptCombining    map[uint64]bool
+	divergedAt       uint64   // highest checkpoint where this replica's state differed from the stable one
+	myCheckpoint     *Message // this replica's latest checkpoint share, resent until it is stable
+	myCheckpointTick uint64
 
 	// View change (viewchange.go, newview.go).
 	viewActive    bool                              // the view has started (its NewView installed; view 0 starts at once)
@@ -209,6 +211,7 @@ func (c *Core) Tick() {
 		c.counts.ExpiredRequests += uint64(c.pending.expire(c.tick, uint64(c.cfg.PendingExpiryTicks)))
 	}
 	c.checkViewTimers()
+	c.retransmitCheckpoint()
 	if c.viewActive {
 		c.checkSlowPathTimers()
 		c.retransmitStale()

@@ -43,7 +43,7 @@ func (c *Core) propose(reqs []Request) {
 
 // onPrePrepare handles a PrePrepare from the primary of the current view (view and window already checked).
 func (c *Core) onPrePrepare(m *Message) {
-	if m.From != c.primaryOf(m.View) || m.Flags&FlagBatchMissing != 0 {
+	if m.From != c.primaryOf(m.View) || m.Flags&FlagBatchMissing != 0 || m.Seq <= c.stable.Seq {
 		c.counts.DroppedInvalid++
 		return
 	}

@@ -33,6 +33,9 @@ func (c *Core) onStatus(m *Message) {
 		return
 	}
 	p.caughtUp, p.lastCatchUpTick = true, c.tick
+	if m.LastExecuted < c.stable.Seq {
+		c.sendStableTo(m.From)
+	}
 	end := min(c.lastExecuted, m.LastExecuted+CatchUpBatchesPerStatus)
 	for seq := m.LastExecuted + 1; seq <= end; seq++ {
 		s := c.slots[seq]

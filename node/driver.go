@@ -52,6 +52,8 @@ type DriverConfig struct {
 	OnBlock func(*chain.Block, []chain.Result)
 	// Bugs plants known bugs for the simulator's tests; always zero in production.
 	Bugs PlantedBugs
+	// Byzantine makes the replica misbehave as primary (end-to-end tests of view changes only).
+	Byzantine Byzantine
 }
 
 // PlantedBugs are test-only switches that break the replica on purpose (see consensus.PlantedBugs).
@@ -137,6 +139,9 @@ func (d *Driver) Submit(in Intake) {
 		d.cfg.Metrics.rejected(r)
 		in.Waiter.Deliver(&client.Reply{TxHash: in.Hash, Replica: d.cfg.ID, Status: client.StatusRejected, Reject: r, Message: msg})
 	}
+	if d.censors(in) {
+		return // test-only byzantine mode: the client never hears back from this primary
+	}
 	if r, ok := d.results.get(in.Hash); ok {
 		in.Waiter.Deliver(r)
 		d.proveLate(in.Waiter, r)
@@ -217,6 +222,9 @@ func (d *Driver) persist(rd consensus.Ready) error {
 
 func (d *Driver) send(rd consensus.Ready) {
 	for _, o := range rd.Messages {
+		if d.sendByzantine(o) {
+			continue
+		}
 		frame := o.Msg.Marshal()
 		if o.To == consensus.Broadcast {
 			d.cfg.Transport.Broadcast(frame)

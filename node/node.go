@@ -32,6 +32,7 @@ type Options struct {
 	ShareKey   *bls.SecretKey        // BLS key for certificate shares
 	ExtraPeers []multiaddr.Multiaddr // `--peer` multiaddrs
 	Logger     *slog.Logger
+	Byzantine  Byzantine // test-only misbehaviour (zero: honest)
 }
 
 // Node is a running replica.
@@ -85,7 +86,7 @@ func New(opts Options) (*Node, error) {
 		ChainID: g.ChainID, ID: id, N: g.N(), F: g.F, C: g.C, Signer: ed25519Signer{opts.Key},
 		ShareKey: opts.ShareKey, BLSKeys: g.BLSPublicKeys(),
 		Consensus: cfg.Consensus, TickInterval: cfg.TickInterval(), Store: n.store, Transport: n.host,
-		Logger: n.log, Metrics: NewMetrics(n.registry), TxCache: cache,
+		Logger: n.log, Metrics: NewMetrics(n.registry), TxCache: cache, Byzantine: opts.Byzantine,
 	})
 	if err != nil {
 		n.host.Close()

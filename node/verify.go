@@ -43,6 +43,7 @@ var certKinds = map[consensus.MsgType][]consensus.CertKind{
 	consensus.MsgPrepareFull: {consensus.CertPrepare},
 	consensus.MsgCommitFull:  {consensus.CertCommit},
 	consensus.MsgCommitted:   {consensus.CertFast, consensus.CertCommit},
+	consensus.MsgCheckpoint:  {consensus.CertCheckpoint}, // a stable checkpoint; a share comes without one
 }
 
 // verify checks m from transport peer `from`: sender, signature, batch digest, certificate, and pre-checks the
@@ -55,14 +56,14 @@ func (v *Verifier) verify(from uint32, m *consensus.Message) error {
 	if !ed25519.Verify(v.pubs[m.From], m.SigningBytes(v.chainID), m.Sig) {
 		return fmt.Errorf("%w: bad %v signature from %d", ErrVerify, m.Type, m.From)
 	}
-	if kinds, ok := certKinds[m.Type]; ok {
+	if kinds, ok := certKinds[m.Type]; ok && (m.Cert != nil || m.Type != consensus.MsgCheckpoint) {
 		if err := v.verifyCert(m.Cert, kinds); err != nil {
 			return err
 		}
 	} else if m.Cert != nil {
 		return fmt.Errorf("%w: %v carries a certificate", ErrVerify, m.Type)
 	}
-	if (m.Type == consensus.MsgExecShare || m.Type == consensus.MsgCheckpoint) && len(m.Share) == 0 {
+	if (m.Type == consensus.MsgExecShare || m.Type == consensus.MsgCheckpoint) && len(m.Share) == 0 && m.Cert == nil {
 		return fmt.Errorf("%w: %v without a share", ErrVerify, m.Type)
 	}
 	switch m.Type {

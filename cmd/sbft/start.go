@@ -22,6 +22,8 @@ func startCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "peer", Usage: "multiaddr (with /p2p/<peer-id>) of a replica to join through; repeatable"},
 			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (overrides config.toml)"},
 			&cli.BoolFlag{Name: "log-json", Usage: "log JSON lines instead of text"},
+			&cli.StringFlag{Name: "byzantine", Usage: "TESTS ONLY: misbehave as primary, one of " +
+				strings.Join(node.ByzantineModes, ", ") + "; refused unless " + node.ByzantineEnv + "=1"},
 		},
 		Action: runStart,
 	}
@@ -53,6 +55,13 @@ func runStart(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	byz, err := node.ParseByzantine(c.String("byzantine"))
+	if err != nil {
+		return err
+	}
+	if !byz.Honest() {
+		log.Warn("BYZANTINE TEST MODE: this replica misbehaves as primary", "mode", c.String("byzantine"))
+	}
 	var peers []multiaddr.Multiaddr
 	for _, p := range c.StringSlice("peer") {
 		a, err := multiaddr.NewMultiaddr(p)
@@ -61,7 +70,7 @@ func runStart(c *cli.Context) error {
 		}
 		peers = append(peers, a)
 	}
-	n, err := node.New(node.Options{Home: home, Config: cfg, Genesis: g, Key: key, ShareKey: shareKey, ExtraPeers: peers, Logger: log})
+	n, err := node.New(node.Options{Home: home, Config: cfg, Genesis: g, Key: key, ShareKey: shareKey, ExtraPeers: peers, Logger: log, Byzantine: byz})
 	if err != nil {
 		return err
 	}

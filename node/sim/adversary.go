@@ -20,11 +20,12 @@ const (
 	Malformed        // sends garbage frames
 	Replayer         // re-sends old messages alongside new ones
 	Equivocator      // sends different PrePrepares or votes to different replicas
+	Censor           // as primary, drops client 0's transactions (the node's test-only byzantine mode)
 	rolesEnd
 )
 
 func (r Role) String() string {
-	return [...]string{"honest", "silent", "bad-signer", "malformed", "replayer", "equivocator"}[r]
+	return [...]string{"honest", "silent", "bad-signer", "malformed", "replayer", "equivocator", "censor"}[r]
 }
 
 // adversary rewrites the outgoing frames of one byzantine replica.
@@ -35,7 +36,7 @@ type adversary struct {
 	key    ed25519.PrivateKey
 	blsKey *bls.SecretKey
 	old    [][]byte // frames sent before, for replay (bounded)
-	active bool     // false in the liveness phase for a byzantine primary (no view change yet)
+	active bool     // false: behaves
 }
 
 const replayKeepMax = 256

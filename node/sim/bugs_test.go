@@ -21,6 +21,8 @@ func TestCheckersFindPlantedBugs(t *testing.T) {
 			Options{Bugs: node.PlantedBugs{Consensus: consensus.PlantedBugs{WeakQuorum: true}}, Adversary: Equivocator, Replicas: 4}, 100},
 		{"execute out of order",
 			Options{Bugs: node.PlantedBugs{Consensus: consensus.PlantedBugs{ExecuteOutOfOrder: true}}}, 100},
+		{"accept messages of older views, equivocating primary",
+			Options{Bugs: node.PlantedBugs{Consensus: consensus.PlantedBugs{AcceptOlderViews: true}}, Adversary: Equivocator, Replicas: 4}, 300},
 		{"skip the persist before send",
 			Options{Bugs: node.PlantedBugs{SkipPersist: true}, CrashPerMille: 30, Replicas: 4}, 300},
 	}

@@ -49,9 +49,13 @@ type simClient struct {
 	sharedAcked int               // acknowledged operations on shared keys
 }
 
-func newSimClient(w *world, id int) *simClient {
+func clientKey(w *world, id int) ed25519.PrivateKey {
 	seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("client"), w.opts.Seed+uint64(id)))
-	return &simClient{w: w, id: id, key: ed25519.NewKeyFromSeed(seed[:]),
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
+func newSimClient(w *world, id int) *simClient {
+	return &simClient{w: w, id: id, key: clientKey(w, id),
 		pending: map[[32]byte]*pendingTx{}, acked: map[string]string{}, versions: map[string]uint64{}}
 }
 

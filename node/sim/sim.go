@@ -40,6 +40,9 @@ type Options struct {
 	Quiet bool
 	// Outage, if Until > 0, takes replica Replica down from tick From to tick Until.
 	Outage Outage
+	// Isolate, if Until > 0, cuts replica Replica off from the other replicas (not from clients) from tick
+	// From to tick Until.
+	Isolate Outage
 }
 
 // Outage is a scripted crash of one replica.
@@ -72,8 +75,10 @@ type Result struct {
 	Submitted                                           int
 	Acked                                               int
 	Height                                              uint64
-	View                                                uint64 // highest view a correct replica reached
-	StableCheckpoint                                    uint64 // highest stable checkpoint of a correct replica
+	View                                                uint64   // highest view a correct replica reached
+	StableCheckpoint                                    uint64   // highest stable checkpoint of a correct replica
+	Views                                               []uint64 // final view of each replica (0 if byzantine or down)
+	ViewsActive                                         []bool   // ... and whether it had started
 	Trace                                               [32]byte
 	Violations                                          []string
 }
@@ -293,11 +298,15 @@ func (w *world) enqueue(from, to uint32, frame []byte) {
 func (w *world) boot(i uint32) {
 	r := w.reps[i]
 	r.store.Reopen()
+	var byz node.Byzantine
+	if r.adv != nil && r.adv.role == Censor {
+		byz.CensorClient = (*[32]byte)(clientKey(w, 0).Public().(ed25519.PublicKey))
+	}
 	d, err := node.NewDriver(node.DriverConfig{
 		ChainID: chainID, ID: i, N: w.n, F: w.f, C: w.c, Signer: signer{w.keys[i]},
 		ShareKey: w.blsKeys[i], BLSKeys: w.blsPubs,
 		Consensus: node.DefaultConfig().Consensus, Store: r.store, Transport: transport{w: w, from: i},
-		Logger: w.log, OnBlock: func(b *chain.Block, rs []chain.Result) { w.onBlock(i, b, rs) }, Bugs: w.opts.Bugs,
+		Logger: w.log, OnBlock: func(b *chain.Block, rs []chain.Result) { w.onBlock(i, b, rs) }, Bugs: w.opts.Bugs, Byzantine: byz,
 	})
 	if err != nil {
 		w.violate("replica %d cannot restart: %v", i, err)
@@ -339,6 +348,10 @@ func (w *world) onBlock(i uint32, b *chain.Block, results []chain.Result) {
 func (w *world) step(faults bool) {
 	w.now++
 	w.scriptedOutage()
+	if o := w.opts.Isolate; o.Until > 0 && w.now == o.From {
+		r := w.reps[o.Replica]
+		r.cutOff, r.healAt = [2]bool{true, true}, o.Until
+	}
 	w.deliver()
 	for i, r := range w.reps {
 		if r.down {
@@ -558,11 +571,14 @@ func (w *world) finalChecks() {
 	hs := w.heights()
 	w.res.Height = slices.Max(hs)
 	for _, r := range w.reps {
+		var st node.Status
 		if r.adv == nil && !r.down {
-			st := r.driver.Status()
+			st = r.driver.Status()
 			w.res.View = max(w.res.View, st.View)
 			w.res.StableCheckpoint = max(w.res.StableCheckpoint, st.LastStableCheckpoint)
 		}
+		w.res.Views = append(w.res.Views, st.View)
+		w.res.ViewsActive = append(w.res.ViewsActive, st.ViewActive)
 	}
 	for _, c := range w.clients {
 		w.res.Submitted += c.submitted
