@@ -72,6 +72,7 @@ type Counters struct {
 	PathSwitches       uint64 // the primary's path controller changed path
 
 	ComplaintsSent       uint64 // complaints this replica broadcast
+	RequestsForwarded    uint64 // client requests this backup forwarded to the primary
 	ViewChanges          uint64 // views this replica moved to
 	NewViews             uint64 // views this replica started (NewView installed)
 	ViewChangeConflicts  uint64 // a NewView's plan contradicted a batch this replica had committed (never, if < f faulty)

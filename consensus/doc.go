@@ -23,10 +23,16 @@
 // commits two different digests; a replica never sends two different Prepare or Commit votes for one (view,
 // seq); every queue and map is bounded by a constant in limits.go.
 //
-// The normal case is PBFT's: the primary of view v (v mod n) orders client requests into a PrePrepare per
-// sequence number; backups answer with Prepare; a replica prepared with 2f+1 matching votes (the primary's
-// PrePrepare counting as its vote) sends Commit; 2f+1 matching Commit votes form the commit certificate.
+// The normal case is SBFT's: the primary of view v (v mod n) orders client requests into a PrePrepare per
+// sequence number. Fast path: every replica signs a share for the slot's collector(s), which combine all n
+// (3f+c+1 with c > 0) into one commit certificate (collector.go). Slow path, when the fast path times out or
+// the primary asks for it: prepare shares to the primary, a prepare certificate of 2f+c+1, commit shares, a
+// commit certificate of 2f+c+1 (slowpath.go). Committed batches are delivered in sequence order (commit.go).
 // Replicas exchange Status heartbeats; a replica that learns a peer is behind sends it committed batches with
-// their certificates (catch-up within the retained window), and every replica retransmits its votes for slots
-// that stay uncommitted.
+// their certificates (status.go), and every replica retransmits its messages for slots that stay uncommitted.
+//
+// Every CheckpointIntervalSeqs sequence numbers replicas sign the node's state digest; 2f+c+1 matching shares
+// make a stable checkpoint, which bounds the work window (WindowSeqs above it) and the log (checkpoint.go).
+// A primary that is down, slow, equivocating or censoring is replaced by a view change (viewchange.go,
+// newview.go) that never loses a batch that may have committed.
 package consensus

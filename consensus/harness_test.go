@@ -192,7 +192,13 @@ func (cl *cluster) step() bool {
 	if err != nil {
 		cl.t.Fatalf("decode: %v", err)
 	}
-	cl.reps[e.to].core.Step(m)
+	if m.Type == MsgRequest { // the node's part: forwarded requests are admitted like submissions
+		for _, q := range m.Requests {
+			_ = cl.reps[e.to].core.Propose(Request{Digest: RequestDigest(q), Data: q})
+		}
+	} else {
+		cl.reps[e.to].core.Step(m)
+	}
 	cl.handle(int(e.to))
 	return true
 }

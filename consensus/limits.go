@@ -11,6 +11,8 @@ const (
 	WindowSeqs = 2 * CheckpointIntervalSeqs
 	// CheckpointsAheadMax bounds the checkpoints above the last stable one whose shares are kept.
 	CheckpointsAheadMax = 4
+	// ForwardRequestsMax bounds the client requests a backup forwards to the primary per tick.
+	ForwardRequestsMax = 256
 	// ViewsAheadMax bounds how far above the current view ViewChange messages and complaints are kept.
 	ViewsAheadMax = 16
 	// ViewChangeBackoffShiftMax caps the growth of the view change timeout over consecutive failed views

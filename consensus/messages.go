@@ -38,7 +38,10 @@ const (
 	MsgViewChange MsgType = 15
 	// MsgNewView: primary of View -> all: the ViewChanges that start View; every replica recomputes its plan.
 	MsgNewView MsgType = 16
-	msgTypeEnd MsgType = 17
+	// MsgRequest: backup -> primary: client requests that waited half the view change timeout there (the
+	// client may not reach the primary). Handled by the node, which checks them as client submissions.
+	MsgRequest MsgType = 17
+	msgTypeEnd MsgType = 18
 )
 
 func (t MsgType) String() string {
@@ -46,7 +49,7 @@ func (t MsgType) String() string {
 		MsgPartialCommit: "PartialCommit", MsgFullCommit: "FullCommit", MsgPreparePart: "PreparePartial",
 		MsgPrepareFull: "PrepareFull", MsgCommitPart: "CommitPartial", MsgCommitFull: "CommitFull",
 		MsgExecShare: "ExecShare", MsgCheckpoint: "Checkpoint", MsgComplain: "Complain", MsgViewChange: "ViewChange",
-		MsgNewView: "NewView"}
+		MsgNewView: "NewView", MsgRequest: "Request"}
 	if n, ok := names[t]; ok {
 		return n
 	}

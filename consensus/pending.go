@@ -17,9 +17,10 @@ const (
 )
 
 type pendingEntry struct {
-	state pendingState
-	size  int
-	since uint64 // tick it was queued
+	state     pendingState
+	size      int
+	since     uint64 // tick it was queued
+	forwarded uint64 // view+1 in which this backup forwarded it to the primary (0: not yet)
 }
 
 // pendingQueue holds client requests not yet executed, in arrival order. Removal is lazy: the FIFO may keep
@@ -111,6 +112,29 @@ func (q *pendingQueue) next(countMax, bytesMax int) []Request {
 		q.head++
 	}
 	q.compact()
+	return out
+}
+
+// forward returns up to max queued requests older than age ticks that were not forwarded in view yet, in
+// arrival order, and marks them forwarded.
+func (q *pendingQueue) forward(now, age, view uint64, max int) []Request {
+	var out []Request
+	for i := q.head; i < len(q.fifo) && len(out) < max; i++ {
+		r := q.fifo[i]
+		e, ok := q.index[r.Digest]
+		if !ok || e.state != pendingQueued {
+			continue
+		}
+		if now-e.since < age {
+			break // arrival order: the rest are younger
+		}
+		if e.forwarded == view+1 {
+			continue
+		}
+		e.forwarded = view + 1
+		q.index[r.Digest] = e
+		out = append(out, r)
+	}
 	return out
 }
 

@@ -39,6 +39,7 @@ func (c *Core) checkViewTimers() {
 		if c.isPrimary() {
 			return
 		}
+		c.forwardRequests(timeout / 2)
 		since, ok := c.pending.oldestQueued()
 		if !ok || c.tick-max(since, c.viewStartTick) < timeout {
 			return
@@ -47,6 +48,25 @@ func (c *Core) checkViewTimers() {
 		return
 	}
 	c.complain()
+}
+
+// forwardRequests sends the primary the requests that waited age ticks here: a client that cannot reach the
+// primary must not cost a view change.
+func (c *Core) forwardRequests(age uint64) {
+	since, ok := c.pending.oldestQueued()
+	if !ok || c.tick-max(since, c.viewStartTick) < age {
+		return
+	}
+	reqs := c.pending.forward(c.tick, age, c.view, ForwardRequestsMax)
+	if len(reqs) == 0 {
+		return
+	}
+	m := &Message{Type: MsgRequest, From: c.cfg.ID, View: c.view, Requests: make([][]byte, len(reqs))}
+	for i, r := range reqs {
+		m.Requests[i] = r.Data
+	}
+	c.counts.RequestsForwarded += uint64(len(reqs))
+	c.send(c.primaryOf(c.view), c.sign(m))
 }
 
 func (c *Core) complain() {

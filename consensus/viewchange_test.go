@@ -255,3 +255,21 @@ func TestCheckpointsBecomeStableAndBoundTheLog(t *testing.T) {
 		t.Fatalf("consensus log grew to %d records", maxLog)
 	}
 }
+
+// Requests that reach only the backups are forwarded to the primary and execute without a view change.
+func TestBackupsForwardRequestsThePrimaryMissed(t *testing.T) {
+	cl := newCluster(t, 4, 1, 1)
+	reqs := requests("fwd", 12)
+	for i := 1; i < 4; i++ {
+		for _, q := range reqs {
+			_ = cl.reps[i].core.Propose(Request{Digest: RequestDigest(q), Data: q})
+		}
+	}
+	if !cl.runUntilAll(reqs, 1000) {
+		t.Fatalf("forwarded requests not executed: %+v", cl.reps[0].core.Status())
+	}
+	st := cl.reps[1].core.Status()
+	if st.View != 0 || st.Counters.RequestsForwarded == 0 {
+		t.Fatalf("view %d, %d forwarded: want the primary kept and requests forwarded", st.View, st.Counters.RequestsForwarded)
+	}
+}

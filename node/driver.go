@@ -117,8 +117,12 @@ func ttlTicks(tick time.Duration) uint64 {
 
 // Step feeds a verified consensus message (execution shares are the driver's own business).
 func (d *Driver) Step(m *consensus.Message) {
-	if m.Type == consensus.MsgExecShare {
+	switch m.Type {
+	case consensus.MsgExecShare:
 		d.onExecShare(m)
+		return
+	case consensus.MsgRequest:
+		d.onForwarded(m)
 		return
 	}
 	d.core.Step(m)
@@ -165,6 +169,26 @@ func (d *Driver) Submit(in Intake) {
 	default:
 		d.waiters.remove(in.Hash, in.Waiter)
 		reject(client.RejectBusy, err.Error())
+	}
+}
+
+// onForwarded admits client requests a backup forwarded: each is checked as a direct submission would be
+// (format, signature, nonce) and nobody waits for its reply here.
+func (d *Driver) onForwarded(m *consensus.Message) {
+	for i, raw := range m.Requests {
+		h := m.ReqDigests[i]
+		if _, done := d.results.get(h); done || !d.cfg.TxCache.has(h) {
+			continue // executed already, or the signature did not verify
+		}
+		tx, err := chain.UnmarshalTx(raw)
+		if err != nil || d.app.CheckNonce(tx.Client, tx.Nonce) != nil {
+			continue
+		}
+		in := Intake{Tx: tx, Raw: raw, Hash: h}
+		if d.censors(in) {
+			continue
+		}
+		_ = d.core.Propose(consensus.Request{Digest: h, Data: raw})
 	}
 }
 

@@ -71,6 +71,9 @@ func (v *Verifier) verify(from uint32, m *consensus.Message) error {
 		return v.verifyViewChangeCerts(m)
 	case consensus.MsgNewView:
 		return v.verifyNewView(m)
+	case consensus.MsgRequest:
+		m.ReqDigests = consensus.RequestDigests(m.Requests)
+		v.preverifyTxs(m.Requests, m.ReqDigests)
 	case consensus.MsgPrePrepare, consensus.MsgCommitted:
 		m.ReqDigests = consensus.RequestDigests(m.Requests)
 		if consensus.BatchDigest(m.ReqDigests) != m.Digest {

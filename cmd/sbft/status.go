@@ -43,8 +43,14 @@ func runStatus(c *cli.Context) error {
 		return err
 	}
 	w := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(w, "replica\t%d\nchain\t%s\nview\t%d\nprimary\t%d\nlast executed seq\t%d\nheight\t%d\n",
-		st.Replica, st.ChainID, st.View, st.Primary, st.LastExecutedSeq, st.Height)
+	view := fmt.Sprint(st.View)
+	if !st.ViewActive {
+		view += " (view change in progress)"
+	}
+	fmt.Fprintf(w, "replica\t%d\nchain\t%s\nview\t%s\nprimary\t%d\nview changes\t%d (last took %d ms)\n",
+		st.Replica, st.ChainID, view, st.Primary, st.ViewChanges, st.LastViewChangeMs)
+	fmt.Fprintf(w, "last executed seq\t%d\nheight\t%d\nlast stable checkpoint\t%d %s\n",
+		st.LastExecutedSeq, st.Height, st.LastStableCheckpoint, st.LastStableCheckpointHash)
 	fmt.Fprintf(w, "last block hash\t%s\nstate root\t%s\npeers\t%d\npending requests\t%d\n",
 		st.LastBlockHash, st.StateRoot, st.Peers, st.PendingRequests)
 	return w.Flush()
