@@ -22,7 +22,7 @@ lint:
 # Everything CI runs: lint, the race-enabled unit and end-to-end tests (the e2e package builds the binary).
 test: lint
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(PKGS)
-	SIM_SEEDS=300 $(GO) test -count=1 -run TestSwarm ./node/sim
+	SIM_SEEDS=300 $(GO) test -count=1 -run 'TestSwarm|TestCheckersFindPlantedBugs|TestFaultyPrimaryIsReplaced|TestPartitionedPrimary|TestFastPathResumes' ./node/sim
 
 testnet: build
 	-TESTNET_DIR=$(TESTNET_DIR) scripts/testnet.sh down

@@ -12,6 +12,7 @@ import (
 
 // The checkers bite: each planted bug is found by the swarm within a bounded number of seeds.
 func TestCheckersFindPlantedBugs(t *testing.T) {
+	skipUnderRace(t)
 	cases := []struct {
 		name     string
 		opts     Options

@@ -2,5 +2,9 @@
 
 package sim
 
-// The race detector slows the simulation about tenfold; `make test` runs the full swarm without it.
-const defaultSeeds = 20
+// The race detector slows the simulation about tenfold; `make test` runs the full swarm and the scenario
+// tests without it.
+const (
+	defaultSeeds = 20
+	raceEnabled  = true
+)

@@ -14,6 +14,13 @@ func seeds() uint64 {
 	return defaultSeeds
 }
 
+// skipUnderRace skips long scenario runs under the race detector; `make test` runs them without it.
+func skipUnderRace(t *testing.T) {
+	if raceEnabled {
+		t.Skip("scenario runs take minutes under -race; make test runs them without it")
+	}
+}
+
 func TestSwarm(t *testing.T) {
 	for seed := uint64(1); seed <= seeds(); seed++ {
 		r := Run(Options{Seed: seed})

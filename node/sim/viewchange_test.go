@@ -8,6 +8,7 @@ import (
 // A primary that is silent, equivocates or censors one client is replaced, and every client's writes are
 // acknowledged and present on every correct replica (the run's checkers), for n = 4 and n = 7.
 func TestFaultyPrimaryIsReplaced(t *testing.T) {
+	skipUnderRace(t)
 	for _, role := range []Role{Silent, Equivocator, Censor} {
 		for _, n := range []int{4, 7} {
 			r := Run(Options{Seed: 11, Replicas: n, Clients: 2, Quiet: true, Adversary: role})
@@ -24,6 +25,7 @@ func TestFaultyPrimaryIsReplaced(t *testing.T) {
 // A primary cut off from the backups (not from clients) is replaced; once healed it joins the new view and
 // catches up to the same height (the run's liveness check).
 func TestPartitionedPrimaryIsReplacedAndRejoins(t *testing.T) {
+	skipUnderRace(t)
 	for _, n := range []int{4, 7} {
 		r := Run(Options{Seed: 5, Replicas: n, Clients: 2, Quiet: true, Steps: 1500, Isolate: Outage{Replica: 0, From: 100, Until: 900}})
 		if !r.OK() {
