@@ -3,6 +3,8 @@ package client
 import (
 	"bytes"
 	"testing"
+
+	"github.com/sbftnet/sbft/chain"
 )
 
 func TestReplyRoundTrip(t *testing.T) {
@@ -34,7 +36,7 @@ func FuzzDecodeReply(f *testing.F) {
 }
 
 func TestProvenReplyRoundTrip(t *testing.T) {
-	p := ExecProof{Header: make([]byte, 152), Signers: 0b11, Sig: make([]byte, 96), Index: 3, Count: 5,
+	p := ExecProof{Header: make([]byte, chain.HeaderBytes), Signers: 0b11, Sig: make([]byte, 96), Index: 3, Count: 5,
 		Siblings: [][32]byte{{1}, {2}, {3}}}
 	r := &Reply{TxHash: [32]byte{9}, Status: StatusProven, Result: []byte("result"), Proof: p.Encode()}
 	got, err := DecodeReply(r.Encode())
@@ -48,6 +50,6 @@ func TestProvenReplyRoundTrip(t *testing.T) {
 }
 
 func FuzzDecodeExecProof(f *testing.F) {
-	f.Add((&ExecProof{Header: make([]byte, 152), Sig: make([]byte, 96)}).Encode())
+	f.Add((&ExecProof{Header: make([]byte, chain.HeaderBytes), Sig: make([]byte, 96)}).Encode())
 	f.Fuzz(func(t *testing.T, b []byte) { DecodeExecProof(b) })
 }
