@@ -12,6 +12,7 @@ import "slices"
 // state there has the given digest.
 func (c *Core) Checkpoint(seq uint64, digest [32]byte) {
 	assert(seq%CheckpointIntervalSeqs == 0 && seq <= c.lastExecuted, "checkpoint at seq %d (executed %d)", seq, c.lastExecuted)
+	c.lastCheckpoint = max(c.lastCheckpoint, seq)
 	if seq <= c.stable.Seq {
 		if seq == c.stable.Seq && digest != c.stable.Digest {
 			c.diverged(seq)
@@ -125,8 +126,17 @@ func (c *Core) adoptStable(cert Certificate) {
 	if cert.Kind != CertCheckpoint || cert.Seq <= c.stable.Seq {
 		return
 	}
-	if own, ok := c.ckpts[cert.Seq][c.cfg.ID]; ok && own.digest != cert.Digest {
-		c.diverged(cert.Seq)
+	for from, sh := range c.ckpts[cert.Seq] {
+		if sh.digest == cert.Digest {
+			continue
+		}
+		if from == c.cfg.ID {
+			c.diverged(cert.Seq)
+		} else {
+			// Its state differs from what 2f+c+1 agreed on: faulty, or diverged. Report it.
+			c.counts.BadCheckpoints++
+			c.badCheckpointFrom |= 1 << from
+		}
 	}
 	c.stable = cert
 	c.out.Stable = &cert

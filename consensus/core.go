@@ -18,12 +18,14 @@ type Core struct {
 	peers   []peerState
 
 	// Checkpoints: the last stable one, and shares of those above it (at most CheckpointsAheadMax).
-	stable           Certificate
-	ckpts            map[uint64]map[ReplicaID]shareRec
-	ckptCombining    map[uint64]bool
-	divergedAt       uint64   // highest checkpoint where this replica's state differed from the stable one
-	myCheckpoint     *Message // this replica's latest checkpoint share, resent until it is stable
-	myCheckpointTick uint64
+	stable            Certificate
+	ckpts             map[uint64]map[ReplicaID]shareRec
+	ckptCombining     map[uint64]bool
+	divergedAt        uint64   // highest checkpoint where this replica's state differed from the stable one
+	lastCheckpoint    uint64   // the last checkpoint this replica signed (or reached)
+	badCheckpointFrom uint64   // bitmap of replicas that sent a checkpoint differing from a stable one
+	myCheckpoint      *Message // this replica's latest checkpoint share, resent until it is stable
+	myCheckpointTick  uint64
 
 	// View change (viewchange.go, newview.go).
 	viewActive    bool                              // the view has started (its NewView installed; view 0 starts at once)
@@ -78,25 +80,29 @@ type Counters struct {
 	ViewChangeConflicts  uint64 // a NewView's plan contradicted a batch this replica had committed (never, if < f faulty)
 	StableCheckpoints    uint64
 	CheckpointMismatches uint64 // this replica's checkpoint differed from the stable one
+	BadCheckpoints       uint64 // other replicas' checkpoints that differed from the stable one
 }
 
 // Status is a snapshot for the node's status endpoint and metrics.
 type Status struct {
-	ID               ReplicaID
-	View             uint64
-	Primary          ReplicaID
-	LastExecuted     uint64
-	LastProposed     uint64
-	PendingRequests  int
-	SlotsInWindow    int
-	PeerLastExecuted []uint64
-	SlowPathMode     bool // this replica, as primary, proposes on the slow path
-	SlowPathTicks    int  // the current fast-path timer
-	ViewActive       bool // false while waiting for the current view's NewView
-	StableSeq        uint64
-	StableDigest     [32]byte
-	DivergedAt       uint64 // highest checkpoint where this replica's state differed from the stable one
-	Counters         Counters
+	ID                ReplicaID
+	View              uint64
+	Primary           ReplicaID
+	LastExecuted      uint64
+	LastProposed      uint64
+	PendingRequests   int
+	SlotsInWindow     int
+	PeerLastExecuted  []uint64
+	SlowPathMode      bool // this replica, as primary, proposes on the slow path
+	SlowPathTicks     int  // the current fast-path timer
+	ViewActive        bool // false while waiting for the current view's NewView
+	StableSeq         uint64
+	StableDigest      [32]byte
+	DivergedAt        uint64      // highest checkpoint where this replica's state differed from the stable one
+	BadCheckpointFrom []ReplicaID // replicas that sent checkpoints differing from stable ones
+	StableSigners     []ReplicaID // the replicas whose shares form the stable checkpoint certificate
+	LastCheckpoint    uint64      // the last checkpoint this replica signed
+	Counters          Counters
 }
 
 // New builds a core from config and what the replica persisted (zero Restore for a fresh replica).
@@ -279,7 +285,9 @@ func (c *Core) Status() Status {
 		PendingRequests: c.pending.len(), SlotsInWindow: len(c.slots),
 		PeerLastExecuted: peers, SlowPathMode: c.path.slowMode, SlowPathTicks: c.slowPathTicks,
 		ViewActive: c.viewActive, StableSeq: c.stable.Seq, StableDigest: c.stable.Digest, DivergedAt: c.divergedAt,
-		Counters: c.counts,
+		BadCheckpointFrom: bitmapIDs(c.badCheckpointFrom), StableSigners: bitmapIDs(c.stable.Signers),
+		LastCheckpoint: c.lastCheckpoint,
+		Counters:       c.counts,
 	}
 }
 
@@ -303,3 +311,14 @@ func (c *Core) String() string {
 
 // ViewState returns the current view and whether it has started (cheap, for the node's loop).
 func (c *Core) ViewState() (view uint64, active bool) { return c.view, c.viewActive }
+
+func bitmapIDs(b uint64) []ReplicaID {
+	var out []ReplicaID
+	for i := ReplicaID(0); b != 0; i++ {
+		if b&1 != 0 {
+			out = append(out, i)
+		}
+		b >>= 1
+	}
+	return out
+}

@@ -54,6 +54,11 @@ type DriverConfig struct {
 	Bugs PlantedBugs
 	// Byzantine makes the replica misbehave as primary (end-to-end tests of view changes only).
 	Byzantine Byzantine
+	// Announcer, if set, publishes this replica's checkpoint shares (over gossipsub) instead of the
+	// transport's broadcast.
+	Announcer interface {
+		AnnounceCheckpoint(*CheckpointAnnouncement)
+	}
 }
 
 // PlantedBugs are test-only switches that break the replica on purpose (see consensus.PlantedBugs).
@@ -210,7 +215,7 @@ func (d *Driver) Process() error {
 		}
 		d.core.Advance(rd)
 		for _, h := range ckpts {
-			d.core.Checkpoint(h.Seq, CheckpointDigest(d.cfg.ChainID, h))
+			d.core.Checkpoint(h.Seq, CheckpointDigest(d.cfg.ChainID, h.Seq, h.Height, h.Hash(), h.StateRoot))
 		}
 		d.observeViews()
 	}
@@ -246,7 +251,7 @@ func (d *Driver) persist(rd consensus.Ready) error {
 
 func (d *Driver) send(rd consensus.Ready) {
 	for _, o := range rd.Messages {
-		if d.sendByzantine(o) {
+		if d.sendByzantine(o) || d.announce(o) {
 			continue
 		}
 		frame := o.Msg.Marshal()
@@ -256,6 +261,23 @@ func (d *Driver) send(rd consensus.Ready) {
 			d.cfg.Transport.Send(o.To, frame)
 		}
 	}
+}
+
+// announce publishes this replica's checkpoint share through the announcer; false: send it normally.
+func (d *Driver) announce(o consensus.Outbound) bool {
+	m := o.Msg
+	if d.cfg.Announcer == nil || m.Type != consensus.MsgCheckpoint || m.Cert != nil || m.From != d.cfg.ID {
+		return false
+	}
+	blk, err := d.app.Block(m.Seq) // one block per sequence number: height = seq
+	if err != nil || blk.Header.Seq != m.Seq {
+		d.log.Warn("checkpoint block not found; sending the share directly", "seq", m.Seq, "err", err)
+		return false
+	}
+	h := blk.Header
+	d.cfg.Announcer.AnnounceCheckpoint(&CheckpointAnnouncement{Replica: d.cfg.ID, Seq: m.Seq, Height: h.Height,
+		BlockHash: h.Hash(), StateRoot: h.StateRoot, Share: m.Share, Sig: m.Sig})
+	return true
 }
 
 // apply executes the committed batches, writes blocks, state and certificates in one synced batch, and only

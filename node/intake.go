@@ -12,6 +12,7 @@ import (
 func (n *Node) registerProtocols() {
 	n.host.HandleSession(client.SessionName, client.SubmitFrameBytesMax, false, n.serveSession)
 	n.registerInfo()
+	n.host.HandleRequest(CheckpointProtocol, 64, false, n.serveCheckpoint)
 }
 
 // sessionWaiter answers on a client's session; Send never blocks (a full queue drops the reply and the

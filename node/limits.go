@@ -31,6 +31,8 @@ const (
 	// VerifiedCertCacheMax bounds the hashes of verified quorum certificates remembered (view changes repeat
 	// the same certificates in many messages).
 	VerifiedCertCacheMax = 4096
+	// AnnounceQueueMax bounds checkpoint announcements waiting to be published.
+	AnnounceQueueMax = 16
 	// StatusBodyBytesMax caps the status document served over HTTP.
 	StatusBodyBytesMax = 1 << 20
 	// HTTPReadHeaderTimeout guards the status server against slow clients.

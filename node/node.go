@@ -37,14 +37,16 @@ type Options struct {
 
 // Node is a running replica.
 type Node struct {
-	opts     Options
-	log      *slog.Logger
-	id       uint32
-	store    chain.Store
-	host     *p2p.Host
-	driver   *Driver
-	verifier *Verifier
-	registry *prometheus.Registry
+	opts      Options
+	log       *slog.Logger
+	id        uint32
+	store     chain.Store
+	host      *p2p.Host
+	gossip    *p2p.Gossip
+	announcer *announcer
+	driver    *Driver
+	verifier  *Verifier
+	registry  *prometheus.Registry
 
 	inbound    chan *consensus.Message
 	unverified chan Intake
@@ -82,12 +84,22 @@ func New(opts Options) (*Node, error) {
 		n.store.Close()
 		return nil, err
 	}
+	if n.gossip, err = n.host.StartGossip(); err != nil {
+		n.host.Close()
+		n.store.Close()
+		return nil, err
+	}
+	n.announcer = &announcer{queue: make(chan []byte, AnnounceQueueMax)}
 	n.driver, err = NewDriver(DriverConfig{
 		ChainID: g.ChainID, ID: id, N: g.N(), F: g.F, C: g.C, Signer: ed25519Signer{opts.Key},
 		ShareKey: opts.ShareKey, BLSKeys: g.BLSPublicKeys(),
 		Consensus: cfg.Consensus, TickInterval: cfg.TickInterval(), Store: n.store, Transport: n.host,
 		Logger: n.log, Metrics: NewMetrics(n.registry), TxCache: cache, Byzantine: opts.Byzantine,
+		Announcer: n.announcer,
 	})
+	if err == nil {
+		n.announcer.topic, err = n.gossip.Join(p2p.CheckpointTopic, n.validateCheckpoint, n.onCheckpointGossip)
+	}
 	if err != nil {
 		n.host.Close()
 		n.store.Close()
@@ -146,6 +158,11 @@ func (n *Node) Driver() *Driver { return n.driver }
 func (n *Node) Status() Status {
 	s := n.driver.Status()
 	s.Peers = n.host.ConnectedReplicas()
+	g := &GossipStatus{Accepted: n.gossip.Accepted.Load(), Rejected: n.gossip.Rejected.Load(), Ignored: n.gossip.Ignored.Load()}
+	for _, score := range n.gossip.PeerScores() {
+		g.LowestPeerScore = min(g.LowestPeerScore, score)
+	}
+	s.Gossip = g
 	return s
 }
 
@@ -167,6 +184,11 @@ func (n *Node) Run(ctx context.Context) error {
 	}()
 	workers.Add(1)
 	go func() { defer workers.Done(); n.verifyClientTxs() }()
+	defer n.gossip.Close()
+	actx, cancelAnnounce := context.WithCancel(context.Background())
+	workers.Add(1)
+	go func() { defer workers.Done(); n.announcer.run(actx, n.log) }()
+	defer cancelAnnounce()
 	n.host.StartMesh(n.onFrame)
 	n.registerProtocols()
 	n.log.Info("replica started", "chain_id", n.opts.Genesis.ChainID, "peer_id", n.host.ID(),

@@ -4,23 +4,21 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"time"
-
-	"github.com/sbftnet/sbft/chain"
 )
 
 // checkpointDomain separates checkpoint digests from every other hash.
 const checkpointDomain = "sbft/checkpoint/v1"
 
-// CheckpointDigest is what replicas sign at a checkpoint: the chain ID, the sequence number and height, and
-// the hash of the last block and the state root after it.
-func CheckpointDigest(chainID string, h chain.Header) [32]byte {
-	bh, sr := h.Hash(), h.StateRoot
+// CheckpointDigest is what replicas sign at a checkpoint: sha256 over "sbft/checkpoint/v1", the chain ID (2-byte
+// length, then bytes), the sequence number and height (8 bytes each), the hash of the last block and the
+// state root after it.
+func CheckpointDigest(chainID string, seq, height uint64, bh, sr [32]byte) [32]byte {
 	b := make([]byte, 0, len(checkpointDomain)+len(chainID)+82)
 	b = append(b, checkpointDomain...)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(chainID)))
 	b = append(b, chainID...)
-	b = binary.BigEndian.AppendUint64(b, h.Seq)
-	b = binary.BigEndian.AppendUint64(b, h.Height)
+	b = binary.BigEndian.AppendUint64(b, seq)
+	b = binary.BigEndian.AppendUint64(b, height)
 	b = append(b, bh[:]...)
 	b = append(b, sr[:]...)
 	return sha256.Sum256(b)

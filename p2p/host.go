@@ -214,3 +214,9 @@ func (hs *Host) enter() bool {
 	hs.wg.Add(1)
 	return true
 }
+
+// ReplicaIndex is the genesis index of peer p, if it is a replica.
+func (hs *Host) ReplicaIndex(p peer.ID) (uint32, bool) {
+	i, ok := hs.byID[p]
+	return i, ok
+}

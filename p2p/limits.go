@@ -29,4 +29,17 @@ const (
 	// RedialBackoffMin and RedialBackoffMax bound the wait between attempts to reach a replica.
 	RedialBackoffMin = 100 * time.Millisecond
 	RedialBackoffMax = 5 * time.Second
+
+	// GossipMessageBytesMax caps one gossipsub message (a checkpoint announcement is under 300 bytes).
+	GossipMessageBytesMax = 4096
+	// GossipValidateQueueMax bounds messages waiting for validation.
+	GossipValidateQueueMax = 256
+	// GossipValidateTimeout bounds one validation.
+	GossipValidateTimeout = 2 * time.Second
 )
+
+// GossipTopics are the topics of a chain, /sbft/<chain-id>/<name>/1, scored by gossipsub.
+var GossipTopics = []string{CheckpointTopic}
+
+// CheckpointTopic carries signed checkpoint announcements.
+const CheckpointTopic = "checkpoints"

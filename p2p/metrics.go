@@ -3,6 +3,7 @@ package p2p
 import (
 	"strconv"
 
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -10,6 +11,8 @@ import (
 type metrics struct {
 	sent, received, dropped *prometheus.CounterVec
 	rejectedStreams         *prometheus.CounterVec
+	gossip                  *prometheus.CounterVec
+	gossipLowest            prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer, hs *Host) *metrics {
@@ -25,9 +28,12 @@ func newMetrics(reg prometheus.Registerer, hs *Host) *metrics {
 		dropped:         vec("frames_dropped_total", "Consensus frames dropped because the peer's queue was full.", "peer"),
 		rejectedStreams: vec("rejected_total", "Streams and connections refused, by reason.", "reason"),
 	}
+	m.gossip = vec("gossip_messages_total", "Gossip messages validated, by topic and result.", "topic", "result")
+	m.gossipLowest = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "sbft", Subsystem: "p2p", Name: "gossip_lowest_peer_score",
+		Help: "The lowest gossipsub peer score (negative: a peer sent invalid messages)."})
 	connected := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "sbft", Subsystem: "p2p", Name: "connected_replicas",
 		Help: "Other replicas with a live connection."}, func() float64 { return float64(hs.ConnectedReplicas()) })
-	reg.MustRegister(m.sent, m.received, m.dropped, m.rejectedStreams, connected)
+	reg.MustRegister(m.sent, m.received, m.dropped, m.rejectedStreams, connected, m.gossip, m.gossipLowest)
 	return m
 }
 
@@ -42,6 +48,21 @@ func (m *metrics) rejected(reason string) {
 		m.rejectedStreams.WithLabelValues(reason).Inc()
 	}
 }
+
+func (m *metrics) gossipValidated(topic string, res pubsub.ValidationResult) {
+	if m != nil {
+		m.gossip.WithLabelValues(topic, validationNames[res]).Inc()
+	}
+}
+
+func (m *metrics) gossipScore(lowest float64) {
+	if m != nil {
+		m.gossipLowest.Set(lowest)
+	}
+}
+
+var validationNames = map[pubsub.ValidationResult]string{pubsub.ValidationAccept: "accepted",
+	pubsub.ValidationReject: "rejected", pubsub.ValidationIgnore: "ignored"}
 
 func sentVec(m *metrics) *prometheus.CounterVec     { return m.sent }
 func receivedVec(m *metrics) *prometheus.CounterVec { return m.received }

@@ -1,0 +1,196 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/sbftnet/sbft/node"
+	"github.com/sbftnet/sbft/p2p"
+)
+
+// observer is a libp2p peer that is not a replica: it subscribes to the checkpoint topic with plain
+// gossipsub, as any client of the libp2p ecosystem would, and can publish garbage on it.
+type observer struct {
+	topic *pubsub.Topic
+	mu    sync.Mutex
+	anns  []*node.CheckpointAnnouncement
+}
+
+func newObserver(t *testing.T, ctx context.Context, tn *testnet) (*observer, peer.ID) {
+	h := rawHost(t, filepath.Join(tn.dir, "client-1", "key.json"))
+	ps, err := pubsub.NewGossipSub(ctx, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replicas, err := node.P2PReplicas(tn.g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range replicas {
+		if err := h.Connect(ctx, peer.AddrInfo{ID: r.ID, Addrs: r.Addrs}); err != nil {
+			t.Fatalf("observer connect to replica %d: %v", r.Index, err)
+		}
+	}
+	topic, err := ps.Join(p2p.TopicName(tn.g.ChainID, p2p.CheckpointTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := topic.Subscribe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &observer{topic: topic}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			m, err := sub.Next(ctx)
+			if err != nil {
+				return
+			}
+			if m.GetFrom() == h.ID() {
+				continue // its own junk
+			}
+			if a, err := node.UnmarshalCheckpointAnnouncement(m.Data); err == nil {
+				o.mu.Lock()
+				o.anns = append(o.anns, a)
+				o.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		sub.Cancel()
+		<-done
+		topic.Close()
+	})
+	return o, h.ID()
+}
+
+// Replicas announce signed checkpoints over gossipsub and agree on the stable ones; a non-replica peer that
+// publishes garbage and forgeries on the topic is rejected and scored down while checkpoints go on; an
+// outside subscriber sees the announcements and can check them against the genesis; the stable checkpoint
+// can also be fetched by request/response and verified.
+func TestCheckpointsOverGossip(t *testing.T) {
+	tn := newTestnet(t, 4)
+	tn.startAll()
+	ctx := ctxT(t, 3*time.Minute)
+	obs, _ := newObserver(t, ctx, tn)
+
+	// The observer misbehaves: junk, and a well-formed announcement claiming to be replica 2.
+	forged := &node.CheckpointAnnouncement{Replica: 2, Seq: 150, Height: 150, Share: make([]byte, 96), Sig: make([]byte, 64)}
+	rand.Read(forged.Sig)
+	for i := 0; i < 20; i++ {
+		junk := make([]byte, 10+i*7)
+		rand.Read(junk)
+		obs.topic.Publish(ctx, junk)
+	}
+	obs.topic.Publish(ctx, forged.Marshal())
+
+	c := tn.client(0)
+	l := startLoad(ctx, c, "ck", 4)
+	for i := 0; i < 4; i++ {
+		tn.waitStatus(i, func(s *node.Status) bool { return s.LastStableCheckpoint >= 300 }, "stable checkpoint 300")
+	}
+	keys := l.finish(t)
+	checkReadBack(t, ctx, c, keys[:10])
+
+	var rejected uint64
+	lowest := 0.0
+	var ref *node.Status
+	for i := 0; i < 4; i++ {
+		s, err := tn.status(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ref == nil {
+			ref = s
+		}
+		if s.LastStableCheckpoint != ref.LastStableCheckpoint && s.LastStableCheckpoint >= 300 {
+			// Checkpoints move on while we read; compare equal ones only.
+			continue
+		}
+		if s.LastStableCheckpointHash != ref.LastStableCheckpointHash || len(s.LastStableCheckpointSigners) < 3 || !s.Healthy {
+			t.Fatalf("replica %d: stable checkpoint %d %s signers %v healthy %v; replica 0: %d %s",
+				i, s.LastStableCheckpoint, s.LastStableCheckpointHash, s.LastStableCheckpointSigners, s.Healthy,
+				ref.LastStableCheckpoint, ref.LastStableCheckpointHash)
+		}
+		rejected += s.Gossip.Rejected
+		lowest = min(lowest, s.Gossip.LowestPeerScore)
+	}
+	t.Logf("stable checkpoint %d; gossip messages rejected by the replicas: %d; lowest peer score %.0f", ref.LastStableCheckpoint, rejected, lowest)
+	if rejected == 0 || lowest >= 0 {
+		t.Fatalf("the misbehaving peer was not rejected (%d) or not scored down (%.1f)", rejected, lowest)
+	}
+
+	// The observer saw signed announcements; f+1 replicas agree on checkpoint 150.
+	v := node.NewVerifier(tn.g.ChainID, tn.g.PublicKeys(), tn.g.BLSPublicKeys(), tn.g.F, tn.g.C, node.NewTxCache(16))
+	obs.mu.Lock()
+	anns := slices.Clone(obs.anns)
+	obs.mu.Unlock()
+	agree := map[[32]byte]map[uint32]bool{}
+	for _, a := range anns {
+		if err := v.Verify(a.Replica, a.Message(tn.g.ChainID)); err != nil {
+			t.Fatalf("announcement from replica %d does not verify: %v", a.Replica, err)
+		}
+		if a.Seq == 150 {
+			if agree[a.BlockHash] == nil {
+				agree[a.BlockHash] = map[uint32]bool{}
+			}
+			agree[a.BlockHash][a.Replica] = true
+		}
+	}
+	if len(agree) != 1 {
+		t.Fatalf("observer saw %d different block hashes announced at checkpoint 150 (%d announcements)", len(agree), len(anns))
+	}
+	for _, who := range agree {
+		if len(who) < tn.g.F+1 {
+			t.Fatalf("observer saw checkpoint 150 from %d replicas", len(who))
+		}
+	}
+
+	// Fetch the stable checkpoint by request/response and verify its certificate.
+	h := rawHost(t, filepath.Join(tn.dir, "client-0", "key.json"))
+	replicas, _ := node.P2PReplicas(tn.g)
+	h.Peerstore().AddAddrs(replicas[1].ID, replicas[1].Addrs, time.Hour)
+	resp := requestRaw(t, ctx, h, replicas[1].ID, string(p2p.ProtocolID(tn.g.ChainID, node.CheckpointProtocol)), nil)
+	p, err := node.UnmarshalStableCheckpointProof(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.VerifyStableCheckpoint(p); err != nil || p.Seq < 300 {
+		t.Fatalf("stable checkpoint proof for seq %d: %v", p.Seq, err)
+	}
+}
+
+// requestRaw runs one request/response exchange on proto and returns the response payload.
+func requestRaw(t *testing.T, ctx context.Context, h host.Host, to peer.ID, proto string, req []byte) []byte {
+	t.Helper()
+	s, err := h.NewStream(ctx, to, protocol.ID(proto))
+	if err != nil {
+		t.Fatalf("open %s: %v", proto, err)
+	}
+	defer s.Close()
+	s.SetDeadline(time.Now().Add(10 * time.Second))
+	if err := p2p.WriteFrame(s, req); err != nil {
+		t.Fatal(err)
+	}
+	s.CloseWrite()
+	resp, err := p2p.ReadFrame(s, 1<<16)
+	if err != nil {
+		t.Fatalf("read %s response: %v", proto, err)
+	}
+	if len(resp) == 0 || resp[0] != 0 {
+		t.Fatalf("%s: error response %q", proto, resp)
+	}
+	return resp[1:]
+}
