@@ -3,9 +3,11 @@ package e2e
 import (
 	"context"
 	"crypto/rand"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -193,4 +195,56 @@ func requestRaw(t *testing.T, ctx context.Context, h host.Host, to peer.ID, prot
 		t.Fatalf("%s: error response %q", proto, resp)
 	}
 	return resp[1:]
+}
+
+// A replica that announces corrupted checkpoints (test-only byzantine mode) is reported by the others, and
+// consensus goes on: the stable checkpoints form from the correct replicas.
+func TestCorruptCheckpointsAreReported(t *testing.T) {
+	tn := newTestnet(t, 4)
+	os.Setenv(node.ByzantineEnv, "1")
+	tn.start(3, "--byzantine", "corrupt-checkpoints")
+	os.Unsetenv(node.ByzantineEnv)
+	for i := 0; i < 3; i++ {
+		tn.start(i)
+	}
+	for i := 0; i < 4; i++ {
+		tn.waitStatus(i, func(s *node.Status) bool { return s.Peers == 3 }, "all peers connected")
+	}
+	ctx := ctxT(t, 2*time.Minute)
+	c := tn.client(0)
+	l := startLoad(ctx, c, "cc", 4)
+	for i := 0; i < 3; i++ {
+		s := tn.waitStatus(i, func(s *node.Status) bool {
+			return s.LastStableCheckpoint >= 300 && slices.Contains(s.CheckpointMismatchReplicas, 3)
+		}, "stable checkpoint 300 with replica 3 reported")
+		if !s.Healthy || slices.Contains(s.CheckpointMismatchReplicas, uint32(i)) || len(s.CheckpointMismatchReplicas) != 1 {
+			t.Fatalf("replica %d: healthy %v, reported %v: want only replica 3 reported", i, s.Healthy, s.CheckpointMismatchReplicas)
+		}
+	}
+	keys := l.finish(t)
+	checkReadBack(t, ctx, c, keys[:10])
+	tn.waitAgree([]int{0, 1, 2, 3}, 300)
+}
+
+// A replica stopped for less than a window comes back, catches up, and its stable checkpoint advances with
+// the others'.
+func TestRestartWithinWindowGetsCheckpoints(t *testing.T) {
+	tn := newTestnet(t, 4)
+	tn.startAll()
+	ctx := ctxT(t, 2*time.Minute)
+	c := tn.client(0)
+	l := startLoad(ctx, c, "rw", 4)
+	tn.waitStatus(3, func(s *node.Status) bool { return s.LastStableCheckpoint >= 150 }, "stable checkpoint 150")
+	if err := tn.stop(3, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	s0, _ := tn.status(0)
+	target := s0.LastStableCheckpoint + 150
+	tn.waitStatus(0, func(s *node.Status) bool { return s.LastStableCheckpoint >= target }, "a new stable checkpoint while replica 3 is down")
+	keys := l.finish(t)
+	tn.start(3)
+	s3 := tn.waitStatus(3, func(s *node.Status) bool { return s.LastStableCheckpoint >= target }, "replica 3's stable checkpoint advancing")
+	t.Logf("replica 3 back: stable checkpoint %d (missed from %d)", s3.LastStableCheckpoint, target-150)
+	tn.waitAgree([]int{0, 1, 2, 3}, target)
+	checkReadBack(t, ctx, c, keys[len(keys)-10:])
 }

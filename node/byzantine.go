@@ -11,8 +11,8 @@ import (
 	"github.com/sbftnet/sbft/consensus"
 )
 
-// Byzantine is a test-only misbehaviour of a replica, for end-to-end tests of view changes; the zero value
-// is an honest replica. Only a primary misbehaves: as a backup the replica follows the protocol.
+// Byzantine is a test-only misbehaviour of a replica, for end-to-end tests; the zero value is an honest
+// replica. The primary modes misbehave only while the replica is primary.
 type Byzantine struct {
 	// SilentPrimary: as primary, the replica never sends a PrePrepare (it stays connected and answers
 	// everything else, so only the request timers can find it out).
@@ -22,6 +22,8 @@ type Byzantine struct {
 	EquivocatingPrimary bool
 	// CensorClient: as primary, the replica drops the transactions of this client (an Ed25519 public key).
 	CensorClient *[32]byte
+	// CorruptCheckpoints: the replica announces checkpoints over a wrong state root (properly signed).
+	CorruptCheckpoints bool
 }
 
 // ErrByzantineRefused is returned when a byzantine mode is asked for without the environment opt-in.
@@ -32,7 +34,7 @@ var ErrByzantineRefused = errors.New("byzantine test mode refused")
 const ByzantineEnv = "SBFT_ALLOW_BYZANTINE_TEST_MODE"
 
 // ByzantineModes lists what ParseByzantine accepts.
-var ByzantineModes = []string{"silent-primary", "equivocating-primary", "censor:<client public key, hex>"}
+var ByzantineModes = []string{"silent-primary", "equivocating-primary", "censor:<client public key, hex>", "corrupt-checkpoints"}
 
 // ParseByzantine reads a mode; "" is honest.
 func ParseByzantine(mode string) (Byzantine, error) {
@@ -48,6 +50,8 @@ func ParseByzantine(mode string) (Byzantine, error) {
 		b.SilentPrimary = true
 	case mode == "equivocating-primary":
 		b.EquivocatingPrimary = true
+	case mode == "corrupt-checkpoints":
+		b.CorruptCheckpoints = true
 	case strings.HasPrefix(mode, "censor:"):
 		raw, err := hex.DecodeString(strings.TrimPrefix(mode, "censor:"))
 		if err != nil || len(raw) != 32 {
@@ -62,7 +66,17 @@ func ParseByzantine(mode string) (Byzantine, error) {
 
 // Honest reports whether b asks for no misbehaviour.
 func (b Byzantine) Honest() bool {
-	return !b.SilentPrimary && !b.EquivocatingPrimary && b.CensorClient == nil
+	return !b.SilentPrimary && !b.EquivocatingPrimary && b.CensorClient == nil && !b.CorruptCheckpoints
+}
+
+// corruptAnnouncement rewrites a checkpoint announcement over another state root, signed with this replica's
+// keys: only the comparison with the stable checkpoint can tell.
+func (d *Driver) corruptAnnouncement(a *CheckpointAnnouncement) {
+	a.StateRoot[0] ^= 0xff
+	m := a.Message(d.cfg.ChainID)
+	a.Share = blsSigner{d.cfg.ShareKey}.Sign(consensus.ShareSigningBytes(d.cfg.ChainID, consensus.CertCheckpoint, 0, a.Seq, m.Digest))
+	m.Share = a.Share
+	a.Sig = d.cfg.Signer.Sign(m.SigningBytes(d.cfg.ChainID))
 }
 
 // isPrimaryNow reports whether this replica leads the current view.

@@ -218,6 +218,7 @@ func (d *Driver) Process() error {
 			d.core.Checkpoint(h.Seq, CheckpointDigest(d.cfg.ChainID, h.Seq, h.Height, h.Hash(), h.StateRoot))
 		}
 		d.observeViews()
+		d.observeCheckpoints()
 	}
 	return nil
 }
@@ -275,8 +276,12 @@ func (d *Driver) announce(o consensus.Outbound) bool {
 		return false
 	}
 	h := blk.Header
-	d.cfg.Announcer.AnnounceCheckpoint(&CheckpointAnnouncement{Replica: d.cfg.ID, Seq: m.Seq, Height: h.Height,
-		BlockHash: h.Hash(), StateRoot: h.StateRoot, Share: m.Share, Sig: m.Sig})
+	a := &CheckpointAnnouncement{Replica: d.cfg.ID, Seq: m.Seq, Height: h.Height,
+		BlockHash: h.Hash(), StateRoot: h.StateRoot, Share: m.Share, Sig: m.Sig}
+	if d.cfg.Byzantine.CorruptCheckpoints {
+		d.corruptAnnouncement(a)
+	}
+	d.cfg.Announcer.AnnounceCheckpoint(a)
 	return true
 }
 

@@ -13,6 +13,7 @@ import (
 type Metrics struct {
 	height, view, lastExecuted, pending prometheus.Gauge
 	viewActive, stableSeq, diverged     prometheus.Gauge
+	lastCkpt                            prometheus.Gauge
 	viewChangeSeconds                   prometheus.Histogram
 	blocks, txs                         prometheus.Counter
 	rejectedTotal                       *prometheus.CounterVec
@@ -45,6 +46,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		pending:        g("pending_requests", "Client requests waiting to be ordered or executed."),
 		viewActive:     g("view_active", "1 when the current view has started, 0 while waiting for its NewView."),
 		stableSeq:      g("last_stable_checkpoint", "Sequence number of the last stable checkpoint."),
+		lastCkpt:       g("last_checkpoint", "Sequence number of the last checkpoint this replica signed."),
 		diverged:       g("diverged_checkpoint", "Highest checkpoint where this replica's state differed from the stable one (0: never)."),
 		blocks:         c("blocks_total", "Blocks executed."),
 		txs:            c("txs_total", "Transactions executed."),
@@ -96,6 +98,7 @@ func (m *Metrics) observeStatus(s consensus.Status) {
 	m.lastExecuted.Set(float64(s.LastExecuted))
 	m.pending.Set(float64(s.PendingRequests))
 	m.stableSeq.Set(float64(s.StableSeq))
+	m.lastCkpt.Set(float64(s.LastCheckpoint))
 	m.diverged.Set(float64(s.DivergedAt))
 	active := 0.0
 	if s.ViewActive {
@@ -114,6 +117,7 @@ func (m *Metrics) observeStatus(s consensus.Status) {
 		"requests_forwarded": s.Counters.RequestsForwarded,
 		"new_views":          s.Counters.NewViews, "view_change_conflicts": s.Counters.ViewChangeConflicts,
 		"stable_checkpoints": s.Counters.StableCheckpoints, "checkpoint_mismatches": s.Counters.CheckpointMismatches,
+		"bad_checkpoints": s.Counters.BadCheckpoints,
 	} {
 		m.coreCounters.WithLabelValues(name).Set(float64(v))
 	}

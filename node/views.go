@@ -3,6 +3,7 @@ package node
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"time"
 )
 
@@ -24,6 +25,22 @@ func CheckpointDigest(chainID string, seq, height uint64, bh, sr [32]byte) [32]b
 	return sha256.Sum256(b)
 }
 
+// observeCheckpoints reports, once each, a divergence of this replica's state and replicas whose checkpoints
+// differ from stable ones.
+func (d *Driver) observeCheckpoints() {
+	diverged, bad := d.core.CheckpointHealth()
+	if diverged != d.views.divergedAt {
+		d.views.divergedAt = diverged
+		d.log.Error("STATE DIVERGED: this replica's checkpoint differs from the stable checkpoint the network signed; "+
+			"the replica is unhealthy and must be repaired by state transfer", "seq", diverged)
+	}
+	if bad != d.views.badCheckpointFrom {
+		d.views.badCheckpointFrom = bad
+		d.log.Warn("replicas announced checkpoints that differ from the stable ones (faulty or diverged)",
+			"replicas_bitmap", fmt.Sprintf("%b", bad))
+	}
+}
+
 // viewTracker notices view changes in the driver's loop, to log them and time them.
 type viewTracker struct {
 	view      uint64
@@ -31,6 +48,8 @@ type viewTracker struct {
 	leftAt    time.Time // when the replica left its last started view
 	leftView  uint64
 	lastTaken time.Duration
+
+	divergedAt, badCheckpointFrom uint64 // last reported checkpoint health
 }
 
 // observeViews logs and measures the view changes the last Ready made.
