@@ -24,6 +24,9 @@ type Byzantine struct {
 	CensorClient *[32]byte
 	// CorruptCheckpoints: the replica announces checkpoints over a wrong state root (properly signed).
 	CorruptCheckpoints bool
+	// CorruptBlocks and StallBlocks: as a state transfer source, the replica serves blocks whose
+	// transactions do not match their headers, or answers too late.
+	CorruptBlocks, StallBlocks bool
 }
 
 // ErrByzantineRefused is returned when a byzantine mode is asked for without the environment opt-in.
@@ -34,7 +37,7 @@ var ErrByzantineRefused = errors.New("byzantine test mode refused")
 const ByzantineEnv = "SBFT_ALLOW_BYZANTINE_TEST_MODE"
 
 // ByzantineModes lists what ParseByzantine accepts.
-var ByzantineModes = []string{"silent-primary", "equivocating-primary", "censor:<client public key, hex>", "corrupt-checkpoints"}
+var ByzantineModes = []string{"silent-primary", "equivocating-primary", "censor:<client public key, hex>", "corrupt-checkpoints", "corrupt-blocks", "stall-blocks"}
 
 // ParseByzantine reads a mode; "" is honest.
 func ParseByzantine(mode string) (Byzantine, error) {
@@ -52,6 +55,10 @@ func ParseByzantine(mode string) (Byzantine, error) {
 		b.EquivocatingPrimary = true
 	case mode == "corrupt-checkpoints":
 		b.CorruptCheckpoints = true
+	case mode == "corrupt-blocks":
+		b.CorruptBlocks = true
+	case mode == "stall-blocks":
+		b.StallBlocks = true
 	case strings.HasPrefix(mode, "censor:"):
 		raw, err := hex.DecodeString(strings.TrimPrefix(mode, "censor:"))
 		if err != nil || len(raw) != 32 {
@@ -66,7 +73,8 @@ func ParseByzantine(mode string) (Byzantine, error) {
 
 // Honest reports whether b asks for no misbehaviour.
 func (b Byzantine) Honest() bool {
-	return !b.SilentPrimary && !b.EquivocatingPrimary && b.CensorClient == nil && !b.CorruptCheckpoints
+	return !b.SilentPrimary && !b.EquivocatingPrimary && b.CensorClient == nil && !b.CorruptCheckpoints &&
+		!b.CorruptBlocks && !b.StallBlocks
 }
 
 // corruptAnnouncement rewrites a checkpoint announcement over another state root, signed with this replica's

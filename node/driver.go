@@ -79,6 +79,8 @@ type Driver struct {
 	status  atomic.Pointer[Status]
 	ticks   uint64
 	views   viewTracker
+
+	lastExecutedSeen, lastExecutedTick uint64 // for NeedsStateTransfer's stall rule
 }
 
 // NewDriver opens the application on the store and restores the core from what was persisted.
@@ -91,11 +93,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
-	cc := consensus.DefaultConfig(cfg.ChainID, cfg.Signer, blsSigner{cfg.ShareKey}, cfg.ID, cfg.N, cfg.F)
-	cc.C = cfg.C
-	cfg.Consensus.applyTo(&cc, cfg.TickInterval)
-	cc.Bugs = cfg.Bugs.Consensus
-	core, err := consensus.New(cc, rs)
+	core, err := consensus.New(cfg.coreConfig(), rs)
 	if err != nil {
 		return nil, fmt.Errorf("restore consensus: %w", err)
 	}
@@ -111,6 +109,14 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 		"log_records", len(rs.Records), "height", app.LastHeader().Height)
 	d.publishStatus()
 	return d, nil
+}
+
+func (cfg *DriverConfig) coreConfig() consensus.Config {
+	cc := consensus.DefaultConfig(cfg.ChainID, cfg.Signer, blsSigner{cfg.ShareKey}, cfg.ID, cfg.N, cfg.F)
+	cc.C = cfg.C
+	cfg.Consensus.applyTo(&cc, cfg.TickInterval)
+	cc.Bugs = cfg.Bugs.Consensus
+	return cc
 }
 
 func ttlTicks(tick time.Duration) uint64 {

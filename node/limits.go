@@ -33,6 +33,10 @@ const (
 	VerifiedCertCacheMax = 4096
 	// AnnounceQueueMax bounds checkpoint announcements waiting to be published.
 	AnnounceQueueMax = 16
+	// SyncCheckInterval is how often the node asks whether it needs a state transfer; SyncStallTimeout is how
+	// long it may execute nothing while f+1 peers are ahead before it transfers state.
+	SyncCheckInterval = 500 * time.Millisecond
+	SyncStallTimeout  = 5 * time.Second
 	// StatusBodyBytesMax caps the status document served over HTTP.
 	StatusBodyBytesMax = 1 << 20
 	// HTTPReadHeaderTimeout guards the status server against slow clients.

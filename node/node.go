@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -21,6 +23,7 @@ import (
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/p2p"
+	bsync "github.com/sbftnet/sbft/sync"
 )
 
 // Options are what a replica is started with.
@@ -44,9 +47,17 @@ type Node struct {
 	host      *p2p.Host
 	gossip    *p2p.Gossip
 	announcer *announcer
-	driver    *Driver
-	verifier  *Verifier
-	registry  *prometheus.Registry
+	peers     []peer.ID // replica peer IDs by index
+
+	// State transfer (statesync.go): at most one at a time.
+	syncing        atomic.Bool
+	stateTransfers atomic.Uint64
+	syncProgress   atomic.Pointer[bsync.Progress]
+	lastTransfer   atomic.Pointer[SyncStatus]
+	transfers      chan *transfer
+	driver         *Driver
+	verifier       *Verifier
+	registry       *prometheus.Registry
 
 	inbound    chan *consensus.Message
 	unverified chan Intake
@@ -84,6 +95,16 @@ func New(opts Options) (*Node, error) {
 		n.store.Close()
 		return nil, err
 	}
+	reps, err := P2PReplicas(g)
+	if err != nil {
+		n.host.Close()
+		n.store.Close()
+		return nil, err
+	}
+	for _, r := range reps {
+		n.peers = append(n.peers, r.ID)
+	}
+	n.transfers = make(chan *transfer, 1)
 	if n.gossip, err = n.host.StartGossip(); err != nil {
 		n.host.Close()
 		n.store.Close()
@@ -163,6 +184,12 @@ func (n *Node) Status() Status {
 		g.LowestPeerScore = min(g.LowestPeerScore, score)
 	}
 	s.Gossip = g
+	s.Syncing, s.StateTransfers = n.syncing.Load(), n.stateTransfers.Load()
+	if p := n.syncProgress.Load(); p != nil && s.Syncing {
+		s.Sync = &SyncStatus{TargetHeight: p.Target, BaseHeight: p.Base, Fetched: p.Verified + p.Buffered,
+			Total: p.Target - p.Base, InFlight: p.InFlight, PerSource: p.PerSource}
+	}
+	s.LastTransfer = n.lastTransfer.Load()
 	return s
 }
 
@@ -193,7 +220,7 @@ func (n *Node) Run(ctx context.Context) error {
 	n.registerProtocols()
 	n.log.Info("replica started", "chain_id", n.opts.Genesis.ChainID, "peer_id", n.host.ID(),
 		"addrs", n.host.Addrs(), "http", n.opts.Config.HTTPAddr)
-	err = n.loop(ctx)
+	err = n.loop(ctx, &workers)
 	n.log.Info("replica stopping", "reason", err)
 	if errors.Is(err, context.Canceled) {
 		return nil
@@ -201,9 +228,11 @@ func (n *Node) Run(ctx context.Context) error {
 	return err
 }
 
-func (n *Node) loop(ctx context.Context) error {
+func (n *Node) loop(ctx context.Context, workers *sync.WaitGroup) error {
 	ticker := time.NewTicker(n.opts.Config.TickInterval())
 	defer ticker.Stop()
+	syncCheck := time.NewTicker(SyncCheckInterval)
+	defer syncCheck.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -214,6 +243,10 @@ func (n *Node) loop(ctx context.Context) error {
 			n.driver.Submit(in)
 		case <-ticker.C:
 			n.driver.Tick()
+		case <-syncCheck.C:
+			n.maybeStartTransfer(ctx, workers)
+		case tr := <-n.transfers:
+			n.installTransfer(tr)
 		}
 		n.drain()
 		if err := n.driver.Process(); err != nil {

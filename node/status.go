@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sbftnet/sbft/consensus"
+	bsync "github.com/sbftnet/sbft/sync"
 )
 
 // Status is the replica's status document (GET /status, `sbft status --json`). Field names are a contract
@@ -36,8 +37,24 @@ type Status struct {
 	CheckpointMismatchReplicas  []uint32 `json:"checkpoint_mismatch_replicas"` // replicas whose checkpoints differed from stable ones
 
 	Gossip *GossipStatus `json:"gossip,omitempty"`
+	// Syncing: a state transfer is under way (Sync shows how far); StateTransfers: completed since start.
+	Syncing        bool        `json:"syncing"`
+	StateTransfers uint64      `json:"state_transfers"`
+	Sync           *SyncStatus `json:"sync,omitempty"`
+	LastTransfer   *SyncStatus `json:"last_state_transfer,omitempty"`
 
 	Counters consensus.Counters `json:"counters"`
+}
+
+// SyncStatus is a state transfer's progress.
+type SyncStatus struct {
+	TargetHeight uint64                          `json:"target_height"`
+	BaseHeight   uint64                          `json:"base_height"`
+	Fetched      uint64                          `json:"fetched_blocks"` // verified or buffered
+	Total        uint64                          `json:"total_blocks"`
+	InFlight     int                             `json:"requests_in_flight"`
+	PerSource    map[uint32]bsync.SourceProgress `json:"per_source"`
+	TookMs       int64                           `json:"took_ms,omitempty"` // a completed transfer: fetch time
 }
 
 // GossipStatus counts the checkpoint topic's validation verdicts and shows the lowest gossipsub peer score

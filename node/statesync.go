@@ -1,0 +1,339 @@
+package node
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	gosync "sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/consensus"
+	bsync "github.com/sbftnet/sbft/sync"
+)
+
+// BlocksProtocol serves blocks with their commit certificates (/sbft/<chain-id>/blocks/1):
+// request from(8) to(8); answer n(4) { block_len(4) block cert_len(4) cert }, blocks from..to ascending. A
+// replica that lacks a block says so (an error answer) rather than letting the requester wait.
+const BlocksProtocol = "blocks"
+
+// serveBlocks answers the blocks protocol from the store (pebble reads are safe beside the driver).
+func (n *Node) serveBlocks(_ peer.ID, req []byte) ([]byte, error) {
+	if len(req) != 16 {
+		return nil, fmt.Errorf("blocks request of %d bytes, want 16", len(req))
+	}
+	from, to := binary.BigEndian.Uint64(req), binary.BigEndian.Uint64(req[8:])
+	if from == 0 || to < from || to-from >= bsync.ChunkBlocksMax {
+		return nil, fmt.Errorf("blocks %d..%d: at most %d blocks from height 1", from, to, bsync.ChunkBlocksMax)
+	}
+	if n.opts.Byzantine.StallBlocks {
+		time.Sleep(bsync.RequestTimeoutDefault + time.Second) // test-only: a source that never answers in time
+	}
+	out := binary.BigEndian.AppendUint32(nil, uint32(to-from+1))
+	for h := from; h <= to; h++ {
+		b, err := n.store.Get(chain.BlockKey(h))
+		if errors.Is(err, chain.ErrNotFound) {
+			return nil, fmt.Errorf("block %d is not here (this replica has %d)", h, n.driver.Status().Height)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n.opts.Byzantine.CorruptBlocks {
+			b = corruptBlock(b)
+		}
+		cert, err := n.store.Get(chain.CertKey(h))
+		if err != nil && !errors.Is(err, chain.ErrNotFound) {
+			return nil, err
+		}
+		if len(out)+len(b)+len(cert)+8 > bsync.ResponseBytesMax {
+			return nil, fmt.Errorf("blocks %d..%d exceed %d bytes", from, to, bsync.ResponseBytesMax)
+		}
+		out = binary.BigEndian.AppendUint32(out, uint32(len(b)))
+		out = append(out, b...)
+		out = binary.BigEndian.AppendUint32(out, uint32(len(cert)))
+		out = append(out, cert...)
+	}
+	return out, nil
+}
+
+// corruptBlock replaces a block's transactions (test-only byzantine source): its header no longer matches.
+func corruptBlock(raw []byte) []byte {
+	blk, err := chain.UnmarshalBlock(raw)
+	if err != nil {
+		return raw
+	}
+	blk.Txs = append(blk.Txs, []byte("forged by a byzantine source"))
+	return blk.Marshal()
+}
+
+// decodeBlocks parses a blocks answer.
+func decodeBlocks(b []byte) ([]bsync.Block, error) {
+	if len(b) < 4 {
+		return nil, errors.New("blocks answer too short")
+	}
+	count := binary.BigEndian.Uint32(b)
+	b = b[4:]
+	if count > bsync.ChunkBlocksMax {
+		return nil, fmt.Errorf("blocks answer with %d blocks", count)
+	}
+	out := make([]bsync.Block, 0, count)
+	for i := uint32(0); i < count; i++ {
+		raw, rest, ok := cut32(b)
+		if !ok {
+			return nil, errors.New("blocks answer: truncated block")
+		}
+		cert, rest2, ok := cut32(rest)
+		if !ok {
+			return nil, errors.New("blocks answer: truncated certificate")
+		}
+		blk, err := chain.UnmarshalBlock(raw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, bsync.Block{Block: blk, Cert: append([]byte(nil), cert...)})
+		b = rest2
+	}
+	if len(b) != 0 {
+		return nil, errors.New("blocks answer: trailing bytes")
+	}
+	return out, nil
+}
+
+func cut32(b []byte) (field, rest []byte, ok bool) {
+	if len(b) < 4 {
+		return nil, nil, false
+	}
+	n := binary.BigEndian.Uint32(b)
+	if uint64(n) > uint64(len(b)-4) {
+		return nil, nil, false
+	}
+	return b[4 : 4+n], b[4+n:], true
+}
+
+// p2pSource fetches blocks from replicas over the blocks protocol.
+type p2pSource struct{ n *Node }
+
+func (s p2pSource) Blocks(ctx context.Context, src bsync.SourceID, from, to uint64) ([]bsync.Block, error) {
+	req := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, from), to)
+	resp, err := s.n.host.Request(ctx, s.n.replicaPeer(src), BlocksProtocol, req, bsync.ResponseBytesMax+1024)
+	if err != nil {
+		return nil, err
+	}
+	return decodeBlocks(resp)
+}
+
+// transfer is a completed fetch, handed to the driver's goroutine to execute.
+type transfer struct {
+	proof  *StableCheckpointProof
+	blocks []bsync.Block
+	took   time.Duration
+}
+
+// stateTransfer finds the highest stable checkpoint f+1... (any valid certificate) among the replicas, fetches
+// the blocks up to it from all of them, and hands them over for execution.
+func (n *Node) stateTransfer(ctx context.Context, base uint64) (*transfer, error) {
+	start := time.Now()
+	proof, sources, err := n.bestCheckpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if proof.Height <= base {
+		return nil, fmt.Errorf("%w: best stable checkpoint %d is not above height %d", errNothingToTransfer, proof.Height, base)
+	}
+	n.log.Info("state transfer started", "from_height", base, "to_height", proof.Height, "sources", sources)
+	target := bsync.Target{Height: proof.Height, BlockHash: proof.BlockHash}
+	blocks, err := bsync.Fetch(ctx, bsync.DefaultConfig(), target, base, sources, p2pSource{n}, time.Second, func(p bsync.Progress) {
+		n.syncProgress.Store(&p)
+		elapsed := time.Since(start).Seconds()
+		rate := float64(p.Verified+p.Buffered) / max(elapsed, 0.001)
+		left := float64(p.Target-p.Base) - float64(p.Verified+p.Buffered)
+		n.log.Info("state transfer progress", "fetched", p.Verified+p.Buffered, "of", p.Target-p.Base,
+			"blocks_per_s", math.Round(rate), "eta_s", math.Round(left/max(rate, 0.001)), "per_source", p.PerSource)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &transfer{proof: proof, blocks: blocks, took: time.Since(start)}, nil
+}
+
+var errNothingToTransfer = errors.New("nothing to transfer")
+
+// bestCheckpoint asks every other replica for its stable checkpoint and returns the highest one whose
+// certificate verifies, with the replicas that answered (the sources).
+func (n *Node) bestCheckpoint(ctx context.Context) (*StableCheckpointProof, []bsync.SourceID, error) {
+	type answer struct {
+		from  uint32
+		proof *StableCheckpointProof
+	}
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	ch := make(chan answer, n.opts.Genesis.N())
+	asked := 0
+	for i := 0; i < n.opts.Genesis.N(); i++ {
+		if uint32(i) == n.id {
+			continue
+		}
+		asked++
+		go func() {
+			var a answer
+			a.from = uint32(i)
+			if resp, err := n.host.Request(qctx, n.replicaPeer(uint32(i)), CheckpointProtocol, nil, 1024); err == nil {
+				if p, err := UnmarshalStableCheckpointProof(resp); err == nil && n.verifier.VerifyStableCheckpoint(p) == nil {
+					a.proof = p
+				}
+			}
+			ch <- a
+		}()
+	}
+	var best *StableCheckpointProof
+	var sources []bsync.SourceID
+	for k := 0; k < asked; k++ {
+		a := <-ch
+		if a.proof == nil {
+			continue
+		}
+		sources = append(sources, a.from)
+		if best == nil || a.proof.Seq > best.Seq {
+			best = a.proof
+		}
+	}
+	if best == nil {
+		return nil, nil, errors.New("no replica answered with a valid stable checkpoint")
+	}
+	return best, sources, nil
+}
+
+// InstallTransfer executes fetched blocks forward on the driver's goroutine, checks that each reproduces the
+// fetched block (same state root, same hash), stores the stable checkpoint and restarts the core from the
+// store: the replica rejoins consensus at the checkpoint.
+func (d *Driver) InstallTransfer(tr *transfer) error {
+	last := d.app.LastHeader().Height
+	for _, fb := range tr.blocks {
+		h := fb.Block.Header
+		if h.Height <= last {
+			continue // executed meanwhile by catch-up
+		}
+		if h.Height != last+1 {
+			return fmt.Errorf("state transfer: block %d after height %d", h.Height, last)
+		}
+		b := d.cfg.Store.NewBatch()
+		blk, _, err := d.app.Execute(b, h.Seq, fb.Block.Txs, d.cfg.TxCache.has)
+		if err == nil && blk.Header.Hash() != h.Hash() {
+			err = fmt.Errorf("executing block %d gave state root %x, the network's is %x", h.Height, blk.Header.StateRoot[:8], h.StateRoot[:8])
+		}
+		if err != nil {
+			b.Close()
+			return fmt.Errorf("state transfer: %w", err)
+		}
+		d.app.StageCert(b, h.Height, fb.Cert)
+		if h.Height == tr.proof.Height {
+			b.Set(chain.StableCheckpointKey(), consensus.MarshalCertificate(tr.proof.Certificate(d.cfg.ChainID)))
+		}
+		err = b.Commit(h.Height == tr.proof.Height)
+		b.Close()
+		if err != nil {
+			return fmt.Errorf("state transfer: persist block %d: %w", h.Height, err)
+		}
+		d.app.Flushed()
+		last = h.Height
+	}
+	return d.restartCore()
+}
+
+// restartCore rebuilds the consensus core from the store, as a restarted process would.
+func (d *Driver) restartCore() error {
+	rs, err := loadRestore(d.cfg.Store, d.app)
+	if err != nil {
+		return err
+	}
+	core, err := consensus.New(d.cfg.coreConfig(), rs)
+	if err != nil {
+		return fmt.Errorf("restart consensus after state transfer: %w", err)
+	}
+	d.core = core
+	d.views.view, d.views.active = core.ViewState()
+	d.publishStatus()
+	return nil
+}
+
+func (n *Node) replicaPeer(i uint32) peer.ID { return n.peers[i] }
+
+// maybeStartTransfer starts a state transfer on its own goroutine when the driver says the replica fell
+// behind what its peers can still send it (at most one at a time).
+func (n *Node) maybeStartTransfer(ctx context.Context, workers *gosync.WaitGroup) {
+	if n.syncing.Load() || !n.driver.NeedsStateTransfer() {
+		return
+	}
+	n.syncing.Store(true)
+	base := n.driver.Status().Height
+	workers.Add(1)
+	go func() {
+		defer workers.Done()
+		tr, err := n.stateTransfer(ctx, base)
+		if err != nil {
+			if !errors.Is(err, errNothingToTransfer) && ctx.Err() == nil {
+				n.log.Warn("state transfer failed; will retry", "err", err)
+			}
+			n.syncing.Store(false)
+			return
+		}
+		select {
+		case n.transfers <- tr:
+		case <-ctx.Done():
+		}
+	}()
+}
+
+// installTransfer runs on the loop goroutine.
+func (n *Node) installTransfer(tr *transfer) {
+	defer n.syncing.Store(false)
+	start := time.Now()
+	if err := n.driver.InstallTransfer(tr); err != nil {
+		n.log.Error("state transfer could not be installed", "err", err)
+		return
+	}
+	n.stateTransfers.Add(1)
+	if p := n.syncProgress.Load(); p != nil {
+		n.lastTransfer.Store(&SyncStatus{TargetHeight: p.Target, BaseHeight: p.Base, Fetched: p.Verified + p.Buffered,
+			Total: p.Target - p.Base, PerSource: p.PerSource, TookMs: tr.took.Milliseconds()})
+	}
+	n.syncProgress.Store(nil)
+	n.log.Info("state transfer complete", "height", tr.proof.Height, "blocks", len(tr.blocks),
+		"fetch", tr.took.Round(time.Millisecond), "execute", time.Since(start).Round(time.Millisecond),
+		"blocks_per_s", math.Round(float64(len(tr.blocks))/tr.took.Seconds()))
+}
+
+// NeedsStateTransfer reports whether catch-up from peers' retained batches cannot close the gap: f+1 peers
+// executed a window or more beyond this replica, or f+1 peers are ahead while this replica executed nothing
+// for SyncStallTicks.
+func (d *Driver) NeedsStateTransfer() bool {
+	st := d.core.Status()
+	far, ahead := 0, 0
+	for i, e := range st.PeerLastExecuted {
+		if uint32(i) == d.cfg.ID {
+			continue
+		}
+		if e >= st.LastExecuted+consensus.WindowSeqs {
+			far++
+		}
+		if e > st.LastExecuted {
+			ahead++
+		}
+	}
+	if st.LastExecuted != d.lastExecutedSeen {
+		d.lastExecutedSeen, d.lastExecutedTick = st.LastExecuted, d.ticks
+	}
+	stalled := d.ticks-d.lastExecutedTick >= syncStallTicks(d.cfg.TickInterval)
+	return far >= d.cfg.F+1 || (stalled && ahead >= d.cfg.F+1)
+}
+
+func syncStallTicks(tick time.Duration) uint64 {
+	if tick <= 0 {
+		return 500
+	}
+	return uint64(SyncStallTimeout / tick)
+}
