@@ -7,7 +7,7 @@ export CGO_ENABLED ?= 0
 
 SEEDS   ?= 1000
 
-.PHONY: all build test lint testnet testnet-down bench sim fuzz clean
+.PHONY: all build test lint testnet testnet-down bench bench-sync sim fuzz clean
 
 all: build
 
@@ -22,7 +22,7 @@ lint:
 # Everything CI runs: lint, the race-enabled unit and end-to-end tests (the e2e package builds the binary).
 test: lint
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(PKGS)
-	SIM_SEEDS=300 $(GO) test -count=1 -run 'TestSwarm|TestCheckersFindPlantedBugs|TestFaultyPrimaryIsReplaced|TestPartitionedPrimary|TestFastPathResumes' ./node/sim
+	SIM_SEEDS=300 $(GO) test -count=1 -run 'TestSwarm|TestCheckersFindPlantedBugs|TestFaultyPrimaryIsReplaced|TestPartitionedPrimary|TestFastPathResumes|TestStateTransferWithByzantineSources' ./node/sim
 
 testnet: build
 	-TESTNET_DIR=$(TESTNET_DIR) scripts/testnet.sh down
@@ -39,6 +39,10 @@ testnet-down:
 # Throughput and latency of 4 local replicas under a constant offered load.
 bench: build
 	scripts/bench.sh
+
+# State transfer blocks/s from 1, 2 and 3 sources over real libp2p (loopback, and with 10 ms per answer).
+bench-sync:
+	$(GO) test -run '^$$' -bench StateTransfer -benchtime 5x ./node
 
 # A swarm of simulator seeds: `make sim SEEDS=10000`.
 sim: build

@@ -263,6 +263,9 @@ func TestRestartWithinWindowGetsCheckpoints(t *testing.T) {
 	tn.start(3)
 	s3 := tn.waitStatus(3, func(s *node.Status) bool { return s.LastStableCheckpoint >= target }, "replica 3's stable checkpoint advancing")
 	t.Logf("replica 3 back: stable checkpoint %d (missed from %d)", s3.LastStableCheckpoint, target-150)
+	if s3.StateTransfers != 0 {
+		t.Fatalf("replica 3 used state transfer for a gap within the window")
+	}
 	tn.waitAgree([]int{0, 1, 2, 3}, target)
 	checkReadBack(t, ctx, c, keys[len(keys)-10:])
 }

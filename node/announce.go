@@ -208,7 +208,16 @@ func (v *Verifier) VerifyStableCheckpoint(p *StableCheckpointProof) error {
 
 // serveCheckpoint answers the checkpoint protocol from the store (safe beside the driver: pebble reads are).
 func (n *Node) serveCheckpoint(_ peer.ID, _ []byte) ([]byte, error) {
-	raw, err := n.store.Get(chain.StableCheckpointKey())
+	p, err := ReadStableCheckpoint(n.store)
+	if err != nil {
+		return nil, err
+	}
+	return p.Marshal(), nil
+}
+
+// ReadStableCheckpoint reads the last stable checkpoint and the block fields its digest covers from store.
+func ReadStableCheckpoint(store chain.Store) (*StableCheckpointProof, error) {
+	raw, err := store.Get(chain.StableCheckpointKey())
 	if errors.Is(err, chain.ErrNotFound) {
 		return nil, errors.New("no stable checkpoint yet")
 	}
@@ -219,7 +228,7 @@ func (n *Node) serveCheckpoint(_ peer.ID, _ []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := n.store.Get(chain.BlockKey(cert.Seq))
+	b, err := store.Get(chain.BlockKey(cert.Seq))
 	if err != nil {
 		return nil, fmt.Errorf("block %d of the stable checkpoint: %w", cert.Seq, err)
 	}
@@ -227,7 +236,6 @@ func (n *Node) serveCheckpoint(_ peer.ID, _ []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &StableCheckpointProof{Seq: cert.Seq, Height: blk.Header.Height, BlockHash: blk.Header.Hash(),
-		StateRoot: blk.Header.StateRoot, Signers: cert.Signers, Sig: cert.Sig}
-	return p.Marshal(), nil
+	return &StableCheckpointProof{Seq: cert.Seq, Height: blk.Header.Height, BlockHash: blk.Header.Hash(),
+		StateRoot: blk.Header.StateRoot, Signers: cert.Signers, Sig: cert.Sig}, nil
 }

@@ -33,19 +33,25 @@ func (n *Node) serveBlocks(_ peer.ID, req []byte) ([]byte, error) {
 	if n.opts.Byzantine.StallBlocks {
 		time.Sleep(bsync.RequestTimeoutDefault + time.Second) // test-only: a source that never answers in time
 	}
+	return BlocksAnswer(n.store, from, to, n.opts.Byzantine.CorruptBlocks)
+}
+
+// BlocksAnswer encodes blocks from..to with their certificates from store (corrupt: test-only byzantine
+// source).
+func BlocksAnswer(store chain.Store, from, to uint64, corrupt bool) ([]byte, error) {
 	out := binary.BigEndian.AppendUint32(nil, uint32(to-from+1))
 	for h := from; h <= to; h++ {
-		b, err := n.store.Get(chain.BlockKey(h))
+		b, err := store.Get(chain.BlockKey(h))
 		if errors.Is(err, chain.ErrNotFound) {
-			return nil, fmt.Errorf("block %d is not here (this replica has %d)", h, n.driver.Status().Height)
+			return nil, fmt.Errorf("block %d is not here", h)
 		}
 		if err != nil {
 			return nil, err
 		}
-		if n.opts.Byzantine.CorruptBlocks {
+		if corrupt {
 			b = corruptBlock(b)
 		}
-		cert, err := n.store.Get(chain.CertKey(h))
+		cert, err := store.Get(chain.CertKey(h))
 		if err != nil && !errors.Is(err, chain.ErrNotFound) {
 			return nil, err
 		}
@@ -70,8 +76,8 @@ func corruptBlock(raw []byte) []byte {
 	return blk.Marshal()
 }
 
-// decodeBlocks parses a blocks answer.
-func decodeBlocks(b []byte) ([]bsync.Block, error) {
+// DecodeBlocks parses a blocks answer.
+func DecodeBlocks(b []byte) ([]bsync.Block, error) {
 	if len(b) < 4 {
 		return nil, errors.New("blocks answer too short")
 	}
@@ -123,7 +129,7 @@ func (s p2pSource) Blocks(ctx context.Context, src bsync.SourceID, from, to uint
 	if err != nil {
 		return nil, err
 	}
-	return decodeBlocks(resp)
+	return DecodeBlocks(resp)
 }
 
 // transfer is a completed fetch, handed to the driver's goroutine to execute.
@@ -210,9 +216,9 @@ func (n *Node) bestCheckpoint(ctx context.Context) (*StableCheckpointProof, []bs
 // InstallTransfer executes fetched blocks forward on the driver's goroutine, checks that each reproduces the
 // fetched block (same state root, same hash), stores the stable checkpoint and restarts the core from the
 // store: the replica rejoins consensus at the checkpoint.
-func (d *Driver) InstallTransfer(tr *transfer) error {
+func (d *Driver) InstallTransfer(proof *StableCheckpointProof, blocks []bsync.Block) error {
 	last := d.app.LastHeader().Height
-	for _, fb := range tr.blocks {
+	for _, fb := range blocks {
 		h := fb.Block.Header
 		if h.Height <= last {
 			continue // executed meanwhile by catch-up
@@ -230,10 +236,10 @@ func (d *Driver) InstallTransfer(tr *transfer) error {
 			return fmt.Errorf("state transfer: %w", err)
 		}
 		d.app.StageCert(b, h.Height, fb.Cert)
-		if h.Height == tr.proof.Height {
-			b.Set(chain.StableCheckpointKey(), consensus.MarshalCertificate(tr.proof.Certificate(d.cfg.ChainID)))
+		if h.Height == proof.Height {
+			b.Set(chain.StableCheckpointKey(), consensus.MarshalCertificate(proof.Certificate(d.cfg.ChainID)))
 		}
-		err = b.Commit(h.Height == tr.proof.Height)
+		err = b.Commit(h.Height == proof.Height)
 		b.Close()
 		if err != nil {
 			return fmt.Errorf("state transfer: persist block %d: %w", h.Height, err)
@@ -292,7 +298,7 @@ func (n *Node) maybeStartTransfer(ctx context.Context, workers *gosync.WaitGroup
 func (n *Node) installTransfer(tr *transfer) {
 	defer n.syncing.Store(false)
 	start := time.Now()
-	if err := n.driver.InstallTransfer(tr); err != nil {
+	if err := n.driver.InstallTransfer(tr.proof, tr.blocks); err != nil {
 		n.log.Error("state transfer could not be installed", "err", err)
 		return
 	}

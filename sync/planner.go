@@ -12,6 +12,19 @@ import (
 // ErrBadBlocks is the verdict on a response that does not verify.
 var ErrBadBlocks = errors.New("blocks do not verify")
 
+// BadSourceError names the source whose block did not verify (it may not be the one whose answer was just
+// delivered: verification runs down the chain over buffered blocks).
+type BadSourceError struct {
+	Source SourceID
+	Height uint64
+}
+
+func (e *BadSourceError) Error() string {
+	return fmt.Sprintf("%v: block %d from source %d does not match the hash chain", ErrBadBlocks, e.Height, e.Source)
+}
+
+func (e *BadSourceError) Unwrap() error { return ErrBadBlocks }
+
 // SourceID names a source of blocks (a replica index).
 type SourceID = uint32
 
@@ -273,7 +286,7 @@ func (p *Planner) advance(now time.Time) error {
 		hdr := b.Block.Header
 		if hdr.Hash() != p.want || chain.TxRoot(b.Block.Txs) != hdr.TxRoot {
 			p.rejectFrom(now, src)
-			return fmt.Errorf("%w: block %d from source %d does not match the hash chain", ErrBadBlocks, h, src)
+			return &BadSourceError{Source: src, Height: h}
 		}
 		p.verified = append(p.verified, b)
 		p.want = hdr.Parent

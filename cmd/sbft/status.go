@@ -22,6 +22,7 @@ func statusCommand() *cli.Command {
 			&cli.StringFlag{Name: "home", Required: true, EnvVars: []string{"SBFT_HOME"}, Usage: "replica home directory"},
 			&cli.BoolFlag{Name: "json", Usage: "print the status document as JSON"},
 			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "how long to wait for the replica"},
+			&cli.BoolFlag{Name: "watch", Usage: "refresh every second; while the replica syncs, show a progress bar (until interrupted)"},
 		},
 		Action: runStatus,
 	}
@@ -31,6 +32,9 @@ func runStatus(c *cli.Context) error {
 	cfg, err := node.LoadConfig(c.String("home"))
 	if err != nil {
 		return err
+	}
+	if c.Bool("watch") {
+		return watchStatus(c, cfg.HTTPAddr)
 	}
 	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 	defer cancel()
@@ -54,6 +58,58 @@ func runStatus(c *cli.Context) error {
 	fmt.Fprintf(w, "last block hash\t%s\nstate root\t%s\npeers\t%d\npending requests\t%d\n",
 		st.LastBlockHash, st.StateRoot, st.Peers, st.PendingRequests)
 	return w.Flush()
+}
+
+// watchStatus prints one line a second: height and view, and while a state transfer runs a progress bar with
+// the fetch rate and the time left.
+func watchStatus(c *cli.Context, addr string) error {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var lastFetched uint64
+	for {
+		ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+		_, st, err := fetchStatus(ctx, addr)
+		cancel()
+		switch {
+		case err != nil:
+			fmt.Fprintf(c.App.Writer, "%s unreachable: %v\n", time.Now().Format("15:04:05"), err)
+		case st.Syncing && st.Sync != nil:
+			s := st.Sync
+			rate := float64(s.Fetched - min(lastFetched, s.Fetched))
+			lastFetched = s.Fetched
+			eta := "?"
+			if rate > 0 {
+				eta = (time.Duration(float64(s.Total-min(s.Fetched, s.Total))/rate) * time.Second).String()
+			}
+			fmt.Fprintf(c.App.Writer, "%s syncing %s %d/%d blocks to height %d, %.0f blocks/s, %d sources, eta %s\n",
+				time.Now().Format("15:04:05"), progressBar(s.Fetched, s.Total, 30), s.Fetched, s.Total, s.TargetHeight,
+				rate, len(s.PerSource), eta)
+		default:
+			lastFetched = 0
+			fmt.Fprintf(c.App.Writer, "%s height %d view %d primary %d stable checkpoint %d peers %d state transfers %d\n",
+				time.Now().Format("15:04:05"), st.Height, st.View, st.Primary, st.LastStableCheckpoint, st.Peers, st.StateTransfers)
+		}
+		select {
+		case <-c.Context.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func progressBar(done, total uint64, width int) string {
+	if total == 0 {
+		total = 1
+	}
+	n := int(min(done, total) * uint64(width) / total)
+	bar := make([]byte, width)
+	for i := range bar {
+		bar[i] = '.'
+		if i < n {
+			bar[i] = '#'
+		}
+	}
+	return "[" + string(bar) + "]"
 }
 
 // fetchStatus reads GET /status of the replica at addr.

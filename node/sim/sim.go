@@ -76,6 +76,7 @@ type Result struct {
 	Acked                                               int
 	Height                                              uint64
 	View                                                uint64   // highest view a correct replica reached
+	StateTransfers                                      int      // state transfers started by correct replicas
 	StableCheckpoint                                    uint64   // highest stable checkpoint of a correct replica
 	Views                                               []uint64 // final view of each replica (0 if byzantine or down)
 	ViewsActive                                         []bool   // ... and whether it had started
@@ -115,6 +116,7 @@ type replica struct {
 	down    bool
 	upAt    uint64
 	txsSeen map[[32]byte]uint64 // tx hash -> height, executed-at-most-once check
+	sync    *simSync            // a state transfer under way
 }
 
 type world struct {
@@ -364,6 +366,9 @@ func (w *world) step(faults bool) {
 			r.driver.Tick()
 			w.process(uint32(i))
 		}
+		if r.adv == nil {
+			w.maybeSync(i)
+		}
 		if (r.cutOff[0] || r.cutOff[1]) && w.now >= r.healAt {
 			r.cutOff = [2]bool{}
 		}
@@ -449,7 +454,7 @@ func (w *world) scriptedOutage() {
 	case o.From:
 		r := w.reps[o.Replica]
 		r.store.Close()
-		r.driver, r.down, r.upAt = nil, true, o.Until
+		r.driver, r.down, r.upAt, r.sync = nil, true, o.Until, nil
 		w.outageFast, w.outageSlow = counts()
 	case o.Until:
 		fast, slow := counts()
@@ -499,7 +504,7 @@ func (w *world) maybeCrash() {
 		return
 	}
 	r.store.Close()
-	r.driver, r.down = nil, true
+	r.driver, r.down, r.sync = nil, true, nil
 	r.upAt = w.now + 1 + uint64(w.rng.IntN(w.faults.DownTicksMax))
 	w.res.Crashes++
 }
