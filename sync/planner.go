@@ -67,7 +67,7 @@ type chunk struct{ from, to uint64 }
 type source struct {
 	inFlight   int
 	badUntil   time.Time
-	blocks     uint64  // blocks it delivered that verified or are buffered
+	blocks     uint64 // blocks it delivered that verified or are buffered
 	failures   int
 	rate       float64 // blocks per second, EWMA over its answers
 	lastAnswer time.Duration
