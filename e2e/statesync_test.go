@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -36,8 +38,22 @@ func TestStateTransferAfterLongOutage(t *testing.T) {
 	target := s3.Height + 2000
 	tn.waitStatus(0, func(s *node.Status) bool { return s.Height >= target }, "2,000 batches with replica 3 down")
 	keys := l.finish(t)
+	watch := exec.Command(sbftBin, "status", "--home", tn.home(3), "--watch")
+	var watched strings.Builder
+	watch.Stdout = &watched
+	if err := watch.Start(); err != nil {
+		t.Fatal(err)
+	}
 	tn.start(3)
 	tn.waitTransferred(3, target)
+	watch.Process.Signal(syscall.SIGINT)
+	if err := watch.Wait(); err != nil {
+		t.Fatalf("status --watch did not exit cleanly on SIGINT: %v", err)
+	}
+	if !strings.Contains(watched.String(), "state transfers 1") {
+		t.Fatalf("status --watch did not show the completed transfer:\n%s", watched.String())
+	}
+	t.Logf("status --watch printed:\n%s", watched.String())
 	tn.waitAgree([]int{0, 1, 2, 3}, target)
 	checkReadBack(t, ctx, c, keys[len(keys)-5:])
 

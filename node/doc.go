@@ -14,4 +14,10 @@
 //
 // Message signatures, batch digests, certificates and client signatures are verified before the driver sees
 // them, on the transport's reader goroutines (in parallel across peers and clients).
+//
+// Around the driver the Node runs: checkpoint announcements over gossipsub (announce.go: publish this
+// replica's, validate and hand on the others'); the checkpoint and blocks request/response protocols; state
+// transfer (statesync.go: when the driver says catch-up cannot close the gap, fetch blocks with package sync
+// on a separate goroutine, then execute them on the driver's goroutine and restart the core at the
+// checkpoint); and the test-only byzantine modes (byzantine.go), refused without an environment opt-in.
 package node

@@ -1,12 +1,14 @@
 package node
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/consensus"
+	bsync "github.com/sbftnet/sbft/sync"
 )
 
 // Metrics are the replica's prometheus metrics (namespace sbft). A nil *Metrics records nothing.
@@ -15,6 +17,9 @@ type Metrics struct {
 	viewActive, stableSeq, diverged     prometheus.Gauge
 	lastCkpt                            prometheus.Gauge
 	viewChangeSeconds                   prometheus.Histogram
+	syncing, syncFetched, syncTotal     prometheus.Gauge
+	stateTransfers                      prometheus.Counter
+	syncSourceBlocks                    *prometheus.GaugeVec
 	blocks, txs                         prometheus.Counter
 	rejectedTotal                       *prometheus.CounterVec
 	persistSeconds, applySeconds        prometheus.Histogram
@@ -57,10 +62,37 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		coreCounters: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "sbft", Name: "consensus_events",
 			Help: "Consensus core event counts since start, by event."}, []string{"event"}),
 	}
+	m.syncing = g("syncing", "1 while a state transfer runs.")
+	m.syncFetched = g("sync_fetched_blocks", "Blocks the running state transfer fetched (verified or buffered).")
+	m.syncTotal = g("sync_total_blocks", "Blocks the running state transfer needs.")
+	m.stateTransfers = c("state_transfers_total", "State transfers completed.")
+	m.syncSourceBlocks = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "sbft", Name: "sync_source_blocks",
+		Help: "Blocks the running (or last) state transfer got from each source replica."}, []string{"source"})
+	reg.MustRegister(m.syncSourceBlocks)
 	m.viewChangeSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "sbft", Name: "view_change_seconds",
 		Help: "Time from leaving a started view to starting the next one.", Buckets: prometheus.ExponentialBuckets(0.05, 2, 10)})
 	reg.MustRegister(m.rejectedTotal, m.coreCounters, m.viewChangeSeconds)
 	return m
+}
+
+// observeSync records a state transfer's progress (nil: none running).
+func (m *Metrics) observeSync(p *bsync.Progress, completed bool) {
+	if m == nil {
+		return
+	}
+	if completed {
+		m.stateTransfers.Inc()
+	}
+	if p == nil {
+		m.syncing.Set(0)
+		return
+	}
+	m.syncing.Set(1)
+	m.syncFetched.Set(float64(p.Verified + p.Buffered))
+	m.syncTotal.Set(float64(p.Target - p.Base))
+	for id, sp := range p.PerSource {
+		m.syncSourceBlocks.WithLabelValues(strconv.FormatUint(uint64(id), 10)).Set(float64(sp.Blocks))
+	}
 }
 
 func (m *Metrics) observeViewChange(d time.Duration) {

@@ -55,6 +55,7 @@ type Node struct {
 	syncProgress   atomic.Pointer[bsync.Progress]
 	lastTransfer   atomic.Pointer[SyncStatus]
 	transfers      chan *transfer
+	metrics        *Metrics
 	driver         *Driver
 	verifier       *Verifier
 	registry       *prometheus.Registry
@@ -105,6 +106,7 @@ func New(opts Options) (*Node, error) {
 		n.peers = append(n.peers, r.ID)
 	}
 	n.transfers = make(chan *transfer, 1)
+	n.metrics = NewMetrics(n.registry)
 	if n.gossip, err = n.host.StartGossip(); err != nil {
 		n.host.Close()
 		n.store.Close()
@@ -115,7 +117,7 @@ func New(opts Options) (*Node, error) {
 		ChainID: g.ChainID, ID: id, N: g.N(), F: g.F, C: g.C, Signer: ed25519Signer{opts.Key},
 		ShareKey: opts.ShareKey, BLSKeys: g.BLSPublicKeys(),
 		Consensus: cfg.Consensus, TickInterval: cfg.TickInterval(), Store: n.store, Transport: n.host,
-		Logger: n.log, Metrics: NewMetrics(n.registry), TxCache: cache, Byzantine: opts.Byzantine,
+		Logger: n.log, Metrics: n.metrics, TxCache: cache, Byzantine: opts.Byzantine,
 		Announcer: n.announcer,
 	})
 	if err == nil {

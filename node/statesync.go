@@ -154,6 +154,7 @@ func (n *Node) stateTransfer(ctx context.Context, base uint64) (*transfer, error
 	target := bsync.Target{Height: proof.Height, BlockHash: proof.BlockHash}
 	blocks, err := bsync.Fetch(ctx, bsync.DefaultConfig(), target, base, sources, p2pSource{n}, time.Second, func(p bsync.Progress) {
 		n.syncProgress.Store(&p)
+		n.metrics.observeSync(&p, false)
 		elapsed := time.Since(start).Seconds()
 		rate := float64(p.Verified+p.Buffered) / max(elapsed, 0.001)
 		left := float64(p.Target-p.Base) - float64(p.Verified+p.Buffered)
@@ -284,6 +285,7 @@ func (n *Node) maybeStartTransfer(ctx context.Context, workers *gosync.WaitGroup
 			if !errors.Is(err, errNothingToTransfer) && ctx.Err() == nil {
 				n.log.Warn("state transfer failed; will retry", "err", err)
 			}
+			n.metrics.observeSync(nil, false)
 			n.syncing.Store(false)
 			return
 		}
@@ -300,6 +302,7 @@ func (n *Node) installTransfer(tr *transfer) {
 	start := time.Now()
 	if err := n.driver.InstallTransfer(tr.proof, tr.blocks); err != nil {
 		n.log.Error("state transfer could not be installed", "err", err)
+		n.metrics.observeSync(nil, false)
 		return
 	}
 	n.stateTransfers.Add(1)
@@ -308,6 +311,7 @@ func (n *Node) installTransfer(tr *transfer) {
 			Total: p.Target - p.Base, PerSource: p.PerSource, TookMs: tr.took.Milliseconds()})
 	}
 	n.syncProgress.Store(nil)
+	n.metrics.observeSync(nil, true)
 	n.log.Info("state transfer complete", "height", tr.proof.Height, "blocks", len(tr.blocks),
 		"fetch", tr.took.Round(time.Millisecond), "execute", time.Since(start).Round(time.Millisecond),
 		"blocks_per_s", math.Round(float64(len(tr.blocks))/tr.took.Seconds()))

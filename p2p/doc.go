@@ -9,6 +9,10 @@
 //   - request/response ("/sbft/<chain-id>/<name>/1"): one stream per request with deadlines on every phase
 //     and an error frame back when the handler fails.
 //
+// Gossip (gossip.go) runs gossipsub for the chain's topics ("/sbft/<chain-id>/checkpoints/1"): replicas are
+// each other's direct peers, messages are signed by their publisher (StrictSign), every topic has a validator,
+// and peer scoring penalizes peers that deliver invalid messages.
+//
 // Invariants: only peer IDs in the genesis may speak replicas-only protocols (checked in every handler, the
 // stream is reset and the attempt logged otherwise); an empty replica set is an error, never "allow all";
 // every frame is a uvarint length then the payload, and the length is checked against the protocol's cap

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	gosync "sync"
 	"testing"
 	"time"
 
@@ -45,6 +46,7 @@ type memSource struct {
 	blocks  []*chain.Block
 	liar    map[SourceID]bool
 	staller map[SourceID]bool
+	mu      gosync.Mutex // Fetch calls sources concurrently
 	served  map[SourceID]int
 }
 
@@ -63,7 +65,9 @@ func (m *memSource) Blocks(ctx context.Context, src SourceID, from, to uint64) (
 		}
 		out = append(out, Block{Block: b})
 	}
+	m.mu.Lock()
 	m.served[src] += len(out)
+	m.mu.Unlock()
 	return out, nil
 }
 
