@@ -172,7 +172,13 @@ func (tn *testnet) status(i int) (*node.Status, error) {
 // waitStatus polls replica i's status until cond holds (a generous deadline, not a timing assertion).
 func (tn *testnet) waitStatus(i int, cond func(*node.Status) bool, what string) *node.Status {
 	tn.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	return tn.waitStatusFor(i, cond, what, 60*time.Second)
+}
+
+// waitStatusFor is waitStatus with a deadline for long workloads (CI runs other packages' tests beside).
+func (tn *testnet) waitStatusFor(i int, cond func(*node.Status) bool, what string, limit time.Duration) *node.Status {
+	tn.t.Helper()
+	deadline := time.Now().Add(limit)
 	var last *node.Status
 	for time.Now().Before(deadline) {
 		if s, err := tn.status(i); err == nil {

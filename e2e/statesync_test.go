@@ -36,7 +36,7 @@ func TestStateTransferAfterLongOutage(t *testing.T) {
 	}
 	s3 := tn.waitStatus(0, func(s *node.Status) bool { return s.Height >= 50 }, "status")
 	target := s3.Height + 2000
-	tn.waitStatus(0, func(s *node.Status) bool { return s.Height >= target }, "2,000 batches with replica 3 down")
+	tn.waitStatusFor(0, func(s *node.Status) bool { return s.Height >= target }, "2,000 batches with replica 3 down", 5*time.Minute)
 	keys := l.finish(t)
 	watch := exec.Command(sbftBin, "status", "--home", tn.home(3), "--watch")
 	var watched strings.Builder
@@ -99,7 +99,7 @@ func TestStateTransferSurvivesByzantineSources(t *testing.T) {
 	}
 	s0, _ := tn.status(0)
 	target := s0.Height + 700
-	tn.waitStatus(0, func(s *node.Status) bool { return s.Height >= target }, "700 batches with replica 3 down")
+	tn.waitStatusFor(0, func(s *node.Status) bool { return s.Height >= target }, "700 batches with replica 3 down", 3*time.Minute)
 	l.finish(t)
 	tn.start(3)
 	s := tn.waitTransferred(3, target-target%150)
