@@ -7,7 +7,9 @@ export CGO_ENABLED ?= 0
 
 SEEDS   ?= 1000
 
-.PHONY: all build test lint testnet testnet-down bench bench-sync sim fuzz clean
+.PHONY: all build test lint testnet testnet-down docker-testnet docker-testnet-down e2e bench bench-sync sim fuzz clean
+
+N ?= 4
 
 all: build
 
@@ -35,6 +37,19 @@ testnet: build
 
 testnet-down:
 	TESTNET_DIR=$(TESTNET_DIR) scripts/testnet.sh down
+
+# A testnet of N replica containers on a private compose network (FROM scratch image of the static binary), a
+# client workload from another container, and the agreeing status of all replicas.
+docker-testnet: build
+	scripts/docker-testnet.sh up $(N)
+
+docker-testnet-down:
+	scripts/docker-testnet.sh down
+
+# The fault sequence on a docker testnet under load: kill/restart the primary, partition a backup past two
+# checkpoints, isolate the primary, restart all; convergence and acknowledged writes checked after each.
+e2e:
+	$(GO) test -tags docker -count=1 -timeout 20m -v -run TestDockerTestnet ./e2e
 
 # Throughput and latency of 4 local replicas under a constant offered load.
 bench: build

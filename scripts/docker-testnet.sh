@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# A testnet of N replicas, each its own container with its own address on a private (internal) compose
+# network, plus fault injection. Nothing reaches outside that network; `down` removes everything `up` made.
+#
+#   scripts/docker-testnet.sh up [N]          build the image, generate configs, start, wait, run a workload
+#   scripts/docker-testnet.sh down            remove containers, network, image and the testnet directory
+#   scripts/docker-testnet.sh status          one line per replica; check: exit 1 unless all agree
+#   scripts/docker-testnet.sh stop|kill|start|restart|pause|unpause I
+#   scripts/docker-testnet.sh isolate I       cut replica I off the network (docker network disconnect)
+#   scripts/docker-testnet.sh heal I          reconnect it with its address
+#   scripts/docker-testnet.sh split "A..." "B..."  cut the replicas of group B off from group A (each B replica is
+#                                             disconnected: with one bridge network, B members lose each other too)
+#   scripts/docker-testnet.sh heal-all        reconnect every replica
+#   scripts/docker-testnet.sh restart-all     restart every replica at once
+#   scripts/docker-testnet.sh workload [COUNT] write COUNT keys from a client container
+#
+# Environment: DOCKER_TESTNET_DIR (docker-testnet), DOCKER_TESTNET_PROJECT (sbftnet), DOCKER_TESTNET_SUBNET
+# (172.28.7: replica i at .10+i, the client at .250), SBFT_BIN (bin/sbft, built with CGO_ENABLED=0).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DIR=$(realpath -m "${DOCKER_TESTNET_DIR:-docker-testnet}")
+PROJECT=${DOCKER_TESTNET_PROJECT:-sbftnet}
+SUBNET=${DOCKER_TESTNET_SUBNET:-172.28.7}
+BIN=${SBFT_BIN:-bin/sbft}
+IMAGE=${PROJECT}-sbft:local
+NET=${PROJECT}-net
+BASE_PORT=26600
+compose() { docker-compose -p "$PROJECT" -f "$DIR/docker-compose.yml" "$@"; }
+ip_of() { echo "$SUBNET.$((10 + $1))"; }
+container() { echo "$PROJECT-replica-$1"; }
+count() { ls -d "$DIR"/replica-* 2>/dev/null | wc -l; }
+say() { echo "[docker-testnet $(date +%H:%M:%S)] $*"; }
+
+build_image() {
+	if [ ! -x "$BIN" ] || { command -v file >/dev/null && ! file "$BIN" | grep -q 'statically linked'; }; then
+		CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BIN" ./cmd/sbft
+	fi
+	ctx=$(mktemp -d)
+	cp "$BIN" "$ctx/sbft"
+	cp docker/Dockerfile "$ctx/"
+	docker build -q -t "$IMAGE" "$ctx" >/dev/null 2>&1 || docker build -t "$IMAGE" "$ctx"
+	rm -rf "$ctx"
+	say "built image $IMAGE from $BIN"
+}
+
+write_compose() {
+	local n=$1
+	{
+		echo "version: '2.4'"
+		echo "networks:"
+		echo "  net:"
+		echo "    name: $NET"
+		echo "    internal: true"
+		echo "    ipam:"
+		echo "      config:"
+		echo "        - subnet: $SUBNET.0/24"
+		echo "services:"
+		for i in $(seq 0 $((n - 1))); do
+			echo "  replica-$i:"
+			echo "    image: $IMAGE"
+			echo "    container_name: $(container "$i")"
+			echo "    command: [\"start\", \"--home\", \"/net/replica-$i\"]"
+			echo "    user: \"10001:10001\""
+			echo "    stop_grace_period: 15s"
+			echo "    volumes: [\"./:/net\"]"
+			echo "    networks:"
+			echo "      net:"
+			echo "        ipv4_address: $(ip_of "$i")"
+		done
+	} >"$DIR/docker-compose.yml"
+}
+
+status_line() {
+	local i=$1
+	"$BIN" status --home "$DIR/replica-$i" --json --timeout 2s 2>/dev/null |
+		python3 -c 'import json,sys; s=json.load(sys.stdin); print("replica %d view %d height %d hash %s root %s stable %d peers %d transfers %d" % (s["replica"], s["view"], s["height"], s["last_block_hash"][:16], s["state_root"][:16], s["last_stable_checkpoint"], s["peers"], s["state_transfers"]))' 2>/dev/null ||
+		echo "replica $i unreachable"
+}
+
+wait_healthy() {
+	local n=$1 deadline=$((SECONDS + 90))
+	for i in $(seq 0 $((n - 1))); do
+		until "$BIN" status --home "$DIR/replica-$i" --json --timeout 2s 2>/dev/null | grep -q "\"peers\": *$((n - 1))"; do
+			if [ $SECONDS -ge $deadline ]; then say "replica $i not healthy"; status_line "$i"; exit 1; fi
+			sleep 0.5
+		done
+	done
+	say "all $n replicas up and connected"
+}
+
+workload() {
+	local keys=${1:-1000}
+	say "client container writes $keys keys"
+	docker run --rm --network "$NET" --ip "$SUBNET.250" --user 10001:10001 -v "$DIR:/net" "$IMAGE" \
+		client fill --home /net/client-0 --network /net/genesis.json --count "$keys" --prefix key-
+}
+
+check() {
+	local n lines
+	n=$(count)
+	lines=$(for i in $(seq 0 $((n - 1))); do status_line "$i"; done)
+	echo "$lines"
+	if [ "$(echo "$lines" | awk '{print $6, $8, $10}' | sort -u | wc -l)" = 1 ] && ! echo "$lines" | grep -q unreachable; then
+		say "all replicas agree"
+	else
+		say "replicas do not agree (yet)"
+		return 1
+	fi
+}
+
+case "${1:-}" in
+up)
+	n=${2:-4}
+	[ -e "$DIR" ] && { say "$DIR exists; run down first"; exit 1; }
+	build_image
+	hosts=()
+	for i in $(seq 0 $((n - 1))); do hosts+=(--host "$(ip_of "$i")"); done
+	"$BIN" testnet --replicas "$n" --dir "$DIR" "${hosts[@]}" --base-port "$BASE_PORT" --clients 2 >/dev/null
+	write_compose "$n"
+	chown -R 10001:10001 "$DIR" 2>/dev/null || chmod -R a+rwX "$DIR"
+	compose up -d
+	wait_healthy "$n"
+	workload "${KEYS:-1000}"
+	for _ in $(seq 1 30); do check >/dev/null 2>&1 && break; sleep 1; done
+	check
+	;;
+down)
+	if [ -f "$DIR/docker-compose.yml" ]; then compose down -v --remove-orphans -t 5 || true; fi
+	docker network rm "$NET" >/dev/null 2>&1 || true
+	docker rmi -f "$IMAGE" >/dev/null 2>&1 || true
+	rm -rf "$DIR"
+	say "removed containers, network $NET, image $IMAGE and $DIR"
+	;;
+status) for i in $(seq 0 $(($(count) - 1))); do status_line "$i"; done ;;
+check) check ;;
+stop | kill | start | restart | pause | unpause)
+	say "$1 replica $2"
+	docker "$1" "$(container "$2")" >/dev/null
+	;;
+isolate)
+	say "isolate replica $2 (disconnect from $NET)"
+	docker network disconnect "$NET" "$(container "$2")"
+	;;
+heal)
+	say "heal replica $2 (reconnect to $NET at $(ip_of "$2"))"
+	docker network connect --ip "$(ip_of "$2")" "$NET" "$(container "$2")"
+	;;
+split)
+	say "split: {$2} | {$3}"
+	for i in $3; do docker network disconnect "$NET" "$(container "$i")"; done
+	;;
+heal-all)
+	for i in $(seq 0 $(($(count) - 1))); do
+		docker network connect --ip "$(ip_of "$i")" "$NET" "$(container "$i")" 2>/dev/null && say "healed replica $i" || true
+	done
+	;;
+restart-all)
+	say "restart all replicas at once"
+	compose restart -t 10 >/dev/null
+	;;
+workload) workload "${2:-1000}" ;;
+*)
+	sed -n '2,20p' "$0"
+	exit 2
+	;;
+esac
