@@ -22,6 +22,12 @@ func (c *Core) markCommitted(s *slot, cert Certificate) {
 	s.committed = true
 	s.cert = cert
 	s.lastActivityTick = c.tick
+	if gap := c.tick - c.lastCommitTick; c.busyAtLastCommit && gap > 0 {
+		// EWMA (weight 1/8, in sixteenths of a tick) of the time between commits while requests waited: how
+		// slow "normal" is now. Idle gaps do not count.
+		c.commitGap16 += (int64(gap)*16 - c.commitGap16) / 8
+	}
+	c.lastCommitTick, c.busyAtLastCommit = c.tick, c.pending.len() > 0
 	c.deliver()
 }
 

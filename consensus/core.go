@@ -28,15 +28,21 @@ type Core struct {
 	myCheckpointTick  uint64
 
 	// View change (viewchange.go, newview.go).
-	viewActive    bool                              // the view has started (its NewView installed; view 0 starts at once)
-	viewStartTick uint64                            // when this replica entered or started the view
-	failedViews   int                               // view changes since this replica last executed a batch
-	complaint     *Message                          // this replica's complaint about the current view, if any
-	complaints    map[uint64]uint64                 // view -> bitmap of replicas that complained about it
-	viewChanges   map[uint64]map[ReplicaID]*Message // ViewChanges by view, for views not started
-	vcSent        *Message                          // this replica's ViewChange for the current view
-	newView       *Message                          // the NewView that started the current view
-	viewMsgTick   uint64                            // last (re)transmission of vcSent or complaint
+	viewActive            bool     // the view has started (its NewView installed; view 0 starts at once)
+	viewStartTick         uint64   // when this replica entered or started the view
+	failedViews           int      // view changes since this replica last executed a batch
+	complaint             *Message // this replica's complaint about the current view, if any
+	lastForwardTick       uint64   // when this backup last forwarded requests to the primary
+	forwardedAny          bool
+	commitGap16           int64                             // EWMA of ticks between commits, in sixteenths
+	busyAtLastCommit      bool                              // requests waited when the last slot committed
+	lastCommitTick        uint64                            // when a slot last committed here
+	latestExecutedArrival uint64                            // the latest arrival tick (here) of a request that executed
+	complaints            map[uint64]uint64                 // view -> bitmap of replicas that complained about it
+	viewChanges           map[uint64]map[ReplicaID]*Message // ViewChanges by view, for views not started
+	vcSent                *Message                          // this replica's ViewChange for the current view
+	newView               *Message                          // the NewView that started the current view
+	viewMsgTick           uint64                            // last (re)transmission of vcSent or complaint
 
 	out    Ready // accumulated until Ready()
 	counts Counters
@@ -74,6 +80,7 @@ type Counters struct {
 	PathSwitches       uint64 // the primary's path controller changed path
 
 	ComplaintsSent       uint64 // complaints this replica broadcast
+	ComplaintsStalled    uint64 // ... because nothing committed for a whole timeout (the rest: a request was overtaken)
 	RequestsForwarded    uint64 // client requests this backup forwarded to the primary
 	ViewChanges          uint64 // views this replica moved to
 	NewViews             uint64 // views this replica started (NewView installed)
@@ -247,7 +254,9 @@ func (c *Core) Advance(rd Ready) {
 		assert(b.Seq == c.lastExecuted+1, "executed seq %d after %d", b.Seq, c.lastExecuted)
 		c.lastExecuted = b.Seq
 		for _, d := range b.ReqDigests {
-			c.pending.remove(d)
+			if since, ok := c.pending.remove(d); ok {
+				c.latestExecutedArrival = max(c.latestExecutedArrival, since)
+			}
 		}
 		if s := c.slots[b.Seq]; s != nil {
 			s.executed = true

@@ -42,6 +42,8 @@ type cluster struct {
 	badShare map[ReplicaID]bool // replicas whose certificate shares do not verify
 	sent     map[MsgType]int    // messages put on the wire, by type (each destination counts)
 	cut      map[ReplicaID]bool // replicas cut off from the others (they still tick)
+	censored map[string]bool    // requests replica 0 never admits (a censoring primary)
+	perTick  int                // messages delivered per tick by runUntilAll (0: 10,000)
 }
 
 type envelope struct {
@@ -54,7 +56,7 @@ func newCluster(t *testing.T, n, f int, seed uint64) *cluster { return newCluste
 func newClusterC(t *testing.T, n, f, c int, seed uint64) *cluster {
 	t.Helper()
 	cl := &cluster{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		badShare: map[ReplicaID]bool{}, sent: map[MsgType]int{}, cut: map[ReplicaID]bool{}}
+		badShare: map[ReplicaID]bool{}, sent: map[MsgType]int{}, cut: map[ReplicaID]bool{}, censored: map[string]bool{}}
 	for i := 0; i < n; i++ {
 		cfg := DefaultConfig("test-chain", testSigner{ReplicaID(i)}, testSigner{ReplicaID(i) + 100}, ReplicaID(i), n, f)
 		cfg.BatchRequestsMax = 10
@@ -194,7 +196,9 @@ func (cl *cluster) step() bool {
 	}
 	if m.Type == MsgRequest { // the node's part: forwarded requests are admitted like submissions
 		for _, q := range m.Requests {
-			_ = cl.reps[e.to].core.Propose(Request{Digest: RequestDigest(q), Data: q})
+			if e.to != 0 || !cl.censored[string(q)] {
+				_ = cl.reps[e.to].core.Propose(Request{Digest: RequestDigest(q), Data: q})
+			}
 		}
 	} else {
 		cl.reps[e.to].core.Step(m)
@@ -218,7 +222,9 @@ func (cl *cluster) submit(reqs ...[]byte) {
 			continue
 		}
 		for _, q := range reqs {
-			_ = r.core.Propose(Request{Digest: RequestDigest(q), Data: q})
+			if i != 0 || !cl.censored[string(q)] {
+				_ = r.core.Propose(Request{Digest: RequestDigest(q), Data: q})
+			}
 		}
 		cl.handle(i)
 	}

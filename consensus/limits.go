@@ -11,7 +11,7 @@ const (
 	WindowSeqs = 2 * CheckpointIntervalSeqs
 	// CheckpointsAheadMax bounds the checkpoints above the last stable one whose shares are kept.
 	CheckpointsAheadMax = 4
-	// ForwardRequestsMax bounds the client requests a backup forwards to the primary per tick.
+	// ForwardRequestsMax bounds the client requests a backup forwards to the primary per retransmission period.
 	ForwardRequestsMax = 256
 	// ViewsAheadMax bounds how far above the current view ViewChange messages and complaints are kept.
 	ViewsAheadMax = 16

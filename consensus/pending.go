@@ -75,12 +75,14 @@ func (q *pendingQueue) expire(now, ttl uint64) int {
 	return n
 }
 
-// remove forgets a request (it executed).
-func (q *pendingQueue) remove(d [32]byte) {
-	if e, ok := q.index[d]; ok {
+// remove forgets a request (it executed) and returns when it was queued here (false: it was not).
+func (q *pendingQueue) remove(d [32]byte) (since uint64, ok bool) {
+	e, ok := q.index[d]
+	if ok {
 		q.bytes -= e.size
 		delete(q.index, d)
 	}
+	return e.since, ok
 }
 
 func (q *pendingQueue) markProposed(d [32]byte) {

@@ -8,8 +8,11 @@ import (
 // View change, phase 1: leaving a view.
 //
 // A backup holding a client request that has waited longer than the view change timeout (counted from when
-// the request arrived or the view started, whichever is later), or a replica whose new view has not started
-// within the timeout, broadcasts a Complain for its view. f+1 complaints about view v (at least one from a
+// the request arrived or the view started, whichever is later) broadcasts a Complain for its view if the
+// primary is not making progress either: nothing committed for a whole timeout (a silent, crashed or
+// equivocating primary), or a request that arrived here half a timeout later executed first (a primary that
+// censors). A primary that orders requests first come, first served under overload is not complained about,
+// however long the queue. A replica whose new view has not started within the timeout complains too. f+1 complaints about view v (at least one from a
 // correct replica) make every replica move to v+1; so does seeing f+1 other replicas in higher views (the
 // replica moves to the lowest view f+1 of them have reached). Moving to a view means broadcasting a signed
 // ViewChange with the replica's last stable checkpoint and its evidence for every sequence number above it,
@@ -44,17 +47,49 @@ func (c *Core) checkViewTimers() {
 		if !ok || c.tick-max(since, c.viewStartTick) < timeout {
 			return
 		}
+		if !c.stalled(timeout) && !c.overtaken(since, timeout/2) {
+			return
+		}
+		if c.stalled(timeout) {
+			c.counts.ComplaintsStalled++
+		}
 	} else if c.tick-c.viewStartTick < timeout {
 		return
 	}
 	c.complain()
 }
 
-// forwardRequests sends the primary the requests that waited age ticks here: a client that cannot reach the
-// primary must not cost a view change.
+// stalled reports whether nothing committed here for `after` ticks, or for four times the recent average gap
+// between busy commits if that is longer (a saturated network commits big batches slowly and is not stalled),
+// but never more than 4x `after`.
+func (c *Core) stalled(after uint64) bool {
+	limit := min(max(after, uint64(4*c.commitGap16/16)), 4*after)
+	return c.tick-max(c.lastCommitTick, c.viewStartTick) >= limit
+}
+
+// overtaken reports whether a request that arrived here at least slack ticks after `since` has executed
+// while the network was not saturated: the primary skipped older requests (it never got them, or it censors
+// them). A primary that serves first come, first served never overtakes by more than the spread of arrival
+// times; a saturated one (more than a batch of requests waits here) sheds load by refusing requests as busy,
+// which clients resend later, so its order says nothing, and a censor hiding in such load is found only once
+// the load drops.
+func (c *Core) overtaken(since, slack uint64) bool {
+	saturated := c.pending.len() > c.cfg.BatchRequestsMax
+	return c.latestExecutedArrival >= since+slack && !saturated
+}
+
+// forwardRequests sends the primary the requests that waited age ticks here while younger ones executed or
+// nothing executed: a client that cannot reach the primary must not cost a view change. (Under overload
+// requests execute in order and nothing is forwarded: the primary has every request already.)
 func (c *Core) forwardRequests(age uint64) {
+	if c.forwardedAny && c.tick-c.lastForwardTick < uint64(c.cfg.RetransmitTicks) {
+		return // a rescue path for a few requests: at most ForwardRequestsMax per retransmission period
+	}
 	since, ok := c.pending.oldestQueued()
 	if !ok || c.tick-max(since, c.viewStartTick) < age {
+		return
+	}
+	if !c.stalled(age) && !c.overtaken(since, age/2) {
 		return
 	}
 	reqs := c.pending.forward(c.tick, age, c.view, ForwardRequestsMax)
@@ -66,6 +101,7 @@ func (c *Core) forwardRequests(age uint64) {
 		m.Requests[i] = r.Data
 	}
 	c.counts.RequestsForwarded += uint64(len(reqs))
+	c.forwardedAny, c.lastForwardTick = true, c.tick
 	c.send(c.primaryOf(c.view), c.sign(m))
 }
 

@@ -34,8 +34,12 @@ func (cl *cluster) runUntilAll(reqs [][]byte, ticks int) bool {
 		}
 		return true
 	}
+	perTick := cl.perTick
+	if perTick == 0 {
+		perTick = 10_000
+	}
 	for t := 0; t < ticks; t++ {
-		for n := 0; n < 10_000 && cl.step(); n++ {
+		for n := 0; n < perTick && cl.step(); n++ {
 		}
 		if done() {
 			return true
@@ -274,5 +278,45 @@ func TestBackupsForwardRequestsThePrimaryMissed(t *testing.T) {
 	st := cl.reps[1].core.Status()
 	if st.View != 0 || st.Counters.RequestsForwarded == 0 {
 		t.Fatalf("view %d, %d forwarded: want the primary kept and requests forwarded", st.View, st.Counters.RequestsForwarded)
+	}
+}
+
+// A primary that orders first come, first served is not complained about under overload, however long the
+// queue; one that censors a request while ordering later ones is replaced.
+func TestComplaintsTellOverloadFromCensorship(t *testing.T) {
+	newSlow := func() *cluster {
+		cl := newCluster(t, 4, 1, 1)
+		for i := range cl.reps {
+			cl.cfgs[i].BatchRequestsMax, cl.cfgs[i].InFlightSeqsMax = 1, 1
+			cl.cfgs[i].ViewChangeTicks, cl.cfgs[i].RetransmitTicks = 40, 20
+			c, err := New(cl.cfgs[i], Restore{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl.reps[i].core = c
+		}
+		cl.perTick = 12 // about one sequence number per tick
+		return cl
+	}
+	cl := newSlow()
+	reqs := requests("load", 300) // one per tick: the last waits ~300 ticks, far beyond the timeout of 40
+	cl.submit(reqs...)
+	if !cl.runUntilAll(reqs, 2000) {
+		t.Fatal("overload: requests not executed")
+	}
+	if st := cl.reps[1].core.Status(); st.View != 0 || st.Counters.ComplaintsSent != 0 {
+		t.Fatalf("overload: view %d after %d complaints: a fair primary was complained about", st.View, st.Counters.ComplaintsSent)
+	}
+
+	cl = newSlow()
+	cl.censored["victim"] = true
+	cl.submit([]byte("victim"))
+	later := requests("later", 100)
+	cl.submit(later...)
+	if !cl.runUntilAll(append(later, []byte("victim")), 3000) {
+		t.Fatalf("censorship: the censored request never executed: %+v", cl.reps[1].core.Status())
+	}
+	if st := cl.reps[1].core.Status(); st.View == 0 {
+		t.Fatal("censorship: the censoring primary was not replaced")
 	}
 }
