@@ -78,6 +78,9 @@ func New(opts Options) (*Node, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: this key is not a replica of chain %s", ErrConfig, g.ChainID)
 	}
+	if g.CheckpointInterval != consensus.CheckpointIntervalSeqs {
+		return nil, fmt.Errorf("%w: genesis checkpoint_interval %d: this build runs with %d", ErrConfig, g.CheckpointInterval, consensus.CheckpointIntervalSeqs)
+	}
 	if opts.ShareKey == nil || !bytes.Equal(opts.ShareKey.PublicKey().Bytes(), g.BLSPublicKeys()[id].Bytes()) {
 		return nil, fmt.Errorf("%w: the BLS key does not match replica %d's in the genesis", ErrConfig, id)
 	}
