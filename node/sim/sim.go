@@ -30,8 +30,10 @@ type Options struct {
 	Clients  int
 	// LivenessTicks bounds the liveness phase.
 	LivenessTicks int
-	// Adversary, if set, makes replica 0 (the first primary) byzantine with this role, and no other.
-	Adversary Role
+	// Adversary, if set, makes replica AdversaryReplica (0: the first primary) byzantine with this role, and
+	// no other.
+	Adversary        Role
+	AdversaryReplica int
 	// CrashPerMille, if set, overrides the crash rate drawn from the seed.
 	CrashPerMille int
 	// Bugs plants known bugs in every correct replica (the checkers must catch them).
@@ -227,7 +229,7 @@ func (w *world) setup() {
 		byz = nil
 	}
 	if w.opts.Adversary != Honest {
-		byz = []int{0}
+		byz = []int{w.opts.AdversaryReplica}
 	}
 	for _, i := range byz {
 		role := Role(1 + w.rng.IntN(int(rolesEnd)-1))

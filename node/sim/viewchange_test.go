@@ -45,7 +45,7 @@ func TestPartitionedPrimaryIsReplacedAndRejoins(t *testing.T) {
 func TestStateTransferWithByzantineSources(t *testing.T) {
 	skipUnderRace(t)
 	for _, role := range []Role{BadSigner, Silent} {
-		r := Run(Options{Seed: 3, Replicas: 7, Clients: 3, Quiet: true, Steps: 3000, Adversary: role,
+		r := Run(Options{Seed: 3, Replicas: 7, Clients: 3, Quiet: true, Steps: 3000, Adversary: role, AdversaryReplica: 1,
 			Outage: Outage{Replica: 6, From: 100, Until: 2700}})
 		if !r.OK() {
 			t.Fatalf("%v source: %v", role, r)
