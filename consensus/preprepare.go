@@ -11,6 +11,11 @@ func (c *Core) maybePropose() {
 	for c.pending.hasQueued() &&
 		c.lastProposed-c.lastExecuted < uint64(c.cfg.InFlightSeqsMax) &&
 		c.inWindow(c.lastProposed+1) {
+		if s := c.slots[c.lastProposed+1]; s != nil && (s.prePrepare != nil || s.committed) {
+			// Decided already (a restarted primary got it with its certificate by catch-up): skip it.
+			c.lastProposed++
+			continue
+		}
 		reqs := c.pending.next(c.cfg.BatchRequestsMax, c.cfg.BatchBytesMax)
 		if len(reqs) == 0 {
 			return

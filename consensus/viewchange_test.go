@@ -377,3 +377,26 @@ func TestAcceptOlderViewsBugBites(t *testing.T) {
 		}
 	}
 }
+
+// A restarted primary that learns a sequence number's batch by catch-up before it proposes again skips that
+// sequence number instead of proposing over it (found by the docker testnet: "primary reuses seq").
+func TestPrimarySkipsSeqsDecidedByCatchUp(t *testing.T) {
+	cl := newCluster(t, 4, 1, 1)
+	c := cl.reps[0].core
+	reqs := requests("cu", 2)
+	_ = c.Propose(Request{Digest: RequestDigest(reqs[1]), Data: reqs[1]})
+	m := &Message{Type: MsgCommitted, From: 1, Seq: 1, Requests: reqs[:1]}
+	m.Digest = BatchDigest(RequestDigests(m.Requests))
+	m.Cert = &Certificate{Kind: CertFast, Seq: 1, Digest: m.Digest, Signers: 0b1111}
+	c.Step(m)
+	rd := c.Ready()
+	proposed := false
+	for _, o := range rd.Messages {
+		if o.Msg.Type == MsgPrePrepare {
+			proposed = o.Msg.Seq == 2
+		}
+	}
+	if len(rd.Committed) != 1 || !proposed {
+		t.Fatalf("committed %d batches, proposed seq 2: %v", len(rd.Committed), proposed)
+	}
+}

@@ -106,7 +106,15 @@ func TestDockerTestnet(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "net") // the script creates it
 	d := &dockerNet{t: t, dir: dir, env: []string{"DOCKER_TESTNET_DIR=" + dir, "DOCKER_TESTNET_PROJECT=sbfte2e",
 		"DOCKER_TESTNET_SUBNET=172.28.9", "SBFT_BIN=" + sbftBin, "KEYS=200"}}
-	t.Cleanup(func() { d.script("down") })
+	t.Cleanup(func() {
+		if t.Failed() {
+			for i := 0; i < 4; i++ {
+				out, _ := exec.Command("docker", "logs", "--tail", "40", fmt.Sprintf("sbfte2e-replica-%d", i)).CombinedOutput()
+				t.Logf("replica %d log tail:\n%s", i, out)
+			}
+		}
+		d.script("down")
+	})
 	d.script("up", "4")
 	g, err := genesis.Load(filepath.Join(dir, "genesis.json"))
 	if err != nil {
