@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -136,8 +137,8 @@ func (c *Core) chooseBatch(entries []*ViewEntry) ([32]byte, bool) {
 		if len(views) < c.cfg.F+c.cfg.C+1 {
 			continue
 		}
-		slices.SortFunc(views, func(a, b uint64) int { return cmpDesc(a, b) })
-		w := views[c.cfg.F] // the (f+1)-th highest: some correct replica reported at least this view
+		slices.SortFunc(views, func(a, b uint64) int { return cmp.Compare(b, a) }) // highest first
+		w := views[c.cfg.F]                                                        // the (f+1)-th highest: some correct replica reported at least this view
 		if !haveFast || w > fastView || (w == fastView && bytes.Compare(d[:], fastDigest[:]) < 0) {
 			fastDigest, fastView, haveFast = d, w, true
 		}
@@ -149,16 +150,6 @@ func (c *Core) chooseBatch(entries []*ViewEntry) ([32]byte, bool) {
 		return fastDigest, true
 	}
 	return [32]byte{}, false
-}
-
-func cmpDesc(a, b uint64) int {
-	switch {
-	case a > b:
-		return -1
-	case a < b:
-		return 1
-	}
-	return 0
 }
 
 // maybeSendNewView lets the primary of a view that has not started send its NewView once it holds a quorum of

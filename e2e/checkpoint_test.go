@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"crypto/rand"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -219,15 +218,7 @@ func requestRaw(t *testing.T, ctx context.Context, h host.Host, to peer.ID, prot
 // consensus goes on: the stable checkpoints form from the correct replicas.
 func TestCorruptCheckpointsAreReported(t *testing.T) {
 	tn := newTestnet(t, 4)
-	os.Setenv(node.ByzantineEnv, "1")
-	tn.start(3, "--byzantine", "corrupt-checkpoints")
-	os.Unsetenv(node.ByzantineEnv)
-	for i := 0; i < 3; i++ {
-		tn.start(i)
-	}
-	for i := 0; i < 4; i++ {
-		tn.waitStatus(i, func(s *node.Status) bool { return s.Peers == 3 }, "all peers connected")
-	}
+	tn.startAllWith(map[int]string{3: "corrupt-checkpoints"})
 	ctx := ctxT(t, 2*time.Minute)
 	c := tn.client(0)
 	l := startLoad(ctx, c, "cc", 4)

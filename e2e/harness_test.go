@@ -110,10 +110,14 @@ func newTestnet(t *testing.T, n int) *testnet {
 
 func (tn *testnet) home(i int) string { return filepath.Join(tn.dir, fmt.Sprintf("replica-%d", i)) }
 
-func (tn *testnet) start(i int, extra ...string) {
+func (tn *testnet) start(i int, extra ...string) { tn.startEnv(i, nil, extra...) }
+
+// startEnv starts replica i with extra environment variables and flags.
+func (tn *testnet) startEnv(i int, env []string, extra ...string) {
 	tn.t.Helper()
 	args := append([]string{"start", "--home", tn.home(i)}, extra...)
 	cmd := exec.Command(sbftBin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	logf, err := os.OpenFile(filepath.Join(tn.home(i), "replica.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		tn.t.Fatal(err)
@@ -128,9 +132,17 @@ func (tn *testnet) start(i int, extra ...string) {
 	tn.procs[i], tn.exits[i] = cmd, exit
 }
 
-func (tn *testnet) startAll() {
+func (tn *testnet) startAll() { tn.startAllWith(nil) }
+
+// startAllWith starts every replica, those in byzantine in the test-only byzantine mode given (with the
+// environment opt-in), and waits until all are connected.
+func (tn *testnet) startAllWith(byzantine map[int]string) {
 	for i := 0; i < tn.n; i++ {
-		tn.start(i)
+		if mode, ok := byzantine[i]; ok {
+			tn.startEnv(i, []string{node.ByzantineEnv + "=1"}, "--byzantine", mode)
+		} else {
+			tn.start(i)
+		}
 	}
 	for i := 0; i < tn.n; i++ {
 		tn.waitStatus(i, func(s *node.Status) bool { return s.Peers == tn.n-1 }, "all peers connected")

@@ -81,15 +81,7 @@ func TestStateTransferAfterLongOutage(t *testing.T) {
 // completes from the honest one.
 func TestStateTransferSurvivesByzantineSources(t *testing.T) {
 	tn := newTestnet(t, 4)
-	os.Setenv(node.ByzantineEnv, "1")
-	tn.start(1, "--byzantine", "corrupt-blocks")
-	tn.start(2, "--byzantine", "stall-blocks")
-	os.Unsetenv(node.ByzantineEnv)
-	tn.start(0)
-	tn.start(3)
-	for i := 0; i < 4; i++ {
-		tn.waitStatus(i, func(s *node.Status) bool { return s.Peers == 3 }, "all peers connected")
-	}
+	tn.startAllWith(map[int]string{1: "corrupt-blocks", 2: "stall-blocks"})
 	ctx := ctxT(t, 3*time.Minute)
 	c := tn.client(0)
 	l := startLoad(ctx, c, "bz", 8)

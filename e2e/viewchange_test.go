@@ -195,15 +195,7 @@ func TestByzantinePrimaryIsReplaced(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tn := newTestnet(t, 4)
 			tn.setViewChangeTimeout(viewChangeTimeout)
-			os.Setenv(node.ByzantineEnv, "1")
-			tn.start(0, "--byzantine", tc.mode(tn))
-			os.Unsetenv(node.ByzantineEnv)
-			for i := 1; i < 4; i++ {
-				tn.start(i)
-			}
-			for i := 0; i < 4; i++ {
-				tn.waitStatus(i, func(s *node.Status) bool { return s.Peers == 3 }, "all peers connected")
-			}
+			tn.startAllWith(map[int]string{0: tc.mode(tn)})
 			ctx := ctxT(t, 2*time.Minute)
 			c := tn.client(0) // the censored client
 			keys := putKeys(t, ctx, c, "byz", 100)
