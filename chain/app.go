@@ -74,6 +74,20 @@ func (a *App) checkSchema() error {
 }
 
 func (a *App) rebuildTree() error {
+	err := a.ForEachStateLeaf(func(key, valueHash [32]byte) error {
+		a.tree.Set(key, valueHash)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild state tree: %w", err)
+	}
+	a.tree.Commit()
+	return nil
+}
+
+// ForEachStateLeaf calls fn with the state-tree key and value hash of every committed KV entry and client
+// nonce state, as read from the store: the leaves whose tree the state root summarizes.
+func (a *App) ForEachStateLeaf(fn func(key, valueHash [32]byte) error) error {
 	err := a.store.Iterate([]byte{prefixKV}, []byte{prefixKV + 1}, func(k, v []byte) error {
 		if len(k) != 33 || len(v) < 10 {
 			return fmt.Errorf("kv entry %x malformed", k)
@@ -84,26 +98,19 @@ func (a *App) rebuildTree() error {
 		if err != nil {
 			return err
 		}
-		a.tree.Set(sk, e.valueHash())
-		return nil
+		return fn(sk, e.valueHash())
 	})
 	if err != nil {
-		return fmt.Errorf("rebuild state tree: %w", err)
+		return err
 	}
-	err = a.store.Iterate([]byte{prefixNonce}, []byte{prefixNonce + 1}, func(k, v []byte) error {
+	return a.store.Iterate([]byte{prefixNonce}, []byte{prefixNonce + 1}, func(k, v []byte) error {
 		if len(k) != 33 {
 			return fmt.Errorf("nonce entry %x malformed", k)
 		}
 		var pub [32]byte
 		copy(pub[:], k[1:])
-		a.tree.Set(nonceSMTKey(pub), sha256.Sum256(v))
-		return nil
+		return fn(nonceSMTKey(pub), sha256.Sum256(v))
 	})
-	if err != nil {
-		return fmt.Errorf("rebuild state tree: %w", err)
-	}
-	a.tree.Commit()
-	return nil
 }
 
 // Flushed tells the app that the batches passed to Execute so far are committed to the store.

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+
+	"github.com/sbftnet/sbft/mutant"
 )
 
 // nonceState is a client's replay protection: a nonce n is accepted iff n > Floor and n is not in Recent.
@@ -23,12 +25,15 @@ func (s *nonceState) accepts(n uint64) bool {
 		return false
 	}
 	_, found := slices.BinarySearch(s.Recent, n)
-	return !found
+	return !found || mutant.On(mutant.NonceReplay)
 }
 
 func (s *nonceState) accept(n uint64) {
 	assert(s.accepts(n), "accepting nonce %d twice", n)
-	pos, _ := slices.BinarySearch(s.Recent, n)
+	pos, found := slices.BinarySearch(s.Recent, n)
+	if found {
+		return // only with a planted bug: accepts let a replay through
+	}
 	s.Recent = slices.Insert(s.Recent, pos, n)
 	if len(s.Recent) > NonceWindow {
 		s.Floor = s.Recent[0]

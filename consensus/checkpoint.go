@@ -53,7 +53,7 @@ func (c *Core) onCheckpoint(m *Message) {
 		return
 	}
 	if m.Cert != nil {
-		if m.Cert.Kind != CertCheckpoint || m.Cert.SignerCount() < c.cfg.slowQuorum() {
+		if m.Cert.Kind != CertCheckpoint || m.Cert.SignerCount() < c.cfg.checkpointQuorum() {
 			c.counts.DroppedInvalid++
 			return
 		}
@@ -94,7 +94,7 @@ func (c *Core) maybeCombineCheckpoint(seq uint64) {
 	for from, r := range c.ckpts[seq] {
 		byDigest[r.digest] = append(byDigest[r.digest], Share{From: from, Sig: r.sig})
 	}
-	q := c.cfg.slowQuorum()
+	q := c.cfg.checkpointQuorum()
 	for d, shares := range byDigest {
 		if len(shares) < q {
 			continue

@@ -3,6 +3,8 @@ package consensus
 import (
 	"errors"
 	"fmt"
+
+	"github.com/sbftnet/sbft/mutant"
 )
 
 // ErrConfig is returned for a configuration the core cannot run with.
@@ -27,17 +29,6 @@ type Config struct {
 	PendingExpiryTicks  int // a queued request not ordered this long is dropped
 	SlowPathTicks       int // initial fast-path timer; adapts within [SlowPathTicksMin, SlowPathTicksMax]
 	ViewChangeTicks     int // a request waiting this long, or a view not started this long, is complained about
-
-	// Bugs plants known protocol bugs for the simulator's tests; always zero in production.
-	Bugs PlantedBugs
-}
-
-// PlantedBugs are test-only switches that break the protocol on purpose, so tests can show that the
-// simulator's checkers find each one. Nothing outside tests sets them.
-type PlantedBugs struct {
-	WeakQuorum        bool // prepare with 2f-1 backup votes and commit with 2f, one short of the protocol
-	AcceptOlderViews  bool // take messages of older views as if they were current
-	ExecuteOutOfOrder bool // hand out two batches that commit together with their contents swapped
 }
 
 // Signer signs bytes with this replica's key. Implementations must be deterministic (Ed25519 and BLS are).
@@ -95,7 +86,7 @@ func (c Config) fastQuorum() int {
 	if c.C > 0 {
 		q = 3*c.F + c.C + 1
 	}
-	if c.Bugs.WeakQuorum {
+	if mutant.On(mutant.FastQuorum) {
 		q--
 	}
 	return q
@@ -103,8 +94,16 @@ func (c Config) fastQuorum() int {
 
 // slowQuorum is the number of shares of a prepare or commit certificate: 2f+c+1.
 func (c Config) slowQuorum() int {
-	if c.Bugs.WeakQuorum {
+	if mutant.On(mutant.SlowQuorum) {
 		return 2*c.F + c.C
+	}
+	return 2*c.F + c.C + 1
+}
+
+// checkpointQuorum is the number of shares of a stable checkpoint certificate: 2f+c+1.
+func (c Config) checkpointQuorum() int {
+	if mutant.On(mutant.CheckpointQuorum) {
+		return c.F + 1
 	}
 	return 2*c.F + c.C + 1
 }
@@ -116,11 +115,13 @@ func (c Config) quorumFor(k CertKind) int {
 		return c.fastQuorum()
 	case CertExec:
 		return c.F + 1
+	case CertCheckpoint:
+		return c.checkpointQuorum()
 	}
 	return c.slowQuorum()
 }
 
-// QuorumFor is quorumFor for verifiers outside the core (without planted bugs: they check the real rule).
+// QuorumFor is quorumFor for verifiers outside the core (a planted quorum bug weakens them too: one rule).
 func QuorumFor(k CertKind, n, f, extra int) int {
 	cfg := Config{N: n, F: f, C: extra}
 	return cfg.quorumFor(k)

@@ -1,6 +1,10 @@
 package consensus
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/sbftnet/sbft/mutant"
+)
 
 // Core is one replica's protocol state machine. It is not safe for concurrent use: one goroutine (the node's
 // driver) owns it.
@@ -175,7 +179,7 @@ func (c *Core) Step(m *Message) {
 	case MsgNewView:
 		c.onNewView(m)
 	default:
-		if (m.View != c.view || !c.viewActive) && !(c.cfg.Bugs.AcceptOlderViews && m.View < c.view) {
+		if (m.View != c.view || !c.viewActive) && !(mutant.On(mutant.OlderViews) && m.View < c.view) {
 			c.counts.DroppedOtherView++
 			return
 		}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/sbftnet/sbft/mutant"
 )
 
 // View change, phase 2: starting a view.
@@ -39,7 +41,12 @@ type viewPlan struct {
 }
 
 // viewChangeQuorum is the number of ViewChange messages a NewView needs: 2f+2c+1.
-func (c Config) viewChangeQuorum() int { return 2*c.F + 2*c.C + 1 }
+func (c Config) viewChangeQuorum() int {
+	if mutant.On(mutant.ViewChangeQuorum) {
+		return 2*c.F + 2*c.C
+	}
+	return 2*c.F + 2*c.C + 1
+}
 
 // checkViewChange checks the structure of a ViewChange for view v (signatures and certificates are the node's).
 func (c *Core) checkViewChange(m *Message, v uint64) error {
@@ -124,7 +131,8 @@ func (c *Core) chooseBatch(entries []*ViewEntry) ([32]byte, bool) {
 		if e.Committed != nil {
 			return e.Committed.Digest, true
 		}
-		if p := e.Prepared; p != nil && (prepared == nil || p.View > prepared.View) {
+		if p := e.Prepared; p != nil && (prepared == nil || p.View > prepared.View ||
+			(mutant.On(mutant.NewViewLowest) && p.View < prepared.View)) {
 			prepared = p
 		}
 		if e.HasPP {

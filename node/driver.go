@@ -11,6 +11,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/mutant"
 )
 
 // Transport carries consensus frames to other replicas without blocking the caller.
@@ -50,8 +51,6 @@ type DriverConfig struct {
 	// OnBlock, if set, is called with every block and its results after it is durable (the simulator's
 	// checkers use it).
 	OnBlock func(*chain.Block, []chain.Result)
-	// Bugs plants known bugs for the simulator's tests; always zero in production.
-	Bugs PlantedBugs
 	// Byzantine makes the replica misbehave as primary (end-to-end tests of view changes only).
 	Byzantine Byzantine
 	// Announcer, if set, publishes this replica's checkpoint shares (over gossipsub) instead of the
@@ -59,12 +58,6 @@ type DriverConfig struct {
 	Announcer interface {
 		AnnounceCheckpoint(*CheckpointAnnouncement)
 	}
-}
-
-// PlantedBugs are test-only switches that break the replica on purpose (see consensus.PlantedBugs).
-type PlantedBugs struct {
-	Consensus   consensus.PlantedBugs
-	SkipPersist bool // send without persisting the consensus log first
 }
 
 // Driver owns the consensus core and the application; see the package doc for its round.
@@ -115,7 +108,6 @@ func (cfg *DriverConfig) coreConfig() consensus.Config {
 	cc := consensus.DefaultConfig(cfg.ChainID, cfg.Signer, blsSigner{cfg.ShareKey}, cfg.ID, cfg.N, cfg.F)
 	cc.C = cfg.C
 	cfg.Consensus.applyTo(&cc, cfg.TickInterval)
-	cc.Bugs = cfg.Bugs.Consensus
 	return cc
 }
 
@@ -230,7 +222,7 @@ func (d *Driver) Process() error {
 }
 
 func (d *Driver) persist(rd consensus.Ready) error {
-	if rd.HardState == nil && rd.Stable == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 || d.cfg.Bugs.SkipPersist {
+	if rd.HardState == nil && rd.Stable == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 || mutant.On(mutant.SkipPersist) {
 		return nil
 	}
 	start := time.Now()

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"slices"
+
+	"github.com/sbftnet/sbft/mutant"
 )
 
 // Hash is a 32-byte SHA-256 digest, also used for keys.
@@ -186,7 +188,9 @@ func LeafHash(key, valueHash Hash) Hash {
 	var buf [1 + 64]byte
 	buf[0] = prefixLeaf
 	copy(buf[1:], key[:])
-	copy(buf[33:], valueHash[:])
+	if !mutant.On(mutant.SMTLeafValue) {
+		copy(buf[33:], valueHash[:])
+	}
 	return sha256.Sum256(buf[:])
 }
 

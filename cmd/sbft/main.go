@@ -15,19 +15,22 @@ import (
 // version is set by the linker (-X main.version=...).
 var version = "dev"
 
+// extraCommands are added by builds with tags (the mutants build's `sbft mutants`).
+var extraCommands []*cli.Command
+
 func newApp() *cli.App {
 	return &cli.App{
 		Name:    "sbft",
 		Usage:   "a Byzantine-fault-tolerant replicated key-value network (SBFT over libp2p)",
 		Version: version,
-		Commands: []*cli.Command{
+		Commands: append([]*cli.Command{
 			testnetCommand(),
 			startCommand(),
 			statusCommand(),
 			clientCommand(),
 			benchCommand(),
 			simCommand(),
-		},
+		}, extraCommands...),
 		EnableBashCompletion: true,
 	}
 }

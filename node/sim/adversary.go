@@ -21,11 +21,12 @@ const (
 	Replayer         // re-sends old messages alongside new ones
 	Equivocator      // sends different PrePrepares or votes to different replicas
 	Censor           // as primary, drops client 0's transactions (the node's test-only byzantine mode)
+	Colluder         // one of f replicas that collude to break safety (coalition.go)
 	rolesEnd
 )
 
 func (r Role) String() string {
-	return [...]string{"honest", "silent", "bad-signer", "malformed", "replayer", "equivocator", "censor"}[r]
+	return [...]string{"honest", "silent", "bad-signer", "malformed", "replayer", "equivocator", "censor", "colluder"}[r]
 }
 
 // adversary rewrites the outgoing frames of one byzantine replica.
@@ -78,6 +79,8 @@ func (a *adversary) rewrite(to uint32, frame []byte) [][]byte {
 		return out
 	case Equivocator:
 		return [][]byte{a.equivocate(to, frame)}
+	case Colluder:
+		return a.w.coal.rewrite(a.id, to, frame)
 	}
 	return [][]byte{frame}
 }

@@ -144,7 +144,7 @@ func (c *simClient) onReply(replica uint32, r *client.Reply) {
 	delete(c.pending, r.TxHash)
 	res, err := chain.UnmarshalResult(r.Result)
 	if err != nil {
-		c.w.violate("client %d: undecodable result: %v", c.id, err)
+		c.w.violate("linearizability: client %d: undecodable result: %v", c.id, err)
 		return
 	}
 	c.w.events++
@@ -158,7 +158,7 @@ func (c *simClient) onReply(replica uint32, r *client.Reply) {
 		return
 	}
 	if res.Code != chain.CodeOK {
-		c.w.violate("client %d: f+1 replicas agree that put %s failed: %v", c.id, p.key, res.Code)
+		c.w.violate("linearizability: client %d: f+1 replicas agree that put %s failed: %v", c.id, p.key, res.Code)
 		return
 	}
 	c.acked[p.key] = p.val

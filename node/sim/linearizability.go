@@ -81,7 +81,7 @@ func (w *world) checkLinearizable() {
 	}
 	switch porcupine.CheckOperationsTimeout(kvModel, w.history, LinearizabilityTimeout) {
 	case porcupine.Illegal:
-		w.violate("the client-observed history of %d operations on shared keys is not linearizable", len(w.history))
+		w.violate("linearizability: the client-observed history of %d operations on shared keys is not linearizable", len(w.history))
 	case porcupine.Unknown:
 		w.violate("linearizability check timed out on %d operations", len(w.history))
 	}

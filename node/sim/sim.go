@@ -31,13 +31,11 @@ type Options struct {
 	// LivenessTicks bounds the liveness phase.
 	LivenessTicks int
 	// Adversary, if set, makes replica AdversaryReplica (0: the first primary) byzantine with this role, and
-	// no other.
+	// no other; Colluder makes f replicas, AdversaryReplica among them, a coalition.
 	Adversary        Role
 	AdversaryReplica int
 	// CrashPerMille, if set, overrides the crash rate drawn from the seed.
 	CrashPerMille int
-	// Bugs plants known bugs in every correct replica (the checkers must catch them).
-	Bugs node.PlantedBugs
 	// Quiet turns off every random fault (delay stays, at most 2 ticks); with Outage, a scripted scenario.
 	Quiet bool
 	// Outage, if Until > 0, takes replica Replica down from tick From to tick Until.
@@ -132,6 +130,9 @@ type world struct {
 	blsKeys  []*bls.SecretKey
 	blsPubs  []bls.PublicKey
 	verifier *node.Verifier
+	coal     *coalition   // the colluding byzantine replicas (nil: none)
+	certs    *certChecker // the certificate-validity checker
+	observed []byte       // the frame certs saw last (a broadcast is one frame to many)
 	reps     []*replica
 	net      []envelope
 	sent     uint64
@@ -178,6 +179,7 @@ func Run(opts Options) (res *Result) {
 		w.faults = Faults{DelayMaxTicks: 2, Slow: -1}
 	}
 	w.res = &Result{Seed: opts.Seed, N: w.n, F: w.f, C: w.c}
+	w.certs = newCertChecker(w)
 	defer func() {
 		if p := recover(); p != nil {
 			w.violate("panic: %v", p)
@@ -195,6 +197,11 @@ func Run(opts Options) (res *Result) {
 	w.res.Trace = sha256.Sum256(w.trace)
 	return w.res
 }
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// windowSeqs is the replicas' work window above their last stable checkpoint.
+func (w *world) windowSeqs() uint64 { return consensus.WindowSeqs }
 
 func (w *world) violate(format string, args ...any) {
 	if len(w.res.Violations) < 10 {
@@ -224,16 +231,11 @@ func (w *world) setup() {
 		w.faults.TickPeriods = append(w.faults.TickPeriods, r.period)
 		w.reps = append(w.reps, r)
 	}
-	byz := w.rng.Perm(w.n)[:w.rng.IntN(w.f+1)]
-	if w.opts.Quiet {
-		byz = nil
-	}
-	if w.opts.Adversary != Honest {
-		byz = []int{w.opts.AdversaryReplica}
-	}
-	for _, i := range byz {
-		role := Role(1 + w.rng.IntN(int(rolesEnd)-1))
-		if w.opts.Adversary != Honest {
+	for _, i := range w.pickByzantine() {
+		role := Role(1 + w.rng.IntN(int(Colluder)-1))
+		if w.coal != nil {
+			role = Colluder
+		} else if w.opts.Adversary != Honest {
 			role = w.opts.Adversary
 		}
 		w.reps[i].adv = &adversary{w: w, id: uint32(i), role: role, key: w.keys[i], blsKey: w.blsKeys[i], active: true}
@@ -248,6 +250,38 @@ func (w *world) setup() {
 	for c := 0; c < w.opts.Clients; c++ {
 		w.clients = append(w.clients, newSimClient(w, c))
 	}
+}
+
+// pickByzantine draws the byzantine replicas: none in a quiet run, the one Options name, a coalition of f
+// (a third of the runs, or when Options ask for colluders; the first primary among them half the time), or up
+// to f replicas with roles of their own.
+func (w *world) pickByzantine() []int {
+	switch {
+	case w.opts.Quiet && w.opts.Adversary == Honest:
+		return nil
+	case w.opts.Adversary == Colluder || (w.opts.Adversary == Honest && w.f > 0 && w.rng.IntN(3) == 0):
+		perm := w.rng.Perm(w.n)
+		first := w.opts.AdversaryReplica
+		if w.opts.Adversary != Colluder && w.rng.IntN(2) == 0 {
+			first = perm[0]
+		}
+		byz := []int{first}
+		for _, i := range perm {
+			if len(byz) < w.f && i != first {
+				byz = append(byz, i)
+			}
+		}
+		members := make([]uint32, len(byz))
+		for k, i := range byz {
+			members[k] = uint32(i)
+		}
+		slices.Sort(members)
+		w.coal = newCoalition(w, members)
+		return byz
+	case w.opts.Adversary != Honest:
+		return []int{w.opts.AdversaryReplica}
+	}
+	return w.rng.Perm(w.n)[:w.rng.IntN(w.f+1)]
 }
 
 type signer struct{ k ed25519.PrivateKey }
@@ -281,6 +315,10 @@ func (w *world) send(from, to uint32, frame []byte) {
 }
 
 func (w *world) enqueue(from, to uint32, frame []byte) {
+	if len(frame) > 0 && (len(w.observed) != len(frame) || &w.observed[0] != &frame[0]) {
+		w.observed = frame
+		w.certs.observe(from, frame)
+	}
 	if w.reps[from].cutOff[0] || w.reps[to].cutOff[1] || w.rng.IntN(100) < w.faults.LossPct {
 		return
 	}
@@ -310,7 +348,7 @@ func (w *world) boot(i uint32) {
 		ChainID: chainID, ID: i, N: w.n, F: w.f, C: w.c, Signer: signer{w.keys[i]},
 		ShareKey: w.blsKeys[i], BLSKeys: w.blsPubs,
 		Consensus: node.DefaultConfig().Consensus, Store: r.store, Transport: transport{w: w, from: i},
-		Logger: w.log, OnBlock: func(b *chain.Block, rs []chain.Result) { w.onBlock(i, b, rs) }, Bugs: w.opts.Bugs, Byzantine: byz,
+		Logger: w.log, OnBlock: func(b *chain.Block, rs []chain.Result) { w.onBlock(i, b, rs) }, Byzantine: byz,
 	})
 	if err != nil {
 		w.violate("replica %d cannot restart: %v", i, err)
@@ -324,28 +362,36 @@ func (w *world) onBlock(i uint32, b *chain.Block, results []chain.Result) {
 	if w.reps[i].adv != nil {
 		return // the checkers speak of correct replicas only
 	}
-	h := b.Header.Hash()
-	if prev, ok := w.blocks[b.Header.Height]; ok && prev != h {
-		w.violate("replica %d holds block %x at height %d, another replica %x", i, h[:4], b.Header.Height, prev[:4])
-	}
-	w.blocks[b.Header.Height] = h
+	w.agree(i, b)
+	w.certs.checkBlockCert(i, w.reps[i].store, b)
 	r := w.reps[i]
 	for k, tx := range b.Txs {
 		th := chain.TxHash(tx)
 		if !w.issued[th] {
-			w.violate("replica %d executed tx %x that no client submitted", i, th[:4])
+			w.violate("linearizability: replica %d executed tx %x that no client submitted", i, th[:4])
 		}
 		// A view change may order a request twice (a new primary that never saw a batch it re-proposes
 		// cannot tell its requests apart); the second copy must be refused as a replay.
 		if at, ok := r.txsSeen[th]; ok && at != b.Header.Height && results[k].Code != chain.CodeReplayedNonce {
-			w.violate("replica %d executed tx %x at heights %d and %d", i, th[:4], at, b.Header.Height)
+			w.violate("linearizability: replica %d executed tx %x at heights %d and %d", i, th[:4], at, b.Header.Height)
 		}
 		if _, ok := r.txsSeen[th]; !ok {
 			r.txsSeen[th] = b.Header.Height
 		}
 	}
 	w.trace = binary.BigEndian.AppendUint32(w.trace, i)
+	h := b.Header.Hash()
 	w.trace = append(w.trace, h[:]...)
+}
+
+// agree is the agreement checker: no two correct replicas (nor one before and after a restart or a state
+// transfer) hold different blocks at one height.
+func (w *world) agree(i uint32, b *chain.Block) {
+	h := b.Header.Hash()
+	if prev, ok := w.blocks[b.Header.Height]; ok && prev != h {
+		w.violate("agreement: replica %d holds block %x at height %d, another replica %x", i, h[:4], b.Header.Height, prev[:4])
+	}
+	w.blocks[b.Header.Height] = h
 }
 
 // step advances the world one tick.
@@ -377,6 +423,9 @@ func (w *world) step(faults bool) {
 	}
 	for _, c := range w.clients {
 		c.tick()
+	}
+	if w.now%50 == 0 {
+		w.checkStableCheckpoints()
 	}
 	if faults {
 		w.maybeCrash()
@@ -412,6 +461,9 @@ func (w *world) deliver() {
 				w.violate("honest replica %d sent an invalid message: %v", e.from, err)
 			}
 			continue
+		}
+		if r.adv != nil && r.adv.role == Colluder {
+			w.coal.observe(e.to, m)
 		}
 		r.driver.Step(m)
 		w.process(e.to)
@@ -574,7 +626,26 @@ func (w *world) settled() bool {
 	return true
 }
 
+// checkStableCheckpoints checks the stable checkpoint certificate each correct replica stored.
+func (w *world) checkStableCheckpoints() {
+	for i, r := range w.reps {
+		if r.adv != nil || r.down {
+			continue
+		}
+		if p, err := node.ReadStableCheckpoint(r.store); err == nil {
+			cert := p.Certificate(chainID)
+			w.certs.requireValid(uint32(i), "stored a stable checkpoint", &cert)
+		}
+	}
+}
+
 func (w *world) finalChecks() {
+	w.checkStableCheckpoints()
+	for i, r := range w.reps {
+		if r.adv == nil && !r.down {
+			w.checkStateRoot(i)
+		}
+	}
 	hs := w.heights()
 	w.res.Height = slices.Max(hs)
 	for _, r := range w.reps {
@@ -597,7 +668,7 @@ func (w *world) finalChecks() {
 				}
 				v, _, found, err := r.driver.App().Get([]byte(key))
 				if err != nil || !found || string(v) != val {
-					w.violate("acknowledged write %s=%s missing on replica %d (found %v, %q)", key, val, i, found, v)
+					w.violate("linearizability: acknowledged write %s=%s missing on replica %d (found %v, %q)", key, val, i, found, v)
 				}
 			}
 		}

@@ -59,9 +59,19 @@ func (w *world) maybeSync(i int) {
 		return
 	}
 	r.sync = nil
+	base := r.driver.App().LastHeader().Height
 	if err := r.driver.InstallTransfer(s.proof, s.planner.Verified()); err != nil {
 		w.violate("replica %d: state transfer to %d failed: %v", i, s.proof.Height, err)
 		return
+	}
+	for h := base + 1; h <= r.driver.App().LastHeader().Height; h++ {
+		b, err := r.driver.App().Block(h)
+		if err != nil {
+			w.violate("replica %d: block %d missing after state transfer: %v", i, h, err)
+			return
+		}
+		w.agree(uint32(i), b)
+		w.certs.checkBlockCert(uint32(i), r.store, b)
 	}
 	w.process(uint32(i))
 }
@@ -104,8 +114,8 @@ func (w *world) answer(s *simSync, req bsync.Request) {
 	if src.down || (src.adv != nil && src.adv.role == Silent) {
 		return // no answer: the request expires
 	}
-	corrupt := src.adv != nil && src.adv.role == BadSigner
-	raw, err := node.BlocksAnswer(src.store, req.From, req.To, corrupt)
+	corrupt := src.adv != nil && (src.adv.role == BadSigner || src.adv.role == Colluder)
+	raw, err := node.BlocksAnswer(src.store, req.From, req.To, src.adv != nil && src.adv.role == BadSigner)
 	if err != nil {
 		s.planner.Fail(now, req.ID)
 		return
@@ -115,10 +125,31 @@ func (w *world) answer(s *simSync, req bsync.Request) {
 		s.planner.Fail(now, req.ID)
 		return
 	}
+	if src.adv != nil && src.adv.role == Colluder {
+		forgeChain(blocks, s.proof.Height)
+	}
 	var bad *bsync.BadSourceError
 	if err := s.planner.Deliver(now, req.ID, blocks); errors.As(err, &bad) && w.reps[bad.Source].adv == nil {
 		w.violate("honest source %d was blamed: %v", bad.Source, err)
 	} else if err != nil && !corrupt && bad == nil {
 		w.violate("honest source %d served a bad answer: %v", req.Source, err)
+	}
+}
+
+// forgeChain rewrites a colluding source's answer into self-consistent forged blocks: every block but the
+// transfer's target gets another sequence number (its state and transaction roots stay right, so it
+// re-executes to the same state), and each names the forged block below it as its parent. Only the hash
+// chain tells them from the network's blocks.
+func forgeChain(blocks []bsync.Block, target uint64) {
+	var below [32]byte
+	for k, b := range blocks {
+		h := &b.Block.Header
+		if k > 0 {
+			h.Parent = below
+		}
+		if h.Height != target {
+			h.Seq += 1 << 32
+		}
+		below = h.Hash()
 	}
 }

@@ -1,0 +1,32 @@
+// Package mutant names the planted bugs: one switch per safety rule, each breaking that rule in production
+// code, so that tests can show a safety checker catches the break (`make mutants`).
+//
+// In an ordinary build On is a constant false and the compiler removes every planted branch: production
+// binaries carry no switch. Built with the tag `mutants`, On reports whether the bug named by the environment
+// variable SBFT_MUTANT (or by Set, in tests) is active. At most one bug is active in a process.
+//
+// The package imports only the standard library, so the pure consensus core may use it.
+package mutant
+
+// Bug names one planted bug.
+type Bug string
+
+// The catalogue: every safety rule with its planted break. Keep Catalogue in step.
+const (
+	SlowQuorum        Bug = "slow-quorum"         // prepare and commit certificates of 2f+c shares instead of 2f+c+1
+	FastQuorum        Bug = "fast-quorum"         // fast-path certificates one share short of n (3f+c+1)
+	ViewChangeQuorum  Bug = "viewchange-quorum"   // a NewView with 2f+2c ViewChanges instead of 2f+2c+1
+	CheckpointQuorum  Bug = "checkpoint-quorum"   // a stable checkpoint of f+1 shares instead of 2f+c+1
+	AnyPrimary        Bug = "any-primary"         // a backup accepts a PrePrepare from a replica that is not the primary
+	NewViewLowest     Bug = "newview-lowest"      // the new view keeps the lowest-view prepare certificate
+	OlderViews        Bug = "older-views"         // messages of older views are taken as current
+	OutOfOrder        Bug = "out-of-order"        // two batches that commit together trade contents
+	SkipPersist       Bug = "skip-persist"        // the driver sends before persisting what it signed
+	NonceReplay       Bug = "nonce-replay"        // the application accepts a replayed nonce
+	TransferHashChain Bug = "transfer-hash-chain" // state transfer does not link fetched blocks by hash
+	SMTLeafValue      Bug = "smt-leaf-value"      // the state tree's leaf hash ignores the value
+)
+
+// Catalogue lists every planted bug, in the order `make mutants` runs them.
+var Catalogue = []Bug{SlowQuorum, FastQuorum, ViewChangeQuorum, CheckpointQuorum, AnyPrimary, NewViewLowest,
+	OlderViews, OutOfOrder, SkipPersist, NonceReplay, TransferHashChain, SMTLeafValue}

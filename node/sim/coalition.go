@@ -1,0 +1,313 @@
+package sim
+
+import (
+	"crypto/ed25519"
+	"slices"
+
+	"github.com/sbftnet/sbft/bls"
+	"github.com/sbftnet/sbft/consensus"
+)
+
+// A coalition is f byzantine replicas that collude to break safety: they share their keys and everything any
+// of them receives, and each runs the real driver whose output they rewrite. What they try:
+//   - as primary, equivocate: a conflicting batch (the real one reordered or cut) to part of the correct
+//     replicas, the real one to the rest;
+//   - combine certificates from every share any of them receives plus their own shares for every batch, and
+//     send each certificate as soon as it is at most one share short of the quorum (a correct replica must
+//     refuse it), as FullCommit, PrepareFull, CommitFull and Committed (with the batch) to every correct
+//     replica;
+//   - as backups, send PrePrepares of their own for the next sequence number, racing the primary's;
+//   - in ViewChanges, report the lowest-view prepare certificates they have seen instead of their own
+//     evidence, hide commit certificates and claim to have pre-prepared conflicting batches;
+//   - as the new primary, first send a NewView one ViewChange short of the quorum, without the ViewChange that
+//     reports the most evidence, then the real one;
+//   - announce checkpoints with a forged state digest to half the correct replicas;
+//   - as state-transfer sources, serve self-consistent forged blocks (recomputed links, wrong parents).
+type coalition struct {
+	w        *world
+	members  []uint32
+	batches  map[[32]byte][][]byte             // batch requests by digest, for Committed messages
+	variants map[slotKey][][32]byte            // digests the coalition proposed or saw at a slot
+	shares   map[shareKey]map[uint32][]byte    // shares gathered, by what they sign
+	sent     map[shareKey]int                  // signers in the last certificate sent for a key
+	stale    map[uint64]*consensus.Certificate // seq -> lowest-view prepare certificate seen
+	forgedVC map[slotKey]*consensus.Message    // (view, sender) -> the ViewChange it sends, so resends agree
+	backupPP map[slotKey]bool                  // slots a backup member already raced
+}
+
+type shareKey struct {
+	kind   consensus.CertKind
+	view   uint64
+	seq    uint64
+	digest [32]byte
+}
+
+func newCoalition(w *world, members []uint32) *coalition {
+	return &coalition{w: w, members: members, batches: map[[32]byte][][]byte{}, variants: map[slotKey][][32]byte{},
+		shares: map[shareKey]map[uint32][]byte{}, sent: map[shareKey]int{}, stale: map[uint64]*consensus.Certificate{},
+		forgedVC: map[slotKey]*consensus.Message{}, backupPP: map[slotKey]bool{}}
+}
+
+func (co *coalition) member(id uint32) bool { return slices.Contains(co.members, id) }
+
+// correct lists the replicas outside the coalition.
+func (co *coalition) correct() []uint32 {
+	var out []uint32
+	for i := 0; i < co.w.n; i++ {
+		if !co.member(uint32(i)) {
+			out = append(out, uint32(i))
+		}
+	}
+	return out
+}
+
+// minority reports whether correct replica `to` belongs to the smaller group the coalition shows a conflicting
+// batch at seq (the groups rotate with seq).
+func (co *coalition) minority(to uint32, seq uint64) bool {
+	cs := co.correct()
+	p := slices.Index(cs, to)
+	return p >= 0 && (p+int(seq))%len(cs) < len(cs)/2
+}
+
+func (co *coalition) sign(from uint32, m *consensus.Message) []byte {
+	m.From = from
+	m.Sig = ed25519.Sign(co.w.keys[from], m.SigningBytes(chainID))
+	return m.Marshal()
+}
+
+// sendCorrect puts a coalition member's message on the wire to every correct replica.
+func (co *coalition) sendCorrect(from uint32, frame []byte) {
+	for _, to := range co.correct() {
+		co.w.enqueue(from, to, frame)
+	}
+}
+
+// rewrite returns what member `from` puts on the wire to `to` instead of frame.
+func (co *coalition) rewrite(from, to uint32, frame []byte) [][]byte {
+	m, err := consensus.UnmarshalMessage(frame)
+	if err != nil {
+		return [][]byte{frame}
+	}
+	switch m.Type {
+	case consensus.MsgPrePrepare:
+		return [][]byte{co.equivocate(from, to, m, frame)}
+	case consensus.MsgViewChange:
+		return [][]byte{co.forgeViewChange(from, m)}
+	case consensus.MsgNewView:
+		if short := co.shortNewView(from, m); short != nil && !co.member(to) {
+			return [][]byte{short, frame}
+		}
+	case consensus.MsgCheckpoint:
+		if len(m.Share) > 0 && co.minority(to, m.Seq) {
+			m.Digest[0] ^= 0xff
+			m.Share = co.w.blsKeys[from].Sign(consensus.ShareSigningBytes(chainID, consensus.CertCheckpoint, 0, m.Seq, m.Digest)).Bytes()
+			return [][]byte{co.sign(from, m)}
+		}
+	}
+	return [][]byte{frame}
+}
+
+// equivocate sends the minority a conflicting version of the member primary's PrePrepare.
+func (co *coalition) equivocate(from, to uint32, m *consensus.Message, frame []byte) []byte {
+	k := slotKey{m.View, m.Seq}
+	co.learnBatch(k, m.Digest, m.Requests)
+	alt, ok := conflictingBatch(m.Requests)
+	if !ok {
+		return frame
+	}
+	altDigest := consensus.BatchDigest(consensus.RequestDigests(alt))
+	co.learnBatch(k, altDigest, alt)
+	if co.member(to) || !co.minority(to, m.Seq) {
+		return frame
+	}
+	fm := *m
+	fm.Requests, fm.ReqDigests, fm.Digest = alt, nil, altDigest
+	return co.sign(from, &fm)
+}
+
+// conflictingBatch is another batch of the same requests: reversed, or with the last one left out.
+func conflictingBatch(reqs [][]byte) ([][]byte, bool) {
+	switch len(reqs) {
+	case 0:
+		return nil, false
+	case 1:
+		return [][]byte{}, true
+	}
+	alt := slices.Clone(reqs)
+	slices.Reverse(alt)
+	return alt, true
+}
+
+// learnBatch records a batch at a slot and adds every member's shares for it.
+func (co *coalition) learnBatch(k slotKey, d [32]byte, reqs [][]byte) {
+	if _, ok := co.batches[d]; !ok {
+		co.batches[d] = reqs
+	}
+	if slices.Contains(co.variants[k], d) {
+		return
+	}
+	co.variants[k] = append(co.variants[k], d)
+	for _, kind := range []consensus.CertKind{consensus.CertFast, consensus.CertPrepare, consensus.CertCommit} {
+		sk := shareKey{kind, k.view, k.seq, d}
+		for _, id := range co.members {
+			co.addShare(sk, id, co.w.blsKeys[id].Sign(consensus.ShareSigningBytes(chainID, kind, k.view, k.seq, d)).Bytes())
+		}
+		co.tryCombine(sk)
+	}
+}
+
+func (co *coalition) addShare(k shareKey, from uint32, sig []byte) {
+	if co.shares[k] == nil {
+		co.shares[k] = map[uint32][]byte{}
+	}
+	if _, ok := co.shares[k][from]; !ok {
+		co.shares[k][from] = sig
+	}
+}
+
+// observe takes a verified message delivered to member `at`.
+func (co *coalition) observe(at uint32, m *consensus.Message) {
+	switch m.Type {
+	case consensus.MsgPrePrepare:
+		k := slotKey{m.View, m.Seq}
+		co.learnBatch(k, m.Digest, m.Requests)
+		co.raceNextPrePrepare(at, m)
+	case consensus.MsgPartialCommit, consensus.MsgPreparePart, consensus.MsgCommitPart:
+		kind := map[consensus.MsgType]consensus.CertKind{consensus.MsgPartialCommit: consensus.CertFast,
+			consensus.MsgPreparePart: consensus.CertPrepare, consensus.MsgCommitPart: consensus.CertCommit}[m.Type]
+		sk := shareKey{kind, m.View, m.Seq, m.Digest}
+		co.addShare(sk, m.From, m.Share)
+		co.tryCombine(sk)
+	case consensus.MsgPrepareFull:
+		co.noteStale(m.Cert)
+	case consensus.MsgViewChange:
+		for i := range m.Entries {
+			co.noteStale(m.Entries[i].Prepared)
+		}
+	}
+}
+
+func (co *coalition) noteStale(c *consensus.Certificate) {
+	if c == nil || c.Kind != consensus.CertPrepare {
+		return
+	}
+	if old := co.stale[c.Seq]; old == nil || c.View < old.View {
+		co.stale[c.Seq] = c
+	}
+}
+
+// raceNextPrePrepare lets a backup member propose, for the next sequence number, the batch it just saw
+// reordered, before the primary does.
+func (co *coalition) raceNextPrePrepare(at uint32, m *consensus.Message) {
+	next := slotKey{m.View, m.Seq + 1}
+	if co.w.primaryOf(m.View) == at || co.backupPP[next] {
+		return
+	}
+	alt, ok := conflictingBatch(m.Requests)
+	if !ok {
+		return
+	}
+	co.backupPP[next] = true
+	d := consensus.BatchDigest(consensus.RequestDigests(alt))
+	co.learnBatch(next, d, alt)
+	co.sendCorrect(at, co.sign(at, &consensus.Message{Type: consensus.MsgPrePrepare, View: next.view, Seq: next.seq,
+		Digest: d, Requests: alt}))
+}
+
+// tryCombine sends the certificate of k once the coalition holds at most one share fewer than its quorum,
+// and again whenever it holds more.
+func (co *coalition) tryCombine(k shareKey) {
+	got := co.shares[k]
+	if len(got) < co.w.quorum(k.kind)-1 || len(got) <= co.sent[k] {
+		return
+	}
+	co.sent[k] = len(got)
+	var signers uint64
+	var sigs []bls.Signature
+	for id, raw := range got {
+		sig, err := bls.SignatureFromBytes(raw)
+		if err != nil {
+			continue
+		}
+		signers |= 1 << id
+		sigs = append(sigs, sig)
+	}
+	cert := &consensus.Certificate{Kind: k.kind, View: k.view, Seq: k.seq, Digest: k.digest, Signers: signers,
+		Sig: bls.Aggregate(sigs).Bytes()}
+	from := co.members[0]
+	switch k.kind {
+	case consensus.CertPrepare:
+		if p := co.w.primaryOf(k.view); co.member(p) {
+			co.sendCorrect(p, co.sign(p, &consensus.Message{Type: consensus.MsgPrepareFull, View: k.view, Seq: k.seq,
+				Digest: k.digest, Cert: cert}))
+		}
+		return
+	case consensus.CertFast:
+		co.sendCorrect(from, co.sign(from, &consensus.Message{Type: consensus.MsgFullCommit, View: k.view, Seq: k.seq,
+			Digest: k.digest, Cert: cert}))
+	case consensus.CertCommit:
+		co.sendCorrect(from, co.sign(from, &consensus.Message{Type: consensus.MsgCommitFull, View: k.view, Seq: k.seq,
+			Digest: k.digest, Cert: cert}))
+	}
+	if reqs, ok := co.batches[k.digest]; ok {
+		co.sendCorrect(from, co.sign(from, &consensus.Message{Type: consensus.MsgCommitted, View: k.view, Seq: k.seq,
+			Digest: k.digest, Requests: reqs, Cert: cert}))
+	}
+}
+
+// forgeViewChange reports stale prepare certificates, hides commit certificates and claims conflicting
+// pre-prepared batches.
+func (co *coalition) forgeViewChange(from uint32, m *consensus.Message) []byte {
+	key := slotKey{m.View, uint64(from)}
+	if vc := co.forgedVC[key]; vc != nil {
+		return vc.Marshal()
+	}
+	vc := *m
+	vc.Entries = slices.Clone(m.Entries)
+	for i := range vc.Entries {
+		e := &vc.Entries[i]
+		e.Committed = nil
+		if st := co.stale[e.Seq]; st != nil && st.View < m.View {
+			e.Prepared = st
+		}
+		if !e.HasPP {
+			continue
+		}
+		for _, d := range co.variants[slotKey{e.PPView, e.Seq}] {
+			if d != e.PPDigest {
+				e.PPDigest = d
+				break
+			}
+		}
+	}
+	co.sign(from, &vc)
+	co.forgedVC[key] = &vc
+	return vc.Marshal()
+}
+
+// shortNewView is the member primary's NewView one ViewChange short of the quorum, without the ViewChange
+// that reports the most certificates (nil if it cannot be made).
+func (co *coalition) shortNewView(from uint32, m *consensus.Message) []byte {
+	if len(m.ViewChanges) < 2 {
+		return nil
+	}
+	evidence := func(vc *consensus.Message) int {
+		n := 0
+		for i := range vc.Entries {
+			if vc.Entries[i].Prepared != nil || vc.Entries[i].Committed != nil {
+				n++
+			}
+		}
+		return n
+	}
+	vcs := slices.Clone(m.ViewChanges)
+	drop := 0
+	for i, vc := range vcs {
+		if !co.member(vc.From) && evidence(vc) >= evidence(vcs[drop]) {
+			drop = i
+		}
+	}
+	nv := *m
+	nv.ViewChanges = slices.Delete(vcs, drop, drop+1)
+	return co.sign(from, &nv)
+}

@@ -1,0 +1,105 @@
+package sim
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sbftnet/sbft/mutant"
+)
+
+// Safety checkers, as the prefixes of the violations they report. Only these count as catching a planted
+// bug: a liveness timeout or a verifier that disagrees with a replica proves nothing about safety.
+var safetyCheckers = []string{"agreement", "linearizability", "certificate validity", "state equality"}
+
+// SafetyViolation returns the first violation a safety checker reported, and which checker.
+func (r *Result) SafetyViolation() (checker, violation string, ok bool) {
+	for _, v := range r.Violations {
+		_, msg, _ := strings.Cut(v, " ") // after "t=<tick>"
+		for _, c := range safetyCheckers {
+			if strings.HasPrefix(msg, c+":") {
+				return c, v, true
+			}
+		}
+	}
+	return "", "", false
+}
+
+// Hunt is the outcome of running the swarm against one planted bug.
+type Hunt struct {
+	Bug       mutant.Bug
+	Caught    bool
+	Seed      uint64 // the lowest seed a safety checker caught it at
+	Seeds     int    // seeds run until then (all of them when not caught)
+	Checker   string
+	Violation string
+	Elapsed   time.Duration
+}
+
+func (h Hunt) String() string {
+	if !h.Caught {
+		return fmt.Sprintf("%-20s NOT CAUGHT in %d seeds (%.1fs)", h.Bug, h.Seeds, h.Elapsed.Seconds())
+	}
+	return fmt.Sprintf("%-20s caught at seed %d by %s (%.1fs): %s", h.Bug, h.Seed, h.Checker, h.Elapsed.Seconds(), h.Violation)
+}
+
+// HuntScenario is the swarm a planted bug is hunted in: the random swarm, except where the bug sits on a path
+// the random swarm reaches too rarely.
+func HuntScenario(b mutant.Bug) Options {
+	switch b {
+	case mutant.SkipPersist:
+		return Options{CrashPerMille: 30, Replicas: 4}
+	case mutant.TransferHashChain:
+		// A replica down long enough to need a state transfer, from a coalition among others.
+		return Options{Replicas: 7, Clients: 3, Quiet: true, Steps: 2500, Adversary: Colluder, AdversaryReplica: 1,
+			Outage: Outage{Replica: 6, From: 100, Until: 2000}}
+	}
+	return Options{}
+}
+
+// HuntMutant plants bug b (a build with the mutants tag only) and runs seeds 1..seedsMax of its scenario over
+// `workers` goroutines (0: every core) until a safety checker fires. The answer is the lowest such seed, so it
+// does not depend on scheduling.
+func HuntMutant(b mutant.Bug, seedsMax, workers int) Hunt {
+	mutant.Set(b)
+	defer mutant.Set("")
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	start := time.Now()
+	base := HuntScenario(b)
+	var next atomic.Uint64
+	var mu sync.Mutex
+	best := Hunt{Bug: b, Seeds: seedsMax}
+	var wg sync.WaitGroup
+	for k := 0; k < workers; k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				seed := next.Add(1)
+				mu.Lock()
+				done := seed > uint64(seedsMax) || (best.Caught && seed > best.Seed)
+				mu.Unlock()
+				if done {
+					return
+				}
+				o := base
+				o.Seed = seed
+				r := Run(o)
+				checker, v, ok := r.SafetyViolation()
+				mu.Lock()
+				if ok && (!best.Caught || seed < best.Seed) {
+					best.Caught, best.Seed, best.Seeds, best.Checker, best.Violation = true, seed, int(seed), checker, v
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	best.Elapsed = time.Since(start)
+	return best
+}
