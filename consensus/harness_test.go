@@ -64,13 +64,14 @@ type cluster struct {
 	inflight []envelope
 	rng      *rand.Rand
 	lossPct  int
-	badShare map[ReplicaID]bool // replicas whose certificate shares do not verify
-	sent     map[MsgType]int    // messages put on the wire, by type (each destination counts)
-	cut      map[ReplicaID]bool // replicas cut off from the others (they still tick)
-	censored map[string]bool    // requests replica 0 never admits (a censoring primary)
-	perTick  int                // messages delivered per tick by runUntilAll (0: 10,000)
-	rejected map[MsgType]int    // messages the harness's verifier dropped, by type
-	refused  int                // combine requests answered without a certificate
+	badShare map[ReplicaID]bool         // replicas whose certificate shares do not verify
+	sent     map[MsgType]int            // messages put on the wire, by type (each destination counts)
+	cut      map[ReplicaID]bool         // replicas cut off from the others (they still tick)
+	censored map[string]bool            // requests replica 0 never admits (a censoring primary)
+	perTick  int                        // messages delivered per tick by runUntilAll (0: 10,000)
+	rejected map[MsgType]int            // messages the harness's verifier dropped, by type
+	refused  int                        // combine requests answered without a certificate
+	byz      map[ReplicaID]*equivocator // byzantine replicas (equivocator_test.go); the others are correct
 }
 
 type envelope struct {
@@ -84,7 +85,7 @@ func newClusterC(t *testing.T, n, f, c int, seed uint64) *cluster {
 	t.Helper()
 	cl := &cluster{t: t, seed: seed, n: n, f: f, c: c, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		badShare: map[ReplicaID]bool{}, sent: map[MsgType]int{}, cut: map[ReplicaID]bool{}, censored: map[string]bool{},
-		rejected: map[MsgType]int{}}
+		rejected: map[MsgType]int{}, byz: map[ReplicaID]*equivocator{}}
 	for i := 0; i < n; i++ {
 		cfg := DefaultConfig(testChainID, testSigner{ReplicaID(i)}, shareSigner{cl, ReplicaID(i)}, ReplicaID(i), n, f)
 		cfg.BatchRequestsMax = 10
@@ -126,7 +127,11 @@ func (cl *cluster) handle(i int) {
 				if ReplicaID(to) == ReplicaID(i) || (o.To != Broadcast && o.To != ReplicaID(to)) {
 					continue
 				}
-				cl.inflight = append(cl.inflight, envelope{from: ReplicaID(i), to: ReplicaID(to), wire: wire})
+				w := wire
+				if eq := cl.byz[ReplicaID(i)]; eq != nil {
+					w = eq.outgoing(ReplicaID(to), o.Msg, wire) // it may tell each replica something else
+				}
+				cl.inflight = append(cl.inflight, envelope{from: ReplicaID(i), to: ReplicaID(to), wire: w})
 				cl.sent[o.Msg.Type]++
 			}
 		}
@@ -134,13 +139,13 @@ func (cl *cluster) handle(i int) {
 			res := cl.combine(req)
 			if res.Cert == nil {
 				// The core asks only when it holds a quorum: a refusal must name shares that did not verify,
-				// and those can only come from a replica with a broken share key.
+				// and those can only come from a replica with a broken share key or a byzantine one.
 				if len(res.Bad) == 0 {
 					cl.t.Fatalf("seed %d n=%d f=%d c=%d: replica %d asked to combine %d shares for a %v certificate, quorum %d",
 						cl.seed, cl.n, cl.f, cl.c, i, len(req.Shares), req.Kind, cl.quorum(req.Kind))
 				}
 				for _, b := range res.Bad {
-					if !cl.badShare[b] {
+					if !cl.badShare[b] && cl.byz[b] == nil {
 						cl.t.Fatalf("seed %d: replica %d's %v share at seq %d view %d did not verify", cl.seed, b, req.Kind, req.Seq, req.View)
 					}
 				}
@@ -381,7 +386,13 @@ func (cl *cluster) step() bool {
 	if err := cl.verifyMessage(e.from, m); err != nil {
 		// The node drops what does not verify; a correct replica never sends it.
 		cl.rejected[m.Type]++
-		cl.t.Fatalf("seed %d n=%d f=%d c=%d: replica %d sent a message that does not verify: %v", cl.seed, cl.n, cl.f, cl.c, e.from, err)
+		if cl.byz[e.from] == nil {
+			cl.t.Fatalf("seed %d n=%d f=%d c=%d: replica %d sent a message that does not verify: %v", cl.seed, cl.n, cl.f, cl.c, e.from, err)
+		}
+		return true
+	}
+	if eq := cl.byz[e.to]; eq != nil {
+		eq.received(m) // before its core sees it: it combines whatever it can
 	}
 	if m.Type == MsgRequest { // the node's part: forwarded requests are admitted like submissions
 		for _, q := range m.Requests {
