@@ -1,16 +1,21 @@
 package consensus
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"testing"
 )
 
-// testSigner is a deterministic stand-in for Ed25519: the harness does not verify, the node does.
+const testChainID = "test-chain"
+
+// testSigner is a deterministic stand-in for Ed25519 (and for BLS shares): a keyed hash that anyone can
+// recompute, so the harness verifies signatures by signing again (verifyMessage below plays the node's part).
 type testSigner struct{ id ReplicaID }
 
 func (s testSigner) Sign(msg []byte) []byte {
@@ -18,6 +23,24 @@ func (s testSigner) Sign(msg []byte) []byte {
 	binary.Write(h, binary.BigEndian, s.id)
 	h.Write(msg)
 	return h.Sum(nil)
+}
+
+// shareKeyOffset separates a replica's share key from its message key.
+const shareKeyOffset = 100
+
+// shareSigner signs replica id's certificate shares; while cl.badShare[id] is set the shares it makes do not
+// verify (a replica with a broken BLS key).
+type shareSigner struct {
+	cl *cluster
+	id ReplicaID
+}
+
+func (s shareSigner) Sign(msg []byte) []byte {
+	sig := testSigner{s.id + shareKeyOffset}.Sign(msg)
+	if s.cl.badShare[s.id] {
+		sig[0] ^= 0xff
+	}
+	return sig
 }
 
 // replica is one core plus what it persisted, as the node would keep it.
@@ -34,16 +57,21 @@ type replica struct {
 // cluster runs n cores over an in-memory network with seeded delivery order and loss.
 type cluster struct {
 	t        *testing.T
+	seed     uint64
+	n, f, c  int
 	cfgs     []Config
 	reps     []*replica
 	inflight []envelope
 	rng      *rand.Rand
 	lossPct  int
-	badShare map[ReplicaID]bool // replicas whose certificate shares do not verify
-	sent     map[MsgType]int    // messages put on the wire, by type (each destination counts)
-	cut      map[ReplicaID]bool // replicas cut off from the others (they still tick)
-	censored map[string]bool    // requests replica 0 never admits (a censoring primary)
-	perTick  int                // messages delivered per tick by runUntilAll (0: 10,000)
+	badShare map[ReplicaID]bool         // replicas whose certificate shares do not verify
+	sent     map[MsgType]int            // messages put on the wire, by type (each destination counts)
+	cut      map[ReplicaID]bool         // replicas cut off from the others (they still tick)
+	censored map[string]bool            // requests replica 0 never admits (a censoring primary)
+	perTick  int                        // messages delivered per tick by runUntilAll (0: 10,000)
+	rejected map[MsgType]int            // messages the harness's verifier dropped, by type
+	refused  int                        // combine requests answered without a certificate
+	byz      map[ReplicaID]*equivocator // byzantine replicas (equivocator_test.go); the others are correct
 }
 
 type envelope struct {
@@ -55,10 +83,11 @@ func newCluster(t *testing.T, n, f int, seed uint64) *cluster { return newCluste
 
 func newClusterC(t *testing.T, n, f, c int, seed uint64) *cluster {
 	t.Helper()
-	cl := &cluster{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		badShare: map[ReplicaID]bool{}, sent: map[MsgType]int{}, cut: map[ReplicaID]bool{}, censored: map[string]bool{}}
+	cl := &cluster{t: t, seed: seed, n: n, f: f, c: c, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		badShare: map[ReplicaID]bool{}, sent: map[MsgType]int{}, cut: map[ReplicaID]bool{}, censored: map[string]bool{},
+		rejected: map[MsgType]int{}, byz: map[ReplicaID]*equivocator{}}
 	for i := 0; i < n; i++ {
-		cfg := DefaultConfig("test-chain", testSigner{ReplicaID(i)}, testSigner{ReplicaID(i) + 100}, ReplicaID(i), n, f)
+		cfg := DefaultConfig(testChainID, testSigner{ReplicaID(i)}, shareSigner{cl, ReplicaID(i)}, ReplicaID(i), n, f)
 		cfg.BatchRequestsMax = 10
 		cfg.C = c
 		cl.cfgs = append(cl.cfgs, cfg)
@@ -98,16 +127,39 @@ func (cl *cluster) handle(i int) {
 				if ReplicaID(to) == ReplicaID(i) || (o.To != Broadcast && o.To != ReplicaID(to)) {
 					continue
 				}
-				cl.inflight = append(cl.inflight, envelope{from: ReplicaID(i), to: ReplicaID(to), wire: wire})
+				w := wire
+				if eq := cl.byz[ReplicaID(i)]; eq != nil {
+					w = eq.outgoing(ReplicaID(to), o.Msg, wire) // it may tell each replica something else
+				}
+				cl.inflight = append(cl.inflight, envelope{from: ReplicaID(i), to: ReplicaID(to), wire: w})
 				cl.sent[o.Msg.Type]++
 			}
 		}
 		for _, req := range rd.Combine {
-			r.core.Combined(cl.combine(req))
+			res := cl.combine(req)
+			if res.Cert == nil {
+				// The core asks only when it holds a quorum: a refusal must name shares that did not verify,
+				// and those can only come from a replica with a broken share key or a byzantine one.
+				if len(res.Bad) == 0 {
+					cl.t.Fatalf("seed %d n=%d f=%d c=%d: replica %d asked to combine %d shares for a %v certificate, quorum %d",
+						cl.seed, cl.n, cl.f, cl.c, i, len(req.Shares), req.Kind, cl.quorum(req.Kind))
+				}
+				for _, b := range res.Bad {
+					if !cl.badShare[b] && cl.byz[b] == nil {
+						cl.t.Fatalf("seed %d: replica %d's %v share at seq %d view %d did not verify", cl.seed, b, req.Kind, req.Seq, req.View)
+					}
+				}
+			}
+			r.core.Combined(res)
 		}
 		for _, b := range rd.Committed {
 			if n := len(r.executed); n > 0 && r.executed[n-1].Seq+1 != b.Seq {
 				cl.t.Fatalf("replica %d executed %d after %d", i, b.Seq, r.executed[n-1].Seq)
+			}
+			// The node stores each batch's certificate with its block: it must certify this very batch.
+			if err := cl.verifyCert(&b.Cert, CertFast, CertCommit); err != nil || b.Cert.Seq != b.Seq || b.Cert.Digest != b.Digest {
+				cl.t.Fatalf("seed %d: replica %d executes seq %d (%x) with certificate for seq %d (%x): %v",
+					cl.seed, i, b.Seq, b.Digest[:4], b.Cert.Seq, b.Cert.Digest[:4], err)
 			}
 			r.executed = append(r.executed, b)
 		}
@@ -144,6 +196,19 @@ func (cl *cluster) restart(i int) {
 			recent = append(recent, b)
 		}
 	}
+	// What the replica persisted hands certificates back to its core: they must verify as on the wire.
+	if r.stable != nil {
+		if err := cl.verifyCert(r.stable, CertCheckpoint); err != nil {
+			cl.t.Fatalf("seed %d: replica %d persisted a stable checkpoint that does not verify: %v", cl.seed, i, err)
+		}
+	}
+	for _, rec := range recs {
+		if rec.Kind == RecordPrepared {
+			if err := cl.verifyCert(rec.Msg.Cert, CertPrepare); err != nil {
+				cl.t.Fatalf("seed %d: replica %d persisted a prepare certificate that does not verify: %v", cl.seed, i, err)
+			}
+		}
+	}
 	c, err := New(cl.cfgs[i], Restore{HardState: r.hard, Stable: r.stable, LastExecuted: last, Records: recs, Executed: recent})
 	if err != nil {
 		cl.t.Fatalf("restore %d: %v", i, err)
@@ -158,24 +223,148 @@ func (cl *cluster) restart(i int) {
 	cl.inflight = kept
 }
 
-// combine stands in for the node's BLS aggregation: the "aggregate" is a hash of the shares, and shares of
-// replicas in badShare fail.
+// quorum is the true number of distinct signers a certificate of kind k needs, from the protocol's formulas
+// (independent of the core's quorum functions): fast all n, or 3f+c+1 when c > 0; prepare, commit and
+// checkpoint 2f+c+1; exec f+1.
+func (cl *cluster) quorum(k CertKind) int {
+	n, f, c := cl.n, cl.f, cl.c
+	switch k {
+	case CertFast:
+		if c > 0 {
+			return 3*f + c + 1
+		}
+		return n
+	case CertPrepare, CertCommit, CertCheckpoint:
+		return 2*f + c + 1
+	case CertExec:
+		return f + 1
+	}
+	panic(fmt.Sprintf("certificate kind %d", k))
+}
+
+// expectedShare is replica id's valid share over (kind, view, seq, digest).
+func expectedShare(id ReplicaID, kind CertKind, view, seq uint64, digest [32]byte) []byte {
+	return testSigner{id + shareKeyOffset}.Sign(ShareSigningBytes(testChainID, kind, view, seq, digest))
+}
+
+// aggregate stands in for the BLS aggregate of the signers' shares over (kind, view, seq, digest): a hash of
+// their valid shares in replica order, which a verifier recomputes from the bitmap.
+func aggregate(kind CertKind, view, seq uint64, digest [32]byte, signers uint64) []byte {
+	h := sha256.New()
+	for id := ReplicaID(0); id < 64; id++ {
+		if signers&(1<<id) != 0 {
+			h.Write(expectedShare(id, kind, view, seq, digest))
+		}
+	}
+	return h.Sum(nil)
+}
+
+// combine stands in for the node's aggregation: every share must be a valid signature by its sender over the
+// request's (kind, view, seq, digest), senders distinct and at least the true quorum; otherwise there is no
+// certificate, and Bad names the senders of shares that did not verify (or came twice).
 func (cl *cluster) combine(req CombineRequest) CombineResult {
 	var bad []ReplicaID
-	h := sha256.New()
 	var signers uint64
 	for _, sh := range req.Shares {
-		if cl.badShare[sh.From] {
+		switch {
+		case int(sh.From) >= cl.n, signers&(1<<sh.From) != 0,
+			!bytes.Equal(sh.Sig, expectedShare(sh.From, req.Kind, req.View, req.Seq, req.Digest)):
 			bad = append(bad, sh.From)
+		default:
+			signers |= 1 << sh.From
 		}
-		signers |= 1 << sh.From
-		h.Write(sh.Sig)
 	}
-	if len(bad) > 0 {
+	if len(bad) > 0 || bits.OnesCount64(signers) < cl.quorum(req.Kind) {
+		cl.refused++
 		return CombineResult{Request: req, Bad: bad}
 	}
 	return CombineResult{Request: req, Cert: &Certificate{Kind: req.Kind, View: req.View, Seq: req.Seq,
-		Digest: req.Digest, Signers: signers, Sig: h.Sum(nil)}}
+		Digest: req.Digest, Signers: signers, Sig: aggregate(req.Kind, req.View, req.Seq, req.Digest, signers)}}
+}
+
+// verifyCert checks a certificate as the node does: an allowed kind, distinct signers among the n replicas,
+// at least the true quorum, and the aggregate of exactly those signers over the certificate's fields.
+func (cl *cluster) verifyCert(c *Certificate, kinds ...CertKind) error {
+	switch {
+	case c == nil || !slices.Contains(kinds, c.Kind):
+		return fmt.Errorf("missing certificate or kind not in %v", kinds)
+	case c.Signers>>uint(cl.n) != 0:
+		return fmt.Errorf("%v certificate signers %b beyond n=%d", c.Kind, c.Signers, cl.n)
+	case c.SignerCount() < cl.quorum(c.Kind):
+		return fmt.Errorf("%v certificate for seq %d view %d has %d signers, quorum %d", c.Kind, c.Seq, c.View, c.SignerCount(), cl.quorum(c.Kind))
+	case !bytes.Equal(c.Sig, aggregate(c.Kind, c.View, c.Seq, c.Digest, c.Signers)):
+		return fmt.Errorf("%v certificate for seq %d view %d: aggregate does not verify", c.Kind, c.Seq, c.View)
+	}
+	return nil
+}
+
+// msgCertKinds are the certificate kinds each message type may carry (a Checkpoint only when it is a stable
+// checkpoint rather than a share).
+var msgCertKinds = map[MsgType][]CertKind{
+	MsgFullCommit:  {CertFast},
+	MsgPrepareFull: {CertPrepare},
+	MsgCommitFull:  {CertCommit},
+	MsgCommitted:   {CertFast, CertCommit},
+	MsgCheckpoint:  {CertCheckpoint},
+}
+
+// verifyMessage plays the node's verifier for a decoded message from replica `from`: the sender's signature,
+// every certificate the message carries (NewView: each ViewChange's signature and certificates), and the
+// batch digest. The core takes all of this on trust.
+func (cl *cluster) verifyMessage(from ReplicaID, m *Message) error {
+	if (m.From != from && m.Type != MsgNewView) || int(m.From) >= cl.n {
+		return fmt.Errorf("%v from %d claims sender %d", m.Type, from, m.From)
+	}
+	if !bytes.Equal(m.Sig, testSigner{m.From}.Sign(m.SigningBytes(testChainID))) {
+		return fmt.Errorf("bad %v signature from %d", m.Type, m.From)
+	}
+	if kinds, ok := msgCertKinds[m.Type]; ok && (m.Cert != nil || m.Type != MsgCheckpoint) {
+		if err := cl.verifyCert(m.Cert, kinds...); err != nil {
+			return fmt.Errorf("%v: %w", m.Type, err)
+		}
+	} else if m.Cert != nil {
+		return fmt.Errorf("%v carries a certificate", m.Type)
+	}
+	switch m.Type {
+	case MsgViewChange:
+		return cl.verifyViewChangeCerts(m)
+	case MsgNewView:
+		for _, vc := range m.ViewChanges {
+			if int(vc.From) >= cl.n || !bytes.Equal(vc.Sig, testSigner{vc.From}.Sign(vc.SigningBytes(testChainID))) {
+				return fmt.Errorf("new view %d carries a view change not signed by %d", m.View, vc.From)
+			}
+			if err := cl.verifyViewChangeCerts(vc); err != nil {
+				return fmt.Errorf("new view %d: %w", m.View, err)
+			}
+		}
+	case MsgPrePrepare, MsgCommitted:
+		if BatchDigest(RequestDigests(m.Requests)) != m.Digest {
+			return fmt.Errorf("%v seq %d: batch digest mismatch", m.Type, m.Seq)
+		}
+	}
+	return nil
+}
+
+func (cl *cluster) verifyViewChangeCerts(m *Message) error {
+	if m.Stable != nil {
+		if err := cl.verifyCert(m.Stable, CertCheckpoint); err != nil {
+			return fmt.Errorf("view change from %d: stable checkpoint: %w", m.From, err)
+		}
+	}
+	for i := range m.Entries {
+		e := &m.Entries[i]
+		if e.Prepared != nil {
+			if err := cl.verifyCert(e.Prepared, CertPrepare); err != nil {
+				return fmt.Errorf("view change from %d: %w", m.From, err)
+			}
+		}
+		if e.Committed != nil {
+			if err := cl.verifyCert(e.Committed, CertFast, CertCommit); err != nil {
+				return fmt.Errorf("view change from %d: %w", m.From, err)
+			}
+		}
+	}
+	return nil
 }
 
 // step delivers one random in-flight message; false when none is left.
@@ -193,6 +382,17 @@ func (cl *cluster) step() bool {
 	m, err := UnmarshalMessage(e.wire)
 	if err != nil {
 		cl.t.Fatalf("decode: %v", err)
+	}
+	if err := cl.verifyMessage(e.from, m); err != nil {
+		// The node drops what does not verify; a correct replica never sends it.
+		cl.rejected[m.Type]++
+		if cl.byz[e.from] == nil {
+			cl.t.Fatalf("seed %d n=%d f=%d c=%d: replica %d sent a message that does not verify: %v", cl.seed, cl.n, cl.f, cl.c, e.from, err)
+		}
+		return true
+	}
+	if eq := cl.byz[e.to]; eq != nil {
+		eq.received(m) // before its core sees it: it combines whatever it can
 	}
 	if m.Type == MsgRequest { // the node's part: forwarded requests are admitted like submissions
 		for _, q := range m.Requests {

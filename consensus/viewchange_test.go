@@ -194,32 +194,109 @@ func TestViewChangeRejectsForgedEvidence(t *testing.T) {
 }
 
 // A commit certificate in any one ViewChange decides its slot; otherwise the highest prepare certificate,
-// unless f+c+1 replicas pre-prepared another digest in a higher view.
+// unless f+c+1 replicas pre-prepared another digest in a higher view (judged by the (f+1)-th highest of its
+// reports). Each case names the rule it pins; the certificates are shaped as checkViewChange accepts them.
 func TestChooseBatch(t *testing.T) {
-	cl := newCluster(t, 4, 1, 1)
-	c := cl.reps[0].core
+	type cfg struct{ n, f, c int }
+	n4, n7, n6c1 := cfg{4, 1, 0}, cfg{7, 2, 0}, cfg{6, 1, 1}
+	cores := map[cfg]*Core{}
+	core := func(k cfg) *Core {
+		if cores[k] == nil {
+			cores[k] = newClusterC(t, k.n, k.f, k.c, 1).reps[0].core
+		}
+		return cores[k]
+	}
 	d := func(b byte) [32]byte { return [32]byte{b} }
-	pp := func(view uint64, b byte) *ViewEntry { return &ViewEntry{HasPP: true, PPView: view, PPDigest: d(b)} }
-	prep := func(view uint64, b byte) *ViewEntry {
-		return &ViewEntry{Prepared: &Certificate{Kind: CertPrepare, View: view, Digest: d(b)}}
+	signers := func(q int) uint64 { return 1<<q - 1 }
+	pp := func(view uint64, b byte) *ViewEntry {
+		return &ViewEntry{Seq: 1, HasPP: true, PPView: view, PPDigest: d(b)}
+	}
+	// prep: a replica that holds a prepare certificate of view `view` (it also pre-prepared that digest then).
+	prep := func(k cfg, view uint64, b byte) *ViewEntry {
+		return &ViewEntry{Seq: 1, HasPP: true, PPView: view, PPDigest: d(b),
+			Prepared: &Certificate{Kind: CertPrepare, View: view, Seq: 1, Digest: d(b), Signers: signers(2*k.f + k.c + 1)}}
+	}
+	// prepOnly: a prepare certificate without a PrePrepare report (the rule must not depend on the report).
+	prepOnly := func(k cfg, view uint64, b byte) *ViewEntry {
+		e := prep(k, view, b)
+		e.HasPP = false
+		return e
+	}
+	committed := func(k cfg, kind CertKind, view uint64, b byte) *ViewEntry {
+		q := 2*k.f + k.c + 1
+		if kind == CertFast {
+			q = k.n
+			if k.c > 0 {
+				q = 3*k.f + k.c + 1
+			}
+		}
+		return &ViewEntry{Seq: 1, HasPP: true, PPView: view, PPDigest: d(b),
+			Committed: &Certificate{Kind: kind, View: view, Seq: 1, Digest: d(b), Signers: signers(q)}}
 	}
 	for _, tc := range []struct {
-		name    string
+		cfg
+		rule    string
 		entries []*ViewEntry
 		want    byte
 		ok      bool
 	}{
-		{"nothing", nil, 0, false},
-		{"one report is not enough", []*ViewEntry{pp(0, 1)}, 0, false},
-		{"f+1 reports", []*ViewEntry{pp(0, 1), pp(0, 1)}, 1, true},
-		{"prepared wins at equal view", []*ViewEntry{pp(2, 1), pp(2, 1), prep(2, 2)}, 2, true},
-		{"later fast evidence wins", []*ViewEntry{pp(3, 1), pp(3, 1), prep(2, 2)}, 1, true},
-		{"a lone high report does not lift a digest", []*ViewEntry{pp(9, 1), pp(1, 1), prep(2, 2)}, 2, true},
-		{"commit certificate decides", []*ViewEntry{pp(3, 1), pp(3, 1), {Committed: &Certificate{Kind: CertFast, Digest: d(3)}}}, 3, true},
+		{n4, "no evidence: no batch", nil, 0, false},
+		{n4, "one PrePrepare report is fewer than f+c+1: no batch", []*ViewEntry{pp(0, 1)}, 0, false},
+		{n4, "f+c+1 PrePrepare reports of one digest choose it", []*ViewEntry{pp(0, 1), pp(0, 1)}, 1, true},
+		{n4, "prepare certificate wins over fast evidence of equal view", []*ViewEntry{pp(2, 1), pp(2, 1), prepOnly(n4, 2, 2)}, 2, true},
+		{n4, "fast evidence of a higher view wins over a prepare certificate", []*ViewEntry{pp(3, 1), pp(3, 1), prepOnly(n4, 2, 2)}, 1, true},
+		{n4, "one high report does not lift a digest: the (f+1)-th highest counts", []*ViewEntry{pp(9, 1), pp(1, 1), prepOnly(n4, 2, 2)}, 2, true},
+		{n4, "a commit certificate decides over fast evidence", []*ViewEntry{pp(3, 1), pp(3, 1), committed(n4, CertFast, 0, 3)}, 3, true},
+
+		// Prepare certificates of different digests from several views for one sequence number.
+		{n4, "highest-view prepare certificate wins (ascending order)",
+			[]*ViewEntry{prep(n4, 1, 1), prep(n4, 2, 2), prep(n4, 3, 3)}, 3, true},
+		{n4, "highest-view prepare certificate wins (descending order)",
+			[]*ViewEntry{prep(n4, 3, 3), prep(n4, 2, 2), prep(n4, 1, 1)}, 3, true},
+		{n4, "highest-view prepare certificate wins (highest in the middle, no PrePrepare reports)",
+			[]*ViewEntry{prepOnly(n4, 1, 1), prepOnly(n4, 5, 5), prepOnly(n4, 2, 2)}, 5, true},
+		{n4, "highest prepare certificate beats fast evidence whose (f+1)-th highest view is below it but above the lowest certificate",
+			[]*ViewEntry{pp(4, 7), pp(2, 7), prep(n4, 1, 1), prep(n4, 3, 3)}, 3, true},
+		{n4, "highest prepare certificate wins a tie in view with fast evidence",
+			[]*ViewEntry{pp(3, 7), pp(3, 7), prep(n4, 1, 1), prep(n4, 3, 3)}, 3, true},
+		{n4, "fast evidence whose (f+1)-th highest view exceeds every prepare certificate wins",
+			[]*ViewEntry{pp(5, 7), pp(4, 7), prep(n4, 1, 1), prep(n4, 3, 3)}, 7, true},
+		{n4, "a slow-path commit certificate of a low view decides over higher-view prepare certificates",
+			[]*ViewEntry{prep(n4, 5, 5), committed(n4, CertCommit, 1, 9), prep(n4, 6, 6)}, 9, true},
+
+		{n7, "n=7: highest-view prepare certificate wins over lower ones",
+			[]*ViewEntry{prep(n7, 2, 2), prep(n7, 6, 6), prep(n7, 4, 4)}, 6, true},
+		{n7, "n=7: two PrePrepare reports are fewer than f+c+1=3, the highest prepare certificate wins",
+			[]*ViewEntry{prep(n7, 2, 2), prep(n7, 6, 6), prep(n7, 4, 4), pp(9, 8), pp(9, 8)}, 6, true},
+		{n7, "n=7: highest prepare certificate beats fast evidence whose 3rd-highest view is lower",
+			[]*ViewEntry{prep(n7, 2, 2), prep(n7, 6, 6), prep(n7, 4, 4), pp(9, 8), pp(9, 8), pp(5, 8)}, 6, true},
+		{n7, "n=7: fast evidence whose 3rd-highest view exceeds the highest prepare certificate wins",
+			[]*ViewEntry{pp(9, 8), pp(9, 8), pp(7, 8), prep(n7, 6, 6), prep(n7, 2, 2)}, 8, true},
+		{n7, "n=7: a commit certificate decides over higher-view prepare certificates",
+			[]*ViewEntry{prep(n7, 6, 6), prep(n7, 5, 5), committed(n7, CertCommit, 3, 9)}, 9, true},
+
+		{n6c1, "n=6 c=1: highest-view prepare certificate wins over lower ones",
+			[]*ViewEntry{prep(n6c1, 1, 1), prep(n6c1, 4, 4), prep(n6c1, 3, 3)}, 4, true},
+		{n6c1, "n=6 c=1: two PrePrepare reports are fewer than f+c+1=3, the highest prepare certificate wins",
+			[]*ViewEntry{pp(6, 8), pp(6, 8), prep(n6c1, 2, 2), prep(n6c1, 4, 4)}, 4, true},
+		{n6c1, "n=6 c=1: highest prepare certificate beats fast evidence whose 2nd-highest (f+1-th) view is lower",
+			[]*ViewEntry{pp(6, 8), pp(3, 8), pp(0, 8), prep(n6c1, 2, 2), prep(n6c1, 4, 4)}, 4, true},
+		{n6c1, "n=6 c=1: fast evidence whose 2nd-highest (f+1-th) view exceeds every prepare certificate wins",
+			[]*ViewEntry{pp(6, 8), pp(5, 8), pp(0, 8), prep(n6c1, 1, 1), prep(n6c1, 4, 4)}, 8, true},
+		{n6c1, "n=6 c=1: a fast commit certificate of 3f+c+1 decides over higher-view prepare certificates",
+			[]*ViewEntry{prep(n6c1, 4, 4), committed(n6c1, CertFast, 2, 9), prep(n6c1, 5, 5)}, 9, true},
 	} {
-		got, ok := c.chooseBatch(tc.entries)
+		// The evidence must be what a valid ViewChange for a later view may carry.
+		vc := &Message{Type: MsgViewChange, View: 10}
+		for _, e := range tc.entries {
+			vc.Entries = []ViewEntry{*e}
+			if err := core(tc.cfg).checkViewChange(vc, 10); err != nil {
+				t.Fatalf("%s: entry not valid evidence: %v", tc.rule, err)
+			}
+		}
+		got, ok := core(tc.cfg).chooseBatch(tc.entries)
 		if ok != tc.ok || (ok && got != d(tc.want)) {
-			t.Errorf("%s: got %x %v, want %x %v", tc.name, got[:1], ok, tc.want, tc.ok)
+			t.Errorf("n=%d f=%d c=%d: %s: got %x %v, want %x %v", tc.n, tc.f, tc.c, tc.rule, got[:1], ok, tc.want, tc.ok)
 		}
 	}
 }
