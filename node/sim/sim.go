@@ -309,7 +309,7 @@ func (w *world) boot(i uint32) {
 	d, err := node.NewDriver(node.DriverConfig{
 		ChainID: chainID, ID: i, N: w.n, F: w.f, C: w.c, Signer: signer{w.keys[i]},
 		ShareKey: w.blsKeys[i], BLSKeys: w.blsPubs,
-		Consensus: node.DefaultConfig().Consensus, Store: r.store, Transport: transport{w: w, from: i},
+		Consensus: node.DefaultConfig().Consensus, CheckpointInterval: consensus.CheckpointIntervalSeqsDefault, Store: r.store, Transport: transport{w: w, from: i},
 		Logger: w.log, OnBlock: func(b *chain.Block, rs []chain.Result) { w.onBlock(i, b, rs) }, Bugs: w.opts.Bugs, Byzantine: byz,
 	})
 	if err != nil {
