@@ -2,16 +2,16 @@ package consensus
 
 import "slices"
 
-// Checkpoints: after executing a sequence number divisible by CheckpointIntervalSeqs, every replica signs a
+// Checkpoints: after executing a sequence number divisible by the checkpoint interval, every replica signs a
 // share over (checkpoint, seq, state digest), where the state digest is the node's summary of the chain at seq
 // (the core treats it as opaque), and broadcasts it. 2f+c+1 matching shares combine into the stable checkpoint
 // certificate: the window's low mark moves up to it, the log below it is pruned, and view changes start
 // above it. A replica whose own digest differs from a stable one has diverged and says so in its status.
 
-// Checkpoint tells the core that the replica executed seq (a multiple of CheckpointIntervalSeqs) and that its
+// Checkpoint tells the core that the replica executed seq (a multiple of the checkpoint interval) and that its
 // state there has the given digest.
 func (c *Core) Checkpoint(seq uint64, digest [32]byte) {
-	assert(seq%CheckpointIntervalSeqs == 0 && seq <= c.lastExecuted, "checkpoint at seq %d (executed %d)", seq, c.lastExecuted)
+	assert(seq%c.cfg.checkpointInterval() == 0 && seq <= c.lastExecuted, "checkpoint at seq %d (executed %d)", seq, c.lastExecuted)
 	c.lastCheckpoint = max(c.lastCheckpoint, seq)
 	if seq <= c.stable.Seq {
 		if seq == c.stable.Seq && digest != c.stable.Digest {
@@ -48,7 +48,7 @@ func (c *Core) sendStableTo(to ReplicaID) {
 
 // onCheckpoint takes a checkpoint share, or a stable checkpoint certificate (verified by the node).
 func (c *Core) onCheckpoint(m *Message) {
-	if m.Seq%CheckpointIntervalSeqs != 0 || m.Seq == 0 || m.View != 0 {
+	if m.Seq%c.cfg.checkpointInterval() != 0 || m.Seq == 0 || m.View != 0 {
 		c.counts.DroppedInvalid++
 		return
 	}
@@ -70,7 +70,7 @@ func (c *Core) onCheckpoint(m *Message) {
 // addCheckpointShare keeps the first share of each replica for checkpoints in (stable, stable +
 // CheckpointsAheadMax intervals] and asks for the certificate once 2f+c+1 match.
 func (c *Core) addCheckpointShare(from ReplicaID, seq uint64, digest [32]byte, sig []byte) {
-	if seq <= c.stable.Seq || seq > c.stable.Seq+CheckpointsAheadMax*CheckpointIntervalSeqs {
+	if seq <= c.stable.Seq || seq > c.stable.Seq+CheckpointsAheadMax*c.cfg.checkpointInterval() {
 		c.counts.DroppedOutOfWindow++
 		return
 	}

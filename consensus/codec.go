@@ -304,7 +304,7 @@ func (r *reader) payload(m *Message) {
 			r.fail("stable flag %d", has)
 		}
 		n := int(r.u16())
-		if r.err == nil && (n > WindowSeqs || n*9 > len(r.b)) {
+		if r.err == nil && (n > WindowSeqsMax || n*9 > len(r.b)) {
 			r.fail("%d view entries", n)
 			return
 		}

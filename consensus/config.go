@@ -29,6 +29,10 @@ type Config struct {
 	PendingExpiryTicks  int // a queued request not ordered this long is dropped
 	SlowPathTicks       int // initial fast-path timer; adapts within [SlowPathTicksMin, SlowPathTicksMax]
 	ViewChangeTicks     int // a request waiting this long, or a view not started this long, is complained about
+
+	// CheckpointIntervalSeqs: a checkpoint at every multiple of it (CheckpointIntervalSeqsDefault in
+	// production, where the genesis fixes it for the whole network; the simulator uses a shorter one).
+	CheckpointIntervalSeqs int
 }
 
 // Signer signs bytes with this replica's key. Implementations must be deterministic (Ed25519 and BLS are).
@@ -49,6 +53,8 @@ func DefaultConfig(chainID string, signer, shareSigner Signer, id ReplicaID, n, 
 		PendingExpiryTicks:  12_000,
 		SlowPathTicks:       15,
 		ViewChangeTicks:     200,
+
+		CheckpointIntervalSeqs: CheckpointIntervalSeqsDefault,
 	}
 }
 
@@ -74,11 +80,25 @@ func (c Config) Validate() error {
 	case c.ViewChangeTicks < c.RetransmitTicks || c.ViewChangeTicks > c.PendingExpiryTicks:
 		// Below the retransmission period a lost message would cost a view change.
 		return fmt.Errorf("%w: view change ticks %d not in [%d,%d]", ErrConfig, c.ViewChangeTicks, c.RetransmitTicks, c.PendingExpiryTicks)
+	case c.CheckpointIntervalSeqs < CheckpointIntervalSeqsMin || c.CheckpointIntervalSeqs > CheckpointIntervalSeqsMax:
+		return fmt.Errorf("%w: checkpoint interval %d not in [%d,%d]", ErrConfig, c.CheckpointIntervalSeqs, CheckpointIntervalSeqsMin, CheckpointIntervalSeqsMax)
 	case c.StatusIntervalTicks < 1 || c.RetransmitTicks < 1 || c.PendingExpiryTicks < PendingSweepIntervalTicks:
 		return fmt.Errorf("%w: tick intervals must be positive", ErrConfig)
 	}
 	return nil
 }
+
+// checkpointInterval is CheckpointIntervalSeqs as a sequence number distance.
+func (c Config) checkpointInterval() uint64 { return uint64(c.CheckpointIntervalSeqs) }
+
+// WindowSeqs is the work window: a replica accepts sequence numbers in (stable, stable+WindowSeqs()], where
+// stable is its last stable checkpoint. Two intervals, so a replica keeps ordering while the next checkpoint
+// becomes stable; at most WindowSeqsMax for a valid config.
+func (c Config) WindowSeqs() uint64 { return 2 * c.checkpointInterval() }
+
+// RetainExecutedSeqs bounds the executed batches kept (with certificates) to help lagging peers: a window.
+// A peer further behind needs a state transfer.
+func (c Config) RetainExecutedSeqs() uint64 { return c.WindowSeqs() }
 
 // fastQuorum is the number of fast-path shares that commit: all n, or 3f+c+1 when c > 0.
 func (c Config) fastQuorum() int {

@@ -17,7 +17,7 @@ type Core struct {
 	lastProposed  uint64 // primary: highest sequence number it assigned in this view
 	tick          uint64
 
-	slots   map[uint64]*slot // (lastExecuted-RetainExecutedSeqsMax, stable.Seq+WindowSeqs]
+	slots   map[uint64]*slot // (lastExecuted-cfg.RetainExecutedSeqs(), stable.Seq+cfg.WindowSeqs()]
 	pending pendingQueue
 	peers   []peerState
 
@@ -147,10 +147,10 @@ func New(cfg Config, rs Restore) (*Core, error) {
 func (c *Core) primaryOf(view uint64) ReplicaID { return ReplicaID(view % uint64(c.cfg.N)) }
 func (c *Core) isPrimary() bool                 { return c.primaryOf(c.view) == c.cfg.ID }
 
-// inWindow reports whether seq may be worked on now: above what this replica executed and at most WindowSeqs
+// inWindow reports whether seq may be worked on now: above what this replica executed and at most a window
 // above its last stable checkpoint.
 func (c *Core) inWindow(seq uint64) bool {
-	return seq > c.lastExecuted && seq <= c.stable.Seq+WindowSeqs
+	return seq > c.lastExecuted && seq <= c.stable.Seq+c.cfg.WindowSeqs()
 }
 
 // Propose admits a client request. Every replica queues it (a backup needs it to notice a primary that does
@@ -274,10 +274,11 @@ func (c *Core) Advance(rd Ready) {
 }
 
 func (c *Core) pruneSlots() {
-	if c.lastExecuted <= RetainExecutedSeqsMax {
+	retain := c.cfg.RetainExecutedSeqs()
+	if c.lastExecuted <= retain {
 		return
 	}
-	low := c.lastExecuted - RetainExecutedSeqsMax
+	low := c.lastExecuted - retain
 	for seq := range c.slots {
 		if seq <= low {
 			delete(c.slots, seq)

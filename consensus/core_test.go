@@ -121,7 +121,7 @@ func TestOldViewMessagesDropped(t *testing.T) {
 	if c.Status().Counters.DroppedOtherView != 1 {
 		t.Fatal("message of another view was not dropped")
 	}
-	c.Step(&Message{Type: MsgPartialCommit, From: 2, View: 0, Seq: WindowSeqs + 1})
+	c.Step(&Message{Type: MsgPartialCommit, From: 2, View: 0, Seq: c.cfg.WindowSeqs() + 1})
 	if c.Status().Counters.DroppedOutOfWindow != 1 {
 		t.Fatal("message beyond the window was not dropped")
 	}

@@ -31,8 +31,10 @@
 // Replicas exchange Status heartbeats; a replica that learns a peer is behind sends it committed batches with
 // their certificates (status.go), and every replica retransmits its messages for slots that stay uncommitted.
 //
-// Every CheckpointIntervalSeqs sequence numbers replicas sign the node's state digest; 2f+c+1 matching shares
-// make a stable checkpoint, which bounds the work window (WindowSeqs above it) and the log (checkpoint.go).
+// Every Config.CheckpointIntervalSeqs sequence numbers (150 in production, CheckpointIntervalSeqsDefault; the
+// simulator uses a shorter interval) replicas sign the node's state digest; 2f+c+1 matching shares make a
+// stable checkpoint, which bounds the work window (Config.WindowSeqs, two intervals, above it) and the log
+// (checkpoint.go).
 // A primary that is down, slow, equivocating or censoring is replaced by a view change (viewchange.go,
 // newview.go) that never loses a batch that may have committed.
 package consensus

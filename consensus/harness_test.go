@@ -166,7 +166,7 @@ func (cl *cluster) handle(i int) {
 		r.core.Advance(rd)
 		for _, b := range rd.Committed {
 			r.state = sha256.Sum256(append(r.state[:], b.Digest[:]...))
-			if b.Seq%CheckpointIntervalSeqs == 0 {
+			if b.Seq%r.core.cfg.checkpointInterval() == 0 {
 				r.core.Checkpoint(b.Seq, r.state)
 			}
 		}
@@ -192,7 +192,7 @@ func (cl *cluster) restart(i int) {
 	}
 	var recent []CommittedBatch
 	for _, b := range r.executed {
-		if b.Seq+RetainExecutedSeqsMax > last {
+		if b.Seq+cl.cfgs[i].RetainExecutedSeqs() > last {
 			recent = append(recent, b)
 		}
 	}

@@ -4,11 +4,16 @@ package consensus
 const (
 	// ReplicasMax bounds n; certificates and vote maps hold at most this many entries.
 	ReplicasMax = 64
-	// CheckpointIntervalSeqs: replicas sign a checkpoint at every multiple of it; 2f+c+1 make it stable.
-	CheckpointIntervalSeqs = 150
-	// WindowSeqs is the work window: a replica accepts sequence numbers in (stable, stable+WindowSeqs], where
-	// stable is its last stable checkpoint.
-	WindowSeqs = 2 * CheckpointIntervalSeqs
+	// CheckpointIntervalSeqsDefault is Config.CheckpointIntervalSeqs in production: replicas sign a checkpoint
+	// at every multiple of the interval; 2f+c+1 make it stable. Config.Validate bounds the interval by
+	// CheckpointIntervalSeqsMin and CheckpointIntervalSeqsMax.
+	CheckpointIntervalSeqsDefault = 150
+	CheckpointIntervalSeqsMin     = 4
+	CheckpointIntervalSeqsMax     = 1000
+	// WindowSeqsMax bounds the work window of any valid config (Config.WindowSeqs, two intervals): a replica
+	// accepts sequence numbers in (stable, stable+window], where stable is its last stable checkpoint. Decoding
+	// bounds what a message may carry by it.
+	WindowSeqsMax = 2 * CheckpointIntervalSeqsMax
 	// CheckpointsAheadMax bounds the checkpoints above the last stable one whose shares are kept.
 	CheckpointsAheadMax = 4
 	// ForwardRequestsMax bounds the client requests a backup forwards to the primary per retransmission period.
@@ -32,8 +37,6 @@ const (
 	PendingBytesMax = 64 << 20
 	// PendingSweepIntervalTicks is how often queued requests are checked for expiry.
 	PendingSweepIntervalTicks = 500
-	// RetainExecutedSeqsMax bounds the executed batches kept (with certificates) to help lagging peers.
-	RetainExecutedSeqsMax = WindowSeqs
 	// CatchUpBatchesPerStatus bounds how many committed batches are sent to a lagging peer per Status.
 	CatchUpBatchesPerStatus = 32
 	// SigBytesMax caps a signature carried in a message.

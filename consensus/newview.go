@@ -55,7 +55,7 @@ func (c *Core) checkViewChange(m *Message, v uint64) error {
 	}
 	low := uint64(0)
 	if st := m.Stable; st != nil {
-		if st.Kind != CertCheckpoint || st.Seq == 0 || st.Seq%CheckpointIntervalSeqs != 0 {
+		if st.Kind != CertCheckpoint || st.Seq == 0 || st.Seq%c.cfg.checkpointInterval() != 0 {
 			return fmt.Errorf("%w: stable checkpoint %d", ErrBadNewView, st.Seq)
 		}
 		low = st.Seq
@@ -63,7 +63,7 @@ func (c *Core) checkViewChange(m *Message, v uint64) error {
 	prev := low
 	for i := range m.Entries {
 		e := &m.Entries[i]
-		if e.Seq <= prev || e.Seq > low+WindowSeqs || (e.HasPP && e.PPView >= v) {
+		if e.Seq <= prev || e.Seq > low+c.cfg.WindowSeqs() || (e.HasPP && e.PPView >= v) {
 			return fmt.Errorf("%w: entry for seq %d", ErrBadNewView, e.Seq)
 		}
 		prev = e.Seq
@@ -100,7 +100,7 @@ func (c *Core) planNewView(v uint64, vcs []*Message) (viewPlan, error) {
 	bySeq := map[uint64][]*ViewEntry{}
 	for _, vc := range vcs {
 		for i := range vc.Entries {
-			if e := &vc.Entries[i]; e.Seq > plan.lo && e.Seq <= plan.lo+WindowSeqs {
+			if e := &vc.Entries[i]; e.Seq > plan.lo && e.Seq <= plan.lo+c.cfg.WindowSeqs() {
 				bySeq[e.Seq] = append(bySeq[e.Seq], e)
 			}
 		}

@@ -76,5 +76,5 @@ type Restore struct {
 	Stable       *Certificate // the last stable checkpoint certificate persisted (nil: none)
 	LastExecuted uint64
 	Records      []Record
-	Executed     []CommittedBatch // ascending, ending at LastExecuted; at most RetainExecutedSeqsMax
+	Executed     []CommittedBatch // ascending, ending at LastExecuted; at most Config.RetainExecutedSeqs()
 }

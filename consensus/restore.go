@@ -11,7 +11,7 @@ func (c *Core) restore(rs Restore) error {
 		return fmt.Errorf("%w: in view change to %d without its view change message", ErrConfig, hs.View)
 	}
 	if st := rs.Stable; st != nil {
-		if st.Kind != CertCheckpoint || st.Seq%CheckpointIntervalSeqs != 0 {
+		if st.Kind != CertCheckpoint || st.Seq%c.cfg.checkpointInterval() != 0 {
 			return fmt.Errorf("%w: stable checkpoint %v at seq %d", ErrConfig, st.Kind, st.Seq)
 		}
 		c.stable = *st
@@ -25,7 +25,7 @@ func (c *Core) restore(rs Restore) error {
 		if r.Seq <= rs.LastExecuted || r.Msg == nil {
 			continue // executed already; pruning may lag
 		}
-		if r.Seq > max(rs.LastExecuted, c.stable.Seq)+WindowSeqs {
+		if r.Seq > max(rs.LastExecuted, c.stable.Seq)+c.cfg.WindowSeqs() {
 			return fmt.Errorf("%w: log record seq %d beyond window of %d", ErrConfig, r.Seq, rs.LastExecuted)
 		}
 		if err := c.restoreRecord(r); err != nil {
@@ -36,7 +36,7 @@ func (c *Core) restore(rs Restore) error {
 }
 
 func (c *Core) restoreExecuted(b *CommittedBatch, lastExecuted uint64) error {
-	if b.Seq > lastExecuted || b.Seq+RetainExecutedSeqsMax <= lastExecuted {
+	if b.Seq > lastExecuted || b.Seq+c.cfg.RetainExecutedSeqs() <= lastExecuted {
 		return fmt.Errorf("%w: restored executed seq %d outside retained range", ErrConfig, b.Seq)
 	}
 	s := c.slotFor(b.Seq)

@@ -31,7 +31,7 @@ func (c *Core) checkSlowPathTimers() {
 
 // forEachOpenSlot calls fn for the slots above the last executed sequence number, in order.
 func (c *Core) forEachOpenSlot(fn func(*slot)) {
-	for seq := c.lastExecuted + 1; seq <= c.stable.Seq+WindowSeqs; seq++ {
+	for seq := c.lastExecuted + 1; seq <= c.stable.Seq+c.cfg.WindowSeqs(); seq++ {
 		s := c.slots[seq]
 		if s == nil {
 			if seq > c.lastProposed && seq > c.lastDelivered {

@@ -189,7 +189,7 @@ func (c *Core) buildViewChange() *Message {
 		st := c.stable
 		m.Stable = &st
 	}
-	for seq := c.stable.Seq + 1; seq <= c.stable.Seq+WindowSeqs; seq++ {
+	for seq := c.stable.Seq + 1; seq <= c.stable.Seq+c.cfg.WindowSeqs(); seq++ {
 		s := c.slots[seq]
 		if s == nil {
 			continue

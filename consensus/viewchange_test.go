@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -178,7 +179,7 @@ func TestViewChangeRejectsForgedEvidence(t *testing.T) {
 	c := cl.reps[1].core
 	bad := []*Message{
 		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: 5, HasPP: true, PPView: 1}}},
-		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: WindowSeqs + 1, HasPP: true}}},
+		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: c.cfg.WindowSeqs() + 1, HasPP: true}}},
 		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: 3}, {Seq: 2}}},
 		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: 3, Prepared: &Certificate{Kind: CertPrepare, Seq: 3, Signers: 1}}}},
 		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: 3, Committed: &Certificate{Kind: CertPrepare, Seq: 3, Signers: 15}}}},
@@ -301,22 +302,33 @@ func TestChooseBatch(t *testing.T) {
 	}
 }
 
+// Checkpoints become stable at every interval and bound the log, with the production interval and a short
+// one (the simulator's): the window moves two intervals at a time either way.
 func TestCheckpointsBecomeStableAndBoundTheLog(t *testing.T) {
+	for _, interval := range []int{CheckpointIntervalSeqsDefault, 10, CheckpointIntervalSeqsMin} {
+		t.Run(fmt.Sprint(interval), func(t *testing.T) { testCheckpointsBoundTheLog(t, interval) })
+	}
+}
+
+func testCheckpointsBoundTheLog(t *testing.T, interval int) {
 	cl := newCluster(t, 4, 1, 1)
 	for i := range cl.reps {
 		cl.cfgs[i].BatchRequestsMax = 1
+		cl.cfgs[i].CheckpointIntervalSeqs = interval
 		c, err := New(cl.cfgs[i], Restore{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		cl.reps[i].core = c
 	}
-	const batches = 10_000
+	// The harness has no state transfer: a replica that falls a window behind its peers stays there, so
+	// requests come in chunks of at most an interval.
+	batches, chunk := min(10_000, 100*interval), min(100, interval)
 	reqs := requests("k", batches)
 	maxLog := 0
-	for k := 0; k < len(reqs); k += 100 {
-		cl.submit(reqs[k : k+100]...)
-		cl.run(k+100, 2000)
+	for k := 0; k < len(reqs); k += chunk {
+		cl.submit(reqs[k : k+chunk]...)
+		cl.run(k+chunk, 2000)
 		for _, r := range cl.reps {
 			maxLog = max(maxLog, len(r.log))
 		}
@@ -326,7 +338,7 @@ func TestCheckpointsBecomeStableAndBoundTheLog(t *testing.T) {
 	}
 	for i, r := range cl.reps {
 		st := r.core.Status()
-		if want := uint64(batches / CheckpointIntervalSeqs * CheckpointIntervalSeqs); st.StableSeq != want || r.stable == nil || r.stable.Seq != want {
+		if want := uint64(batches / interval * interval); st.StableSeq != want || r.stable == nil || r.stable.Seq != want {
 			t.Fatalf("replica %d: stable checkpoint %d, want %d", i, st.StableSeq, want)
 		}
 		if st.StableDigest != cl.reps[0].core.Status().StableDigest || st.DivergedAt != 0 {
@@ -334,8 +346,11 @@ func TestCheckpointsBecomeStableAndBoundTheLog(t *testing.T) {
 		}
 	}
 	// Two records (PrePrepare, prepare certificate) at most per sequence number in the window.
-	if maxLog > 2*WindowSeqs {
+	if maxLog > 2*int(cl.cfgs[0].WindowSeqs()) {
 		t.Fatalf("consensus log grew to %d records over %d batches", maxLog, batches)
+	}
+	if c := cl.reps[0].core.Status().Counters.StableCheckpoints; c != uint64(batches/interval) {
+		t.Fatalf("%d stable checkpoints over %d batches, want one per interval of %d", c, batches, interval)
 	}
 	t.Logf("%d batches: at most %d consensus log records at any time", batches, maxLog)
 }

@@ -26,7 +26,8 @@ const (
 	AddrsPerReplicaMax = 16
 )
 
-// DefaultCheckpointInterval is the seed system's 150 sequence numbers.
+// DefaultCheckpointInterval is the seed system's 150 sequence numbers (consensus.CheckpointIntervalSeqsDefault);
+// a replica refuses an interval outside the core's bounds (consensus.CheckpointIntervalSeqsMin..Max).
 const DefaultCheckpointInterval = 150
 
 // Replica is one member of the replica set.

@@ -126,7 +126,7 @@ func (n *Node) validateCheckpoint(from peer.ID, data []byte) pubsub.ValidationRe
 		return pubsub.ValidationReject
 	}
 	a, err := UnmarshalCheckpointAnnouncement(data)
-	if err != nil || a.Replica != idx || a.Seq == 0 || a.Seq%consensus.CheckpointIntervalSeqs != 0 {
+	if err != nil || a.Replica != idx || a.Seq == 0 || a.Seq%n.opts.Genesis.CheckpointInterval != 0 {
 		return pubsub.ValidationReject
 	}
 	if err := n.verifier.Verify(idx, a.Message(n.opts.Genesis.ChainID)); err != nil {

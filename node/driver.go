@@ -48,6 +48,9 @@ type DriverConfig struct {
 	Logger       *slog.Logger
 	Metrics      *Metrics // nil: no metrics
 	TxCache      *TxCache // shared with the verifier; nil: a private one
+	// CheckpointInterval is the genesis's checkpoint_interval, the same on every replica; it must lie within
+	// [consensus.CheckpointIntervalSeqsMin, consensus.CheckpointIntervalSeqsMax].
+	CheckpointInterval int
 	// OnBlock, if set, is called with every block and its results after it is durable (the simulator's
 	// checkers use it).
 	OnBlock func(*chain.Block, []chain.Result)
@@ -63,6 +66,7 @@ type DriverConfig struct {
 // Driver owns the consensus core and the application; see the package doc for its round.
 type Driver struct {
 	cfg     DriverConfig
+	cc      consensus.Config // the core's config (checkpoint interval, window)
 	log     *slog.Logger
 	core    *consensus.Core
 	app     *chain.App
@@ -82,18 +86,22 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open application: %w", err)
 	}
-	rs, err := loadRestore(cfg.Store, app)
+	cc := cfg.coreConfig()
+	if err := cc.Validate(); err != nil {
+		return nil, err
+	}
+	rs, err := loadRestore(cfg.Store, app, cc.RetainExecutedSeqs())
 	if err != nil {
 		return nil, err
 	}
-	core, err := consensus.New(cfg.coreConfig(), rs)
+	core, err := consensus.New(cc, rs)
 	if err != nil {
 		return nil, fmt.Errorf("restore consensus: %w", err)
 	}
 	if cfg.TxCache == nil {
 		cfg.TxCache = NewTxCache(VerifiedTxCacheMax)
 	}
-	d := &Driver{cfg: cfg, log: cfg.Logger, core: core, app: app}
+	d := &Driver{cfg: cfg, cc: cc, log: cfg.Logger, core: core, app: app}
 	d.waiters = newWaiters(ttlTicks(cfg.TickInterval))
 	d.results = newResultCache(ResultCacheMax)
 	d.exec = newExecCollector()
@@ -107,6 +115,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 func (cfg *DriverConfig) coreConfig() consensus.Config {
 	cc := consensus.DefaultConfig(cfg.ChainID, cfg.Signer, blsSigner{cfg.ShareKey}, cfg.ID, cfg.N, cfg.F)
 	cc.C = cfg.C
+	cc.CheckpointIntervalSeqs = cfg.CheckpointInterval
 	cfg.Consensus.applyTo(&cc, cfg.TickInterval)
 	return cc
 }
@@ -321,7 +330,7 @@ func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
 			d.cfg.OnBlock(blk, blockResults[k])
 		}
 		d.afterExecute(blk, blockResults[k]) // before the waiters are answered: the collector keeps them
-		if blk.Header.Seq%consensus.CheckpointIntervalSeqs == 0 {
+		if blk.Header.Seq%uint64(d.cc.CheckpointIntervalSeqs) == 0 {
 			ckpts = append(ckpts, blk.Header)
 		}
 	}

@@ -26,8 +26,6 @@ const (
 	ExecBlocksMax = 256
 	// DrainPerLoopMax bounds events handled before the driver processes a Ready, to keep latency bounded.
 	DrainPerLoopMax = 4096
-	// RestoreExecutedMax is how many recent executed batches are reloaded to help lagging peers.
-	RestoreExecutedMax = 300
 	// VerifiedCertCacheMax bounds the hashes of verified quorum certificates remembered (view changes repeat
 	// the same certificates in many messages).
 	VerifiedCertCacheMax = 4096

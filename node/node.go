@@ -78,8 +78,9 @@ func New(opts Options) (*Node, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: this key is not a replica of chain %s", ErrConfig, g.ChainID)
 	}
-	if g.CheckpointInterval != consensus.CheckpointIntervalSeqs {
-		return nil, fmt.Errorf("%w: genesis checkpoint_interval %d: this build runs with %d", ErrConfig, g.CheckpointInterval, consensus.CheckpointIntervalSeqs)
+	if g.CheckpointInterval < consensus.CheckpointIntervalSeqsMin || g.CheckpointInterval > consensus.CheckpointIntervalSeqsMax {
+		return nil, fmt.Errorf("%w: genesis checkpoint_interval %d not in [%d,%d]", ErrConfig, g.CheckpointInterval,
+			consensus.CheckpointIntervalSeqsMin, consensus.CheckpointIntervalSeqsMax)
 	}
 	if opts.ShareKey == nil || !bytes.Equal(opts.ShareKey.PublicKey().Bytes(), g.BLSPublicKeys()[id].Bytes()) {
 		return nil, fmt.Errorf("%w: the BLS key does not match replica %d's in the genesis", ErrConfig, id)
@@ -119,8 +120,8 @@ func New(opts Options) (*Node, error) {
 	n.driver, err = NewDriver(DriverConfig{
 		ChainID: g.ChainID, ID: id, N: g.N(), F: g.F, C: g.C, Signer: ed25519Signer{opts.Key},
 		ShareKey: opts.ShareKey, BLSKeys: g.BLSPublicKeys(),
-		Consensus: cfg.Consensus, TickInterval: cfg.TickInterval(), Store: n.store, Transport: n.host,
-		Logger: n.log, Metrics: n.metrics, TxCache: cache, Byzantine: opts.Byzantine,
+		Consensus: cfg.Consensus, CheckpointInterval: int(g.CheckpointInterval), TickInterval: cfg.TickInterval(),
+		Store: n.store, Transport: n.host, Logger: n.log, Metrics: n.metrics, TxCache: cache, Byzantine: opts.Byzantine,
 		Announcer: n.announcer,
 	})
 	if err == nil {

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/sbftnet/sbft/client"
+	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/genesis"
 )
 
 func TestConfigRoundTripAndValidation(t *testing.T) {
@@ -68,5 +70,12 @@ func TestWaitersBoundAndExpiry(t *testing.T) {
 	ws.expire(1024) // every waiter is older than the TTL of 100 ticks
 	if ws.count != 0 || len(ws.byHash) != 0 {
 		t.Fatalf("expire left %d waiters", ws.count)
+	}
+}
+
+// `sbft testnet` writes the genesis default, which must be the production interval of the core.
+func TestGenesisCheckpointIntervalIsTheCoreDefault(t *testing.T) {
+	if genesis.DefaultCheckpointInterval != consensus.CheckpointIntervalSeqsDefault {
+		t.Fatalf("genesis default interval %d, core default %d", genesis.DefaultCheckpointInterval, consensus.CheckpointIntervalSeqsDefault)
 	}
 }

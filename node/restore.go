@@ -11,8 +11,8 @@ import (
 )
 
 // loadRestore reads what the core needs to resume: hard state, log records above the last executed sequence
-// number and the most recent executed batches with their certificates.
-func loadRestore(store chain.Store, app *chain.App) (consensus.Restore, error) {
+// number and the executed batches of the last retain sequence numbers with their certificates.
+func loadRestore(store chain.Store, app *chain.App, retain uint64) (consensus.Restore, error) {
 	last := app.LastHeader()
 	rs := consensus.Restore{LastExecuted: last.Seq}
 	hs, err := store.Get(chain.ConsensusHardStateKey())
@@ -51,15 +51,15 @@ func loadRestore(store chain.Store, app *chain.App) (consensus.Restore, error) {
 		return rs, fmt.Errorf("read consensus log: %w", err)
 	}
 	from := uint64(1)
-	if last.Height > RestoreExecutedMax {
-		from = last.Height - RestoreExecutedMax + 1
+	if last.Height > retain { // a sequence number has at most one block: older ones are below the range
+		from = last.Height - retain + 1
 	}
 	for h := from; h <= last.Height && last.Height > 0; h++ {
 		cb, err := committedBatchAt(app, h)
 		if err != nil {
 			return rs, err
 		}
-		if cb.Seq+consensus.RetainExecutedSeqsMax > last.Seq {
+		if cb.Seq+retain > last.Seq {
 			rs.Executed = append(rs.Executed, cb)
 		}
 	}

@@ -262,11 +262,11 @@ func reproduces(executed, fetched chain.Header) bool {
 
 // restartCore rebuilds the consensus core from the store, as a restarted process would.
 func (d *Driver) restartCore() error {
-	rs, err := loadRestore(d.cfg.Store, d.app)
+	rs, err := loadRestore(d.cfg.Store, d.app, d.cc.RetainExecutedSeqs())
 	if err != nil {
 		return err
 	}
-	core, err := consensus.New(d.cfg.coreConfig(), rs)
+	core, err := consensus.New(d.cc, rs)
 	if err != nil {
 		return fmt.Errorf("restart consensus after state transfer: %w", err)
 	}
@@ -336,7 +336,7 @@ func (d *Driver) NeedsStateTransfer() bool {
 		if uint32(i) == d.cfg.ID {
 			continue
 		}
-		if e >= st.LastExecuted+consensus.WindowSeqs {
+		if e >= st.LastExecuted+d.cc.WindowSeqs() {
 			far++
 		}
 		if e > st.LastExecuted {

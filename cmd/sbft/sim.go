@@ -19,6 +19,7 @@ func simCommand() *cli.Command {
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print every seed's result, not only failures"},
 			&cli.IntFlag{Name: "replicas", Usage: "n (default: drawn from the seed among 4 and 7)"},
 			&cli.IntFlag{Name: "steps", Usage: "ticks of the safety phase (default 600)"},
+			&cli.IntFlag{Name: "checkpoint-interval", Usage: fmt.Sprintf("sequence numbers between checkpoints (default %d; production: 150)", sim.CheckpointIntervalDefault)},
 		},
 		Action: runSim,
 	}
@@ -30,18 +31,18 @@ func runSim(c *cli.Context) error {
 	t0 := time.Now()
 	for k := 0; k < count; k++ {
 		seed := start + uint64(k)
-		r := sim.Run(sim.Options{Seed: seed, Replicas: c.Int("replicas"), Steps: c.Int("steps")})
+		r := sim.Run(sim.Options{Seed: seed, Replicas: c.Int("replicas"), Steps: c.Int("steps"),
+			CheckpointInterval: c.Int("checkpoint-interval")})
 		if !r.OK() || count == 1 || c.Bool("verbose") {
 			fmt.Fprintln(c.App.Writer, r)
 		}
 		if !r.OK() {
 			failed++
 			fmt.Fprintf(c.App.Writer, "reproduce: sbft sim --seed %d", seed)
-			if c.IsSet("replicas") {
-				fmt.Fprintf(c.App.Writer, " --replicas %d", c.Int("replicas"))
-			}
-			if c.IsSet("steps") {
-				fmt.Fprintf(c.App.Writer, " --steps %d", c.Int("steps"))
+			for _, flag := range []string{"replicas", "steps", "checkpoint-interval"} {
+				if c.IsSet(flag) {
+					fmt.Fprintf(c.App.Writer, " --%s %d", flag, c.Int(flag))
+				}
 			}
 			fmt.Fprintln(c.App.Writer)
 		}

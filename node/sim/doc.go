@@ -9,4 +9,8 @@
 // Checkers: no two replicas (nor one replica before and after a restart) hold different blocks at one height;
 // equal heights have equal state roots (part of the block hash); a transaction executes at most once; every
 // acknowledged write is in every replica's final state.
+//
+// Replicas checkpoint every CheckpointIntervalDefault (10) sequence numbers unless Options.CheckpointInterval
+// says otherwise, so runs reach stable checkpoints, prune their logs and move their windows (two intervals),
+// and a replica that falls a window behind needs a state transfer. Production keeps the genesis default of 150.
 package sim

@@ -43,7 +43,13 @@ type Options struct {
 	// Isolate, if Until > 0, cuts replica Replica off from the other replicas (not from clients) from tick
 	// From to tick Until.
 	Isolate Outage
+	// CheckpointInterval is every replica's checkpoint interval (0: CheckpointIntervalDefault).
+	CheckpointInterval int
 }
+
+// CheckpointIntervalDefault is the simulator's checkpoint interval: short, so a run of a few hundred ticks
+// reaches several stable checkpoints and moves its window (production uses 150, the genesis default).
+const CheckpointIntervalDefault = 10
 
 // Outage is a scripted crash of one replica.
 type Outage struct {
@@ -164,6 +170,9 @@ func Run(opts Options) (res *Result) {
 	if opts.LivenessTicks == 0 {
 		opts.LivenessTicks = 3000
 	}
+	if opts.CheckpointInterval == 0 {
+		opts.CheckpointInterval = CheckpointIntervalDefault
+	}
 	f, c := (opts.Replicas-1)/3, 0
 	if opts.Replicas == 6 {
 		f, c = 1, 1 // the seed system's (n=6, f=1, c=1) configuration
@@ -201,7 +210,7 @@ func Run(opts Options) (res *Result) {
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 // windowSeqs is the replicas' work window above their last stable checkpoint.
-func (w *world) windowSeqs() uint64 { return consensus.WindowSeqs }
+func (w *world) windowSeqs() uint64 { return 2 * uint64(w.opts.CheckpointInterval) }
 
 func (w *world) violate(format string, args ...any) {
 	if len(w.res.Violations) < 10 {
@@ -347,7 +356,7 @@ func (w *world) boot(i uint32) {
 	d, err := node.NewDriver(node.DriverConfig{
 		ChainID: chainID, ID: i, N: w.n, F: w.f, C: w.c, Signer: signer{w.keys[i]},
 		ShareKey: w.blsKeys[i], BLSKeys: w.blsPubs,
-		Consensus: node.DefaultConfig().Consensus, Store: r.store, Transport: transport{w: w, from: i},
+		Consensus: node.DefaultConfig().Consensus, CheckpointInterval: w.opts.CheckpointInterval, Store: r.store, Transport: transport{w: w, from: i},
 		Logger: w.log, OnBlock: func(b *chain.Block, rs []chain.Result) { w.onBlock(i, b, rs) }, Byzantine: byz,
 	})
 	if err != nil {

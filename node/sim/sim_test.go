@@ -1,9 +1,12 @@
 package sim
 
 import (
+	"cmp"
 	"os"
 	"strconv"
 	"testing"
+
+	"github.com/sbftnet/sbft/consensus"
 )
 
 // seeds is how many seeds the swarm runs in `go test` (SIM_SEEDS overrides; CI keeps the default).
@@ -54,14 +57,28 @@ func FuzzSim(f *testing.F) {
 // A backup crashes and comes back (n=4, no other faults): while it is down the primary commits on the slow path;
 // after it returns the fast path resumes within a few hundred sequence numbers.
 func TestFastPathResumesAfterOutage(t *testing.T) {
-	// Short enough that the returning replica catches up from its peers' retained batches (no state transfer).
+	// With the production interval the outage is short enough that the returning replica catches up from its
+	// peers' retained batches (no state transfer; the simulator's short window would need one).
 	r := Run(Options{Seed: 7, Replicas: 4, Clients: 1, Quiet: true, Steps: 2000,
-		Outage: Outage{Replica: 2, From: 100, Until: 700}})
+		Outage: Outage{Replica: 2, From: 100, Until: 700}, CheckpointInterval: consensus.CheckpointIntervalSeqsDefault})
 	if !r.OK() {
 		t.Fatalf("%v", r)
 	}
 	t.Logf("during the outage: %d fast, %d slow commits; after: %d fast", r.FastDuringOutage, r.SlowDuringOutage, r.FastAfterOutage)
-	if r.SlowDuringOutage == 0 || r.FastAfterOutage == 0 {
-		t.Fatalf("slow commits during the outage %d, fast commits after it %d", r.SlowDuringOutage, r.FastAfterOutage)
+	if r.SlowDuringOutage == 0 || r.FastAfterOutage == 0 || r.StateTransfers != 0 {
+		t.Fatalf("slow commits during the outage %d, fast commits after it %d, state transfers %d", r.SlowDuringOutage,
+			r.FastAfterOutage, r.StateTransfers)
+	}
+}
+
+// A quiet run reaches many stable checkpoints, each at a multiple of the configured interval (the simulator's
+// default, or another one).
+func TestStableCheckpointsAtTheInterval(t *testing.T) {
+	for _, interval := range []int{0, 7} {
+		r := Run(Options{Seed: 1, Replicas: 4, Clients: 1, Quiet: true, CheckpointInterval: interval})
+		want := uint64(cmp.Or(interval, CheckpointIntervalDefault))
+		if !r.OK() || r.StableCheckpoint < 5*want || r.StableCheckpoint%want != 0 {
+			t.Fatalf("interval %d: stable checkpoint %d: %v", want, r.StableCheckpoint, r)
+		}
 	}
 }

