@@ -217,8 +217,22 @@ func (n *Node) bestCheckpoint(ctx context.Context) (*StableCheckpointProof, []bs
 
 // InstallTransfer executes fetched blocks forward on the driver's goroutine, checks that each reproduces the
 // fetched block (same state root, same hash), stores the stable checkpoint and restarts the core from the
-// store: the replica rejoins consensus at the checkpoint.
+// store: the replica rejoins consensus at the checkpoint. If a block does not reproduce, the blocks before it
+// stay installed (each reproduced) and the application is reloaded from the store, since executing the bad
+// block advanced it in memory.
 func (d *Driver) InstallTransfer(proof *StableCheckpointProof, blocks []bsync.Block) error {
+	if err := d.installBlocks(proof, blocks); err != nil {
+		app, rerr := chain.OpenApp(d.cfg.Store, d.cfg.ChainID, d.cfg.Logger)
+		if rerr != nil {
+			return errors.Join(err, fmt.Errorf("reload application: %w", rerr))
+		}
+		d.app = app
+		return errors.Join(err, d.restartCore())
+	}
+	return d.restartCore()
+}
+
+func (d *Driver) installBlocks(proof *StableCheckpointProof, blocks []bsync.Block) error {
 	last := d.app.LastHeader().Height
 	for _, fb := range blocks {
 		h := fb.Block.Header
@@ -249,7 +263,7 @@ func (d *Driver) InstallTransfer(proof *StableCheckpointProof, blocks []bsync.Bl
 		d.app.Flushed()
 		last = h.Height
 	}
-	return d.restartCore()
+	return nil
 }
 
 // reproduces reports whether executing a fetched block gave the same block: same hash, so same parent too.

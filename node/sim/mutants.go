@@ -53,9 +53,10 @@ func HuntScenario(b mutant.Bug) Options {
 	case mutant.SkipPersist:
 		return Options{CrashPerMille: 30, Replicas: 4}
 	case mutant.TransferHashChain:
-		// A replica down long enough to need a state transfer, from a coalition among others.
-		return Options{Replicas: 7, Clients: 3, Quiet: true, Steps: 2500, Adversary: Colluder, AdversaryReplica: 1,
-			Outage: Outage{Replica: 6, From: 100, Until: 2000}}
+		// A replica down long enough to need a state transfer, from sources that include a colluder (f-1 of
+		// them: the replica down is the f-th fault).
+		return Options{Replicas: 7, Clients: 3, Quiet: true, Steps: 1500, Adversary: Colluder, AdversaryReplica: 1,
+			Colluders: 1, Outage: Outage{Replica: 6, From: 100, Until: 1000}}
 	}
 	return Options{}
 }

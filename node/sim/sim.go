@@ -31,9 +31,10 @@ type Options struct {
 	// LivenessTicks bounds the liveness phase.
 	LivenessTicks int
 	// Adversary, if set, makes replica AdversaryReplica (0: the first primary) byzantine with this role, and
-	// no other; Colluder makes f replicas, AdversaryReplica among them, a coalition.
+	// no other; Colluder makes Colluders replicas (0: f), AdversaryReplica among them, a coalition.
 	Adversary        Role
 	AdversaryReplica int
+	Colluders        int
 	// CrashPerMille, if set, overrides the crash rate drawn from the seed.
 	CrashPerMille int
 	// Quiet turns off every random fault (delay stays, at most 2 ticks); with Outage, a scripted scenario.
@@ -274,9 +275,13 @@ func (w *world) pickByzantine() []int {
 		if w.opts.Adversary != Colluder && w.rng.IntN(2) == 0 {
 			first = perm[0]
 		}
+		size := w.f
+		if w.opts.Colluders > 0 {
+			size = min(w.opts.Colluders, w.f)
+		}
 		byz := []int{first}
 		for _, i := range perm {
-			if len(byz) < w.f && i != first {
+			if len(byz) < size && i != first {
 				byz = append(byz, i)
 			}
 		}

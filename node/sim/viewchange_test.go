@@ -46,13 +46,13 @@ func TestPartitionedPrimaryIsReplacedAndRejoins(t *testing.T) {
 // corrupted blocks and one never answering) and converges with the others (the run's liveness check).
 func TestStateTransferWithByzantineSources(t *testing.T) {
 	skipUnderRace(t)
-	for _, role := range []Role{BadSigner, Silent} {
+	for _, role := range []Role{BadSigner, Silent, Colluder} {
 		r := Run(Options{Seed: 3, Replicas: 7, Clients: 3, Quiet: true, Steps: 3000, Adversary: role, AdversaryReplica: 1,
-			Outage: Outage{Replica: 6, From: 100, Until: 2700}})
+			Colluders: 1, Outage: Outage{Replica: 6, From: 100, Until: 2700}})
 		if !r.OK() {
 			t.Fatalf("%v source: %v", role, r)
 		}
-		if r.StateTransfers == 0 || r.Height < 400 {
+		if r.StateTransfers == 0 || r.Height < 250 {
 			t.Fatalf("%v source: %d state transfers, height %d: the outage did not need one", role, r.StateTransfers, r.Height)
 		}
 		t.Logf("%v source: height %d after %d state transfer(s)", role, r.Height, r.StateTransfers)

@@ -1,0 +1,38 @@
+//go:build mutants
+
+package sim
+
+import (
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/sbftnet/sbft/mutant"
+)
+
+// Every planted bug is caught by a safety checker of the swarm within SIM_MUTANT_SEEDS seeds (300 by
+// default). `make mutants` runs the same hunt through `sbft mutants`.
+func TestMutantsCaught(t *testing.T) {
+	seedsMax := 300
+	if s, err := strconv.Atoi(os.Getenv("SIM_MUTANT_SEEDS")); err == nil {
+		seedsMax = s
+	}
+	for _, b := range mutant.Catalogue {
+		t.Run(string(b), func(t *testing.T) {
+			h := HuntMutant(b, seedsMax, 0)
+			t.Log(h)
+			if !h.Caught {
+				t.Fatalf("planted bug %s survived %d seeds of the swarm", b, seedsMax)
+			}
+		})
+	}
+}
+
+func TestMutantDebug(t *testing.T) {
+	b := mutant.Bug(os.Getenv("SBFT_MUTANT"))
+	seed, _ := strconv.ParseUint(os.Getenv("SIM_SEED"), 10, 64)
+	o := HuntScenario(b)
+	o.Seed = seed
+	r := Run(o)
+	t.Log(r)
+}
