@@ -68,4 +68,3 @@ func TestAcceptOlderViewsBugBites(t *testing.T) {
 		}
 	}
 }
-
