@@ -33,6 +33,11 @@ type coalition struct {
 	stale    map[uint64]*consensus.Certificate // seq -> lowest-view prepare certificate seen
 	forgedVC map[slotKey]*consensus.Message    // (view, sender) -> the ViewChange it sends, so resends agree
 	backupPP map[slotKey]bool                  // slots a backup member already raced
+
+	// withhold: the withholding strategy (withhold.go) instead of sending every certificate it can make.
+	withhold bool
+	attacked map[uint64]bool   // sequence numbers a member primary equivocated on, withholding
+	hidden   map[[32]byte]bool // batches whose evidence the coalition hides until it reveals a stale certificate
 }
 
 type shareKey struct {
@@ -42,8 +47,8 @@ type shareKey struct {
 	digest [32]byte
 }
 
-func newCoalition(w *world, members []uint32) *coalition {
-	return &coalition{w: w, members: members, batches: map[[32]byte][][]byte{}, variants: map[slotKey][][32]byte{},
+func newCoalition(w *world, members []uint32, withhold bool) *coalition {
+	return &coalition{w: w, members: members, withhold: withhold, attacked: map[uint64]bool{}, hidden: map[[32]byte]bool{}, batches: map[[32]byte][][]byte{}, variants: map[slotKey][][32]byte{},
 		shares: map[shareKey]map[uint32][]byte{}, sent: map[shareKey]int{}, stale: map[uint64]*consensus.Certificate{},
 		forgedVC: map[slotKey]*consensus.Message{}, backupPP: map[slotKey]bool{}}
 }
@@ -88,6 +93,11 @@ func (co *coalition) rewrite(from, to uint32, frame []byte) [][]byte {
 	if err != nil {
 		return [][]byte{frame}
 	}
+	if co.withhold {
+		if out, ok := co.withholdRewrite(from, m); ok {
+			return out
+		}
+	}
 	switch m.Type {
 	case consensus.MsgPrePrepare:
 		return [][]byte{co.equivocate(from, to, m, frame)}
@@ -117,7 +127,14 @@ func (co *coalition) equivocate(from, to uint32, m *consensus.Message, frame []b
 	}
 	altDigest := consensus.BatchDigest(consensus.RequestDigests(alt))
 	co.learnBatch(k, altDigest, alt)
-	if co.member(to) || !co.minority(to, m.Seq) {
+	minority := co.minority(to, m.Seq)
+	if co.withhold {
+		minority = co.withholdMinority(to, m.View)
+		if co.withholdMinority(co.w.primaryOf(m.View+1), m.View) {
+			co.attacked[m.Seq], co.hidden[m.Digest] = true, true
+		}
+	}
+	if co.member(to) || !minority {
 		return frame
 	}
 	fm := *m
@@ -218,7 +235,7 @@ func (co *coalition) raceNextPrePrepare(at uint32, m *consensus.Message) {
 // and again whenever it holds more.
 func (co *coalition) tryCombine(k shareKey) {
 	got := co.shares[k]
-	if len(got) < co.w.quorum(k.kind)-1 || len(got) <= co.sent[k] {
+	if len(got) < co.w.quorum(k.kind)-1 || len(got) <= co.sent[k] || (co.withhold && len(got) < co.w.quorum(k.kind)) {
 		return
 	}
 	co.sent[k] = len(got)
@@ -234,6 +251,10 @@ func (co *coalition) tryCombine(k shareKey) {
 	}
 	cert := &consensus.Certificate{Kind: k.kind, View: k.view, Seq: k.seq, Digest: k.digest, Signers: signers,
 		Sig: bls.Aggregate(sigs).Bytes()}
+	if co.withhold {
+		co.noteStale(cert) // kept, to be revealed in a later view change
+		return
+	}
 	from := co.members[0]
 	switch k.kind {
 	case consensus.CertPrepare:
@@ -269,6 +290,9 @@ func (co *coalition) forgeViewChange(from uint32, m *consensus.Message) []byte {
 		e.Committed = nil
 		if st := co.stale[e.Seq]; st != nil && st.View < m.View {
 			e.Prepared = st
+		}
+		if st := e.Prepared; co.withhold && st != nil && (co.hidden[st.Digest] && st.View+2 > m.View) {
+			e.Prepared = nil // hidden in the next view, revealed in the one after
 		}
 		if !e.HasPP {
 			continue

@@ -52,6 +52,9 @@ func HuntScenario(b mutant.Bug) Options {
 	switch b {
 	case mutant.SkipPersist:
 		return Options{CrashPerMille: 30, Replicas: 4}
+	case mutant.NewViewLowest:
+		// The withholding attack (withhold.go) by a coalition whose member is the first primary.
+		return Options{Replicas: 4, Adversary: Colluder, Withhold: true, Steps: 1500}
 	case mutant.TransferHashChain:
 		// A replica down long enough to need a state transfer, from sources that include a colluder (f-1 of
 		// them: the replica down is the f-th fault).

@@ -35,6 +35,8 @@ type Options struct {
 	Adversary        Role
 	AdversaryReplica int
 	Colluders        int
+	// Withhold makes the coalition follow the withholding strategy (withhold.go); random runs draw it.
+	Withhold bool
 	// CrashPerMille, if set, overrides the crash rate drawn from the seed.
 	CrashPerMille int
 	// Quiet turns off every random fault (delay stays, at most 2 ticks); with Outage, a scripted scenario.
@@ -290,7 +292,7 @@ func (w *world) pickByzantine() []int {
 			members[k] = uint32(i)
 		}
 		slices.Sort(members)
-		w.coal = newCoalition(w, members)
+		w.coal = newCoalition(w, members, w.opts.Withhold || (w.opts.Adversary != Colluder && w.rng.IntN(2) == 0))
 		return byz
 	case w.opts.Adversary != Honest:
 		return []int{w.opts.AdversaryReplica}
@@ -343,6 +345,9 @@ func (w *world) enqueue(from, to uint32, frame []byte) {
 	for c := 0; c < copies; c++ {
 		w.sent++
 		at := w.now + 1 + uint64(w.rng.IntN(w.faults.DelayMaxTicks))
+		if w.coal != nil && w.coal.withhold && w.reps[from].adv == nil {
+			at += w.coal.withholdDelay(from, to, frame)
+		}
 		if int(from) == w.faults.Slow || int(to) == w.faults.Slow {
 			at += uint64(w.rng.IntN(4 * w.faults.DelayMaxTicks))
 		}
