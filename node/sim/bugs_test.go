@@ -29,13 +29,10 @@ func TestCheckersFindPlantedBugs(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			for seed := uint64(1); seed <= tc.seedsMax; seed++ {
-				o := tc.opts
-				o.Seed = seed
-				if r := Run(o); !r.OK() {
-					t.Logf("found at seed %d: %v", seed, r.Violations[0])
-					return
-				}
+			sum := Swarm(tc.opts, 1, int(tc.seedsMax), 0, func(r *Result) bool { return !r.OK() }, nil)
+			if r := sum.Stop; r != nil {
+				t.Logf("found at seed %d: %v", r.Seed, r.Violations[0])
+				return
 			}
 			t.Fatalf("the swarm did not find the planted bug in %d seeds", tc.seedsMax)
 		})
