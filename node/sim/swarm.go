@@ -47,7 +47,7 @@ func (s *SwarmSummary) Coverage() string {
 		}
 		return fmt.Sprintf("%d (%.0f%%)", k, 100*float64(k)/float64(s.Seeds))
 	}
-	return fmt.Sprintf("stable checkpoint %s, view change %s, both %s, state transfer %s; %d workers",
+	return fmt.Sprintf("stable checkpoint %s, view change %s, both %s, state transfer %s; workers: %d",
 		pct(s.Checkpointed), pct(s.ViewChanged), pct(s.CheckpointAndVC), pct(s.StateTransferred), s.Workers)
 }
 
