@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -16,6 +15,7 @@ func simCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "the seed (with --seeds, the first one)"},
 			&cli.IntFlag{Name: "seeds", Value: 1, Usage: "how many consecutive seeds to run (a swarm)"},
+			&cli.IntFlag{Name: "workers", Usage: "seeds run in parallel (default: one per core)"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print every seed's result, not only failures"},
 			&cli.IntFlag{Name: "replicas", Usage: "n (default: drawn from the seed among 4 and 7)"},
 			&cli.IntFlag{Name: "steps", Usage: "ticks of the safety phase (default 600)"},
@@ -27,30 +27,32 @@ func simCommand() *cli.Command {
 
 func runSim(c *cli.Context) error {
 	start, count := c.Uint64("seed"), c.Int("seeds")
-	failed := 0
-	t0 := time.Now()
-	for k := 0; k < count; k++ {
-		seed := start + uint64(k)
-		r := sim.Run(sim.Options{Seed: seed, Replicas: c.Int("replicas"), Steps: c.Int("steps"),
-			CheckpointInterval: c.Int("checkpoint-interval")})
-		if !r.OK() || count == 1 || c.Bool("verbose") {
-			fmt.Fprintln(c.App.Writer, r)
-		}
-		if !r.OK() {
-			failed++
-			fmt.Fprintf(c.App.Writer, "reproduce: sbft sim --seed %d", seed)
-			for _, flag := range []string{"replicas", "steps", "checkpoint-interval"} {
-				if c.IsSet(flag) {
-					fmt.Fprintf(c.App.Writer, " --%s %d", flag, c.Int(flag))
-				}
-			}
-			fmt.Fprintln(c.App.Writer)
-		}
+	if count < 1 {
+		return cli.Exit("--seeds must be at least 1", 2)
 	}
-	el := time.Since(t0).Seconds()
-	fmt.Fprintf(c.App.Writer, "%d seeds (%d..%d): %d passed, %d failed in %.1fs (%.1f seeds/s)\n",
-		count, start, start+uint64(count)-1, count-failed, failed, el, float64(count)/el)
-	if failed > 0 {
+	out := c.App.Writer
+	opts := sim.Options{Replicas: c.Int("replicas"), Steps: c.Int("steps"), CheckpointInterval: c.Int("checkpoint-interval")}
+	sum := sim.Swarm(opts, start, count, c.Int("workers"), nil,
+		func(r *sim.Result) {
+			if !r.OK() || count == 1 || c.Bool("verbose") {
+				fmt.Fprintln(out, r)
+			}
+			if !r.OK() {
+				fmt.Fprintf(out, "reproduce: sbft sim --seed %d", r.Seed)
+				for _, flag := range []string{"replicas", "steps", "checkpoint-interval"} {
+					if c.IsSet(flag) {
+						fmt.Fprintf(out, " --%s %d", flag, c.Int(flag))
+					}
+				}
+				fmt.Fprintln(out)
+			}
+		})
+	fmt.Fprintf(out, "%d seeds (%d..%d): %d passed, %d failed in %.1fs (%.1f seeds/s)\n",
+		sum.Seeds, sum.First, sum.Last, sum.Passed, sum.Failed, sum.Elapsed.Seconds(), sum.SeedsPerSecond())
+	if count > 1 {
+		fmt.Fprintln(out, sum.Coverage())
+	}
+	if sum.Failed > 0 {
 		return cli.Exit("", 1)
 	}
 	return nil

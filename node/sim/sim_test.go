@@ -24,15 +24,19 @@ func skipUnderRace(t *testing.T) {
 	}
 }
 
+// TestSwarm runs seeds 1..seeds() on every core and fails on the lowest seed that breaks a checker or acknowledges
+// nothing (the same seed whatever the scheduling).
 func TestSwarm(t *testing.T) {
-	for seed := uint64(1); seed <= seeds(); seed++ {
-		r := Run(Options{Seed: seed})
+	bad := func(r *Result) bool { return !r.OK() || r.Acked == 0 }
+	sum := Swarm(Options{}, 1, int(seeds()), 0, bad, nil)
+	t.Logf("%d seeds (%d..%d): %d passed, %d failed in %.1fs (%.1f seeds/s)", sum.Seeds, sum.First, sum.Last,
+		sum.Passed, sum.Failed, sum.Elapsed.Seconds(), sum.SeedsPerSecond())
+	t.Log(sum.Coverage())
+	if r := sum.Stop; r != nil {
 		if !r.OK() {
-			t.Fatalf("%v\nreproduce: go run ./cmd/sbft sim --seed %d", r, seed)
+			t.Fatalf("%v\nreproduce: go run ./cmd/sbft sim --seed %d", r, r.Seed)
 		}
-		if r.Acked == 0 {
-			t.Fatalf("seed %d: nothing was acknowledged: %v", seed, r)
-		}
+		t.Fatalf("seed %d: nothing was acknowledged: %v\nreproduce: go run ./cmd/sbft sim --seed %d", r.Seed, r, r.Seed)
 	}
 }
 
