@@ -19,7 +19,7 @@ type MsgType uint8
 // Message types. The numbering is part of the wire format and of the signed bytes: never reuse a value.
 const (
 	MsgPrePrepare    MsgType = 1  // primary -> all: (view, seq, digest, requests); flag FlagSlowPath
-	MsgStatus        MsgType = 4  // replica -> all: heartbeat with (view, last executed)
+	MsgStatus        MsgType = 4  // replica -> all: heartbeat with (view, last executed, Seq = last stable checkpoint)
 	MsgCommitted     MsgType = 5  // replica -> lagging replica: batch + commit certificate
 	MsgPartialCommit MsgType = 6  // replica -> collector: fast-path share over (fast, view, seq, digest)
 	MsgFullCommit    MsgType = 7  // collector -> all: fast-path commit certificate

@@ -2,14 +2,16 @@ package consensus
 
 // Heartbeats, catch-up inside the retained window, and retransmission.
 //
-// Every replica broadcasts Status (view, last executed) each StatusIntervalTicks. A replica that sees a peer
-// behind sends it the committed batches it still retains, each with its commit certificate; the peer (after
-// the node verified the certificate) executes them. Slots that stay uncommitted for RetransmitTicks have this
+// Every replica broadcasts Status (view, last executed, and its last stable checkpoint in Seq) each
+// StatusIntervalTicks. A replica that sees a peer behind sends it the committed batches it still retains, each
+// with its commit certificate, and its stable checkpoint certificate if the peer's is older (a peer that
+// missed checkpoint shares cannot move its window otherwise); the peer (after the node verified the
+// certificates) executes them. Slots that stay uncommitted for RetransmitTicks have this
 // replica's messages for them (PrePrepare, shares, certificates) sent again, so lost frames and restarts do not
 // stall agreement.
 
 func (c *Core) broadcastStatus() {
-	m := &Message{Type: MsgStatus, From: c.cfg.ID, View: c.view, LastExecuted: c.lastExecuted}
+	m := &Message{Type: MsgStatus, From: c.cfg.ID, View: c.view, Seq: c.stable.Seq, LastExecuted: c.lastExecuted}
 	if !c.viewActive {
 		m.Flags |= FlagInViewChange
 	}
@@ -33,7 +35,7 @@ func (c *Core) onStatus(m *Message) {
 		return
 	}
 	p.caughtUp, p.lastCatchUpTick = true, c.tick
-	if m.LastExecuted < c.stable.Seq {
+	if m.LastExecuted < c.stable.Seq || m.Seq < c.stable.Seq {
 		c.sendStableTo(m.From)
 	}
 	end := min(c.lastExecuted, m.LastExecuted+CatchUpBatchesPerStatus)

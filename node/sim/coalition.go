@@ -36,8 +36,9 @@ type coalition struct {
 
 	// withhold: the withholding strategy (withhold.go) instead of sending every certificate it can make.
 	withhold bool
-	attacked map[uint64]bool   // sequence numbers a member primary equivocated on, withholding
-	hidden   map[[32]byte]bool // batches whose evidence the coalition hides until it reveals a stale certificate
+	attacked map[uint64]attack   // sequence numbers a member primary equivocated on, withholding
+	hidden   map[[32]byte]bool   // batches whose evidence the coalition hides until it reveals a stale certificate
+	victims  map[uint64][]uint32 // view -> correct replicas whose copy of its NewView the network slows
 }
 
 type shareKey struct {
@@ -48,7 +49,7 @@ type shareKey struct {
 }
 
 func newCoalition(w *world, members []uint32, withhold bool) *coalition {
-	return &coalition{w: w, members: members, withhold: withhold, attacked: map[uint64]bool{}, hidden: map[[32]byte]bool{}, batches: map[[32]byte][][]byte{}, variants: map[slotKey][][32]byte{},
+	return &coalition{w: w, members: members, withhold: withhold, attacked: map[uint64]attack{}, hidden: map[[32]byte]bool{}, victims: map[uint64][]uint32{}, batches: map[[32]byte][][]byte{}, variants: map[slotKey][][32]byte{},
 		shares: map[shareKey]map[uint32][]byte{}, sent: map[shareKey]int{}, stale: map[uint64]*consensus.Certificate{},
 		forgedVC: map[slotKey]*consensus.Message{}, backupPP: map[slotKey]bool{}}
 }
@@ -94,7 +95,7 @@ func (co *coalition) rewrite(from, to uint32, frame []byte) [][]byte {
 		return [][]byte{frame}
 	}
 	if co.withhold {
-		if out, ok := co.withholdRewrite(from, m); ok {
+		if out, ok := co.withholdRewrite(from, to, m); ok {
 			return out
 		}
 	}
@@ -102,7 +103,11 @@ func (co *coalition) rewrite(from, to uint32, frame []byte) [][]byte {
 	case consensus.MsgPrePrepare:
 		return [][]byte{co.equivocate(from, to, m, frame)}
 	case consensus.MsgViewChange:
-		return [][]byte{co.forgeViewChange(from, m)}
+		vc := co.forgeViewChange(from, m)
+		if co.withhold {
+			return [][]byte{vc, vc} // the coalition's ViewChange must reach the new primary first
+		}
+		return [][]byte{vc}
 	case consensus.MsgNewView:
 		if short := co.shortNewView(from, m); short != nil && !co.member(to) {
 			return [][]byte{short, frame}
@@ -130,9 +135,7 @@ func (co *coalition) equivocate(from, to uint32, m *consensus.Message, frame []b
 	minority := co.minority(to, m.Seq)
 	if co.withhold {
 		minority = co.withholdMinority(to, m.View)
-		if co.withholdMinority(co.w.primaryOf(m.View+1), m.View) {
-			co.attacked[m.Seq], co.hidden[m.Digest] = true, true
-		}
+		co.noteAttack(m, altDigest)
 	}
 	if co.member(to) || !minority {
 		return frame
@@ -288,11 +291,12 @@ func (co *coalition) forgeViewChange(from uint32, m *consensus.Message) []byte {
 	for i := range vc.Entries {
 		e := &vc.Entries[i]
 		e.Committed = nil
+		if a, ok := co.attacked[e.Seq]; ok && co.withhold {
+			co.withholdEntry(e, a, m.View)
+			continue
+		}
 		if st := co.stale[e.Seq]; st != nil && st.View < m.View {
 			e.Prepared = st
-		}
-		if st := e.Prepared; co.withhold && st != nil && (co.hidden[st.Digest] && st.View+2 > m.View) {
-			e.Prepared = nil // hidden in the next view, revealed in the one after
 		}
 		if !e.HasPP {
 			continue
@@ -312,7 +316,7 @@ func (co *coalition) forgeViewChange(from uint32, m *consensus.Message) []byte {
 // shortNewView is the member primary's NewView one ViewChange short of the quorum, without the ViewChange
 // that reports the most certificates (nil if it cannot be made).
 func (co *coalition) shortNewView(from uint32, m *consensus.Message) []byte {
-	if len(m.ViewChanges) < 2 {
+	if len(m.ViewChanges) < 2 || m.From != from {
 		return nil
 	}
 	evidence := func(vc *consensus.Message) int {

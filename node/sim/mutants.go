@@ -2,10 +2,7 @@ package sim
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/sbftnet/sbft/mutant"
@@ -70,40 +67,13 @@ func HuntScenario(b mutant.Bug) Options {
 func HuntMutant(b mutant.Bug, seedsMax, workers int) Hunt {
 	mutant.Set(b)
 	defer mutant.Set("")
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	h := Hunt{Bug: b}
+	caught := func(r *Result) bool { _, _, ok := r.SafetyViolation(); return ok }
+	sum := Swarm(HuntScenario(b), 1, seedsMax, workers, caught, func(*Result) {})
+	h.Seeds, h.Elapsed = sum.Seeds, sum.Elapsed
+	if r := sum.Stop; r != nil {
+		h.Caught, h.Seed = true, r.Seed
+		h.Checker, h.Violation, _ = r.SafetyViolation()
 	}
-	start := time.Now()
-	base := HuntScenario(b)
-	var next atomic.Uint64
-	var mu sync.Mutex
-	best := Hunt{Bug: b, Seeds: seedsMax}
-	var wg sync.WaitGroup
-	for k := 0; k < workers; k++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				seed := next.Add(1)
-				mu.Lock()
-				done := seed > uint64(seedsMax) || (best.Caught && seed > best.Seed)
-				mu.Unlock()
-				if done {
-					return
-				}
-				o := base
-				o.Seed = seed
-				r := Run(o)
-				checker, v, ok := r.SafetyViolation()
-				mu.Lock()
-				if ok && (!best.Caught || seed < best.Seed) {
-					best.Caught, best.Seed, best.Seeds, best.Checker, best.Violation = true, seed, int(seed), checker, v
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	best.Elapsed = time.Since(start)
-	return best
+	return h
 }

@@ -58,3 +58,23 @@ func TestStateTransferWithByzantineSources(t *testing.T) {
 		t.Logf("%v source: height %d after %d state transfer(s)", role, r.Height, r.StateTransfers)
 	}
 }
+
+// The coalition's attacks fail against the correct protocol: the withholding strategy (withhold.go), which
+// breaks the new-view rule when it keeps the lowest-view prepare certificate, and the default one, whose
+// certificates a share short of the quorum must all be refused.
+func TestCoalitionAttacksFail(t *testing.T) {
+	skipUnderRace(t)
+	for _, o := range []Options{
+		{Replicas: 4, Adversary: Colluder, Withhold: true, Steps: 1500},
+		{Replicas: 7, Adversary: Colluder, Withhold: true, Steps: 1500},
+		{Replicas: 4, Adversary: Colluder},
+		{Replicas: 7, Adversary: Colluder},
+		{Replicas: 6, Adversary: Colluder},
+	} {
+		sum := Swarm(o, 1, int(seeds()/4), 0, func(r *Result) bool { return !r.OK() }, func(*Result) {})
+		if r := sum.Stop; r != nil {
+			t.Fatalf("%+v\n%v\nreproduce: go test -run TestCoalitionAttacksFail ./node/sim", o, r)
+		}
+		t.Logf("n=%d withhold=%v: %d seeds pass; %s", o.Replicas, o.Withhold, sum.Seeds, sum.Coverage())
+	}
+}

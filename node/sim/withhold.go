@@ -20,7 +20,7 @@ import (
 //     Now the members reveal X's certificate: the NewView holds X's certificate of the older view and Y's
 //     of the newer one, and only the highest-view rule keeps Y, which a correct replica may have executed.
 const (
-	withholdVCDelayTicks   = 40  // ViewChanges that report evidence the coalition hides
+	withholdVCDelayTicks   = 60  // ViewChanges that report evidence the coalition hides
 	withholdCertDelayTicks = 600 // commit certificates of attacked sequence numbers
 )
 
@@ -43,9 +43,53 @@ func (co *coalition) withholdMinority(to uint32, view uint64) bool {
 	return slices.Contains(minority, to)
 }
 
+// attack is a sequence number where a member primary showed the real batch to f+c+1 correct replicas and
+// another one to the rest.
+type attack struct {
+	view      uint64
+	real, alt [32]byte
+}
+
+// noteAttack records the member primary's equivocation at m's slot, and which correct replicas that saw the
+// real batch the network keeps from hearing about the next view (at most f, never the primary of the view
+// after it).
+func (co *coalition) noteAttack(m *consensus.Message, alt [32]byte) {
+	w := co.w
+	if _, ok := co.attacked[m.Seq]; ok || !co.withholdMinority(w.primaryOf(m.View+1), m.View) {
+		return
+	}
+	co.attacked[m.Seq] = attack{view: m.View, real: m.Digest, alt: alt}
+	co.hidden[m.Digest] = true
+	if _, ok := co.victims[m.View+1]; ok {
+		return
+	}
+	var victims []uint32
+	cs := co.correct()
+	for k := len(cs) - 1; k >= 0 && len(victims) < w.f; k-- {
+		if id := cs[k]; !co.withholdMinority(id, m.View) && id != w.primaryOf(m.View+2) {
+			victims = append(victims, id)
+		}
+	}
+	co.victims[m.View+1] = victims
+}
+
+// withholdEntry is what a member's ViewChange for view v reports about an attacked sequence number: in the
+// next view, the other batch as pre-prepared and no certificate; later, the real batch's withheld prepare
+// certificate, of the attack's view, as its evidence.
+func (co *coalition) withholdEntry(e *consensus.ViewEntry, a attack, v uint64) {
+	e.HasPP, e.PPView, e.PPDigest, e.Prepared = true, a.view, a.alt, nil
+	if st := co.stale[e.Seq]; st != nil && st.Digest == a.real && st.View == a.view && v >= a.view+2 {
+		e.PPDigest, e.Prepared = a.real, st
+	}
+}
+
 // withholdRewrite is what a member sends under the withholding strategy (ok false: the general rewrite).
-func (co *coalition) withholdRewrite(from uint32, m *consensus.Message) (out [][]byte, ok bool) {
+func (co *coalition) withholdRewrite(from, to uint32, m *consensus.Message) (out [][]byte, ok bool) {
 	switch m.Type {
+	case consensus.MsgNewView:
+		if slices.Contains(co.victims[m.View], to) {
+			return nil, true // relays nothing the network keeps from a victim
+		}
 	case consensus.MsgPrepareFull, consensus.MsgCommitFull, consensus.MsgFullCommit, consensus.MsgCommitted,
 		consensus.MsgPartialCommit:
 		if m.Type == consensus.MsgPrepareFull {
@@ -72,22 +116,37 @@ func (co *coalition) withholdDelay(from, to uint32, frame []byte) uint64 {
 			return withholdVCDelayTicks
 		}
 	case consensus.MsgCommitFull, consensus.MsgCommitted:
-		if co.attacked[m.Seq] {
+		if _, ok := co.attacked[m.Seq]; ok {
+			return withholdCertDelayTicks
+		}
+	case consensus.MsgNewView:
+		if slices.Contains(co.victims[m.View], to) {
 			return withholdCertDelayTicks
 		}
 	}
 	return 0
 }
 
-// hurts reports whether a ViewChange reports evidence of a batch the coalition hides, or a commit certificate
-// of an attacked sequence number.
+// hurts reports whether a ViewChange reports evidence against the attack: in the view after it, any
+// evidence of the real batch; later, a commit certificate or a pre-prepared batch other than the real one.
 func (co *coalition) hurts(vc *consensus.Message) bool {
 	for i := range vc.Entries {
 		e := &vc.Entries[i]
-		if (e.HasPP && co.hidden[e.PPDigest]) || (e.Prepared != nil && co.hidden[e.Prepared.Digest]) ||
-			(e.Committed != nil && co.attacked[e.Seq]) {
+		a, ok := co.attacked[e.Seq]
+		switch {
+		case !ok:
+		case vc.View == a.view+1:
+			if (e.HasPP && e.PPDigest == a.real) || (e.Prepared != nil && e.Prepared.Digest == a.real) {
+				return true
+			}
+		case e.Committed != nil || (e.HasPP && e.PPDigest != a.real):
 			return true
 		}
 	}
 	return false
+}
+
+func (co *coalition) isAttacked(seq uint64) bool {
+	_, ok := co.attacked[seq]
+	return ok
 }
