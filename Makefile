@@ -6,8 +6,9 @@ TESTNET_DIR ?= testnet
 export CGO_ENABLED ?= 0
 
 SEEDS   ?= 1000
+MUTANT_SEEDS ?= 300
 
-.PHONY: all build test lint testnet testnet-down docker-testnet docker-testnet-down e2e bench bench-sync sim fuzz clean
+.PHONY: all build test lint testnet testnet-down docker-testnet docker-testnet-down e2e bench bench-sync sim mutants fuzz clean
 
 N ?= 4
 
@@ -19,12 +20,14 @@ build:
 lint:
 	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt needed:"; echo "$$fmt"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags mutants $(PKGS)
 	scripts/lint-deps.sh
 
 # Everything CI runs: lint, the race-enabled unit and end-to-end tests (the e2e package builds the binary).
 test: lint
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(PKGS)
-	SIM_SEEDS=300 $(GO) test -count=1 -run 'TestSwarm|TestCheckersFindPlantedBugs|TestFaultyPrimaryIsReplaced|TestPartitionedPrimary|TestFastPathResumes|TestStateTransferWithByzantineSources' ./node/sim
+	SIM_SEEDS=300 $(GO) test -count=1 -run 'TestSwarm|TestCoalitionAttacksFail|TestFaultyPrimaryIsReplaced|TestPartitionedPrimary|TestFastPathResumes|TestStateTransferWithByzantineSources' ./node/sim
+	$(MAKE) mutants
 
 testnet: build
 	-TESTNET_DIR=$(TESTNET_DIR) scripts/testnet.sh down
@@ -62,6 +65,12 @@ bench-sync:
 # A swarm of simulator seeds: `make sim SEEDS=10000`.
 sim: build
 	$(BIN) sim --seed $${SEED:-1} --seeds $(SEEDS)
+
+# Plant each known bug in turn (build tag mutants: production builds carry no switch) and hunt it with the
+# simulator swarm until a safety checker fires: one line per bug, then `caught K of N planted bugs`.
+mutants:
+	$(GO) test -tags mutants -count=1 -run 'Mutant|OlderViews' ./consensus
+	$(GO) run -tags mutants ./cmd/sbft mutants --seeds $(MUTANT_SEEDS)
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzUnmarshalMessage -fuzztime 30s ./consensus

@@ -35,6 +35,13 @@ type certChecker struct {
 	newViews map[[32]byte]bool      // NewViews already planned, by hash of their encoding
 }
 
+// violate reports a violation unless Options turned this checker off (to show what an attack wins without it).
+func (cc *certChecker) violate(format string, args ...any) {
+	if !cc.w.opts.NoCertificateChecker {
+		cc.w.violate(format, args...)
+	}
+}
+
 func newCertChecker(w *world) *certChecker {
 	return &certChecker{w: w, proposed: map[slotKey][][32]byte{}, verified: map[[32]byte]bool{}, newViews: map[[32]byte]bool{}}
 }
@@ -90,7 +97,7 @@ func (cc *certChecker) requireValid(who uint32, what string, c *consensus.Certif
 		return
 	}
 	if bad := cc.certValid(c); bad != "" {
-		cc.w.violate("certificate validity: correct replica %d %s: %s", who, what, bad)
+		cc.violate("certificate validity: correct replica %d %s: %s", who, what, bad)
 	}
 }
 
@@ -126,7 +133,7 @@ func (cc *certChecker) checkCorrectSender(from uint32, m *consensus.Message) {
 	switch m.Type {
 	case consensus.MsgPartialCommit, consensus.MsgPreparePart, consensus.MsgCommitPart:
 		if !slices.Contains(cc.proposed[slotKey{m.View, m.Seq}], m.Digest) {
-			cc.w.violate("certificate validity: correct replica %d signed a %v share for (view %d, seq %d, %x) that the view's primary never proposed",
+			cc.violate("certificate validity: correct replica %d signed a %v share for (view %d, seq %d, %x) that the view's primary never proposed",
 				from, m.Type, m.View, m.Seq, m.Digest[:4])
 		}
 	case consensus.MsgFullCommit, consensus.MsgPrepareFull, consensus.MsgCommitFull, consensus.MsgCommitted, consensus.MsgCheckpoint:
@@ -136,7 +143,7 @@ func (cc *certChecker) checkCorrectSender(from uint32, m *consensus.Message) {
 	case consensus.MsgNewView:
 		if m.From == from {
 			if bad := cc.newViewQuorum(m); bad != "" {
-				cc.w.violate("certificate validity: correct primary %d sent a NewView for view %d: %s", from, m.View, bad)
+				cc.violate("certificate validity: correct primary %d sent a NewView for view %d: %s", from, m.View, bad)
 			}
 		}
 	}
@@ -271,20 +278,20 @@ func selectBatch(entries []*consensus.ViewEntry, f, c int) ([32]byte, bool) {
 func (cc *certChecker) checkBlockCert(i uint32, store chain.Store, b *chain.Block) {
 	raw, err := store.Get(chain.CertKey(b.Header.Height))
 	if err != nil {
-		cc.w.violate("certificate validity: replica %d stored block %d without a certificate: %v", i, b.Header.Height, err)
+		cc.violate("certificate validity: replica %d stored block %d without a certificate: %v", i, b.Header.Height, err)
 		return
 	}
 	cert, err := consensus.UnmarshalCertificate(raw)
 	if err != nil {
-		cc.w.violate("certificate validity: replica %d stored block %d with an undecodable certificate: %v", i, b.Header.Height, err)
+		cc.violate("certificate validity: replica %d stored block %d with an undecodable certificate: %v", i, b.Header.Height, err)
 		return
 	}
 	digest := consensus.BatchDigest(consensus.RequestDigests(b.Txs))
 	switch {
 	case cert.Kind != consensus.CertFast && cert.Kind != consensus.CertCommit:
-		cc.w.violate("certificate validity: replica %d executed block %d on a %v certificate", i, b.Header.Height, cert.Kind)
+		cc.violate("certificate validity: replica %d executed block %d on a %v certificate", i, b.Header.Height, cert.Kind)
 	case cert.Seq != b.Header.Seq || cert.Digest != digest:
-		cc.w.violate("certificate validity: replica %d executed block %d (seq %d, batch %x) on a certificate for seq %d, batch %x",
+		cc.violate("certificate validity: replica %d executed block %d (seq %d, batch %x) on a certificate for seq %d, batch %x",
 			i, b.Header.Height, b.Header.Seq, digest[:4], cert.Seq, cert.Digest[:4])
 	default:
 		cc.requireValid(i, sprintf("executed block %d on a certificate that", b.Header.Height), &cert)

@@ -200,6 +200,8 @@ func (co *coalition) observe(at uint32, m *consensus.Message) {
 		co.tryCombine(sk)
 	case consensus.MsgPrepareFull:
 		co.noteStale(m.Cert)
+	case consensus.MsgCommitFull, consensus.MsgFullCommit:
+		co.revealBatch(at, m)
 	case consensus.MsgViewChange:
 		for i := range m.Entries {
 			co.noteStale(m.Entries[i].Prepared)

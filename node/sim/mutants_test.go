@@ -36,3 +36,28 @@ func TestMutantDebug(t *testing.T) {
 	r := Run(o)
 	t.Log(r)
 }
+
+// The coalition does not merely break rules, it wins: with the certificate-validity checker off, the planted
+// quorum and new-view bugs let it make correct replicas disagree or clients see what never happened.
+func TestCoalitionWinsAgainstPlantedBugs(t *testing.T) {
+	for _, tc := range []struct {
+		bug  mutant.Bug
+		opts Options
+	}{
+		{mutant.SlowQuorum, Options{Adversary: Colluder}},
+		{mutant.NewViewLowest, HuntScenario(mutant.NewViewLowest)},
+	} {
+		t.Run(string(tc.bug), func(t *testing.T) {
+			mutant.Set(tc.bug)
+			defer mutant.Set("")
+			o := tc.opts
+			o.NoCertificateChecker = true
+			sum := Swarm(o, 1, 300, 0, func(r *Result) bool { _, _, ok := r.SafetyViolation(); return ok }, func(*Result) {})
+			if sum.Stop == nil {
+				t.Fatalf("the coalition did not win against %s in %d seeds", tc.bug, sum.Seeds)
+			}
+			_, v, _ := sum.Stop.SafetyViolation()
+			t.Logf("won at seed %d: %s", sum.Stop.Seed, v)
+		})
+	}
+}

@@ -37,6 +37,9 @@ type Options struct {
 	Colluders        int
 	// Withhold makes the coalition follow the withholding strategy (withhold.go); random runs draw it.
 	Withhold bool
+	// NoCertificateChecker turns the certificate-validity checker off, to show what an attack wins: the
+	// agreement, linearizability and state checkers must then catch its effect.
+	NoCertificateChecker bool
 	// CrashPerMille, if set, overrides the crash rate drawn from the seed.
 	CrashPerMille int
 	// Quiet turns off every random fault (delay stays, at most 2 ticks); with Outage, a scripted scenario.

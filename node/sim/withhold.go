@@ -150,3 +150,15 @@ func (co *coalition) isAttacked(seq uint64) bool {
 	_, ok := co.attacked[seq]
 	return ok
 }
+
+// revealBatch hands correct replicas the batch of a hidden digest once a later view commits it by digest:
+// they never saw it (the coalition showed it to few, and the view change carried only its digest), and it is
+// what makes them execute something else than a replica that executed the other batch.
+func (co *coalition) revealBatch(at uint32, m *consensus.Message) {
+	reqs, ok := co.batches[m.Digest]
+	if !co.withhold || !co.hidden[m.Digest] || !ok || m.Cert == nil {
+		return
+	}
+	co.sendCorrect(at, co.sign(at, &consensus.Message{Type: consensus.MsgCommitted, View: m.Cert.View, Seq: m.Seq,
+		Digest: m.Digest, Requests: reqs, Cert: m.Cert}))
+}
