@@ -18,7 +18,7 @@ func simCommand() *cli.Command {
 			&cli.IntFlag{Name: "workers", Usage: "seeds run in parallel (default: one per core)"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print every seed's result, not only failures"},
 			&cli.IntFlag{Name: "replicas", Usage: "n (default: drawn from the seed among 4 and 7)"},
-			&cli.IntFlag{Name: "steps", Usage: "ticks of the safety phase (default 600)"},
+			&cli.IntFlag{Name: "steps", Usage: "ticks of the safety phase (default 1500)"},
 			&cli.IntFlag{Name: "checkpoint-interval", Usage: fmt.Sprintf("sequence numbers between checkpoints (default %d; production: 150)", sim.CheckpointIntervalDefault)},
 		},
 		Action: runSim,

@@ -28,15 +28,6 @@ func TestMutantsCaught(t *testing.T) {
 	}
 }
 
-func TestMutantDebug(t *testing.T) {
-	b := mutant.Bug(os.Getenv("SBFT_MUTANT"))
-	seed, _ := strconv.ParseUint(os.Getenv("SIM_SEED"), 10, 64)
-	o := HuntScenario(b)
-	o.Seed = seed
-	r := Run(o)
-	t.Log(r)
-}
-
 // The coalition does not merely break rules, it wins: with the certificate-validity checker off, the planted
 // quorum and new-view bugs let it make correct replicas disagree or clients see what never happened.
 func TestCoalitionWinsAgainstPlantedBugs(t *testing.T) {

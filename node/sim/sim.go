@@ -26,7 +26,7 @@ const chainID = "sim-chain"
 type Options struct {
 	Seed     uint64
 	Replicas int // n = 3f+1
-	Steps    int // ticks of the safety phase
+	Steps    int // ticks of the safety phase (0: 1500)
 	Clients  int
 	// LivenessTicks bounds the liveness phase.
 	LivenessTicks int
@@ -168,7 +168,7 @@ func Run(opts Options) (res *Result) {
 		opts.Replicas = []int{4, 4, 7, 6}[rng.IntN(4)]
 	}
 	if opts.Steps == 0 {
-		opts.Steps = 600
+		opts.Steps = 1500
 	}
 	if opts.Clients == 0 {
 		opts.Clients = 1 + rng.IntN(3)
@@ -255,6 +255,9 @@ func (w *world) setup() {
 		}
 		w.reps[i].adv = &adversary{w: w, id: uint32(i), role: role, key: w.keys[i], blsKey: w.blsKeys[i], active: true}
 		w.faults.Byzantine = append(w.faults.Byzantine, w.reps[i].adv.String())
+	}
+	if w.coal != nil && w.coal.withhold {
+		w.faults.Byzantine = append(w.faults.Byzantine, "withholding")
 	}
 	if w.rng.IntN(3) == 0 {
 		w.faults.Slow = w.rng.IntN(w.n)
