@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/p2p"
@@ -88,10 +87,9 @@ type Client struct {
 	backlog   [][]queued      // transactions waiting for that session, in order
 	downUntil []time.Time     // a replica whose session could not be opened is not tried again before this
 
-	blsPubs      []bls.PublicKey
 	requireProof bool
-	provenBlocks map[uint64][32]byte // height -> block hash whose execution certificate verified
-	proven       uint64              // results accepted on an execution proof
+	proofs       *ProofVerifier
+	proven       uint64 // results accepted on an execution proof
 }
 
 // New creates a client host (no listening address) for the network of cfg.Genesis.
@@ -112,8 +110,9 @@ func New(cfg Config, replicas []p2p.ReplicaInfo) (*Client, error) {
 	return &Client{g: cfg.Genesis, key: cfg.Key, log: log, host: h, ids: replicas, ctx: ctx, cancel: cancel,
 		conns: make([]p2p.Session, len(replicas)), opening: make([]chan struct{}, len(replicas)),
 		backlog: make([][]queued, len(replicas)), downUntil: make([]time.Time, len(replicas)),
-		blsPubs: cfg.Genesis.BLSPublicKeys(), requireProof: cfg.RequireProof, provenBlocks: map[uint64][32]byte{},
-		calls: make(map[[32]byte]*call)}, nil
+		requireProof: cfg.RequireProof,
+		proofs:       NewProofVerifier(cfg.Genesis.ChainID, cfg.Genesis.F, cfg.Genesis.BLSPublicKeys()),
+		calls:        make(map[[32]byte]*call)}, nil
 }
 
 // Close ends every session and the host.

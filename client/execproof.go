@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"sync"
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
@@ -71,52 +72,78 @@ func ExecSigningBytes(chainID string, height uint64, blockHash [32]byte) []byte 
 	return consensus.ShareSigningBytes(chainID, consensus.CertExec, 0, height, blockHash)
 }
 
-// verifyProven checks a proven reply for transaction h: the result is in the certified block.
-func (c *Client) verifyProven(h [32]byte, r *Reply) error {
+// ProofVerifier checks proven replies on its own: the result is the transaction's, its Merkle path leads to the
+// header's results root, and the header carries an execution certificate of at least f+1 replicas. It caches the
+// blocks whose certificate verified (by height, at most ProvenBlocksMax), so later results of a proven block
+// cost a path check only. Safe for concurrent use.
+type ProofVerifier struct {
+	chainID string
+	f       int
+	pubs    []bls.PublicKey
+	mu      sync.Mutex
+	blocks  map[uint64][32]byte // height -> block hash whose execution certificate verified
+}
+
+// NewProofVerifier checks proofs of the network with this chain ID, fault threshold f and replica BLS keys.
+func NewProofVerifier(chainID string, f int, pubs []bls.PublicKey) *ProofVerifier {
+	return &ProofVerifier{chainID: chainID, f: f, pubs: pubs, blocks: map[uint64][32]byte{}}
+}
+
+// Verify checks a proven reply for transaction txHash and returns its result.
+func (v *ProofVerifier) Verify(txHash [32]byte, r *Reply) (*chain.Result, error) {
 	p, err := DecodeExecProof(r.Proof)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	hdr, err := chain.UnmarshalHeader(p.Header)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res, err := chain.UnmarshalResult(r.Result)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if res.TxHash != h || res.Height != hdr.Height {
-		return fmt.Errorf("proof is for another transaction or height")
-	}
-	if !chain.VerifyMerkleProof(hdr.ResultsRoot, chain.ResultLeaf(res), int(p.Index), int(p.Count), p.Siblings) {
-		return fmt.Errorf("result is not in the block's results")
+	if res.TxHash != txHash || res.Height != hdr.Height {
+		return nil, fmt.Errorf("proof is for another transaction or height")
 	}
 	hash := hdr.Hash()
-	c.mu.Lock()
-	known := c.provenBlocks[hdr.Height] == hash
-	c.mu.Unlock()
-	if known {
-		return nil
+	if !chain.VerifyMerkleProof(hdr.ResultsRoot, chain.ResultLeaf(res), int(p.Index), int(p.Count), p.Siblings) {
+		return nil, fmt.Errorf("result is not in the block's results")
 	}
-	n := len(c.blsPubs)
-	if p.Signers>>uint(n) != 0 || bits.OnesCount64(p.Signers) < c.g.F+1 {
-		return fmt.Errorf("execution certificate has too few signers")
+	if v.known(hdr.Height, hash) {
+		return res, nil
+	}
+	n := len(v.pubs)
+	if p.Signers>>uint(n) != 0 || bits.OnesCount64(p.Signers) < v.f+1 {
+		return nil, fmt.Errorf("execution certificate has too few signers")
 	}
 	var pks []bls.PublicKey
 	for i := 0; i < n; i++ {
 		if p.Signers&(1<<uint(i)) != 0 {
-			pks = append(pks, c.blsPubs[i])
+			pks = append(pks, v.pubs[i])
 		}
 	}
 	sig, err := bls.SignatureFromBytes(p.Sig)
-	if err != nil || !bls.VerifyAggregate(pks, ExecSigningBytes(c.g.ChainID, hdr.Height, hash), sig) {
-		return fmt.Errorf("execution certificate does not verify")
+	if err != nil || !bls.VerifyAggregate(pks, ExecSigningBytes(v.chainID, hdr.Height, hash), sig) {
+		return nil, fmt.Errorf("execution certificate does not verify")
 	}
-	c.mu.Lock()
-	if len(c.provenBlocks) >= ProvenBlocksMax {
-		clear(c.provenBlocks)
+	v.mu.Lock()
+	if len(v.blocks) >= ProvenBlocksMax {
+		clear(v.blocks)
 	}
-	c.provenBlocks[hdr.Height] = hash
-	c.mu.Unlock()
-	return nil
+	v.blocks[hdr.Height] = hash
+	v.mu.Unlock()
+	return res, nil
+}
+
+func (v *ProofVerifier) known(height uint64, hash [32]byte) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.blocks[height] == hash
+}
+
+// verifyProven checks a proven reply for transaction h: the result is in the certified block.
+func (c *Client) verifyProven(h [32]byte, r *Reply) error {
+	_, err := c.proofs.Verify(h, r)
+	return err
 }

@@ -1,0 +1,85 @@
+package client
+
+import (
+	"crypto/sha256"
+	"testing"
+
+	"github.com/sbftnet/sbft/bls"
+	"github.com/sbftnet/sbft/chain"
+)
+
+// proofFixture is a block of three results at height 5 of a network of n=4 (f=1) and proven replies for it.
+type proofFixture struct {
+	keys    []*bls.SecretKey
+	pubs    []bls.PublicKey
+	results []chain.Result
+	leaves  [][32]byte
+	header  chain.Header
+}
+
+func newProofFixture(t *testing.T) *proofFixture {
+	t.Helper()
+	fx := &proofFixture{}
+	for i := 0; i < 4; i++ {
+		seed := sha256.Sum256([]byte{byte(i)})
+		k, err := bls.KeyFromSeed(seed[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		fx.keys, fx.pubs = append(fx.keys, k), append(fx.pubs, k.PublicKey())
+	}
+	for i := 0; i < 3; i++ {
+		r := chain.Result{TxHash: sha256.Sum256([]byte{'t', byte(i)}), Version: uint64(i + 1), Height: 5, Seq: 7}
+		fx.results = append(fx.results, r)
+		fx.leaves = append(fx.leaves, chain.ResultLeaf(&r))
+	}
+	fx.header = chain.Header{Height: 5, Seq: 7, ResultsRoot: chain.MerkleRoot(fx.leaves)}
+	return fx
+}
+
+// reply is the proven reply for result i, certified by the replicas in signers, with result res in its place.
+func (fx *proofFixture) reply(i int, signers []int, res *chain.Result) *Reply {
+	var mask uint64
+	var sigs []bls.Signature
+	msg := ExecSigningBytes("c", fx.header.Height, fx.header.Hash())
+	for _, s := range signers {
+		mask |= 1 << uint(s)
+		sigs = append(sigs, fx.keys[s].Sign(msg))
+	}
+	p := ExecProof{Header: fx.header.Marshal(), Signers: mask, Sig: bls.Aggregate(sigs).Bytes(), Index: uint32(i),
+		Count: uint32(len(fx.leaves)), Siblings: chain.MerkleProof(fx.leaves, i)}
+	return &Reply{TxHash: res.TxHash, Status: StatusProven, Result: res.Marshal(), Proof: p.Encode()}
+}
+
+func TestProofVerifier(t *testing.T) {
+	fx := newProofFixture(t)
+	v := NewProofVerifier("c", 1, fx.pubs)
+	if _, err := v.Verify(fx.results[0].TxHash, fx.reply(0, []int{2}, &fx.results[0])); err == nil {
+		t.Fatal("accepted an execution certificate of f signers")
+	}
+	if _, err := v.Verify(fx.results[1].TxHash, fx.reply(0, []int{0, 2}, &fx.results[0])); err == nil {
+		t.Fatal("accepted a proof of another transaction")
+	}
+	res, err := v.Verify(fx.results[0].TxHash, fx.reply(0, []int{0, 2}, &fx.results[0]))
+	if err != nil || res.Version != 1 {
+		t.Fatalf("valid proof: %v %v", res, err)
+	}
+	// The block is proven now: its other results still need their own path.
+	lie := fx.results[1]
+	lie.Version = 99
+	if _, err := v.Verify(lie.TxHash, fx.reply(0, nil, &lie)); err == nil {
+		t.Fatal("accepted a result of a proven block without a valid path")
+	}
+	if res, err := v.Verify(fx.results[2].TxHash, fx.reply(2, nil, &fx.results[2])); err != nil || res.Version != 3 {
+		t.Fatalf("result of a proven block with its path: %v %v", res, err)
+	}
+	// Another block at the same height is not proven by the first one's certificate.
+	other := *fx
+	other.header.StateRoot[0] = 1
+	if _, err := v.Verify(fx.results[2].TxHash, other.reply(2, nil, &fx.results[2])); err == nil {
+		t.Fatal("accepted another block at a proven height without a certificate")
+	}
+	if _, err := v.Verify(fx.results[2].TxHash, other.reply(2, []int{1, 3}, &fx.results[2])); err != nil {
+		t.Fatalf("certified block at the same height: %v", err)
+	}
+}
