@@ -64,14 +64,15 @@ type cluster struct {
 	inflight []envelope
 	rng      *rand.Rand
 	lossPct  int
-	badShare map[ReplicaID]bool         // replicas whose certificate shares do not verify
-	sent     map[MsgType]int            // messages put on the wire, by type (each destination counts)
-	cut      map[ReplicaID]bool         // replicas cut off from the others (they still tick)
-	censored map[string]bool            // requests replica 0 never admits (a censoring primary)
-	perTick  int                        // messages delivered per tick by runUntilAll (0: 10,000)
-	rejected map[MsgType]int            // messages the harness's verifier dropped, by type
-	refused  int                        // combine requests answered without a certificate
-	byz      map[ReplicaID]*equivocator // byzantine replicas (equivocator_test.go); the others are correct
+	badShare map[ReplicaID]bool                // replicas whose certificate shares do not verify
+	sent     map[MsgType]int                   // messages put on the wire, by type (each destination counts)
+	cut      map[ReplicaID]bool                // replicas cut off from the others (they still tick)
+	censored map[string]bool                   // requests replica 0 never admits (a censoring primary)
+	perTick  int                               // messages delivered per tick by runUntilAll (0: 10,000)
+	rejected map[MsgType]int                   // messages the harness's verifier dropped, by type
+	refused  int                               // combine requests answered without a certificate
+	byz      map[ReplicaID]*equivocator        // byzantine replicas (equivocator_test.go); the others are correct
+	drop     func(e envelope, m *Message) bool // if set, messages it returns true for are lost
 }
 
 type envelope struct {
@@ -382,6 +383,9 @@ func (cl *cluster) step() bool {
 	m, err := UnmarshalMessage(e.wire)
 	if err != nil {
 		cl.t.Fatalf("decode: %v", err)
+	}
+	if cl.drop != nil && cl.drop(e, m) {
+		return true
 	}
 	if err := cl.verifyMessage(e.from, m); err != nil {
 		// The node drops what does not verify; a correct replica never sends it.

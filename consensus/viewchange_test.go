@@ -435,3 +435,34 @@ func TestPrimarySkipsSeqsDecidedByCatchUp(t *testing.T) {
 		t.Fatalf("committed %d batches, proposed seq 2: %v", len(rd.Committed), proposed)
 	}
 }
+
+// A replica that executed up to a checkpoint but missed every share of it (and the peers stop sending them
+// once it is stable for them) gets the stable certificate from a peer's catch-up (its Status says its stable
+// checkpoint is older), so its window moves on. Without that it stayed at the end of its window for good.
+func TestLaggingReplicaGetsTheStableCheckpoint(t *testing.T) {
+	cl := newCluster(t, 4, 1, 1)
+	const interval = 10
+	for i := range cl.reps {
+		cl.cfgs[i].BatchRequestsMax = 1
+		cl.cfgs[i].CheckpointIntervalSeqs = interval
+		c, err := New(cl.cfgs[i], Restore{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl.reps[i].core = c
+	}
+	cl.drop = func(e envelope, m *Message) bool { return e.to == 3 && m.Type == MsgCheckpoint }
+	first := requests("a", 2*interval)
+	cl.submit(first...)
+	cl.run(len(first), 2000)
+	if !cl.allExecuted(len(first)) || cl.reps[3].core.Status().StableSeq != 0 || cl.reps[0].core.Status().StableSeq != 2*interval {
+		t.Fatalf("setup: replica 3 %+v, replica 0 %+v", cl.reps[3].core.Status(), cl.reps[0].core.Status())
+	}
+	cl.drop = nil
+	more := requests("b", 3)
+	cl.submit(more...)
+	cl.run(len(first)+len(more), 2000)
+	if !cl.allExecuted(len(first) + len(more)) {
+		t.Fatalf("replica 3 stuck: %+v", cl.reps[3].core.Status())
+	}
+}
