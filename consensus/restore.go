@@ -10,6 +10,10 @@ func (c *Core) restore(rs Restore) error {
 	if hs.InViewChange && hs.ViewChange == nil {
 		return fmt.Errorf("%w: in view change to %d without its view change message", ErrConfig, hs.View)
 	}
+	if hs.InViewChange {
+		// Its own ViewChange counts towards the view's quorum (the new primary's NewView includes it).
+		c.viewChanges[hs.View] = map[ReplicaID]*Message{c.cfg.ID: hs.ViewChange}
+	}
 	if st := rs.Stable; st != nil {
 		if st.Kind != CertCheckpoint || st.Seq%c.cfg.checkpointInterval() != 0 {
 			return fmt.Errorf("%w: stable checkpoint %v at seq %d", ErrConfig, st.Kind, st.Seq)

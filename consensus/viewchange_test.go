@@ -174,6 +174,36 @@ func TestRestartDuringViewChangeResendsSameViewChange(t *testing.T) {
 	}
 }
 
+// The primary of a view that restarts while it waits for the view's ViewChanges counts its own (persisted in its
+// hard state) once the others' arrive, and starts the view. It used to build its NewView around a missing
+// ViewChange of its own and crash once the quorum came from the others (found by the simulator swarm, seed 113).
+func TestNewPrimaryRestartedDuringViewChangeStartsTheView(t *testing.T) {
+	cl := newCluster(t, 4, 1, 5)
+	reqs := requests("r", 3)
+	for _, q := range reqs {
+		cl.censored[string(q)] = true // the primary of view 0 censors them: every replica moves to view 1
+	}
+	cl.submit(reqs...)
+	for i := 0; i < 100_000; i++ {
+		if st := cl.reps[1].core.Status(); st.View == 1 && !st.ViewActive {
+			break
+		}
+		if !cl.step() {
+			cl.tickAll()
+		}
+	}
+	if st := cl.reps[1].core.Status(); st.View != 1 || st.ViewActive || !cl.reps[1].hard.InViewChange {
+		t.Fatalf("replica 1 in view %d active %v: want it waiting for view 1's ViewChanges", st.View, st.ViewActive)
+	}
+	cl.restart(1)
+	if !cl.runUntilAll(reqs, 2000) {
+		t.Fatalf("requests not executed after the new primary restarted: %+v", cl.reps[1].core.Status())
+	}
+	if st := cl.reps[1].core.Status(); st.View != 1 || !st.ViewActive {
+		t.Fatalf("replica 1 in view %d active %v: want view 1 started", st.View, st.ViewActive)
+	}
+}
+
 func TestViewChangeRejectsForgedEvidence(t *testing.T) {
 	cl := newCluster(t, 4, 1, 1)
 	c := cl.reps[1].core
