@@ -301,7 +301,7 @@ func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
 	start := time.Now()
 	b := d.cfg.Store.NewBatch()
 	defer b.Close()
-	var replies []*client.Reply
+	var replies [][]*client.Reply // by block
 	var blocks []*chain.Block
 	var blockResults [][]chain.Result
 	txs := 0
@@ -314,10 +314,12 @@ func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
 		d.app.StageCert(b, blk.Header.Height, consensus.MarshalCertificate(cb.Cert))
 		blocks = append(blocks, blk)
 		blockResults = append(blockResults, results)
+		rs := make([]*client.Reply, len(results))
 		for j := range results {
-			replies = append(replies, &client.Reply{TxHash: results[j].TxHash, Replica: d.cfg.ID,
-				Status: client.StatusCommitted, Result: results[j].Marshal()})
+			rs[j] = &client.Reply{TxHash: results[j].TxHash, Replica: d.cfg.ID, Status: client.StatusCommitted,
+				Result: results[j].Marshal()}
 		}
+		replies = append(replies, rs)
 		txs += len(cb.Requests)
 	}
 	if err := b.Commit(true); err != nil {
@@ -333,10 +335,13 @@ func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
 		if blk.Header.Seq%uint64(d.cc.CheckpointIntervalSeqs) == 0 {
 			ckpts = append(ckpts, blk.Header)
 		}
-	}
-	for _, r := range replies {
-		d.results.add(r)
-		d.waiters.deliver(r)
+		// Answered block by block: a transaction ordered twice (a view change may re-propose it; the second
+		// copy is refused as a replay) gets its first result only, on both paths. Answered after all blocks, a
+		// later block's execution proof would also take the waiter and prove the replay result.
+		for _, r := range replies[k] {
+			d.results.add(r)
+			d.waiters.deliver(r)
+		}
 	}
 	d.cfg.Metrics.observeApply(time.Since(start), len(rd.Committed), txs, d.app.LastHeader().Height)
 	return ckpts, nil
