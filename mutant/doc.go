@@ -25,8 +25,10 @@ const (
 	NonceReplay       Bug = "nonce-replay"        // the application accepts a replayed nonce
 	TransferHashChain Bug = "transfer-hash-chain" // state transfer does not link fetched blocks by hash
 	SMTLeafValue      Bug = "smt-leaf-value"      // the state tree's leaf hash ignores the value
+	ExecQuorum        Bug = "exec-quorum"         // a client accepts an execution certificate of f signers instead of f+1
+	ResultProof       Bug = "result-proof"        // a client takes a result of a block it proved before without its Merkle path
 )
 
 // Catalogue lists every planted bug, in the order `make mutants` runs them.
 var Catalogue = []Bug{SlowQuorum, FastQuorum, ViewChangeQuorum, CheckpointQuorum, AnyPrimary, NewViewLowest,
-	OlderViews, OutOfOrder, SkipPersist, NonceReplay, TransferHashChain, SMTLeafValue}
+	OlderViews, OutOfOrder, SkipPersist, NonceReplay, TransferHashChain, SMTLeafValue, ExecQuorum, ResultProof}

@@ -17,8 +17,9 @@ import (
 
 // Client behaviour: up to outstandingMax transactions in flight: puts of unique keys (to check that every
 // acknowledged write survives) and puts, gets and conditional puts on a few shared keys (to check
-// linearizability). A transaction is acknowledged on f+1 identical committed replies and resent to every live
-// replica every resendTicks.
+// linearizability). A transaction is acknowledged on f+1 identical committed replies or on one proven reply whose
+// execution proof the client's own verifier accepts (client.ProofVerifier, as the real client), and resent to
+// every live replica every resendTicks.
 const (
 	outstandingMax = 4
 	resendTicks    = 50
@@ -47,6 +48,8 @@ type simClient struct {
 	stopped     bool
 	versions    map[string]uint64 // last version seen per shared key, for CAS
 	sharedAcked int               // acknowledged operations on shared keys
+	proofs      *client.ProofVerifier
+	provenAcks  int // transactions acknowledged on an execution proof
 }
 
 func clientKey(w *world, id int) ed25519.PrivateKey {
@@ -56,7 +59,8 @@ func clientKey(w *world, id int) ed25519.PrivateKey {
 
 func newSimClient(w *world, id int) *simClient {
 	return &simClient{w: w, id: id, key: clientKey(w, id),
-		pending: map[[32]byte]*pendingTx{}, acked: map[string]string{}, versions: map[string]uint64{}}
+		pending: map[[32]byte]*pendingTx{}, acked: map[string]string{}, versions: map[string]uint64{},
+		proofs: client.NewProofVerifier(chainID, w.f, w.blsPubs)}
 }
 
 func (c *simClient) stopSubmitting() { c.stopped = true }
@@ -119,6 +123,9 @@ func (c *simClient) send(p *pendingTx) {
 			continue
 		}
 		r.driver.Submit(node.Intake{Tx: p.tx, Raw: p.raw, Hash: h, Waiter: replyWaiter{c: c, replica: uint32(i)}})
+		if r.adv != nil && r.adv.role == Colluder {
+			c.w.coal.onSubmit(uint32(i), c, p.tx, h)
+		}
 		c.w.process(uint32(i))
 	}
 }
@@ -128,25 +135,43 @@ func (c *simClient) onReply(replica uint32, r *client.Reply) {
 	if !ok {
 		return
 	}
-	if r.Status != client.StatusCommitted {
-		return // busy or similar: the resend handles it
-	}
-	p.votes[replica] = r.Result
-	matching := 0
-	for _, v := range p.votes {
-		if bytes.Equal(v, r.Result) {
-			matching++
+	switch r.Status {
+	case client.StatusProven:
+		res, err := c.proofs.Verify(r.TxHash, r)
+		if err != nil {
+			if c.w.reps[replica].adv == nil {
+				c.w.violate("execution proof: client %d rejects correct replica %d's proof for tx %x: %v", c.id, replica, r.TxHash[:4], err)
+			}
+			return
 		}
+		c.provenAcks++
+		c.accept(p, res)
+	case client.StatusCommitted:
+		p.votes[replica] = r.Result
+		matching := 0
+		for _, v := range p.votes {
+			if bytes.Equal(v, r.Result) {
+				matching++
+			}
+		}
+		if matching < c.w.f+1 {
+			return
+		}
+		res, err := chain.UnmarshalResult(r.Result)
+		if err != nil {
+			delete(c.pending, r.TxHash)
+			c.w.violate("linearizability: client %d: undecodable result: %v", c.id, err)
+			return
+		}
+		c.accept(p, res)
 	}
-	if matching < c.w.f+1 {
-		return
-	}
-	delete(c.pending, r.TxHash)
-	res, err := chain.UnmarshalResult(r.Result)
-	if err != nil {
-		c.w.violate("linearizability: client %d: undecodable result: %v", c.id, err)
-		return
-	}
+	// Otherwise busy or similar: the resend handles it.
+}
+
+// accept acknowledges a pending transaction with its result: on f+1 matching committed replies or one verified
+// execution proof.
+func (c *simClient) accept(p *pendingTx, res *chain.Result) {
+	delete(c.pending, chain.TxHash(p.raw))
 	c.w.events++
 	if p.shared {
 		c.sharedAcked++
@@ -158,7 +183,7 @@ func (c *simClient) onReply(replica uint32, r *client.Reply) {
 		return
 	}
 	if res.Code != chain.CodeOK {
-		c.w.violate("linearizability: client %d: f+1 replicas agree that put %s failed: %v", c.id, p.key, res.Code)
+		c.w.violate("linearizability: client %d: put %s of a fresh key acknowledged as failed: %v", c.id, p.key, res.Code)
 		return
 	}
 	c.acked[p.key] = p.val

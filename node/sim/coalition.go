@@ -22,7 +22,8 @@ import (
 //   - as the new primary, first send a NewView one ViewChange short of the quorum, without the ViewChange that
 //     reports the most evidence, then the real one;
 //   - announce checkpoints with a forged state digest to half the correct replicas;
-//   - as state-transfer sources, serve self-consistent forged blocks (recomputed links, wrong parents).
+//   - as state-transfer sources, serve self-consistent forged blocks (recomputed links, wrong parents);
+//   - answer clients with forged execution proofs instead of plain replies (coalition_proofs.go).
 type coalition struct {
 	w        *world
 	members  []uint32
@@ -33,6 +34,7 @@ type coalition struct {
 	stale    map[uint64]*consensus.Certificate // seq -> lowest-view prepare certificate seen
 	forgedVC map[slotKey]*consensus.Message    // (view, sender) -> the ViewChange it sends, so resends agree
 	backupPP map[slotKey]bool                  // slots a backup member already raced
+	proofs   *proofAttack                      // forged execution proofs for clients (coalition_proofs.go)
 
 	// withhold: the withholding strategy (withhold.go) instead of sending every certificate it can make.
 	withhold bool
@@ -51,7 +53,7 @@ type shareKey struct {
 func newCoalition(w *world, members []uint32, withhold bool) *coalition {
 	return &coalition{w: w, members: members, withhold: withhold, attacked: map[uint64]attack{}, hidden: map[[32]byte]bool{}, victims: map[uint64][]uint32{}, batches: map[[32]byte][][]byte{}, variants: map[slotKey][][32]byte{},
 		shares: map[shareKey]map[uint32][]byte{}, sent: map[shareKey]int{}, stale: map[uint64]*consensus.Certificate{},
-		forgedVC: map[slotKey]*consensus.Message{}, backupPP: map[slotKey]bool{}}
+		forgedVC: map[slotKey]*consensus.Message{}, backupPP: map[slotKey]bool{}, proofs: newProofAttack()}
 }
 
 func (co *coalition) member(id uint32) bool { return slices.Contains(co.members, id) }

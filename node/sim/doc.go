@@ -13,9 +13,13 @@
 // that tries to break safety: it equivocates as primary, combines certificates from every share any member
 // receives and sends them one share short of the quorum, races the primary with PrePrepares of its own, reports
 // stale prepare certificates and hides commit certificates in ViewChanges, sends NewViews one ViewChange short,
-// forges checkpoints and serves self-consistent forged chains in state transfer. Half of the coalitions follow
-// the withholding strategy (withhold.go), which also commands the network's delays to attack the new-view
-// rule.
+// forges checkpoints, serves self-consistent forged chains in state transfer, and answers clients with forged
+// execution proofs (coalition_proofs.go). Half of the coalitions follow the withholding strategy (withhold.go),
+// which also commands the network's delays to attack the new-view rule.
+//
+// Clients acknowledge a transaction on f+1 matching committed replies or on one proven reply whose execution
+// proof their own client.ProofVerifier accepts, as the real client does; a correct replica's proof that a
+// client rejects is a violation.
 //
 // Safety checkers, independent of the code they check (a planted bug weakens the replica's rules, never these):
 //   - agreement: no two correct replicas (nor one before and after a restart or a state transfer) hold

@@ -86,6 +86,8 @@ type Result struct {
 	FastDuringOutage, SlowDuringOutage, FastAfterOutage uint64
 	Submitted                                           int
 	Acked                                               int
+	ProvenAcks                                          int // acknowledged on an execution proof
+	ForgedProofs                                        int // forged proven replies the coalition sent clients
 	Height                                              uint64
 	View                                                uint64   // highest view a correct replica reached
 	StateTransfers                                      int      // state transfers started by correct replicas
@@ -385,6 +387,9 @@ func (w *world) boot(i uint32) {
 
 func (w *world) onBlock(i uint32, b *chain.Block, results []chain.Result) {
 	if w.reps[i].adv != nil {
+		if w.coal != nil && w.coal.member(i) {
+			w.coal.onMemberBlock(b, results)
+		}
 		return // the checkers speak of correct replicas only
 	}
 	w.agree(i, b)
@@ -686,6 +691,7 @@ func (w *world) finalChecks() {
 	for _, c := range w.clients {
 		w.res.Submitted += c.submitted
 		w.res.Acked += len(c.acked) + c.sharedAcked
+		w.res.ProvenAcks += c.provenAcks
 		for key, val := range c.acked {
 			for i, r := range w.reps {
 				// A replica below the others is the liveness checker's (it reported that); it is not wrong.
@@ -707,4 +713,10 @@ type replyWaiter struct {
 	replica uint32
 }
 
-func (rw replyWaiter) Deliver(r *client.Reply) { rw.c.onReply(rw.replica, r) }
+func (rw replyWaiter) Deliver(r *client.Reply) {
+	if co := rw.c.w.coal; co != nil && co.member(rw.replica) {
+		co.answer(rw.replica, rw.c, r) // a colluder's answers are the coalition's
+		return
+	}
+	rw.c.onReply(rw.replica, r)
+}

@@ -86,3 +86,21 @@ func TestStableCheckpointsAtTheInterval(t *testing.T) {
 		}
 	}
 }
+
+// Colluders answer clients with forged execution proofs (coalition_proofs.go); clients refuse every one of
+// them, and still accept correct replicas' proofs.
+func TestClientsRefuseForgedProofs(t *testing.T) {
+	skipUnderRace(t)
+	forged, proven := 0, 0
+	for seed := uint64(1); seed <= 4; seed++ {
+		r := Run(Options{Seed: seed, Steps: 600, Adversary: Colluder, AdversaryReplica: 1 + int(seed%3)}) // around a backup
+		if !r.OK() {
+			t.Fatalf("%v", r)
+		}
+		forged, proven = forged+r.ForgedProofs, proven+r.ProvenAcks
+	}
+	if forged == 0 || proven == 0 {
+		t.Fatalf("%d forged proofs sent, %d transactions acknowledged on a proof: want both", forged, proven)
+	}
+	t.Logf("%d forged proofs refused, %d transactions acknowledged on a correct proof", forged, proven)
+}

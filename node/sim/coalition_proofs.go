@@ -1,0 +1,210 @@
+package sim
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/binary"
+	"slices"
+
+	"github.com/sbftnet/sbft/bls"
+	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/client"
+)
+
+// The coalition against clients. Colluders receive every transaction a client submits to them; they answer
+// clients with proven replies that lie (a put reported failed, a get of a value never written, a CAS reported
+// applied, each with a version the key never had) and never with plain committed replies (so a client waits
+// for f+1 correct replicas, and execution proofs often come first). Two forgeries:
+//   - quorum: a made-up block at the height after the colluder's last, whose only result is the lie, under an
+//     execution certificate of the f colluders' shares, one signer short of the quorum (a client must refuse
+//     it);
+//   - path: the lie at a real block (its members executed it: real header, and the real certificate once a
+//     colluder, as the block's execution collector, combined one) with the path of another result. A client
+//     that proved the block must still check the path. The coalition sends it right after a colluder's real
+//     proof of that block reached the client, and for every transaction a client sends it, at the recent
+//     blocks (any of which the client may have proven through a correct collector).
+//
+// Every forgery goes to the client the transaction came from, as the reply of a colluder that received it.
+type proofAttack struct {
+	targets map[[32]byte]*proofTarget // client transactions the coalition received, by hash
+	quorum  map[[32]byte]*client.Reply
+	blocks  map[uint64]*knownBlock // recent blocks the members executed, by height
+	top     uint64                 // highest of them
+}
+
+// Bounds of the attack: recent blocks kept and tried per transaction, and how long a transaction the client
+// stopped resending stays a target.
+const (
+	pathForgeryBlocks = 32
+	targetTicks       = 3 * resendTicks
+)
+
+type proofTarget struct {
+	c    *simClient
+	tx   *chain.Tx
+	hash [32]byte
+	seen uint64 // tick the coalition last received it: a client resends what is pending every resendTicks
+}
+
+// knownBlock is a real block: its header, its first result's path, and its execution certificate if a colluder
+// holds one (else the colluders' own shares, short of the quorum).
+type knownBlock struct {
+	hdr     chain.Header
+	count   uint32
+	path    [][32]byte // the first result's
+	signers uint64
+	sig     []byte // nil until needed
+}
+
+func newProofAttack() *proofAttack {
+	return &proofAttack{targets: map[[32]byte]*proofTarget{}, quorum: map[[32]byte]*client.Reply{},
+		blocks: map[uint64]*knownBlock{}}
+}
+
+// onMemberBlock takes a block a member executed.
+func (co *coalition) onMemberBlock(b *chain.Block, results []chain.Result) {
+	pa := co.proofs
+	h := b.Header.Height
+	if pa.blocks[h] != nil || h+pathForgeryBlocks <= pa.top {
+		return
+	}
+	leaves := make([][32]byte, len(results))
+	for i := range results {
+		leaves[i] = chain.ResultLeaf(&results[i])
+	}
+	kb := &knownBlock{hdr: b.Header, count: uint32(len(leaves)), path: chain.MerkleProof(leaves, 0)}
+	pa.blocks[h] = kb
+	pa.top = max(pa.top, h)
+	for k := range pa.blocks {
+		if k+pathForgeryBlocks <= pa.top {
+			delete(pa.blocks, k)
+		}
+	}
+}
+
+// execCert is the colluders' own execution certificate over (height, hash): f shares.
+func (co *coalition) execCert(height uint64, hash [32]byte) (uint64, []byte) {
+	msg := client.ExecSigningBytes(chainID, height, hash)
+	var signers uint64
+	var sigs []bls.Signature
+	for _, m := range co.members {
+		signers |= 1 << m
+		sigs = append(sigs, co.w.blsKeys[m].Sign(msg))
+	}
+	return signers, bls.Aggregate(sigs).Bytes()
+}
+
+// onSubmit takes a transaction client c sent to member, after the member's driver took it.
+func (co *coalition) onSubmit(member uint32, c *simClient, tx *chain.Tx, h [32]byte) {
+	pa := co.proofs
+	t := pa.targets[h]
+	if t == nil {
+		t = &proofTarget{c: c, tx: tx, hash: h}
+		pa.targets[h] = t
+	}
+	t.seen = co.w.now
+	for k, old := range pa.targets {
+		if co.w.now-old.seen > targetTicks {
+			delete(pa.targets, k)
+			delete(pa.quorum, k)
+		}
+	}
+	co.deliverForged(member, c, co.forgeQuorum(member, t))
+	if member != co.members[0] {
+		return // one colluder tries the real blocks
+	}
+	for height := pa.top; height > 0 && height+pathForgeryBlocks > pa.top; height-- {
+		if kb := pa.blocks[height]; kb != nil {
+			co.deliverForged(member, c, co.forgePath(member, kb, t))
+		}
+	}
+}
+
+// answer is what member tells client c instead of its driver's reply r.
+func (co *coalition) answer(member uint32, c *simClient, r *client.Reply) {
+	switch r.Status {
+	case client.StatusCommitted:
+		return // withheld: the client must hear f+1 correct replicas, or a proof
+	case client.StatusProven:
+		c.onReply(member, r)
+		p, err := client.DecodeExecProof(r.Proof)
+		if err != nil {
+			return
+		}
+		hdr, err := chain.UnmarshalHeader(p.Header)
+		kb := co.proofs.blocks[hdr.Height]
+		if err != nil || kb == nil || kb.hdr != hdr {
+			return
+		}
+		kb.signers, kb.sig = p.Signers, p.Sig
+		for _, t := range co.targetsOf(c) {
+			if t.hash != r.TxHash {
+				co.deliverForged(member, c, co.forgePath(member, kb, t))
+			}
+		}
+	default:
+		c.onReply(member, r)
+	}
+}
+
+func (co *coalition) deliverForged(member uint32, c *simClient, r *client.Reply) {
+	co.w.res.ForgedProofs++
+	c.onReply(member, r)
+}
+
+// targetsOf lists client c's transactions the coalition holds, in nonce order.
+func (co *coalition) targetsOf(c *simClient) []*proofTarget {
+	var out []*proofTarget
+	for _, t := range co.proofs.targets {
+		if t.c == c {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b *proofTarget) int { return cmp.Compare(a.tx.Nonce, b.tx.Nonce) })
+	return out
+}
+
+// lie is a result for tx that no execution gives: every version in it is one the key never had.
+func lie(tx *chain.Tx, h [32]byte, height, seq uint64) *chain.Result {
+	res := &chain.Result{TxHash: h, Height: height, Seq: seq, Version: 1<<40 + tx.Nonce}
+	switch tx.Op {
+	case chain.OpGet:
+		res.Found, res.Value = true, []byte("forged by the coalition")
+	case chain.OpCAS:
+		// reported applied
+	default:
+		res.Code = chain.CodeConditionFailed // a put reported failed
+	}
+	return res
+}
+
+// forgeQuorum is a proven reply for t on a made-up block whose only result is the lie, certified by the f
+// colluders alone (made once per transaction: resends get the same forgery).
+func (co *coalition) forgeQuorum(member uint32, t *proofTarget) *client.Reply {
+	if r := co.proofs.quorum[t.hash]; r != nil {
+		return r
+	}
+	last := co.w.reps[member].driver.App().LastHeader()
+	res := lie(t.tx, t.hash, last.Height+1, last.Seq+1)
+	hdr := chain.Header{Height: last.Height + 1, Seq: last.Seq + 1, Parent: last.Hash(),
+		TxRoot:      chain.TxRoot([][]byte{t.tx.Marshal()}),
+		StateRoot:   sha256.Sum256(binary.BigEndian.AppendUint64([]byte("forged state"), t.tx.Nonce)),
+		ResultsRoot: chain.MerkleRoot([][32]byte{chain.ResultLeaf(res)})}
+	signers, sig := co.execCert(hdr.Height, hdr.Hash())
+	p := client.ExecProof{Header: hdr.Marshal(), Signers: signers, Sig: sig, Index: 0, Count: 1}
+	r := &client.Reply{TxHash: t.hash, Replica: member, Status: client.StatusProven, Result: res.Marshal(), Proof: p.Encode()}
+	co.proofs.quorum[t.hash] = r
+	return r
+}
+
+// forgePath is a proven reply for t at real block kb, with the lie in place of the block's first result and
+// that result's path.
+func (co *coalition) forgePath(member uint32, kb *knownBlock, t *proofTarget) *client.Reply {
+	if kb.sig == nil {
+		kb.signers, kb.sig = co.execCert(kb.hdr.Height, kb.hdr.Hash())
+	}
+	res := lie(t.tx, t.hash, kb.hdr.Height, kb.hdr.Seq)
+	p := client.ExecProof{Header: kb.hdr.Marshal(), Signers: kb.signers, Sig: kb.sig, Index: 0,
+		Count: kb.count, Siblings: kb.path}
+	return &client.Reply{TxHash: t.hash, Replica: member, Status: client.StatusProven, Result: res.Marshal(), Proof: p.Encode()}
+}
