@@ -1,6 +1,10 @@
 package consensus
 
-import "slices"
+import (
+	"bytes"
+	"maps"
+	"slices"
+)
 
 // Checkpoints: after executing a sequence number divisible by the checkpoint interval, every replica signs a
 // share over (checkpoint, seq, state digest), where the state digest is the node's summary of the chain at seq
@@ -90,16 +94,18 @@ func (c *Core) maybeCombineCheckpoint(seq uint64) {
 	if c.ckptCombining[seq] {
 		return
 	}
+	// In replica order, so the request (and the certificate's signers) is the same on every run.
 	byDigest := map[[32]byte][]Share{}
-	for from, r := range c.ckpts[seq] {
+	for _, from := range slices.Sorted(maps.Keys(c.ckpts[seq])) {
+		r := c.ckpts[seq][from]
 		byDigest[r.digest] = append(byDigest[r.digest], Share{From: from, Sig: r.sig})
 	}
 	q := c.cfg.checkpointQuorum()
-	for d, shares := range byDigest {
+	for _, d := range slices.SortedFunc(maps.Keys(byDigest), func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) }) {
+		shares := byDigest[d]
 		if len(shares) < q {
 			continue
 		}
-		slices.SortFunc(shares, func(a, b Share) int { return int(a.From) - int(b.From) })
 		c.ckptCombining[seq] = true
 		c.out.Combine = append(c.out.Combine, CombineRequest{Kind: CertCheckpoint, Seq: seq, Digest: d, Shares: shares[:q]})
 		return

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/sbftnet/sbft/mutant"
@@ -278,7 +279,9 @@ func (c *Core) installSlot(seq uint64, d [32]byte) {
 // requeueDropped puts back in the queue the requests of batches this replica proposed that the new view
 // did not keep, so they are ordered again.
 func (c *Core) requeueDropped() {
-	for seq, s := range c.slots {
+	// In sequence order: the queue's order becomes the next batches' order, the same on every run.
+	for _, seq := range slices.Sorted(maps.Keys(c.slots)) {
+		s := c.slots[seq]
 		ev := s.evidence
 		if seq <= c.lastExecuted || ev == nil || ev.From != c.cfg.ID || ev.View == c.view {
 			continue
