@@ -7,8 +7,13 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
+	bsync "github.com/sbftnet/sbft/sync"
 )
 
 // Byzantine is a test-only misbehaviour of a replica, for end-to-end tests; the zero value is an honest
@@ -77,55 +82,153 @@ func (b Byzantine) Honest() bool {
 		!b.CorruptBlocks && !b.StallBlocks
 }
 
-// corruptAnnouncement rewrites a checkpoint announcement over another state root, signed with this replica's
-// keys: only the comparison with the stable checkpoint can tell.
-func (d *Driver) corruptAnnouncement(a *CheckpointAnnouncement) {
-	a.StateRoot[0] ^= 0xff
-	m := a.Message(d.cfg.ChainID)
-	a.Share = blsSigner{d.cfg.ShareKey}.Sign(consensus.ShareSigningBytes(d.cfg.ChainID, consensus.CertCheckpoint, 0, a.Seq, m.Digest))
-	m.Share = a.Share
-	a.Sig = d.cfg.Signer.Sign(m.SigningBytes(d.cfg.ChainID))
+// The modes are decorators around the parts a replica misbehaves through (its transport, its checkpoint
+// announcer, its client intake, its blocks server), put in place by New only when a mode is set: no
+// production path asks whether the replica is byzantine.
+
+// Announcer publishes this replica's checkpoint announcements (over gossipsub in a Node).
+type Announcer interface {
+	AnnounceCheckpoint(*CheckpointAnnouncement)
 }
 
-// isPrimaryNow reports whether this replica leads the current view.
-func (d *Driver) isPrimaryNow() bool {
-	view, _ := d.core.ViewState()
-	return view%uint64(d.cfg.N) == uint64(d.cfg.ID)
+// byzantineTransport makes a primary silent or equivocating: it rewrites the PrePrepares this replica sends.
+type byzantineTransport struct {
+	Transport
+	mode    Byzantine
+	id      uint32
+	n       int
+	chainID string
+	signer  consensus.Signer
 }
 
-// censors reports whether the byzantine mode drops this client's transaction here.
-func (d *Driver) censors(in Intake) bool {
-	c := d.cfg.Byzantine.CensorClient
-	return c != nil && in.Tx.Client == *c && d.isPrimaryNow()
+// wrapTransport returns t, decorated if the mode misbehaves as primary.
+func (b Byzantine) wrapTransport(t Transport, chainID string, id uint32, n int, signer consensus.Signer) Transport {
+	if !b.SilentPrimary && !b.EquivocatingPrimary {
+		return t
+	}
+	return &byzantineTransport{Transport: t, mode: b, id: id, n: n, chainID: chainID, signer: signer}
 }
 
-// sendByzantine carries out an outbound message in byzantine mode; false: send it normally.
-func (d *Driver) sendByzantine(o consensus.Outbound) bool {
-	b := d.cfg.Byzantine
-	if o.Msg.Type != consensus.MsgPrePrepare || b.Honest() {
-		return false
+func (t *byzantineTransport) Send(to uint32, frame []byte) bool {
+	if out := t.rewrite(to, frame); out != nil {
+		return t.Transport.Send(to, out)
+	}
+	return true
+}
+
+func (t *byzantineTransport) Broadcast(frame []byte) {
+	for to := uint32(0); int(to) < t.n; to++ {
+		if to != t.id {
+			t.Send(to, frame)
+		}
+	}
+}
+
+// rewrite returns what goes to `to` instead of frame (nil: nothing). Only a primary sends PrePrepares, so a
+// PrePrepare of this replica's is sent while it leads.
+func (t *byzantineTransport) rewrite(to uint32, frame []byte) []byte {
+	m, err := consensus.UnmarshalMessage(frame)
+	if err != nil || m.Type != consensus.MsgPrePrepare || m.From != t.id {
+		return frame
 	}
 	switch {
-	case b.SilentPrimary:
-		return true
-	case b.EquivocatingPrimary && len(o.Msg.Requests) >= 2:
-		alt := *o.Msg
-		alt.Requests = slices.Clone(o.Msg.Requests)
+	case t.mode.SilentPrimary:
+		return nil
+	case to%2 == 1 && len(m.Requests) >= 2:
+		alt := *m
+		alt.Requests = slices.Clone(m.Requests)
 		slices.Reverse(alt.Requests)
 		alt.Digest = consensus.BatchDigest(consensus.RequestDigests(alt.Requests))
-		alt.ReqDigests = nil
-		alt.Sig = d.cfg.Signer.Sign(alt.SigningBytes(d.cfg.ChainID))
-		orig, other := o.Msg.Marshal(), alt.Marshal()
-		for to := 0; to < d.cfg.N; to++ {
-			switch {
-			case uint32(to) == d.cfg.ID:
-			case to%2 == 1:
-				d.cfg.Transport.Send(uint32(to), other)
-			default:
-				d.cfg.Transport.Send(uint32(to), orig)
-			}
-		}
-		return true
+		alt.Sig = t.signer.Sign(alt.SigningBytes(t.chainID))
+		return alt.Marshal()
 	}
-	return false
+	return frame
+}
+
+// byzantineAnnouncer announces checkpoints over another state root, signed with this replica's keys: only
+// the comparison with the stable checkpoint can tell.
+type byzantineAnnouncer struct {
+	Announcer
+	chainID  string
+	signer   consensus.Signer
+	shareKey consensus.Signer
+}
+
+// wrapAnnouncer returns a, decorated if the mode corrupts checkpoints.
+func (b Byzantine) wrapAnnouncer(a Announcer, chainID string, signer, shareKey consensus.Signer) Announcer {
+	if !b.CorruptCheckpoints {
+		return a
+	}
+	return &byzantineAnnouncer{Announcer: a, chainID: chainID, signer: signer, shareKey: shareKey}
+}
+
+func (b *byzantineAnnouncer) AnnounceCheckpoint(a *CheckpointAnnouncement) {
+	a.StateRoot[0] ^= 0xff
+	m := a.Message(b.chainID)
+	a.Share = b.shareKey.Sign(consensus.ShareSigningBytes(b.chainID, consensus.CertCheckpoint, 0, a.Seq, m.Digest))
+	m.Share = a.Share
+	a.Sig = b.signer.Sign(m.SigningBytes(b.chainID))
+	b.Announcer.AnnounceCheckpoint(a)
+}
+
+// Input is what feeds a replica's driver: client transactions and verified messages.
+type Input interface {
+	Submit(Intake)
+	Step(*consensus.Message)
+}
+
+// Input returns d, or in the censoring mode a decorator that drops the censored client's transactions,
+// submitted or forwarded by backups, while the replica is primary.
+func (b Byzantine) Input(d *Driver) Input {
+	if b.CensorClient == nil {
+		return d
+	}
+	return &censoringInput{Driver: d, client: *b.CensorClient}
+}
+
+type censoringInput struct {
+	*Driver
+	client [32]byte
+}
+
+func (c *censoringInput) Submit(in Intake) {
+	if c.isPrimaryNow() && in.Tx.Client == c.client {
+		return // the client never hears back from this primary
+	}
+	c.Driver.Submit(in)
+}
+
+func (c *censoringInput) Step(m *consensus.Message) {
+	if m.Type == consensus.MsgRequest && c.isPrimaryNow() {
+		kept := *m
+		kept.Requests, kept.ReqDigests = nil, nil
+		for i, raw := range m.Requests {
+			if tx, err := chain.UnmarshalTx(raw); err == nil && tx.Client == c.client {
+				continue
+			}
+			kept.Requests, kept.ReqDigests = append(kept.Requests, raw), append(kept.ReqDigests, m.ReqDigests[i])
+		}
+		m = &kept
+	}
+	c.Driver.Step(m)
+}
+
+// blocksHandler is the blocks protocol's server, decorated by the state-transfer source modes: a source
+// that answers too late, or serves blocks whose transactions do not match their headers.
+func (b Byzantine) blocksHandler(store chain.Store) func(peer.ID, []byte) ([]byte, error) {
+	return func(_ peer.ID, req []byte) ([]byte, error) {
+		from, to, err := parseBlocksRequest(req)
+		if err != nil {
+			return nil, err
+		}
+		if b.StallBlocks {
+			time.Sleep(bsync.RequestTimeoutDefault + time.Second)
+		}
+		return BlocksAnswer(store, from, to, b.CorruptBlocks)
+	}
+}
+
+func (c *censoringInput) isPrimaryNow() bool {
+	view, _ := c.core.ViewState()
+	return view%uint64(c.cfg.N) == uint64(c.cfg.ID)
 }

@@ -54,13 +54,9 @@ type DriverConfig struct {
 	// OnBlock, if set, is called with every block and its results after it is durable (the simulator's
 	// checkers use it).
 	OnBlock func(*chain.Block, []chain.Result)
-	// Byzantine makes the replica misbehave as primary (end-to-end tests of view changes only).
-	Byzantine Byzantine
 	// Announcer, if set, publishes this replica's checkpoint shares (over gossipsub) instead of the
 	// transport's broadcast.
-	Announcer interface {
-		AnnounceCheckpoint(*CheckpointAnnouncement)
-	}
+	Announcer Announcer
 }
 
 // Driver owns the consensus core and the application; see the package doc for its round.
@@ -155,9 +151,6 @@ func (d *Driver) Submit(in Intake) {
 		d.cfg.Metrics.rejected(r)
 		in.Waiter.Deliver(&client.Reply{TxHash: in.Hash, Replica: d.cfg.ID, Status: client.StatusRejected, Reject: r, Message: msg})
 	}
-	if d.censors(in) {
-		return // test-only byzantine mode: the client never hears back from this primary
-	}
 	if r, ok := d.results.get(in.Hash); ok {
 		in.Waiter.Deliver(r)
 		d.proveLate(in.Waiter, r)
@@ -194,10 +187,6 @@ func (d *Driver) onForwarded(m *consensus.Message) {
 		}
 		tx, err := chain.UnmarshalTx(raw)
 		if err != nil || d.app.CheckNonce(tx.Client, tx.Nonce) != nil {
-			continue
-		}
-		in := Intake{Tx: tx, Raw: raw, Hash: h}
-		if d.censors(in) {
 			continue
 		}
 		_ = d.core.Propose(consensus.Request{Digest: h, Data: raw})
@@ -259,7 +248,7 @@ func (d *Driver) persist(rd consensus.Ready) error {
 
 func (d *Driver) send(rd consensus.Ready) {
 	for _, o := range rd.Messages {
-		if d.sendByzantine(o) || d.announce(o) {
+		if d.announce(o) {
 			continue
 		}
 		frame := o.Msg.Marshal()
@@ -285,9 +274,6 @@ func (d *Driver) announce(o consensus.Outbound) bool {
 	h := blk.Header
 	a := &CheckpointAnnouncement{Replica: d.cfg.ID, Seq: m.Seq, Height: h.Height,
 		BlockHash: h.Hash(), StateRoot: h.StateRoot, Share: m.Share, Sig: m.Sig}
-	if d.cfg.Byzantine.CorruptCheckpoints {
-		d.corruptAnnouncement(a)
-	}
 	d.cfg.Announcer.AnnounceCheckpoint(a)
 	return true
 }

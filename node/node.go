@@ -47,6 +47,7 @@ type Node struct {
 	host      *p2p.Host
 	gossip    *p2p.Gossip
 	announcer *announcer
+	input     Input     // the driver, or a test-only decorator of it
 	peers     []peer.ID // replica peer IDs by index
 
 	// State transfer (statesync.go): at most one at a time.
@@ -117,14 +118,17 @@ func New(opts Options) (*Node, error) {
 		return nil, err
 	}
 	n.announcer = &announcer{queue: make(chan []byte, AnnounceQueueMax)}
+	signer, byz := ed25519Signer{opts.Key}, opts.Byzantine // byz: test-only decorators, when a mode is set
 	n.driver, err = NewDriver(DriverConfig{
-		ChainID: g.ChainID, ID: id, N: g.N(), F: g.F, C: g.C, Signer: ed25519Signer{opts.Key},
+		ChainID: g.ChainID, ID: id, N: g.N(), F: g.F, C: g.C, Signer: signer,
 		ShareKey: opts.ShareKey, BLSKeys: g.BLSPublicKeys(),
 		Consensus: cfg.Consensus, CheckpointInterval: int(g.CheckpointInterval), TickInterval: cfg.TickInterval(),
-		Store: n.store, Transport: n.host, Logger: n.log, Metrics: n.metrics, TxCache: cache, Byzantine: opts.Byzantine,
-		Announcer: n.announcer,
+		Store: n.store, Transport: byz.wrapTransport(n.host, g.ChainID, id, g.N(), signer), Logger: n.log,
+		Metrics: n.metrics, TxCache: cache,
+		Announcer: byz.wrapAnnouncer(n.announcer, g.ChainID, signer, blsSigner{opts.ShareKey}),
 	})
 	if err == nil {
+		n.input = byz.Input(n.driver)
 		n.announcer.topic, err = n.gossip.Join(p2p.CheckpointTopic, n.validateCheckpoint, n.onCheckpointGossip)
 	}
 	if err != nil {
@@ -244,9 +248,9 @@ func (n *Node) loop(ctx context.Context, workers *sync.WaitGroup) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case m := <-n.inbound:
-			n.driver.Step(m)
+			n.input.Step(m)
 		case in := <-n.intake:
-			n.driver.Submit(in)
+			n.input.Submit(in)
 		case <-ticker.C:
 			n.driver.Tick()
 		case <-syncCheck.C:
@@ -267,9 +271,9 @@ func (n *Node) drain() {
 	for k := 0; k < DrainPerLoopMax; k++ {
 		select {
 		case m := <-n.inbound:
-			n.driver.Step(m)
+			n.input.Step(m)
 		case in := <-n.intake:
-			n.driver.Submit(in)
+			n.input.Submit(in)
 		default:
 			return
 		}

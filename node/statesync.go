@@ -24,17 +24,22 @@ const BlocksProtocol = "blocks"
 
 // serveBlocks answers the blocks protocol from the store (pebble reads are safe beside the driver).
 func (n *Node) serveBlocks(_ peer.ID, req []byte) ([]byte, error) {
+	from, to, err := parseBlocksRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	return BlocksAnswer(n.store, from, to, false)
+}
+
+func parseBlocksRequest(req []byte) (from, to uint64, err error) {
 	if len(req) != 16 {
-		return nil, fmt.Errorf("blocks request of %d bytes, want 16", len(req))
+		return 0, 0, fmt.Errorf("blocks request of %d bytes, want 16", len(req))
 	}
-	from, to := binary.BigEndian.Uint64(req), binary.BigEndian.Uint64(req[8:])
+	from, to = binary.BigEndian.Uint64(req), binary.BigEndian.Uint64(req[8:])
 	if from == 0 || to < from || to-from >= bsync.ChunkBlocksMax {
-		return nil, fmt.Errorf("blocks %d..%d: at most %d blocks from height 1", from, to, bsync.ChunkBlocksMax)
+		return 0, 0, fmt.Errorf("blocks %d..%d: at most %d blocks from height 1", from, to, bsync.ChunkBlocksMax)
 	}
-	if n.opts.Byzantine.StallBlocks {
-		time.Sleep(bsync.RequestTimeoutDefault + time.Second) // test-only: a source that never answers in time
-	}
-	return BlocksAnswer(n.store, from, to, n.opts.Byzantine.CorruptBlocks)
+	return from, to, nil
 }
 
 // BlocksAnswer encodes blocks from..to with their certificates from store (corrupt: test-only byzantine

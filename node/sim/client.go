@@ -122,7 +122,7 @@ func (c *simClient) send(p *pendingTx) {
 		if r.down {
 			continue
 		}
-		r.driver.Submit(node.Intake{Tx: p.tx, Raw: p.raw, Hash: h, Waiter: replyWaiter{c: c, replica: uint32(i)}})
+		r.input.Submit(node.Intake{Tx: p.tx, Raw: p.raw, Hash: h, Waiter: replyWaiter{c: c, replica: uint32(i)}})
 		if r.adv != nil && r.adv.role == Colluder {
 			c.w.coal.onSubmit(uint32(i), c, p.tx, h)
 		}

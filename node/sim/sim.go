@@ -127,6 +127,7 @@ type replica struct {
 	period  int // ticks once every period steps (clock skew)
 	store   *chain.MemStore
 	driver  *node.Driver
+	input   node.Input // the driver, or the censoring mode's decorator of it
 	down    bool
 	upAt    uint64
 	txsSeen map[[32]byte]uint64 // tx hash -> height, executed-at-most-once check
@@ -375,14 +376,14 @@ func (w *world) boot(i uint32) {
 		ChainID: chainID, ID: i, N: w.n, F: w.f, C: w.c, Signer: signer{w.keys[i]},
 		ShareKey: w.blsKeys[i], BLSKeys: w.blsPubs,
 		Consensus: node.DefaultConfig().Consensus, CheckpointInterval: w.opts.CheckpointInterval, Store: r.store, Transport: transport{w: w, from: i},
-		Logger: w.log, OnBlock: func(b *chain.Block, rs []chain.Result) { w.onBlock(i, b, rs) }, Byzantine: byz,
+		Logger: w.log, OnBlock: func(b *chain.Block, rs []chain.Result) { w.onBlock(i, b, rs) },
 	})
 	if err != nil {
 		w.violate("replica %d cannot restart: %v", i, err)
 		r.down = true
 		return
 	}
-	r.driver, r.down = d, false
+	r.driver, r.input, r.down = d, byz.Input(d), false
 }
 
 func (w *world) onBlock(i uint32, b *chain.Block, results []chain.Result) {
@@ -495,7 +496,7 @@ func (w *world) deliver() {
 		if r.adv != nil && r.adv.role == Colluder {
 			w.coal.observe(e.to, m)
 		}
-		r.driver.Step(m)
+		r.input.Step(m)
 		w.process(e.to)
 	}
 	w.net = slices.Delete(w.net, 0, k)
