@@ -288,7 +288,14 @@ func (g *goldenEnv) run(file string, b goldenBlock) string {
 		g.event(fmt.Sprintf("restart %d", i), false)
 		g.cl.handle(i)
 	case "status":
-		for _, i := range g.targets(fields[1], fail) {
+		ids := g.targets(fields[1], fail)
+		if fields[1] == "all" {
+			ids = ids[:0]
+			for i := range g.cl.reps {
+				ids = append(ids, i)
+			}
+		}
+		for _, i := range ids {
 			fmt.Fprintln(g.out, g.statusLine(i))
 		}
 	case "log":
