@@ -19,7 +19,8 @@ package consensus
 //	drop from->to [Type]                         drop matching in-flight messages (* matches any replica)
 //	crash i                                      replica i stops; in-flight messages to and from it are lost
 //	restart i                                    rebuild replica i's core from what it persisted
-//	status i                                     a replica's view, executed and stable checkpoint
+//	status i                                     a replica's view, executed, stable checkpoint, log size
+//	                                             ("all": every replica, down ones too)
 //	log i                                        the records replica i has persisted
 //
 // Rendering: a digest is its first two bytes in hex ("-" if zero), a request is its text, a certificate is
