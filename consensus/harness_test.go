@@ -73,6 +73,7 @@ type cluster struct {
 	refused  int                               // combine requests answered without a certificate
 	byz      map[ReplicaID]*equivocator        // byzantine replicas (equivocator_test.go); the others are correct
 	drop     func(e envelope, m *Message) bool // if set, messages it returns true for are lost
+	onReady  func(i int, rd *Ready)            // if set, sees every Ready before it is handled (golden traces)
 }
 
 type envelope struct {
@@ -106,6 +107,9 @@ func (cl *cluster) handle(i int) {
 	r := cl.reps[i]
 	for r.core.HasReady() {
 		rd := r.core.Ready()
+		if cl.onReady != nil {
+			cl.onReady(i, &rd)
+		}
 		if rd.HardState != nil {
 			r.hard = *rd.HardState
 		}
