@@ -12,8 +12,8 @@ import (
 func (n *Node) registerProtocols() {
 	n.host.HandleSession(client.SessionName, client.SubmitFrameBytesMax, false, n.serveSession)
 	n.registerInfo()
-	n.host.HandleRequest(CheckpointProtocol, 64, false, n.serveCheckpoint)
-	n.host.HandleRequest(BlocksProtocol, 16, true, n.serveBlocks)
+	n.host.HandleRequest(CheckpointProtocol, CheckpointRequestBytesMax, false, n.serveCheckpoint)
+	n.host.HandleRequest(BlocksProtocol, BlocksRequestBytesMax, true, n.serveBlocks)
 }
 
 // sessionWaiter answers on a client's session; Send never blocks (a full queue drops the reply and the
