@@ -40,24 +40,6 @@ func (e *FailedError) Error() string {
 	return fmt.Sprintf("transaction failed at height %d: %s", e.Result.Height, e.Result.Code)
 }
 
-// Client timeouts and bounds.
-const (
-	// DefaultTimeout bounds one Submit when the context has no deadline.
-	DefaultTimeout = 30 * time.Second
-	// SessionResendsMax bounds how often one transaction is resent to one replica after sessions broke.
-	SessionResendsMax = 3
-	// SessionOpenTimeout bounds opening a session; SessionRetryBackoff is how long a replica whose session
-	// could not be opened counts as unreachable; SessionBacklogMax bounds what waits for a session to open.
-	SessionOpenTimeout  = 5 * time.Second
-	SessionRetryBackoff = time.Second
-	SessionBacklogMax   = 65536
-	// BusyRetriesMax and BusyRetryDelay: a busy replica is asked again after attempt × delay, this often.
-	BusyRetriesMax = 10
-	BusyRetryDelay = 100 * time.Millisecond
-	// ProvenBlocksMax bounds the cache of blocks whose execution certificate this client verified.
-	ProvenBlocksMax = 4096
-)
-
 // Config is what a Client is built from.
 type Config struct {
 	Genesis *genesis.Genesis

@@ -58,7 +58,7 @@ func DecodeExecProof(b []byte) (*ExecProof, error) {
 	p.Index, p.Count = binary.BigEndian.Uint32(rest), binary.BigEndian.Uint32(rest[4:])
 	n := int(rest[8])
 	rest = rest[9:]
-	if len(rest) != 32*n || n > 16 {
+	if len(rest) != 32*n || n > ExecProofSiblingsMax {
 		return nil, fmt.Errorf("%w: proof path", ErrMalformedFrame)
 	}
 	p.Siblings = make([][32]byte, n)

@@ -61,6 +61,10 @@ func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFun
 // start registers a call for raw and sends it to every replica.
 func (c *Client) start(ctx context.Context, raw []byte) ([32]byte, *call, error) {
 	h := chain.TxHash(raw)
+	if len(raw) > chain.TxBytesMax {
+		// Replicas read no Submit frame above SubmitFrameBytesMax: fail here rather than break every session.
+		return h, nil, fmt.Errorf("%w: transaction of %d bytes exceeds %d", ErrMalformedFrame, len(raw), chain.TxBytesMax)
+	}
 	frame := EncodeSubmit(raw)
 	cl := &call{frame: frame, resent: map[uint32]int{}, busy: map[uint32]int{}, replies: map[uint32]*Reply{}, failed: map[uint32]error{},
 		done: make(chan struct{})}

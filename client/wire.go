@@ -21,15 +21,6 @@ const (
 	frameReply  byte = 2
 )
 
-// Bounds of the protocol.
-const (
-	ReplyMessageBytesMax = 512
-	SubmitFrameBytesMax  = 1 + 80<<10 // one transaction: key and value caps plus fixed fields
-	ReplyFrameBytesMax   = 1 + 32 + 4 + 1 + 1 + 2 + ReplyMessageBytesMax + 4 + 80<<10 + ExecProofBytesMax
-	// ExecProofBytesMax caps an execution proof: header, certificate, and a Merkle path of at most 16 siblings.
-	ExecProofBytesMax = 256 + 8 + 1 + 128 + 8 + 1 + 16*32
-)
-
 // Status says what happened to a submitted transaction at one replica.
 type Status uint8
 
@@ -110,7 +101,7 @@ func (r *Reply) Encode() []byte {
 	if len(msg) > ReplyMessageBytesMax {
 		msg = msg[:ReplyMessageBytesMax]
 	}
-	b := make([]byte, 0, 1+32+4+1+1+2+len(msg)+len(r.Result))
+	b := make([]byte, 0, replyFixedBytes+len(msg)+len(r.Result))
 	b = append(b, frameReply)
 	b = append(b, r.TxHash[:]...)
 	b = binary.BigEndian.AppendUint32(b, r.Replica)
@@ -127,7 +118,7 @@ func (r *Reply) Encode() []byte {
 
 // DecodeReply parses a reply frame; it never panics on bad bytes.
 func DecodeReply(b []byte) (*Reply, error) {
-	const fixed = 1 + 32 + 4 + 1 + 1 + 2
+	const fixed = replyFixedBytes
 	if len(b) < fixed || b[0] != frameReply || len(b) > ReplyFrameBytesMax {
 		return nil, fmt.Errorf("%w: reply of %d bytes", ErrMalformedFrame, len(b))
 	}

@@ -29,20 +29,33 @@ const (
 	BatchRequestsMax = 4096
 	// BatchBytesMax is the hard cap on the summed request bytes of one batch.
 	BatchBytesMax = 8 << 20
-	// RequestBytesMax caps one client request.
+	// BatchRequestsDefault and BatchBytesDefault are the batch caps of DefaultConfig (and of a node's default
+	// config); Config.Validate demands BatchBytesMax >= RequestBytesMax so any one request fits a batch.
+	BatchRequestsDefault = 2000
+	BatchBytesDefault    = 4 << 20
+	// RequestBytesMax caps one client request. It must hold the largest transaction (chain.TxBytesMax, about
+	// 64 KiB; consensus imports only the standard library, so client/limits_test.go checks the order).
 	RequestBytesMax = 128 << 10
 	// PendingRequestsMax bounds the queue of client requests not yet executed.
 	PendingRequestsMax = 50_000
 	// PendingBytesMax bounds the summed bytes of that queue.
 	PendingBytesMax = 64 << 20
+	// PendingCompactMin is the FIFO length below which the pending queue never compacts (compaction is also
+	// postponed until consumed entries outnumber live ones), so small queues are not copied on every pop.
+	PendingCompactMin = 1024
 	// PendingSweepIntervalTicks is how often queued requests are checked for expiry.
 	PendingSweepIntervalTicks = 500
 	// CatchUpBatchesPerStatus bounds how many committed batches are sent to a lagging peer per Status.
 	CatchUpBatchesPerStatus = 32
 	// SigBytesMax caps a signature carried in a message.
 	SigBytesMax = 128
-	// MessageBytesMax caps one encoded message (a full batch plus certificate and framing).
-	MessageBytesMax = BatchBytesMax + BatchRequestsMax*4 + 4*SigBytesMax + 1024
+	// MessageBytesMax caps one encoded message (a full batch plus certificate and framing): the batch's request
+	// bytes, a 4-byte length per request, room for a few signatures, and MessageFixedBytesMax for the fixed
+	// fields.
+	MessageBytesMax = BatchBytesMax + BatchRequestsMax*4 + 4*SigBytesMax + MessageFixedBytesMax
+	// MessageFixedBytesMax is the allowance in MessageBytesMax for a message's fixed fields (kind, view, seq,
+	// digests, counts), which take well under this.
+	MessageFixedBytesMax = 1024
 	// SlowPathTicksMin and SlowPathTicksMax bound the adaptive fast-path timer; PathEvaluationSeqs is how
 	// many sequence numbers the primary's path controller looks back over.
 	SlowPathTicksMin   = 2

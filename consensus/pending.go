@@ -179,7 +179,7 @@ func (q *pendingQueue) hasQueued() bool {
 // compact drops consumed and stale entries once they outnumber live ones, so the FIFO stays within a
 // constant factor of PendingRequestsMax even on backups, which never pop.
 func (q *pendingQueue) compact() {
-	if len(q.fifo) < 1024 || len(q.fifo) < 2*len(q.index)+1024 {
+	if len(q.fifo) < PendingCompactMin || len(q.fifo) < 2*len(q.index)+PendingCompactMin {
 		return
 	}
 	live := make([]Request, 0, len(q.index))

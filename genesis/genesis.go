@@ -21,9 +21,11 @@ var ErrInvalid = errors.New("invalid genesis")
 // Bounds on what a genesis file may hold.
 const (
 	FileBytesMax       = 1 << 20
-	ReplicasMax        = 64
+	ReplicasMax        = 64 // consensus.ReplicasMax; certificates name signers in a 64-bit set
 	ChainIDBytesMax    = 64
 	AddrsPerReplicaMax = 16
+	// KeyFileBytesMax caps a key file (a JSON object with a hex Ed25519 key and BLS seed, well under 1 KiB).
+	KeyFileBytesMax = 4096
 )
 
 // DefaultCheckpointInterval is the seed system's 150 sequence numbers (consensus.CheckpointIntervalSeqsDefault);

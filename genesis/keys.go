@@ -96,7 +96,7 @@ func loadKeyFile(path string) (*keyFile, error) {
 	if st.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("%w: %s has mode %o, want %o", ErrKeyFile, path, st.Mode().Perm(), KeyFileMode)
 	}
-	b, err := readBounded(path, 4096)
+	b, err := readBounded(path, KeyFileBytesMax)
 	if err != nil {
 		return nil, fmt.Errorf("key file: %w", err)
 	}

@@ -50,7 +50,7 @@ func DefaultConfig() Config {
 		Genesis: "../genesis.json", KeyFile: "key.json", DataDir: "data",
 		LogLevel: "info", TickMs: 10,
 		Consensus: ConsensusConfig{
-			BatchRequestsMax: 2000, BatchBytesMax: 4 << 20, InFlightSeqsMax: 2,
+			BatchRequestsMax: consensus.BatchRequestsDefault, BatchBytesMax: consensus.BatchBytesDefault, InFlightSeqsMax: 2,
 			StatusIntervalTicks: 20, RetransmitTicks: 100, ViewChangeTimeoutMs: 3000,
 		},
 	}
@@ -61,8 +61,8 @@ func (c *Config) TickInterval() time.Duration { return time.Duration(c.TickMs) *
 
 // Validate checks the config.
 func (c *Config) Validate() error {
-	if c.TickMs < 1 || c.TickMs > 1000 {
-		return fmt.Errorf("%w: tick_ms %d not in [1,1000]", ErrConfig, c.TickMs)
+	if c.TickMs < TickMsMin || c.TickMs > TickMsMax {
+		return fmt.Errorf("%w: tick_ms %d not in [%d,%d]", ErrConfig, c.TickMs, TickMsMin, TickMsMax)
 	}
 	if c.Genesis == "" || c.KeyFile == "" || c.DataDir == "" {
 		return fmt.Errorf("%w: genesis, key_file and data_dir are required", ErrConfig)

@@ -118,7 +118,7 @@ func (cfg *DriverConfig) coreConfig() consensus.Config {
 
 func ttlTicks(tick time.Duration) uint64 {
 	if tick <= 0 {
-		return 1 << 20
+		return WaiterTTLTicksUntimed
 	}
 	return uint64(WaiterTTL / tick)
 }

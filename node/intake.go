@@ -12,12 +12,12 @@ import (
 func (n *Node) registerProtocols() {
 	n.host.HandleSession(client.SessionName, client.SubmitFrameBytesMax, false, n.serveSession)
 	n.registerInfo()
-	n.host.HandleRequest(CheckpointProtocol, 64, false, n.serveCheckpoint)
+	n.host.HandleRequest(CheckpointProtocol, CheckpointRequestBytesMax, false, n.serveCheckpoint)
 	serveBlocks := n.serveBlocks
 	if b := n.opts.Byzantine; b.StallBlocks || b.CorruptBlocks {
 		serveBlocks = b.blocksHandler(n.store) // test-only byzantine source
 	}
-	n.host.HandleRequest(BlocksProtocol, 16, true, serveBlocks)
+	n.host.HandleRequest(BlocksProtocol, BlocksRequestBytesMax, true, serveBlocks)
 }
 
 // sessionWaiter answers on a client's session; Send never blocks (a full queue drops the reply and the

@@ -1,6 +1,10 @@
 package node
 
-import "time"
+import (
+	"time"
+
+	bsync "github.com/sbftnet/sbft/sync"
+)
 
 // Bounds of the node's queues and maps, in one place.
 const (
@@ -17,6 +21,10 @@ const (
 	WaitersMax = 200_000
 	// WaiterTTL is how long a waiting client is remembered; clients time out before that.
 	WaiterTTL = 2 * time.Minute
+	// WaiterExpireIntervalTicks is how often (in ticks) waiters are scanned for expiry; the scan walks every
+	// waiter, so it runs rarely. WaiterTTLTicksUntimed is the TTL in ticks when the tick length is unknown.
+	WaiterExpireIntervalTicks = 1024
+	WaiterTTLTicksUntimed     = 1 << 20
 	// VerifiedTxCacheMax bounds the transaction hashes whose client signature this replica checked.
 	VerifiedTxCacheMax = 400_000
 	// ResultCacheMax bounds the replies of recently executed transactions kept for late copies.
@@ -35,6 +43,19 @@ const (
 	// long it may execute nothing while f+1 peers are ahead before it transfers state.
 	SyncCheckInterval = 500 * time.Millisecond
 	SyncStallTimeout  = 5 * time.Second
+	// BlocksResponseBytesMax caps the body of a blocks-protocol answer read from a peer: what a source may send
+	// (sync.ResponseBytesMax, which BlocksAnswer enforces) plus a little slack.
+	BlocksResponseBytesMax = bsync.ResponseBytesMax + 1024
+	// BlocksRequestBytesMax caps a blocks-protocol request: from(8) and to(8).
+	BlocksRequestBytesMax = 8 + 8
+	// CheckpointRequestBytesMax caps a checkpoint-protocol request (it is empty; the cap only bounds garbage).
+	CheckpointRequestBytesMax = 64
+	// CheckpointProofBytesMax caps the body of a checkpoint-protocol answer (one StableCheckpointProof: fixed
+	// fields and one aggregate signature of at most consensus.SigBytesMax bytes).
+	CheckpointProofBytesMax = 1024
+	// TickMsMin and TickMsMax bound Config.TickMs, the length of a consensus tick.
+	TickMsMin = 1
+	TickMsMax = 1000
 	// StatusBodyBytesMax caps the status document served over HTTP.
 	StatusBodyBytesMax = 1 << 20
 	// HTTPReadHeaderTimeout guards the status server against slow clients.

@@ -32,8 +32,8 @@ func (n *Node) serveBlocks(_ peer.ID, req []byte) ([]byte, error) {
 }
 
 func parseBlocksRequest(req []byte) (from, to uint64, err error) {
-	if len(req) != 16 {
-		return 0, 0, fmt.Errorf("blocks request of %d bytes, want 16", len(req))
+	if len(req) != BlocksRequestBytesMax {
+		return 0, 0, fmt.Errorf("blocks request of %d bytes, want %d", len(req), BlocksRequestBytesMax)
 	}
 	from, to = binary.BigEndian.Uint64(req), binary.BigEndian.Uint64(req[8:])
 	if from == 0 || to < from || to-from >= bsync.ChunkBlocksMax {
@@ -131,7 +131,7 @@ type p2pSource struct{ n *Node }
 
 func (s p2pSource) Blocks(ctx context.Context, src bsync.SourceID, from, to uint64) ([]bsync.Block, error) {
 	req := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, from), to)
-	resp, err := s.n.host.Request(ctx, s.n.replicaPeer(src), BlocksProtocol, req, bsync.ResponseBytesMax+1024)
+	resp, err := s.n.host.Request(ctx, s.n.replicaPeer(src), BlocksProtocol, req, BlocksResponseBytesMax)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +194,7 @@ func (n *Node) bestCheckpoint(ctx context.Context) (*StableCheckpointProof, []bs
 		go func() {
 			var a answer
 			a.from = uint32(i)
-			if resp, err := n.host.Request(qctx, n.replicaPeer(uint32(i)), CheckpointProtocol, nil, 1024); err == nil {
+			if resp, err := n.host.Request(qctx, n.replicaPeer(uint32(i)), CheckpointProtocol, nil, CheckpointProofBytesMax); err == nil {
 				if p, err := UnmarshalStableCheckpointProof(resp); err == nil && n.verifier.VerifyStableCheckpoint(p) == nil {
 					a.proof = p
 				}

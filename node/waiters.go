@@ -55,9 +55,9 @@ func (ws *waiters) deliver(r *client.Reply) {
 	}
 }
 
-// expire drops waiters older than the TTL; it scans only every 1024 ticks.
+// expire drops waiters older than the TTL; it scans only every WaiterExpireIntervalTicks ticks.
 func (ws *waiters) expire(now uint64) {
-	if now%1024 != 0 || now < ws.ttl {
+	if now%WaiterExpireIntervalTicks != 0 || now < ws.ttl {
 		return
 	}
 	for h, list := range ws.byHash {

@@ -4,8 +4,11 @@ import "time"
 
 // Bounds and timeouts of the p2p layer.
 const (
-	// MeshFrameBytesMax caps one consensus frame (a full batch with its certificate fits).
+	// MeshFrameBytesMax caps one consensus frame: it must hold consensus.MessageBytesMax (a full batch with its
+	// certificate, about 8.4 MiB; node/limits_test.go checks it); the rest is headroom for larger batch caps.
 	MeshFrameBytesMax = 32 << 20
+	// MeshBufferBytes is the read and write buffer of one mesh stream; writes of queued frames coalesce into it.
+	MeshBufferBytes = 64 << 10
 	// OutboundQueueFramesMax bounds the frames queued for one replica.
 	OutboundQueueFramesMax = 8192
 	// SessionQueueFramesMax bounds the frames queued on one session.

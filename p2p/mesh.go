@@ -79,7 +79,7 @@ func (hs *Host) writeMesh(idx uint32, id peer.ID, q chan []byte) {
 
 // pump writes queued frames to s until a write fails or the host closes.
 func (hs *Host) pump(idx uint32, s network.Stream, q chan []byte) error {
-	w := bufio.NewWriterSize(s, 64<<10)
+	w := bufio.NewWriterSize(s, MeshBufferBytes)
 	for {
 		select {
 		case <-hs.ctx.Done():
@@ -114,7 +114,7 @@ func (hs *Host) serveMesh(s network.Stream) {
 	defer hs.wg.Done()
 	defer s.Reset()
 	from := hs.byID[s.Conn().RemotePeer()]
-	r := bufio.NewReaderSize(s, 64<<10)
+	r := bufio.NewReaderSize(s, MeshBufferBytes)
 	for {
 		s.SetReadDeadline(time.Now().Add(MeshIdleTimeout))
 		f, err := ReadFrame(r, MeshFrameBytesMax)
