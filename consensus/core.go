@@ -236,14 +236,13 @@ func (c *Core) Tick() {
 	}
 }
 
-// HasReady reports whether Ready would return anything.
-func (c *Core) HasReady() bool {
-	c.maybePropose()
-	return !c.out.Empty()
-}
+// HasReady reports whether output is pending. It changes nothing: a primary cuts its batches when Ready is
+// called (so that requests admitted meanwhile join them), so Ready may return more than HasReady promised; a
+// node loops on Ready until it is empty.
+func (c *Core) HasReady() bool { return !c.out.Empty() }
 
-// Ready returns what the node must do now and hands over ownership of it. The node must handle it and call
-// Advance before the next Ready.
+// Ready returns what the node must do now, cutting the primary's batches first, and hands over ownership of it.
+// The node must handle a non-empty Ready and call Advance before the next Ready; an empty one needs nothing.
 func (c *Core) Ready() Ready {
 	c.maybePropose()
 	rd := c.out

@@ -105,8 +105,7 @@ func newClusterC(t *testing.T, n, f, c int, seed uint64) *cluster {
 // handle runs the node's Ready contract for one replica: persist, send, execute, advance.
 func (cl *cluster) handle(i int) {
 	r := cl.reps[i]
-	for r.core.HasReady() {
-		rd := r.core.Ready()
+	for rd := r.core.Ready(); !rd.Empty(); rd = r.core.Ready() {
 		if cl.onReady != nil {
 			cl.onReady(i, &rd)
 		}

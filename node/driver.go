@@ -196,8 +196,7 @@ func (d *Driver) onForwarded(m *consensus.Message) {
 // Process carries out every Ready of the core. An error is fatal: the store failed, and the replica must stop
 // rather than send or acknowledge what it could not persist.
 func (d *Driver) Process() error {
-	for d.core.HasReady() {
-		rd := d.core.Ready()
+	for rd := d.core.Ready(); !rd.Empty(); rd = d.core.Ready() {
 		if err := d.persist(rd); err != nil {
 			return err
 		}
