@@ -12,9 +12,9 @@ import (
 // certificate: the window's low mark moves up to it, the log below it is pruned, and view changes start
 // above it. A replica whose own digest differs from a stable one has diverged and says so in its status.
 
-// Checkpoint tells the core that the replica executed seq (a multiple of the checkpoint interval) and that its
-// state there has the given digest.
-func (c *Core) Checkpoint(seq uint64, digest [32]byte) {
+// checkpoint records that the replica executed seq (a multiple of the checkpoint interval) and that its state
+// there has the given digest (reported with Advance), and signs and announces it.
+func (c *Core) checkpoint(seq uint64, digest [32]byte) {
 	assert(seq%c.cfg.checkpointInterval() == 0 && seq <= c.lastExecuted, "checkpoint at seq %d (executed %d)", seq, c.lastExecuted)
 	c.lastCheckpoint = max(c.lastCheckpoint, seq)
 	if seq <= c.stable.Seq {

@@ -250,8 +250,9 @@ func (c *Core) Ready() Ready {
 	return rd
 }
 
-// Advance tells the core that rd was handled: persisted, sent, and its committed batches executed.
-func (c *Core) Advance(rd Ready) {
+// Advance tells the core that rd was handled: persisted, sent, and its committed batches executed, with the
+// state digests of the checkpoints they reached.
+func (c *Core) Advance(rd Ready, ap Applied) {
 	for i := range rd.Committed {
 		b := &rd.Committed[i]
 		assert(b.Seq == c.lastExecuted+1, "executed seq %d after %d", b.Seq, c.lastExecuted)
@@ -270,6 +271,9 @@ func (c *Core) Advance(rd Ready) {
 		c.lastProposed = c.lastExecuted
 	}
 	c.pruneSlots()
+	for _, cp := range ap.Checkpoints {
+		c.checkpoint(cp.Seq, cp.Digest)
+	}
 }
 
 func (c *Core) pruneSlots() {

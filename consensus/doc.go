@@ -9,11 +9,15 @@
 //   - Propose(r): a client request admitted by the node (already checked for format and client signature);
 //   - Tick(): one unit of logical time (the node decides how long a tick is).
 //
-// Ready out (Core.Ready), to be handled strictly in this order:
-//  1. persist HardState and Records in one synced write, and prune log records below PruneLogBelow;
-//  2. send Messages (sign each, then hand to the transport);
-//  3. execute Committed batches in order and persist the results;
-//  4. call Advance(rd).
+// Ready out (Core.Ready; the primary cuts its batches there), to be handled strictly in this order:
+//  1. persist HardState, Stable and Records in one synced write, and prune log records below PruneLogBelow;
+//  2. send Messages (already signed: the core signs with the Config's deterministic signers);
+//  3. answer every Combine request with Combined (aggregate the shares; name the bad ones if it fails);
+//  4. execute Committed batches in order and persist the results;
+//  5. call Advance(rd, Applied) with the state digest at every checkpoint the batches reached.
+//
+// An empty Ready needs nothing; the node loops on Ready until it is empty. HasReady only reports pending
+// output and changes nothing.
 //
 // Persisting before sending is what makes a restarted replica unable to sign two different things for the
 // same (view, seq) slot; executing before Advance is what lets the core drop requests and slots it no

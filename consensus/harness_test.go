@@ -167,13 +167,14 @@ func (cl *cluster) handle(i int) {
 			}
 			r.executed = append(r.executed, b)
 		}
-		r.core.Advance(rd)
+		var ap Applied
 		for _, b := range rd.Committed {
 			r.state = sha256.Sum256(append(r.state[:], b.Digest[:]...))
 			if b.Seq%r.core.cfg.checkpointInterval() == 0 {
-				r.core.Checkpoint(b.Seq, r.state)
+				ap.Checkpoints = append(ap.Checkpoints, CheckpointDigest{Seq: b.Seq, Digest: r.state})
 			}
 		}
+		r.core.Advance(rd, ap)
 	}
 }
 

@@ -35,7 +35,7 @@ func TestAcceptOlderViewsBugBites(t *testing.T) {
 				stale = o.Msg
 			}
 		}
-		cl.reps[0].core.Advance(rd)
+		cl.reps[0].core.Advance(rd, Applied{})
 		cl.reps[0].down = true
 		// Backups 2 and 3 hold a request (they complain); the next primary, 1, has nothing to propose.
 		cl.reps[2].core.Propose(Request{Digest: RequestDigest([]byte("waits")), Data: []byte("waits")})

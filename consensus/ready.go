@@ -63,6 +63,18 @@ type CombineResult struct {
 	Bad     []ReplicaID
 }
 
+// Applied is what the node reports with Advance besides having handled the Ready: the state digest at every
+// checkpoint the executed batches reached, which the core signs and announces.
+type Applied struct {
+	Checkpoints []CheckpointDigest // ascending, one per executed seq that is a multiple of the interval
+}
+
+// CheckpointDigest is the node's summary of its state after executing Seq (opaque to the core).
+type CheckpointDigest struct {
+	Seq    uint64
+	Digest [32]byte
+}
+
 // Empty reports whether rd asks for nothing.
 func (rd *Ready) Empty() bool {
 	return rd.HardState == nil && rd.Stable == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 &&

@@ -208,10 +208,12 @@ func (d *Driver) Process() error {
 		if err != nil {
 			return err
 		}
-		d.core.Advance(rd)
+		var ap consensus.Applied
 		for _, h := range ckpts {
-			d.core.Checkpoint(h.Seq, CheckpointDigest(d.cfg.ChainID, h.Seq, h.Height, h.Hash(), h.StateRoot))
+			ap.Checkpoints = append(ap.Checkpoints, consensus.CheckpointDigest{Seq: h.Seq,
+				Digest: CheckpointDigest(d.cfg.ChainID, h.Seq, h.Height, h.Hash(), h.StateRoot)})
 		}
+		d.core.Advance(rd, ap)
 		d.observeViews()
 		d.observeCheckpoints()
 	}
