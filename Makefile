@@ -69,7 +69,7 @@ sim: build
 # Plant each known bug in turn (build tag mutants: production builds carry no switch) and hunt it with the
 # simulator swarm until a safety checker fires: one line per bug, then `caught K of N planted bugs`.
 mutants:
-	$(GO) test -tags mutants -count=1 -run 'Mutant|OlderViews' ./consensus
+	$(GO) test -tags mutants -count=1 -run 'Mutant|OlderViews|Catalogue' ./consensus ./mutant
 	$(GO) run -tags mutants ./cmd/sbft mutants --seeds $(MUTANT_SEEDS)
 
 fuzz:

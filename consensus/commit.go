@@ -1,7 +1,5 @@
 package consensus
 
-import "github.com/sbftnet/sbft/mutant"
-
 // Commit: a slot commits on a fast-path or slow-path commit certificate once its batch is known; committed slots
 // are delivered for execution strictly in sequence order.
 
@@ -38,7 +36,7 @@ func (c *Core) deliver() {
 	first := len(c.out.Committed)
 	defer func() {
 		// Planted bug: two batches that become executable together trade contents.
-		if out := c.out.Committed; mutant.On(mutant.OutOfOrder) && len(out)-first >= 2 {
+		if out := c.out.Committed; planted(bugOutOfOrder) && len(out)-first >= 2 {
 			a, b := &out[len(out)-2], &out[len(out)-1]
 			a.Requests, b.Requests = b.Requests, a.Requests
 			a.ReqDigests, b.ReqDigests = b.ReqDigests, a.ReqDigests

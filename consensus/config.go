@@ -3,8 +3,6 @@ package consensus
 import (
 	"errors"
 	"fmt"
-
-	"github.com/sbftnet/sbft/mutant"
 )
 
 // ErrConfig is returned for a configuration the core cannot run with.
@@ -106,7 +104,7 @@ func (c Config) fastQuorum() int {
 	if c.C > 0 {
 		q = 3*c.F + c.C + 1
 	}
-	if mutant.On(mutant.FastQuorum) {
+	if planted(bugFastQuorum) {
 		q--
 	}
 	return q
@@ -114,7 +112,7 @@ func (c Config) fastQuorum() int {
 
 // slowQuorum is the number of shares of a prepare or commit certificate: 2f+c+1.
 func (c Config) slowQuorum() int {
-	if mutant.On(mutant.SlowQuorum) {
+	if planted(bugSlowQuorum) {
 		return 2*c.F + c.C
 	}
 	return 2*c.F + c.C + 1
@@ -122,7 +120,7 @@ func (c Config) slowQuorum() int {
 
 // checkpointQuorum is the number of shares of a stable checkpoint certificate: 2f+c+1.
 func (c Config) checkpointQuorum() int {
-	if mutant.On(mutant.CheckpointQuorum) {
+	if planted(bugCheckpointQuorum) {
 		return c.F + 1
 	}
 	return 2*c.F + c.C + 1

@@ -2,8 +2,6 @@ package consensus
 
 import (
 	"fmt"
-
-	"github.com/sbftnet/sbft/mutant"
 )
 
 // Core is one replica's protocol state machine. It is not safe for concurrent use: one goroutine (the node's
@@ -179,7 +177,7 @@ func (c *Core) Step(m *Message) {
 	case MsgNewView:
 		c.onNewView(m)
 	default:
-		if (m.View != c.view || !c.viewActive) && !(mutant.On(mutant.OlderViews) && m.View < c.view) {
+		if (m.View != c.view || !c.viewActive) && !(planted(bugOlderViews) && m.View < c.view) {
 			c.counts.DroppedOtherView++
 			return
 		}

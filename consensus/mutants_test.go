@@ -2,21 +2,17 @@
 
 package consensus
 
-import (
-	"testing"
-
-	"github.com/sbftnet/sbft/mutant"
-)
+import "testing"
 
 // The planted bug OlderViews bites: after a view change, a PrePrepare of the old view that reaches a
 // replica makes it vote, in the new view, for a batch the new view never proposed. Without the bug the message
 // is dropped and counted.
 func TestAcceptOlderViewsBugBites(t *testing.T) {
-	defer mutant.Set("")
+	defer PlantBug("")
 	for _, bug := range []bool{false, true} {
-		mutant.Set("")
+		PlantBug("")
 		if bug {
-			mutant.Set(mutant.OlderViews)
+			PlantBug(bugOlderViews)
 		}
 		cl := newCluster(t, 4, 1, 1)
 		for i := range cl.reps {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-
-	"github.com/sbftnet/sbft/mutant"
 )
 
 // View change, phase 2: starting a view.
@@ -43,7 +41,7 @@ type viewPlan struct {
 
 // viewChangeQuorum is the number of ViewChange messages a NewView needs: 2f+2c+1.
 func (c Config) viewChangeQuorum() int {
-	if mutant.On(mutant.ViewChangeQuorum) {
+	if planted(bugViewChangeQuorum) {
 		return 2*c.F + 2*c.C
 	}
 	return 2*c.F + 2*c.C + 1
@@ -133,7 +131,7 @@ func (c *Core) chooseBatch(entries []*ViewEntry) ([32]byte, bool) {
 			return e.Committed.Digest, true
 		}
 		if p := e.Prepared; p != nil && (prepared == nil || p.View > prepared.View ||
-			(mutant.On(mutant.NewViewLowest) && p.View < prepared.View)) {
+			(planted(bugNewViewLowest) && p.View < prepared.View)) {
 			prepared = p
 		}
 		if e.HasPP {

@@ -1,7 +1,5 @@
 package consensus
 
-import "github.com/sbftnet/sbft/mutant"
-
 // Normal case, phase 1: the primary orders requests into PrePrepares; backups accept them.
 
 // maybePropose lets the primary cut batches while it has queued requests, room in flight and room in the
@@ -50,7 +48,7 @@ func (c *Core) propose(reqs []Request) {
 
 // onPrePrepare handles a PrePrepare from the primary of the current view (view and window already checked).
 func (c *Core) onPrePrepare(m *Message) {
-	if (m.From != c.primaryOf(m.View) && !mutant.On(mutant.AnyPrimary)) || m.Flags&FlagBatchMissing != 0 || m.Seq <= c.stable.Seq {
+	if (m.From != c.primaryOf(m.View) && !planted(bugAnyPrimary)) || m.Flags&FlagBatchMissing != 0 || m.Seq <= c.stable.Seq {
 		c.counts.DroppedInvalid++
 		return
 	}

@@ -5,7 +5,8 @@
 // binaries carry no switch. Built with the tag `mutants`, On reports whether the bug named by the environment
 // variable SBFT_MUTANT (or by Set, in tests) is active. At most one bug is active in a process.
 //
-// The package imports only the standard library, so the pure consensus core may use it.
+// The pure consensus core imports nothing of the project, so it keeps a switch of its own for its bugs
+// (consensus/planted*.go), which Set also sets.
 package mutant
 
 // Bug names one planted bug.

@@ -5,6 +5,8 @@ package mutant
 import (
 	"os"
 	"sync/atomic"
+
+	"github.com/sbftnet/sbft/consensus"
 )
 
 // Enabled reports whether this build can plant bugs.
@@ -24,5 +26,9 @@ func On(b Bug) bool {
 	return p != nil && *p == b
 }
 
-// Set plants bug b (the empty Bug plants none).
-func Set(b Bug) { active.Store(&b) }
+// Set plants bug b (the empty Bug plants none), also in the consensus core, which keeps its own switch so
+// that it imports nothing outside the standard library.
+func Set(b Bug) {
+	active.Store(&b)
+	consensus.PlantBug(string(b))
+}
