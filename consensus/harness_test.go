@@ -102,6 +102,18 @@ func newClusterC(t *testing.T, n, f, c int, seed uint64) *cluster {
 	return cl
 }
 
+// reconfigure rebuilds every replica's core, fresh, with its config changed by edit.
+func (cl *cluster) reconfigure(edit func(*Config)) {
+	for i := range cl.reps {
+		edit(&cl.cfgs[i])
+		c, err := New(cl.cfgs[i], Restore{})
+		if err != nil {
+			cl.t.Fatalf("seed %d: new: %v", cl.seed, err)
+		}
+		cl.reps[i].core = c
+	}
+}
+
 // handle runs the node's Ready contract for one replica: persist, send, execute, advance.
 func (cl *cluster) handle(i int) {
 	r := cl.reps[i]

@@ -15,13 +15,7 @@ func TestAcceptOlderViewsBugBites(t *testing.T) {
 			PlantBug(bugOlderViews)
 		}
 		cl := newCluster(t, 4, 1, 1)
-		for i := range cl.reps {
-			c, err := New(cl.cfgs[i], Restore{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cl.reps[i].core = c
-		}
+		cl.reconfigure(func(*Config) {})
 		// The primary's PrePrepare for seq 1 is lost; the primary dies; the others move to view 1.
 		cl.reps[0].core.Propose(Request{Digest: RequestDigest([]byte("old")), Data: []byte("old")})
 		rd := cl.reps[0].core.Ready()

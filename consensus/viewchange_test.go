@@ -342,15 +342,10 @@ func TestCheckpointsBecomeStableAndBoundTheLog(t *testing.T) {
 
 func testCheckpointsBoundTheLog(t *testing.T, interval int) {
 	cl := newCluster(t, 4, 1, 1)
-	for i := range cl.reps {
-		cl.cfgs[i].BatchRequestsMax = 1
-		cl.cfgs[i].CheckpointIntervalSeqs = interval
-		c, err := New(cl.cfgs[i], Restore{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cl.reps[i].core = c
-	}
+	cl.reconfigure(func(c *Config) {
+		c.BatchRequestsMax = 1
+		c.CheckpointIntervalSeqs = interval
+	})
 	// The harness has no state transfer: a replica that falls a window behind its peers stays there, so
 	// requests come in chunks of at most an interval.
 	batches, chunk := min(10_000, 100*interval), min(100, interval)
@@ -408,15 +403,10 @@ func TestBackupsForwardRequestsThePrimaryMissed(t *testing.T) {
 func TestComplaintsTellOverloadFromCensorship(t *testing.T) {
 	newSlow := func() *cluster {
 		cl := newCluster(t, 4, 1, 1)
-		for i := range cl.reps {
-			cl.cfgs[i].BatchRequestsMax, cl.cfgs[i].InFlightSeqsMax = 1, 1
-			cl.cfgs[i].ViewChangeTicks, cl.cfgs[i].RetransmitTicks = 40, 20
-			c, err := New(cl.cfgs[i], Restore{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cl.reps[i].core = c
-		}
+		cl.reconfigure(func(c *Config) {
+			c.BatchRequestsMax, c.InFlightSeqsMax = 1, 1
+			c.ViewChangeTicks, c.RetransmitTicks = 40, 20
+		})
 		cl.perTick = 12 // about one sequence number per tick
 		return cl
 	}
@@ -472,15 +462,10 @@ func TestPrimarySkipsSeqsDecidedByCatchUp(t *testing.T) {
 func TestLaggingReplicaGetsTheStableCheckpoint(t *testing.T) {
 	cl := newCluster(t, 4, 1, 1)
 	const interval = 10
-	for i := range cl.reps {
-		cl.cfgs[i].BatchRequestsMax = 1
-		cl.cfgs[i].CheckpointIntervalSeqs = interval
-		c, err := New(cl.cfgs[i], Restore{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cl.reps[i].core = c
-	}
+	cl.reconfigure(func(c *Config) {
+		c.BatchRequestsMax = 1
+		c.CheckpointIntervalSeqs = interval
+	})
 	cl.drop = func(e envelope, m *Message) bool { return e.to == 3 && m.Type == MsgCheckpoint }
 	first := requests("a", 2*interval)
 	cl.submit(first...)
