@@ -1,8 +1,6 @@
 package consensus
 
-import (
-	"fmt"
-)
+import "fmt"
 
 // Core is one replica's protocol state machine. It is not safe for concurrent use: one goroutine (the node's
 // driver) owns it.
