@@ -13,7 +13,7 @@ import (
 // above it. A replica whose own digest differs from a stable one has diverged and says so in its status.
 
 // checkpoint records that the replica executed seq (a multiple of the checkpoint interval) and that its state
-// there has the given digest (reported with Advance), and signs and announces it.
+// there has the given digest (reported with Advance), and asks for its share (announced in checkpointSigned).
 func (c *Core) checkpoint(seq uint64, digest [32]byte) {
 	assert(seq%c.cfg.checkpointInterval() == 0 && seq <= c.lastExecuted, "checkpoint at seq %d (executed %d)", seq, c.lastExecuted)
 	c.lastCheckpoint = max(c.lastCheckpoint, seq)
@@ -23,10 +23,20 @@ func (c *Core) checkpoint(seq uint64, digest [32]byte) {
 		}
 		return
 	}
-	share := c.cfg.ShareSigner.Sign(ShareSigningBytes(c.cfg.ChainID, CertCheckpoint, 0, seq, digest))
-	c.myCheckpoint = c.sign(&Message{Type: MsgCheckpoint, From: c.cfg.ID, Seq: seq, Digest: digest, Share: share})
-	c.myCheckpointTick = c.tick
-	c.send(Broadcast, c.myCheckpoint)
+	c.out.Sign = append(c.out.Sign, SignRequest{Kind: CertCheckpoint, Seq: seq, Digest: digest})
+}
+
+// checkpointSigned announces this replica's signed checkpoint share, unless the checkpoint became stable
+// meanwhile. Answers may come out of order: only a newer checkpoint replaces the one being retransmitted.
+func (c *Core) checkpointSigned(seq uint64, digest [32]byte, share []byte) {
+	if seq <= c.stable.Seq {
+		return
+	}
+	m := c.sign(&Message{Type: MsgCheckpoint, From: c.cfg.ID, Seq: seq, Digest: digest, Share: share})
+	if c.myCheckpoint == nil || c.myCheckpoint.Seq < seq {
+		c.myCheckpoint, c.myCheckpointTick = m, c.tick
+	}
+	c.send(Broadcast, m)
 	c.addCheckpointShare(c.cfg.ID, seq, digest, share)
 }
 

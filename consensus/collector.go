@@ -50,10 +50,7 @@ func (c *Core) sendFastShare(s *slot) {
 		return
 	}
 	s.sentFast = true
-	share := c.signShare(CertFast, s)
-	for _, col := range c.collectors(c.view, s.seq) {
-		c.deliverShare(s, CertFast, MsgPartialCommit, col, share)
-	}
+	c.requestShare(CertFast, s)
 }
 
 // deliverShare hands this replica's share of kind k to replica `to`: kept when that is this replica, else sent
@@ -67,10 +64,6 @@ func (c *Core) deliverShare(s *slot, k CertKind, t MsgType, to ReplicaID, share 
 	o := Outbound{To: to, Msg: m}
 	s.remember(o)
 	c.out.Messages = append(c.out.Messages, o)
-}
-
-func (c *Core) signShare(k CertKind, s *slot) []byte {
-	return c.cfg.ShareSigner.Sign(ShareSigningBytes(c.cfg.ChainID, k, c.view, s.seq, s.digest))
 }
 
 func (c *Core) onPartialCommit(m *Message) {
@@ -119,8 +112,8 @@ func (c *Core) maybeCombine(s *slot, k CertKind) {
 	c.out.Combine = append(c.out.Combine, CombineRequest{Kind: k, View: c.view, Seq: s.seq, Digest: s.digest, Shares: shares[:q]})
 }
 
-// Combined takes the node's answer to a CombineRequest.
-func (c *Core) Combined(res CombineResult) {
+// combined takes the node's answer to a CombineRequest.
+func (c *Core) combined(res CombineResult) {
 	req := res.Request
 	if req.Kind == CertCheckpoint {
 		c.checkpointCombined(res)

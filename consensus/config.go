@@ -10,13 +10,12 @@ var ErrConfig = errors.New("invalid consensus config")
 
 // Config is everything the core needs to know; times are in ticks.
 type Config struct {
-	ChainID     string    // bound into every signature
-	Signer      Signer    // signs this replica's messages (deterministic, so the core stays pure)
-	ShareSigner Signer    // signs this replica's certificate shares (BLS; deterministic)
-	ID          ReplicaID // this replica
-	N           int       // replicas, n >= 3f+2c+1
-	F           int       // faults tolerated
-	C           int       // extra slow or crashed replicas the fast path tolerates (0 by default)
+	ChainID string    // bound into every signature
+	Signer  Signer    // signs this replica's messages (deterministic, so the core stays pure)
+	ID      ReplicaID // this replica
+	N       int       // replicas, n >= 3f+2c+1
+	F       int       // faults tolerated
+	C       int       // extra slow or crashed replicas the fast path tolerates (0 by default)
 
 	BatchRequestsMax int // requests per PrePrepare (<= BatchRequestsMax constant)
 	BatchBytesMax    int // summed request bytes per PrePrepare (<= BatchBytesMax constant)
@@ -27,6 +26,8 @@ type Config struct {
 	PendingExpiryTicks  int // a queued request not ordered this long is dropped
 	SlowPathTicks       int // initial fast-path timer; adapts within [SlowPathTicksMin, SlowPathTicksMax]
 	ViewChangeTicks     int // a request waiting this long, or a view not started this long, is complained about
+	TransferStallTicks  int // executing nothing this long while f+1 peers are ahead asks for a state transfer
+	TransferAskTicks    int // how often the need for a state transfer is repeated while it holds
 
 	// CheckpointIntervalSeqs: a checkpoint at every multiple of it (CheckpointIntervalSeqsDefault in
 	// production, where the genesis fixes it for the whole network; the simulator uses a shorter one).
@@ -39,9 +40,9 @@ type Signer interface {
 }
 
 // DefaultConfig returns a config for replica id of n with f faults and defaults for the rest.
-func DefaultConfig(chainID string, signer, shareSigner Signer, id ReplicaID, n, f int) Config {
+func DefaultConfig(chainID string, signer Signer, id ReplicaID, n, f int) Config {
 	return Config{
-		ChainID: chainID, Signer: signer, ShareSigner: shareSigner,
+		ChainID: chainID, Signer: signer,
 		ID: id, N: n, F: f,
 		BatchRequestsMax:    BatchRequestsDefault,
 		BatchBytesMax:       BatchBytesDefault,
@@ -51,6 +52,8 @@ func DefaultConfig(chainID string, signer, shareSigner Signer, id ReplicaID, n, 
 		PendingExpiryTicks:  12_000,
 		SlowPathTicks:       15,
 		ViewChangeTicks:     200,
+		TransferStallTicks:  500,
+		TransferAskTicks:    50,
 
 		CheckpointIntervalSeqs: CheckpointIntervalSeqsDefault,
 	}
@@ -59,7 +62,7 @@ func DefaultConfig(chainID string, signer, shareSigner Signer, id ReplicaID, n, 
 // Validate checks the config against the protocol's rules and the bounds in limits.go.
 func (c Config) Validate() error {
 	switch {
-	case c.Signer == nil || c.ShareSigner == nil:
+	case c.Signer == nil:
 		return fmt.Errorf("%w: no signer", ErrConfig)
 	case c.F < 0 || c.C < 0 || c.N < 3*c.F+2*c.C+1:
 		return fmt.Errorf("%w: n=%d must be at least 3f+2c+1 with f=%d c=%d", ErrConfig, c.N, c.F, c.C)
@@ -80,7 +83,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: view change ticks %d not in [%d,%d]", ErrConfig, c.ViewChangeTicks, c.RetransmitTicks, c.PendingExpiryTicks)
 	case c.CheckpointIntervalSeqs < CheckpointIntervalSeqsMin || c.CheckpointIntervalSeqs > CheckpointIntervalSeqsMax:
 		return fmt.Errorf("%w: checkpoint interval %d not in [%d,%d]", ErrConfig, c.CheckpointIntervalSeqs, CheckpointIntervalSeqsMin, CheckpointIntervalSeqsMax)
-	case c.StatusIntervalTicks < 1 || c.RetransmitTicks < 1 || c.PendingExpiryTicks < PendingSweepIntervalTicks:
+	case c.StatusIntervalTicks < 1 || c.RetransmitTicks < 1 || c.PendingExpiryTicks < PendingSweepIntervalTicks ||
+		c.TransferStallTicks < 1 || c.TransferAskTicks < 1:
 		return fmt.Errorf("%w: tick intervals must be positive", ErrConfig)
 	}
 	return nil

@@ -44,6 +44,9 @@ type Core struct {
 	newView               *Message                          // the NewView that started the current view
 	viewMsgTick           uint64                            // last (re)transmission of vcSent or complaint
 
+	lastExecutedTick uint64 // when lastExecuted last moved (transfer.go)
+	transferAskTick  uint64 // when the core last asked for a state transfer
+
 	out    Ready // accumulated until Ready()
 	counts Counters
 
@@ -155,8 +158,13 @@ func (c *Core) inWindow(seq uint64) bool {
 // request it holds already.
 func (c *Core) Propose(r Request) error { return c.pending.add(r, c.tick) }
 
-// Step feeds a verified message from another replica.
+// Step feeds a verified message from another replica, or a local message answering one of this replica's
+// crypto requests (crypto.go).
 func (c *Core) Step(m *Message) {
+	if m.Type.Local() {
+		c.stepLocal(m)
+		return
+	}
 	if m.From == c.cfg.ID || int(m.From) >= c.cfg.N {
 		c.counts.DroppedInvalid++
 		return
@@ -230,6 +238,7 @@ func (c *Core) Tick() {
 		c.checkSlowPathTimers()
 		c.retransmitStale()
 	}
+	c.checkStateTransfer()
 }
 
 // HasReady reports whether output is pending. It changes nothing: a primary cuts its batches when Ready is
@@ -252,7 +261,7 @@ func (c *Core) Advance(rd Ready, ap Applied) {
 	for i := range rd.Committed {
 		b := &rd.Committed[i]
 		assert(b.Seq == c.lastExecuted+1, "executed seq %d after %d", b.Seq, c.lastExecuted)
-		c.lastExecuted = b.Seq
+		c.lastExecuted, c.lastExecutedTick = b.Seq, c.tick
 		for _, d := range b.ReqDigests {
 			if since, ok := c.pending.remove(d); ok {
 				c.latestExecutedArrival = max(c.latestExecutedArrival, since)

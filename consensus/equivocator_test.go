@@ -139,7 +139,7 @@ func (eq *equivocator) tryCombine(slot shareSlot, digest [32]byte, shares map[Re
 		return
 	}
 	req := CombineRequest{Kind: slot.kind, View: slot.view, Seq: slot.seq, Digest: digest}
-	own := eq.cl.cfgs[eq.id].ShareSigner.Sign(ShareSigningBytes(testChainID, slot.kind, slot.view, slot.seq, digest))
+	own := shareSigner{eq.cl, eq.id}.Sign(ShareSigningBytes(testChainID, slot.kind, slot.view, slot.seq, digest))
 	req.Shares = append(req.Shares, Share{From: eq.id, Sig: own})
 	for from, sig := range shares {
 		if from != eq.id {

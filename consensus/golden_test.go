@@ -440,12 +440,18 @@ func (g *goldenEnv) renderReady(i int, rd *Ready) {
 		}
 		p("send %s", msgLine(o.Msg, fmt.Sprintf("%d->%s", i, to)))
 	}
+	for _, r := range rd.Sign {
+		p("sign %s v%d s%d d=%s", r.Kind, r.View, r.Seq, dig(r.Digest))
+	}
 	for _, c := range rd.Combine {
 		from := make([]ReplicaID, len(c.Shares))
 		for k, sh := range c.Shares {
 			from[k] = sh.From
 		}
 		p("combine %s v%d s%d d=%s shares %s", c.Kind, c.View, c.Seq, dig(c.Digest), ids(from))
+	}
+	if rd.NeedStateTransfer {
+		p("need state transfer")
 	}
 	for _, b := range rd.Committed {
 		p("commit s%d v%d d=%s %s %s", b.Seq, b.View, dig(b.Digest), reqsLine(b.Requests), certRel(b.View, b.Seq, b.Digest, &b.Cert))

@@ -89,7 +89,7 @@ func newClusterC(t *testing.T, n, f, c int, seed uint64) *cluster {
 		badShare: map[ReplicaID]bool{}, sent: map[MsgType]int{}, cut: map[ReplicaID]bool{}, censored: map[string]bool{},
 		rejected: map[MsgType]int{}, byz: map[ReplicaID]*equivocator{}}
 	for i := 0; i < n; i++ {
-		cfg := DefaultConfig(testChainID, testSigner{ReplicaID(i)}, shareSigner{cl, ReplicaID(i)}, ReplicaID(i), n, f)
+		cfg := DefaultConfig(testChainID, testSigner{ReplicaID(i)}, ReplicaID(i), n, f)
 		cfg.BatchRequestsMax = 10
 		cfg.C = c
 		cl.cfgs = append(cl.cfgs, cfg)
@@ -151,6 +151,13 @@ func (cl *cluster) handle(i int) {
 				cl.sent[o.Msg.Type]++
 			}
 		}
+		// The crypto requests are answered once the Ready is handled, in order (the node may answer later and
+		// in any order).
+		var answers []*Message
+		for _, req := range rd.Sign {
+			share := shareSigner{cl, ReplicaID(i)}.Sign(ShareSigningBytes(testChainID, req.Kind, req.View, req.Seq, req.Digest))
+			answers = append(answers, SignedShare(ReplicaID(i), req, share))
+		}
 		for _, req := range rd.Combine {
 			res := cl.combine(req)
 			if res.Cert == nil {
@@ -166,7 +173,7 @@ func (cl *cluster) handle(i int) {
 					}
 				}
 			}
-			r.core.Combined(res)
+			answers = append(answers, res.Message(ReplicaID(i)))
 		}
 		for _, b := range rd.Committed {
 			if n := len(r.executed); n > 0 && r.executed[n-1].Seq+1 != b.Seq {
@@ -187,6 +194,9 @@ func (cl *cluster) handle(i int) {
 			}
 		}
 		r.core.Advance(rd, ap)
+		for _, m := range answers {
+			r.core.Step(m)
+		}
 	}
 }
 

@@ -42,14 +42,22 @@ const (
 	// client may not reach the primary). Handled by the node, which checks them as client submissions.
 	MsgRequest MsgType = 17
 	msgTypeEnd MsgType = 18
+
+	// Local messages answer the core's crypto requests (crypto.go). They never cross the network: the codec
+	// refuses their types.
+	MsgSigned   MsgType = 200 // node -> own core: the share a SignRequest asked for (Kind, View, Seq, Digest, Share)
+	MsgCombined MsgType = 201 // node -> own core: a CombineRequest's answer (Kind, View, Seq, Digest; Cert or Bad)
 )
+
+// Local reports whether t is a local message type (never on the wire).
+func (t MsgType) Local() bool { return t == MsgSigned || t == MsgCombined }
 
 func (t MsgType) String() string {
 	names := map[MsgType]string{MsgPrePrepare: "PrePrepare", MsgStatus: "Status", MsgCommitted: "Committed",
 		MsgPartialCommit: "PartialCommit", MsgFullCommit: "FullCommit", MsgPreparePart: "PreparePartial",
 		MsgPrepareFull: "PrepareFull", MsgCommitPart: "CommitPartial", MsgCommitFull: "CommitFull",
 		MsgExecShare: "ExecShare", MsgCheckpoint: "Checkpoint", MsgComplain: "Complain", MsgViewChange: "ViewChange",
-		MsgNewView: "NewView", MsgRequest: "Request"}
+		MsgNewView: "NewView", MsgRequest: "Request", MsgSigned: "Signed", MsgCombined: "Combined"}
 	if n, ok := names[t]; ok {
 		return n
 	}
@@ -156,6 +164,11 @@ type Message struct {
 	// ReqDigests are the digests of Requests, filled by the verifier (not on the wire) so the core does not
 	// hash requests on its single thread. Nil means the core computes them.
 	ReqDigests [][32]byte
+
+	// Local messages only (never on the wire): the certificate kind the answer is for, and for MsgCombined
+	// the replicas whose shares did not verify.
+	Kind CertKind
+	Bad  []ReplicaID
 }
 
 // signingDomain separates sbft consensus signatures from every other use of a replica key.

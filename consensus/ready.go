@@ -40,9 +40,14 @@ type Ready struct {
 	PruneLogBelow uint64 // delete log records with Seq < PruneLogBelow; 0 means none
 	Messages      []Outbound
 	Committed     []CommittedBatch
-	// Combine asks the node to aggregate shares into certificates and answer with Core.Combined (after
-	// sending Messages, before executing Committed).
+	// Sign asks for this replica's certificate shares; each is answered by Step(SignedShare(...)).
+	Sign []SignRequest
+	// Combine asks the node to aggregate shares into certificates; each is answered by
+	// Step(result.Message(...)).
 	Combine []CombineRequest
+	// NeedStateTransfer: this replica fell behind what catch-up can close (transfer.go); the node starts a
+	// state transfer unless one is running. Asked again every Config.TransferAskTicks while it holds.
+	NeedStateTransfer bool
 }
 
 // CombineRequest asks for the certificate of Kind over (View, Seq, Digest) from Shares (unverified: the node
@@ -78,7 +83,7 @@ type CheckpointDigest struct {
 // Empty reports whether rd asks for nothing.
 func (rd *Ready) Empty() bool {
 	return rd.HardState == nil && rd.Stable == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 &&
-		len(rd.Messages) == 0 && len(rd.Committed) == 0 && len(rd.Combine) == 0
+		len(rd.Messages) == 0 && len(rd.Committed) == 0 && len(rd.Sign) == 0 && len(rd.Combine) == 0 && !rd.NeedStateTransfer
 }
 
 // Restore is what a restarting replica gives New: its hard state, the log records above its last executed

@@ -10,12 +10,7 @@ func (c *Core) startSlowPath(s *slot) {
 		return
 	}
 	s.slowStarted = true
-	c.sendToPrimary(s, CertPrepare, MsgPreparePart)
-}
-
-// sendToPrimary signs a share of kind k and sends it to the primary (or keeps it, on the primary).
-func (c *Core) sendToPrimary(s *slot, k CertKind, t MsgType) {
-	c.deliverShare(s, k, t, c.primaryOf(c.view), c.signShare(k, s))
+	c.requestShare(CertPrepare, s) // sent to the primary when signed (onSigned)
 }
 
 // checkSlowPathTimers starts the slow path for slots whose fast path did not finish in time.
@@ -82,6 +77,5 @@ func (c *Core) sendCommitShare(s *slot) {
 		return
 	}
 	s.sentCommitShare = true
-	c.sendToPrimary(s, CertCommit, MsgCommitPart)
-	c.maybeCombine(s, CertCommit)
+	c.requestShare(CertCommit, s) // sent to the primary when signed (onSigned)
 }

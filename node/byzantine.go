@@ -11,6 +11,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
 	bsync "github.com/sbftnet/sbft/sync"
@@ -232,3 +233,8 @@ func (c *censoringInput) isPrimaryNow() bool {
 	view, _ := c.core.ViewState()
 	return view%uint64(c.cfg.N) == uint64(c.cfg.ID)
 }
+
+// blsSigner signs checkpoint shares with the replica's BLS key, for the byzantine announcer.
+type blsSigner struct{ sk *bls.SecretKey }
+
+func (s blsSigner) Sign(msg []byte) []byte { return s.sk.Sign(msg).Bytes() }

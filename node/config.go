@@ -85,6 +85,10 @@ func (cc ConsensusConfig) applyTo(c *consensus.Config, tick time.Duration) {
 	c.InFlightSeqsMax = cc.InFlightSeqsMax
 	c.StatusIntervalTicks = cc.StatusIntervalTicks
 	c.RetransmitTicks = cc.RetransmitTicks
+	if tick > 0 {
+		c.TransferStallTicks = max(1, int(SyncStallTimeout/tick))
+		c.TransferAskTicks = max(1, int(SyncCheckInterval/tick))
+	}
 }
 
 // Resolve makes p absolute against home.

@@ -57,6 +57,9 @@ type DriverConfig struct {
 	// Announcer, if set, publishes this replica's checkpoint shares (over gossipsub) instead of the
 	// transport's broadcast.
 	Announcer Announcer
+	// Crypto, if set, runs BLS work on its workers (the node's loop hands completions to Finish); nil runs it
+	// on the driver's goroutine, in request order (the simulator: deterministic).
+	Crypto *CryptoPool
 }
 
 // Driver owns the consensus core and the application; see the package doc for its round.
@@ -73,7 +76,8 @@ type Driver struct {
 	ticks   uint64
 	views   viewTracker
 
-	lastExecutedSeen, lastExecutedTick uint64 // for NeedsStateTransfer's stall rule
+	completions    []func() // of crypto jobs run on this goroutine, for this Process round
+	transferWanted bool     // a Ready asked for a state transfer (TakeTransferRequest)
 }
 
 // NewDriver opens the application on the store and restores the core from what was persisted.
@@ -109,7 +113,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 }
 
 func (cfg *DriverConfig) coreConfig() consensus.Config {
-	cc := consensus.DefaultConfig(cfg.ChainID, cfg.Signer, blsSigner{cfg.ShareKey}, cfg.ID, cfg.N, cfg.F)
+	cc := consensus.DefaultConfig(cfg.ChainID, cfg.Signer, cfg.ID, cfg.N, cfg.F)
 	cc.C = cfg.C
 	cc.CheckpointIntervalSeqs = cfg.CheckpointInterval
 	cfg.Consensus.applyTo(&cc, cfg.TickInterval)
@@ -196,14 +200,21 @@ func (d *Driver) onForwarded(m *consensus.Message) {
 // Process carries out every Ready of the core. An error is fatal: the store failed, and the replica must stop
 // rather than send or acknowledge what it could not persist.
 func (d *Driver) Process() error {
-	for rd := d.core.Ready(); !rd.Empty(); rd = d.core.Ready() {
+	for {
+		d.runCompletions()
+		rd := d.core.Ready()
+		if rd.Empty() {
+			if len(d.completions) == 0 {
+				return nil
+			}
+			continue
+		}
 		if err := d.persist(rd); err != nil {
 			return err
 		}
 		d.send(rd)
-		for _, req := range rd.Combine {
-			d.core.Combined(combineShares(d.cfg.ChainID, d.cfg.BLSKeys, req))
-		}
+		d.requestCrypto(&rd)
+		d.transferWanted = d.transferWanted || rd.NeedStateTransfer
 		ckpts, err := d.apply(rd)
 		if err != nil {
 			return err
@@ -217,7 +228,6 @@ func (d *Driver) Process() error {
 		d.observeViews()
 		d.observeCheckpoints()
 	}
-	return nil
 }
 
 func (d *Driver) persist(rd consensus.Ready) error {

@@ -1,6 +1,9 @@
 package node
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/consensus"
@@ -14,11 +17,12 @@ import (
 
 // execBlock is a block this replica collects execution shares for.
 type execBlock struct {
-	hash    [32]byte
-	header  []byte
-	leaves  [][32]byte
-	waiting []execWaiter
-	shares  map[uint32][]byte
+	hash      [32]byte
+	header    []byte
+	leaves    [][32]byte
+	waiting   []execWaiter
+	shares    map[uint32][]byte
+	combining bool // a combine job for it is out
 }
 
 type execWaiter struct {
@@ -54,20 +58,24 @@ func newExecCollector() execCollector {
 
 func (d *Driver) execCollectorOf(height uint64) uint32 { return uint32(height % uint64(d.cfg.N)) }
 
-// afterExecute signs this replica's execution share for blk and sends it to the collector, or starts collecting
-// when this replica is the collector. results are the block's results in transaction order.
+// afterExecute has this replica's execution share for blk signed (by the crypto workers) and sent to the
+// collector, or starts collecting when this replica is the collector. results are the block's results in
+// transaction order; the waiting clients are taken now, before they get their plain replies.
 func (d *Driver) afterExecute(blk *chain.Block, results []chain.Result) {
 	h := blk.Header.Height
 	hash := blk.Header.Hash()
-	share := d.cfg.ShareKey.Sign(client.ExecSigningBytes(d.cfg.ChainID, h, hash)).Bytes()
 	col := d.execCollectorOf(h)
 	if col != d.cfg.ID {
-		m := &consensus.Message{Type: consensus.MsgExecShare, From: d.cfg.ID, Seq: h, Digest: hash, Share: share}
-		m.Sig = d.cfg.Signer.Sign(m.SigningBytes(d.cfg.ChainID))
-		d.cfg.Transport.Send(col, m.Marshal())
+		d.runCrypto(func() func() {
+			share := d.cfg.ShareKey.Sign(client.ExecSigningBytes(d.cfg.ChainID, h, hash)).Bytes()
+			m := &consensus.Message{Type: consensus.MsgExecShare, From: d.cfg.ID, Seq: h, Digest: hash, Share: share}
+			m.Sig = d.cfg.Signer.Sign(m.SigningBytes(d.cfg.ChainID))
+			frame := m.Marshal()
+			return func() { d.cfg.Transport.Send(col, frame) }
+		})
 		return
 	}
-	eb := &execBlock{hash: hash, header: blk.Header.Marshal(), shares: map[uint32][]byte{d.cfg.ID: share}}
+	eb := &execBlock{hash: hash, header: blk.Header.Marshal(), shares: map[uint32][]byte{}}
 	for i := range results {
 		eb.leaves = append(eb.leaves, chain.ResultLeaf(&results[i]))
 		for _, w := range d.waiters.byHash[results[i].TxHash] {
@@ -82,6 +90,15 @@ func (d *Driver) afterExecute(blk *chain.Block, results []chain.Result) {
 	delete(d.exec.early, h)
 	d.exec.blocks[h] = eb
 	d.pruneExec(h)
+	d.runCrypto(func() func() {
+		share := d.cfg.ShareKey.Sign(client.ExecSigningBytes(d.cfg.ChainID, h, hash)).Bytes()
+		return func() {
+			if d.exec.blocks[h] == eb {
+				eb.shares[d.cfg.ID] = share
+				d.maybeProve(h, eb)
+			}
+		}
+	})
 	d.maybeProve(h, eb)
 }
 
@@ -107,20 +124,34 @@ func (d *Driver) onExecShare(m *consensus.Message) {
 	d.exec.early[h][m.From] = execShare{hash: m.Digest, share: m.Share}
 }
 
-// maybeProve combines f+1 matching shares and answers the waiting clients.
+// maybeProve has f+1 matching shares combined (by the crypto workers), then answers the waiting clients.
 func (d *Driver) maybeProve(h uint64, eb *execBlock) {
-	if len(eb.shares) < d.cfg.F+1 {
+	if eb.combining || len(eb.shares) < d.cfg.F+1 {
 		return
 	}
+	eb.combining = true
 	req := consensus.CombineRequest{Kind: consensus.CertExec, Seq: h, Digest: eb.hash}
-	for from, s := range eb.shares {
-		req.Shares = append(req.Shares, consensus.Share{From: from, Sig: s})
+	for _, from := range slices.Sorted(maps.Keys(eb.shares)) {
+		req.Shares = append(req.Shares, consensus.Share{From: from, Sig: eb.shares[from]})
 	}
-	res := combineShares(d.cfg.ChainID, d.cfg.BLSKeys, req)
+	d.runCrypto(func() func() {
+		res := combineShares(d.cfg.ChainID, d.cfg.BLSKeys, req)
+		return func() { d.proven(h, eb, res) }
+	})
+}
+
+// proven takes the combined execution certificate of block h: the waiting clients get their proofs. If some
+// shares did not verify they are dropped and the block waits for others.
+func (d *Driver) proven(h uint64, eb *execBlock, res consensus.CombineResult) {
+	eb.combining = false
+	if d.exec.blocks[h] != eb {
+		return // pruned meanwhile
+	}
 	if res.Cert == nil {
 		for _, bad := range res.Bad {
 			delete(eb.shares, bad)
 		}
+		d.maybeProve(h, eb)
 		return
 	}
 	delete(d.exec.blocks, h)

@@ -32,6 +32,9 @@ const (
 	// ExecBlocksMax bounds the blocks an execution collector keeps shares for, and how far from its own height
 	// it accepts shares.
 	ExecBlocksMax = 256
+	// CryptoJobsInFlightMax bounds BLS jobs handed to the crypto workers and not yet taken back; beyond it
+	// the driver runs them itself (slower, never stuck).
+	CryptoJobsInFlightMax = 1024
 	// DrainPerLoopMax bounds events handled before the driver processes a Ready, to keep latency bounded.
 	DrainPerLoopMax = 4096
 	// VerifiedCertCacheMax bounds the hashes of verified quorum certificates remembered (view changes repeat

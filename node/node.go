@@ -58,6 +58,7 @@ type Node struct {
 	transfers      chan *transfer
 	metrics        *Metrics
 	driver         *Driver
+	crypto         *CryptoPool // BLS work off the loop goroutine
 	verifier       *Verifier
 	registry       *prometheus.Registry
 
@@ -119,12 +120,13 @@ func New(opts Options) (*Node, error) {
 	}
 	n.announcer = &announcer{queue: make(chan []byte, AnnounceQueueMax)}
 	signer, byz := ed25519Signer{opts.Key}, opts.Byzantine // byz: test-only decorators, when a mode is set
+	n.crypto = NewCryptoPool()
 	n.driver, err = NewDriver(DriverConfig{
 		ChainID: g.ChainID, ID: id, N: g.N(), F: g.F, C: g.C, Signer: signer,
 		ShareKey: opts.ShareKey, BLSKeys: g.BLSPublicKeys(),
 		Consensus: cfg.Consensus, CheckpointInterval: int(g.CheckpointInterval), TickInterval: cfg.TickInterval(),
 		Store: n.store, Transport: byz.wrapTransport(n.host, g.ChainID, id, g.N(), signer), Logger: n.log,
-		Metrics: n.metrics, TxCache: cache,
+		Metrics: n.metrics, TxCache: cache, Crypto: n.crypto,
 		Announcer: byz.wrapAnnouncer(n.announcer, g.ChainID, signer, blsSigner{opts.ShareKey}),
 	})
 	if err == nil {
@@ -219,6 +221,8 @@ func (n *Node) Run(ctx context.Context) error {
 		defer cancel()
 		srv.Shutdown(sctx)
 	}()
+	n.crypto.Start(0)
+	defer n.crypto.Close()
 	workers.Add(1)
 	go func() { defer workers.Done(); n.verifyClientTxs() }()
 	defer n.gossip.Close()
@@ -241,8 +245,6 @@ func (n *Node) Run(ctx context.Context) error {
 func (n *Node) loop(ctx context.Context, workers *sync.WaitGroup) error {
 	ticker := time.NewTicker(n.opts.Config.TickInterval())
 	defer ticker.Stop()
-	syncCheck := time.NewTicker(SyncCheckInterval)
-	defer syncCheck.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -253,8 +255,8 @@ func (n *Node) loop(ctx context.Context, workers *sync.WaitGroup) error {
 			n.input.Submit(in)
 		case <-ticker.C:
 			n.driver.Tick()
-		case <-syncCheck.C:
-			n.maybeStartTransfer(ctx, workers)
+		case done := <-n.crypto.Completions():
+			n.driver.Finish(done)
 		case tr := <-n.transfers:
 			n.installTransfer(tr)
 		}
@@ -263,6 +265,7 @@ func (n *Node) loop(ctx context.Context, workers *sync.WaitGroup) error {
 			n.log.Error("fatal: replica cannot persist, stopping", "err", err)
 			return err
 		}
+		n.maybeStartTransfer(ctx, workers)
 	}
 }
 

@@ -297,10 +297,10 @@ func (d *Driver) restartCore() error {
 
 func (n *Node) replicaPeer(i uint32) peer.ID { return n.peers[i] }
 
-// maybeStartTransfer starts a state transfer on its own goroutine when the driver says the replica fell
-// behind what its peers can still send it (at most one at a time).
+// maybeStartTransfer starts a state transfer on its own goroutine when the core asked for one (the replica fell
+// behind what its peers can still send it); at most one at a time.
 func (n *Node) maybeStartTransfer(ctx context.Context, workers *gosync.WaitGroup) {
-	if n.syncing.Load() || !n.driver.NeedsStateTransfer() {
+	if !n.driver.TakeTransferRequest() || n.syncing.Load() {
 		return
 	}
 	n.syncing.Store(true)
@@ -345,33 +345,10 @@ func (n *Node) installTransfer(tr *transfer) {
 		"blocks_per_s", math.Round(float64(len(tr.blocks))/tr.took.Seconds()))
 }
 
-// NeedsStateTransfer reports whether catch-up from peers' retained batches cannot close the gap: f+1 peers
-// executed a window or more beyond this replica, or f+1 peers are ahead while this replica executed nothing
-// for SyncStallTicks.
-func (d *Driver) NeedsStateTransfer() bool {
-	st := d.core.Status()
-	far, ahead := 0, 0
-	for i, e := range st.PeerLastExecuted {
-		if uint32(i) == d.cfg.ID {
-			continue
-		}
-		if e >= st.LastExecuted+d.cc.WindowSeqs() {
-			far++
-		}
-		if e > st.LastExecuted {
-			ahead++
-		}
-	}
-	if st.LastExecuted != d.lastExecutedSeen {
-		d.lastExecutedSeen, d.lastExecutedTick = st.LastExecuted, d.ticks
-	}
-	stalled := d.ticks-d.lastExecutedTick >= syncStallTicks(d.cfg.TickInterval)
-	return far >= d.cfg.F+1 || (stalled && ahead >= d.cfg.F+1)
-}
-
-func syncStallTicks(tick time.Duration) uint64 {
-	if tick <= 0 {
-		return 500
-	}
-	return uint64(SyncStallTimeout / tick)
+// TakeTransferRequest reports whether a Ready asked for a state transfer since the last call (the core repeats
+// the request every few hundred milliseconds while it needs one).
+func (d *Driver) TakeTransferRequest() bool {
+	want := d.transferWanted
+	d.transferWanted = false
+	return want
 }

@@ -33,7 +33,7 @@ func (w *world) simNow() time.Time { return time.Unix(0, 0).Add(time.Duration(w.
 func (w *world) maybeSync(i int) {
 	r := w.reps[i]
 	if r.sync == nil {
-		if w.now%50 != 0 || !r.driver.NeedsStateTransfer() {
+		if !r.driver.TakeTransferRequest() {
 			return
 		}
 		r.sync = w.startSync(i)
