@@ -5,23 +5,32 @@
 //
 // Events in:
 //   - Step(m): a protocol message from another replica whose signature (and, for a PrePrepare or Committed
-//     message, whose batch digest and commit certificate) the caller has already verified;
+//     message, whose batch digest and commit certificate) the caller has already verified; or a local message
+//     (MsgSigned, MsgCombined) answering one of this replica's crypto requests (crypto.go);
 //   - Propose(r): a client request admitted by the node (already checked for format and client signature);
 //   - Tick(): one unit of logical time (the node decides how long a tick is).
 //
-// Ready out (Core.Ready; the primary cuts its batches there), to be handled strictly in this order:
-//  1. persist HardState, Stable and Records in one synced write, and prune log records below PruneLogBelow;
-//  2. send Messages (already signed: the core signs with the Config's deterministic signers);
-//  3. answer every Combine request with Combined (aggregate the shares; name the bad ones if it fails);
-//  4. execute Committed batches in order and persist the results;
-//  5. call Advance(rd, Applied) with the state digest at every checkpoint the batches reached.
+// Ready out (Core.Ready; the primary cuts its batches there). It is the whole contract: the core never calls
+// the node and never waits for it. Field by field, what the node does and when:
+//   - HardState, Stable, Records, PruneLogBelow: persist in one synced write before anything of this Ready
+//     is sent. Persisting before sending is what makes a restarted replica unable to sign two different
+//     things for the same (view, seq) slot.
+//   - Messages: send after that write (already signed with Config.Signer: Ed25519 is deterministic and cheap,
+//     and the core's own ViewChange must be signed before it is persisted). Sending never blocks the node.
+//   - Sign: this replica's BLS certificate shares. Any goroutine may sign them, at any time after the write;
+//     each answer comes back as Step(SignedShare(...)), in any order. The core decided its vote when it
+//     asked, so a late answer is sent or dropped but never doubles a vote.
+//   - Combine: shares to aggregate into certificates (check the aggregate; if it fails, name the bad shares).
+//     Any goroutine, any order; answered with Step(result.Message(...)).
+//   - Committed: execute in order and make the blocks durable before answering clients; then call
+//     Advance(rd, Applied) with the state digest of every checkpoint the batches reached. Advance must come
+//     before the next Ready; Step may not be called between Ready and Advance.
+//   - NeedStateTransfer: the replica fell behind what catch-up can close; start a state transfer unless one
+//     runs (repeated every Config.TransferAskTicks while it holds). Once installed, rebuild the core.
 //
-// An empty Ready needs nothing; the node loops on Ready until it is empty. HasReady only reports pending
-// output and changes nothing.
-//
-// Persisting before sending is what makes a restarted replica unable to sign two different things for the
-// same (view, seq) slot; executing before Advance is what lets the core drop requests and slots it no
-// longer needs.
+// An empty Ready needs nothing; the node loops on Ready until it is empty (and its crypto answers are in).
+// HasReady only reports pending output and changes nothing. Executing before Advance is what lets the core
+// drop requests and slots it no longer needs.
 //
 // Invariants (asserted): batches are delivered in strictly increasing, gap-free sequence order; a slot never
 // commits two different digests; a replica never sends two different Prepare or Commit votes for one (view,

@@ -52,6 +52,7 @@ type replica struct {
 	stable   *Certificate
 	state    [32]byte // running hash of the executed digests: the "state" checkpoints sign
 	down     bool
+	answers  []*Message // crypto answers held back (cluster.lateCrypto)
 }
 
 // cluster runs n cores over an in-memory network with seeded delivery order and loss.
@@ -74,6 +75,9 @@ type cluster struct {
 	byz      map[ReplicaID]*equivocator        // byzantine replicas (equivocator_test.go); the others are correct
 	drop     func(e envelope, m *Message) bool // if set, messages it returns true for are lost
 	onReady  func(i int, rd *Ready)            // if set, sees every Ready before it is handled (golden traces)
+	// lateCrypto holds crypto answers back and hands them to the core later, a random part at a time and out
+	// of order, as a pool of crypto workers may (a restart loses those held).
+	lateCrypto bool
 }
 
 type envelope struct {
@@ -117,6 +121,7 @@ func (cl *cluster) reconfigure(edit func(*Config)) {
 // handle runs the node's Ready contract for one replica: persist, send, execute, advance.
 func (cl *cluster) handle(i int) {
 	r := cl.reps[i]
+	cl.answerLate(r)
 	for rd := r.core.Ready(); !rd.Empty(); rd = r.core.Ready() {
 		if cl.onReady != nil {
 			cl.onReady(i, &rd)
@@ -194,9 +199,27 @@ func (cl *cluster) handle(i int) {
 			}
 		}
 		r.core.Advance(rd, ap)
+		if cl.lateCrypto {
+			r.answers = append(r.answers, answers...)
+			continue
+		}
 		for _, m := range answers {
 			r.core.Step(m)
 		}
+	}
+}
+
+// answerLate steps a random part of the crypto answers held for r, shuffled.
+func (cl *cluster) answerLate(r *replica) {
+	if len(r.answers) == 0 {
+		return
+	}
+	cl.rng.Shuffle(len(r.answers), func(a, b int) { r.answers[a], r.answers[b] = r.answers[b], r.answers[a] })
+	k := 1 + cl.rng.IntN(len(r.answers))
+	now := r.answers[:k]
+	r.answers = slices.Clone(r.answers[k:])
+	for _, m := range now {
+		r.core.Step(m)
 	}
 }
 
@@ -241,6 +264,7 @@ func (cl *cluster) restart(i int) {
 		cl.t.Fatalf("restore %d: %v", i, err)
 	}
 	r.core = c
+	r.answers = nil
 	kept := cl.inflight[:0]
 	for _, e := range cl.inflight {
 		if int(e.to) != i && int(e.from) != i {

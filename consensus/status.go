@@ -26,8 +26,8 @@ func (c *Core) onStatus(m *Message) {
 	if m.View == c.view && inViewChange && c.viewActive {
 		c.sendNewViewTo(m.From)
 	}
-	if m.LastExecuted >= c.lastExecuted {
-		return
+	if m.LastExecuted >= c.lastExecuted && m.Seq >= c.stable.Seq {
+		return // not behind; a peer that only missed checkpoint shares still gets the stable certificate
 	}
 	// At most one catch-up burst per peer per status interval, however many Status messages it sends: a
 	// faulty peer cannot turn small messages into a flood of batches.

@@ -481,3 +481,35 @@ func TestLaggingReplicaGetsTheStableCheckpoint(t *testing.T) {
 		t.Fatalf("replica 3 stuck: %+v", cl.reps[3].core.Status())
 	}
 }
+
+// The node answers crypto requests on other goroutines: late, out of order, after a view change, or never
+// (a crash). Whatever the order, every request executes once on every replica and replicas agree.
+func TestCryptoAnswersLateAndOutOfOrder(t *testing.T) {
+	for seed := uint64(1); seed <= 40; seed++ {
+		cl := newCluster(t, 4, 1, seed)
+		cl.lateCrypto = true
+		cl.reconfigure(func(c *Config) { c.CheckpointIntervalSeqs = CheckpointIntervalSeqsMin })
+		cl.lossPct = int(seed % 3 * 10)
+		reqs := requests("late", 40)
+		cl.submit(reqs...)
+		for k := 0; k < int(seed*7%90) && cl.step(); k++ {
+		}
+		cl.reps[0].down = true // the primary crashes: its held answers are lost with it
+		if !cl.runUntilAll(reqs, 5000) {
+			t.Fatalf("seed %d: requests lost with late crypto answers: %+v", seed, cl.reps[1].core.Status())
+		}
+		cl.checkAgreement(seed)
+		cl.reps[0].down = false
+		cl.restart(0)
+		more := requests("after", 30)
+		cl.submit(more...)
+		if !cl.runUntilAll(more, 5000) {
+			t.Fatalf("seed %d: no progress after the restart with late crypto answers: %+v", seed, cl.reps[0].core.Status())
+		}
+		cl.checkAgreement(seed)
+		cl.run(1<<30, 300) // the answers still held arrive
+		if st := cl.reps[1].core.Status(); st.StableSeq == 0 {
+			t.Fatalf("seed %d: no checkpoint became stable with late answers (executed %d)", seed, st.LastExecuted)
+		}
+	}
+}
