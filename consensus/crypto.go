@@ -58,7 +58,7 @@ func (c *Core) onSigned(m *Message) {
 		return
 	}
 	s := c.slots[m.Seq]
-	if s == nil || m.View != c.view || !c.viewActive || s.prePrepare == nil || s.digest != m.Digest {
+	if s == nil || m.View != c.view || s.prePrepare == nil || s.digest != m.Digest {
 		return // the view moved on, or the slot was replaced: the share is for nothing now
 	}
 	switch m.Kind {
