@@ -11,7 +11,6 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/consensus"
-	"github.com/sbftnet/sbft/mutant"
 )
 
 // Transport carries consensus frames to other replicas without blocking the caller.
@@ -69,9 +68,7 @@ type Driver struct {
 	log     *slog.Logger
 	core    *consensus.Core
 	app     *chain.App
-	waiters waiters
-	results resultCache
-	exec    execCollector
+	replies *replies // waiters, result cache, execution proofs
 	status  atomic.Pointer[Status]
 	ticks   uint64
 	views   viewTracker
@@ -102,9 +99,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 		cfg.TxCache = NewTxCache(VerifiedTxCacheMax)
 	}
 	d := &Driver{cfg: cfg, cc: cc, log: cfg.Logger, core: core, app: app}
-	d.waiters = newWaiters(ttlTicks(cfg.TickInterval))
-	d.results = newResultCache(ResultCacheMax)
-	d.exec = newExecCollector()
+	d.replies = newReplies(&d.cfg, func() uint64 { return d.app.LastHeader().Height }, d.runCrypto)
 	d.views.view, d.views.active = core.ViewState()
 	d.log.Info("replica restored", "last_executed_seq", rs.LastExecuted, "view", rs.HardState.View,
 		"log_records", len(rs.Records), "height", app.LastHeader().Height)
@@ -131,7 +126,7 @@ func ttlTicks(tick time.Duration) uint64 {
 func (d *Driver) Step(m *consensus.Message) {
 	switch m.Type {
 	case consensus.MsgExecShare:
-		d.onExecShare(m)
+		d.replies.onExecShare(m)
 		return
 	case consensus.MsgRequest:
 		d.onForwarded(m)
@@ -144,7 +139,7 @@ func (d *Driver) Step(m *consensus.Message) {
 func (d *Driver) Tick() {
 	d.ticks++
 	d.core.Tick()
-	d.waiters.expire(d.ticks)
+	d.replies.waiters.expire(d.ticks)
 	d.publishStatus()
 }
 
@@ -155,9 +150,7 @@ func (d *Driver) Submit(in Intake) {
 		d.cfg.Metrics.rejected(r)
 		in.Waiter.Deliver(&client.Reply{TxHash: in.Hash, Replica: d.cfg.ID, Status: client.StatusRejected, Reject: r, Message: msg})
 	}
-	if r, ok := d.results.get(in.Hash); ok {
-		in.Waiter.Deliver(r)
-		d.proveLate(in.Waiter, r)
+	if d.replies.answered(in.Hash, in.Waiter) {
 		return
 	}
 	if err := d.app.CheckNonce(in.Tx.Client, in.Tx.Nonce); err != nil {
@@ -165,7 +158,7 @@ func (d *Driver) Submit(in Intake) {
 		return
 	}
 	d.cfg.TxCache.add(in.Hash)
-	if !d.waiters.add(in.Hash, in.Waiter, d.ticks) {
+	if !d.replies.waiters.add(in.Hash, in.Waiter, d.ticks) {
 		reject(client.RejectBusy, "too many transactions waiting for results")
 		return
 	}
@@ -173,10 +166,10 @@ func (d *Driver) Submit(in Intake) {
 	switch {
 	case err == nil, errors.Is(err, consensus.ErrDuplicateRequest):
 	case errors.Is(err, consensus.ErrRequestTooLarge):
-		d.waiters.remove(in.Hash, in.Waiter)
+		d.replies.waiters.remove(in.Hash, in.Waiter)
 		reject(client.RejectTooLarge, err.Error())
 	default:
-		d.waiters.remove(in.Hash, in.Waiter)
+		d.replies.waiters.remove(in.Hash, in.Waiter)
 		reject(client.RejectBusy, err.Error())
 	}
 }
@@ -186,7 +179,7 @@ func (d *Driver) Submit(in Intake) {
 func (d *Driver) onForwarded(m *consensus.Message) {
 	for i, raw := range m.Requests {
 		h := m.ReqDigests[i]
-		if _, done := d.results.get(h); done || !d.cfg.TxCache.has(h) {
+		if d.replies.executed(h) || !d.cfg.TxCache.has(h) {
 			continue // executed already, or the signature did not verify
 		}
 		tx, err := chain.UnmarshalTx(raw)
@@ -195,153 +188,6 @@ func (d *Driver) onForwarded(m *consensus.Message) {
 		}
 		_ = d.core.Propose(consensus.Request{Digest: h, Data: raw})
 	}
-}
-
-// Process carries out every Ready of the core. An error is fatal: the store failed, and the replica must stop
-// rather than send or acknowledge what it could not persist.
-func (d *Driver) Process() error {
-	for {
-		d.runCompletions()
-		rd := d.core.Ready()
-		if rd.Empty() {
-			if len(d.completions) == 0 {
-				return nil
-			}
-			continue
-		}
-		if err := d.persist(rd); err != nil {
-			return err
-		}
-		d.send(rd)
-		d.requestCrypto(&rd)
-		d.transferWanted = d.transferWanted || rd.NeedStateTransfer
-		ckpts, err := d.apply(rd)
-		if err != nil {
-			return err
-		}
-		var ap consensus.Applied
-		for _, h := range ckpts {
-			ap.Checkpoints = append(ap.Checkpoints, consensus.CheckpointDigest{Seq: h.Seq,
-				Digest: CheckpointDigest(d.cfg.ChainID, h.Seq, h.Height, h.Hash(), h.StateRoot)})
-		}
-		d.core.Advance(rd, ap)
-		d.observeViews()
-		d.observeCheckpoints()
-	}
-}
-
-func (d *Driver) persist(rd consensus.Ready) error {
-	if rd.HardState == nil && rd.Stable == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 || mutant.On(mutant.SkipPersist) {
-		return nil
-	}
-	start := time.Now()
-	b := d.cfg.Store.NewBatch()
-	defer b.Close()
-	if rd.HardState != nil {
-		b.Set(chain.ConsensusHardStateKey(), consensus.MarshalHardState(*rd.HardState))
-	}
-	if rd.Stable != nil {
-		b.Set(chain.StableCheckpointKey(), consensus.MarshalCertificate(*rd.Stable))
-	}
-	for _, r := range rd.Records {
-		b.Set(chain.ConsensusLogKey(r.Seq, byte(r.Kind)), r.Msg.Marshal())
-	}
-	if rd.PruneLogBelow > 0 {
-		lo, hi := chain.ConsensusLogRange(0, rd.PruneLogBelow)
-		b.DeleteRange(lo, hi)
-	}
-	if err := b.Commit(true); err != nil {
-		return fmt.Errorf("persist consensus log: %w", err)
-	}
-	d.cfg.Metrics.observePersist(time.Since(start))
-	return nil
-}
-
-func (d *Driver) send(rd consensus.Ready) {
-	for _, o := range rd.Messages {
-		if d.announce(o) {
-			continue
-		}
-		frame := o.Msg.Marshal()
-		if o.To == consensus.Broadcast {
-			d.cfg.Transport.Broadcast(frame)
-		} else {
-			d.cfg.Transport.Send(o.To, frame)
-		}
-	}
-}
-
-// announce publishes this replica's checkpoint share through the announcer; false: send it normally.
-func (d *Driver) announce(o consensus.Outbound) bool {
-	m := o.Msg
-	if d.cfg.Announcer == nil || m.Type != consensus.MsgCheckpoint || m.Cert != nil || m.From != d.cfg.ID {
-		return false
-	}
-	blk, err := d.app.Block(m.Seq) // one block per sequence number: height = seq
-	if err != nil || blk.Header.Seq != m.Seq {
-		d.log.Warn("checkpoint block not found; sending the share directly", "seq", m.Seq, "err", err)
-		return false
-	}
-	h := blk.Header
-	a := &CheckpointAnnouncement{Replica: d.cfg.ID, Seq: m.Seq, Height: h.Height,
-		BlockHash: h.Hash(), StateRoot: h.StateRoot, Share: m.Share, Sig: m.Sig}
-	d.cfg.Announcer.AnnounceCheckpoint(a)
-	return true
-}
-
-// apply executes the committed batches, writes blocks, state and certificates in one synced batch, and only
-// then answers the waiting clients. It returns the headers of blocks that end a checkpoint interval.
-func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
-	if len(rd.Committed) == 0 {
-		return nil, nil
-	}
-	start := time.Now()
-	b := d.cfg.Store.NewBatch()
-	defer b.Close()
-	var replies [][]*client.Reply // by block
-	var blocks []*chain.Block
-	var blockResults [][]chain.Result
-	txs := 0
-	for i := range rd.Committed {
-		cb := &rd.Committed[i]
-		blk, results, err := d.app.Execute(b, cb.Seq, cb.Requests, d.cfg.TxCache.has)
-		if err != nil {
-			return nil, fmt.Errorf("execute seq %d: %w", cb.Seq, err)
-		}
-		d.app.StageCert(b, blk.Header.Height, consensus.MarshalCertificate(cb.Cert))
-		blocks = append(blocks, blk)
-		blockResults = append(blockResults, results)
-		rs := make([]*client.Reply, len(results))
-		for j := range results {
-			rs[j] = &client.Reply{TxHash: results[j].TxHash, Replica: d.cfg.ID, Status: client.StatusCommitted,
-				Result: results[j].Marshal()}
-		}
-		replies = append(replies, rs)
-		txs += len(cb.Requests)
-	}
-	if err := b.Commit(true); err != nil {
-		return nil, fmt.Errorf("persist blocks: %w", err)
-	}
-	d.app.Flushed()
-	var ckpts []chain.Header
-	for k, blk := range blocks {
-		if d.cfg.OnBlock != nil {
-			d.cfg.OnBlock(blk, blockResults[k])
-		}
-		d.afterExecute(blk, blockResults[k]) // before the waiters are answered: the collector keeps them
-		if blk.Header.Seq%uint64(d.cc.CheckpointIntervalSeqs) == 0 {
-			ckpts = append(ckpts, blk.Header)
-		}
-		// Answered block by block: a transaction ordered twice (a view change may re-propose it; the second
-		// copy is refused as a replay) gets its first result only, on both paths. Answered after all blocks, a
-		// later block's execution proof would also take the waiter and prove the replay result.
-		for _, r := range replies[k] {
-			d.results.add(r)
-			d.waiters.deliver(r)
-		}
-	}
-	d.cfg.Metrics.observeApply(time.Since(start), len(rd.Committed), txs, d.app.LastHeader().Height)
-	return ckpts, nil
 }
 
 // App exposes the application for read-only checks (the simulator's final-state checker).

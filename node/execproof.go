@@ -32,7 +32,7 @@ type execWaiter struct {
 	txHash [32]byte
 }
 
-// execCollector is the driver's state for execution proofs; bounded by ExecBlocksMax.
+// execCollector is the replies component's state for execution proofs; bounded by ExecBlocksMax.
 type execCollector struct {
 	blocks map[uint64]*execBlock
 	early  map[uint64]map[uint32]execShare // shares that arrived before this replica executed the block
@@ -56,77 +56,77 @@ func newExecCollector() execCollector {
 		proven: map[uint64]*provenBlock{}}
 }
 
-func (d *Driver) execCollectorOf(height uint64) uint32 { return uint32(height % uint64(d.cfg.N)) }
+func (rp *replies) execCollectorOf(height uint64) uint32 { return uint32(height % uint64(rp.cfg.N)) }
 
 // afterExecute has this replica's execution share for blk signed (by the crypto workers) and sent to the
 // collector, or starts collecting when this replica is the collector. results are the block's results in
 // transaction order; the waiting clients are taken now, before they get their plain replies.
-func (d *Driver) afterExecute(blk *chain.Block, results []chain.Result) {
+func (rp *replies) afterExecute(blk *chain.Block, results []chain.Result) {
 	h := blk.Header.Height
 	hash := blk.Header.Hash()
-	col := d.execCollectorOf(h)
-	if col != d.cfg.ID {
-		d.runCrypto(func() func() {
-			share := d.cfg.ShareKey.Sign(client.ExecSigningBytes(d.cfg.ChainID, h, hash)).Bytes()
-			m := &consensus.Message{Type: consensus.MsgExecShare, From: d.cfg.ID, Seq: h, Digest: hash, Share: share}
-			m.Sig = d.cfg.Signer.Sign(m.SigningBytes(d.cfg.ChainID))
+	col := rp.execCollectorOf(h)
+	if col != rp.cfg.ID {
+		rp.runCrypto(func() func() {
+			share := rp.cfg.ShareKey.Sign(client.ExecSigningBytes(rp.cfg.ChainID, h, hash)).Bytes()
+			m := &consensus.Message{Type: consensus.MsgExecShare, From: rp.cfg.ID, Seq: h, Digest: hash, Share: share}
+			m.Sig = rp.cfg.Signer.Sign(m.SigningBytes(rp.cfg.ChainID))
 			frame := m.Marshal()
-			return func() { d.cfg.Transport.Send(col, frame) }
+			return func() { rp.cfg.Transport.Send(col, frame) }
 		})
 		return
 	}
 	eb := &execBlock{hash: hash, header: blk.Header.Marshal(), shares: map[uint32][]byte{}}
 	for i := range results {
 		eb.leaves = append(eb.leaves, chain.ResultLeaf(&results[i]))
-		for _, w := range d.waiters.byHash[results[i].TxHash] {
+		for _, w := range rp.waiters.byHash[results[i].TxHash] {
 			eb.waiting = append(eb.waiting, execWaiter{w: w.w, index: i, result: results[i].Marshal(), txHash: results[i].TxHash})
 		}
 	}
-	for from, s := range d.exec.early[h] {
+	for from, s := range rp.exec.early[h] {
 		if s.hash == hash {
 			eb.shares[from] = s.share
 		}
 	}
-	delete(d.exec.early, h)
-	d.exec.blocks[h] = eb
-	d.pruneExec(h)
-	d.runCrypto(func() func() {
-		share := d.cfg.ShareKey.Sign(client.ExecSigningBytes(d.cfg.ChainID, h, hash)).Bytes()
+	delete(rp.exec.early, h)
+	rp.exec.blocks[h] = eb
+	rp.pruneExec(h)
+	rp.runCrypto(func() func() {
+		share := rp.cfg.ShareKey.Sign(client.ExecSigningBytes(rp.cfg.ChainID, h, hash)).Bytes()
 		return func() {
-			if d.exec.blocks[h] == eb {
-				eb.shares[d.cfg.ID] = share
-				d.maybeProve(h, eb)
+			if rp.exec.blocks[h] == eb {
+				eb.shares[rp.cfg.ID] = share
+				rp.maybeProve(h, eb)
 			}
 		}
 	})
-	d.maybeProve(h, eb)
+	rp.maybeProve(h, eb)
 }
 
 // onExecShare takes another replica's execution share (its envelope was verified).
-func (d *Driver) onExecShare(m *consensus.Message) {
+func (rp *replies) onExecShare(m *consensus.Message) {
 	h := m.Seq
-	if d.execCollectorOf(h) != d.cfg.ID || h+ExecBlocksMax < d.app.LastHeader().Height || h > d.app.LastHeader().Height+ExecBlocksMax {
+	if rp.execCollectorOf(h) != rp.cfg.ID || h+ExecBlocksMax < rp.height() || h > rp.height()+ExecBlocksMax {
 		return
 	}
-	if eb := d.exec.blocks[h]; eb != nil {
+	if eb := rp.exec.blocks[h]; eb != nil {
 		if m.Digest == eb.hash {
 			eb.shares[m.From] = m.Share
-			d.maybeProve(h, eb)
+			rp.maybeProve(h, eb)
 		}
 		return
 	}
-	if h <= d.app.LastHeader().Height {
+	if h <= rp.height() {
 		return // executed and nobody waits here, or already proven
 	}
-	if d.exec.early[h] == nil {
-		d.exec.early[h] = map[uint32]execShare{}
+	if rp.exec.early[h] == nil {
+		rp.exec.early[h] = map[uint32]execShare{}
 	}
-	d.exec.early[h][m.From] = execShare{hash: m.Digest, share: m.Share}
+	rp.exec.early[h][m.From] = execShare{hash: m.Digest, share: m.Share}
 }
 
 // maybeProve has f+1 matching shares combined (by the crypto workers), then answers the waiting clients.
-func (d *Driver) maybeProve(h uint64, eb *execBlock) {
-	if eb.combining || len(eb.shares) < d.cfg.F+1 {
+func (rp *replies) maybeProve(h uint64, eb *execBlock) {
+	if eb.combining || len(eb.shares) < rp.cfg.F+1 {
 		return
 	}
 	eb.combining = true
@@ -134,45 +134,45 @@ func (d *Driver) maybeProve(h uint64, eb *execBlock) {
 	for _, from := range slices.Sorted(maps.Keys(eb.shares)) {
 		req.Shares = append(req.Shares, consensus.Share{From: from, Sig: eb.shares[from]})
 	}
-	d.runCrypto(func() func() {
-		res := combineShares(d.cfg.ChainID, d.cfg.BLSKeys, req)
-		return func() { d.proven(h, eb, res) }
+	rp.runCrypto(func() func() {
+		res := combineShares(rp.cfg.ChainID, rp.cfg.BLSKeys, req)
+		return func() { rp.proven(h, eb, res) }
 	})
 }
 
 // proven takes the combined execution certificate of block h: the waiting clients get their proofs. If some
 // shares did not verify they are dropped and the block waits for others.
-func (d *Driver) proven(h uint64, eb *execBlock, res consensus.CombineResult) {
+func (rp *replies) proven(h uint64, eb *execBlock, res consensus.CombineResult) {
 	eb.combining = false
-	if d.exec.blocks[h] != eb {
+	if rp.exec.blocks[h] != eb {
 		return // pruned meanwhile
 	}
 	if res.Cert == nil {
 		for _, bad := range res.Bad {
 			delete(eb.shares, bad)
 		}
-		d.maybeProve(h, eb)
+		rp.maybeProve(h, eb)
 		return
 	}
-	delete(d.exec.blocks, h)
+	delete(rp.exec.blocks, h)
 	pb := &provenBlock{header: eb.header, leaves: eb.leaves, signers: res.Cert.Signers, sig: res.Cert.Sig}
-	d.exec.proven[h] = pb
+	rp.exec.proven[h] = pb
 	for _, w := range eb.waiting {
-		w.w.Deliver(d.provenReply(pb, w.index, w.txHash, w.result))
+		w.w.Deliver(rp.provenReply(pb, w.index, w.txHash, w.result))
 	}
 }
 
-func (d *Driver) provenReply(pb *provenBlock, index int, txHash [32]byte, result []byte) *client.Reply {
+func (rp *replies) provenReply(pb *provenBlock, index int, txHash [32]byte, result []byte) *client.Reply {
 	p := client.ExecProof{Header: pb.header, Signers: pb.signers, Sig: pb.sig, Index: uint32(index),
 		Count: uint32(len(pb.leaves)), Siblings: chain.MerkleProof(pb.leaves, index)}
-	return &client.Reply{TxHash: txHash, Replica: d.cfg.ID, Status: client.StatusProven, Result: result, Proof: p.Encode()}
+	return &client.Reply{TxHash: txHash, Replica: rp.cfg.ID, Status: client.StatusProven, Result: result, Proof: p.Encode()}
 }
 
 // proveLate answers a late copy of an executed transaction with its proof too, when this replica collects (or
 // collected) its block.
-func (d *Driver) proveLate(w Waiter, r *client.Reply) {
+func (rp *replies) proveLate(w Waiter, r *client.Reply) {
 	res, err := chain.UnmarshalResult(r.Result)
-	if err != nil || d.execCollectorOf(res.Height) != d.cfg.ID {
+	if err != nil || rp.execCollectorOf(res.Height) != rp.cfg.ID {
 		return
 	}
 	leaf := chain.ResultLeaf(res)
@@ -184,37 +184,37 @@ func (d *Driver) proveLate(w Waiter, r *client.Reply) {
 		}
 		return -1
 	}
-	if eb := d.exec.blocks[res.Height]; eb != nil {
+	if eb := rp.exec.blocks[res.Height]; eb != nil {
 		if i := find(eb.leaves); i >= 0 {
 			eb.waiting = append(eb.waiting, execWaiter{w: w, index: i, result: r.Result, txHash: r.TxHash})
 		}
 		return
 	}
-	if pb := d.exec.proven[res.Height]; pb != nil {
+	if pb := rp.exec.proven[res.Height]; pb != nil {
 		if i := find(pb.leaves); i >= 0 {
-			w.Deliver(d.provenReply(pb, i, r.TxHash, r.Result))
+			w.Deliver(rp.provenReply(pb, i, r.TxHash, r.Result))
 		}
 	}
 }
 
 // pruneExec forgets blocks and early shares far below height h.
-func (d *Driver) pruneExec(h uint64) {
+func (rp *replies) pruneExec(h uint64) {
 	if h <= ExecBlocksMax {
 		return
 	}
-	for k := range d.exec.blocks {
+	for k := range rp.exec.blocks {
 		if k+ExecBlocksMax < h {
-			delete(d.exec.blocks, k)
+			delete(rp.exec.blocks, k)
 		}
 	}
-	for k := range d.exec.early {
+	for k := range rp.exec.early {
 		if k+ExecBlocksMax < h {
-			delete(d.exec.early, k)
+			delete(rp.exec.early, k)
 		}
 	}
-	for k := range d.exec.proven {
+	for k := range rp.exec.proven {
 		if k+ExecBlocksMax < h {
-			delete(d.exec.proven, k)
+			delete(rp.exec.proven, k)
 		}
 	}
 }

@@ -55,7 +55,7 @@ func TestTwiceOrderedTxGetsItsFirstResultOnly(t *testing.T) {
 	raw := tx.Marshal()
 	h := chain.TxHash(raw)
 	w := &recordingWaiter{}
-	d.waiters.add(h, w, 0)
+	d.replies.waiters.add(h, w, 0)
 	if _, err := d.apply(consensus.Ready{Committed: []consensus.CommittedBatch{
 		{Seq: 1, Requests: [][]byte{raw}}, {Seq: 2, Requests: [][]byte{raw}}}}); err != nil {
 		t.Fatal(err)
@@ -67,7 +67,7 @@ func TestTwiceOrderedTxGetsItsFirstResultOnly(t *testing.T) {
 	if err != nil || res.Code != chain.CodeOK || res.Height != 1 {
 		t.Fatalf("reply %v %v: want the put applied at height 1", res, err)
 	}
-	if eb := d.exec.blocks[2]; eb == nil || len(eb.waiting) != 0 {
+	if eb := d.replies.exec.blocks[2]; eb == nil || len(eb.waiting) != 0 {
 		t.Fatalf("collector of height 2: %+v, want it collecting with nobody waiting", eb)
 	}
 }
