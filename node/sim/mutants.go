@@ -48,7 +48,7 @@ func (h Hunt) String() string {
 func HuntScenario(b mutant.Bug) Options {
 	switch b {
 	case mutant.SkipPersist:
-		return Options{CrashPerMille: 30, Replicas: 4}
+		return Options{CrashPerMille: 150, Replicas: 4}
 	case mutant.NewViewLowest:
 		// The withholding attack (withhold.go) by a coalition whose member is the first primary.
 		return Options{Replicas: 4, Adversary: Colluder, Withhold: true, Steps: 1500}
