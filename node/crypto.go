@@ -1,7 +1,9 @@
 package node
 
 import (
+	"context"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 
 	"github.com/sbftnet/sbft/bls"
@@ -45,6 +47,8 @@ func (p *CryptoPool) Start(workers int) {
 
 func (p *CryptoPool) work() {
 	defer p.workers.Done()
+	// CPU profiles tell the workers' samples from the loop's by this label (go tool pprof -tagfocus).
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("goroutine", "crypto")))
 	for job := range p.jobs {
 		p.done <- job() // never blocks: done holds CryptoJobsInFlightMax, and no more are out
 	}

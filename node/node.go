@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	rpprof "runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -243,6 +244,7 @@ func (n *Node) Run(ctx context.Context) error {
 }
 
 func (n *Node) loop(ctx context.Context, workers *sync.WaitGroup) error {
+	rpprof.SetGoroutineLabels(rpprof.WithLabels(ctx, rpprof.Labels("goroutine", "loop")))
 	ticker := time.NewTicker(n.opts.Config.TickInterval())
 	defer ticker.Stop()
 	for {
