@@ -1,6 +1,6 @@
 package chain
 
-import "encoding/binary"
+import "github.com/sbftnet/sbft/wire/be"
 
 // The key schema of the whole project's store: a one-byte prefix, then fixed-width big-endian fields, so byte
 // order is numeric order and every range has trivial bounds.
@@ -28,7 +28,7 @@ const (
 const SchemaVersion = 4 // 2: quorum certificates are BLS aggregates; 3: headers carry a results root; 4: no view in headers
 
 func keyU64(prefix byte, n uint64) []byte {
-	return binary.BigEndian.AppendUint64([]byte{prefix}, n)
+	return be.AppendU64([]byte{prefix}, n)
 }
 
 // BlockKey is the key of the block at height h.
