@@ -9,9 +9,9 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/mutant"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // Transport carries consensus frames to other replicas without blocking the caller.
@@ -22,7 +22,7 @@ type Transport interface {
 
 // Waiter receives the reply about one transaction (a client session, or a test).
 type Waiter interface {
-	Deliver(r *client.Reply)
+	Deliver(r *wire.Reply)
 }
 
 // Intake is a client transaction whose format and signature were checked by the intake goroutine.
@@ -147,9 +147,9 @@ func (d *Driver) Tick() {
 // Submit admits a client transaction: nonce check against the committed state, then the core's queue. The
 // waiter hears back either now (rejected) or after execution.
 func (d *Driver) Submit(in Intake) {
-	reject := func(r client.Reject, msg string) {
+	reject := func(r wire.Reject, msg string) {
 		d.cfg.Metrics.rejected(r)
-		in.Waiter.Deliver(&client.Reply{TxHash: in.Hash, Replica: d.cfg.ID, Status: client.StatusRejected, Reject: r, Message: msg})
+		in.Waiter.Deliver(&wire.Reply{TxHash: in.Hash, Replica: d.cfg.ID, Status: wire.StatusRejected, Reject: r, Message: msg})
 	}
 	if r, ok := d.results.get(in.Hash); ok {
 		in.Waiter.Deliver(r)
@@ -157,12 +157,12 @@ func (d *Driver) Submit(in Intake) {
 		return
 	}
 	if err := d.app.CheckNonce(in.Tx.Client, in.Tx.Nonce); err != nil {
-		reject(client.RejectReplayedNonce, err.Error())
+		reject(wire.RejectReplayedNonce, err.Error())
 		return
 	}
 	d.cfg.TxCache.add(in.Hash)
 	if !d.waiters.add(in.Hash, in.Waiter, d.ticks) {
-		reject(client.RejectBusy, "too many transactions waiting for results")
+		reject(wire.RejectBusy, "too many transactions waiting for results")
 		return
 	}
 	err := d.core.Propose(consensus.Request{Digest: in.Hash, Data: in.Raw})
@@ -170,10 +170,10 @@ func (d *Driver) Submit(in Intake) {
 	case err == nil, errors.Is(err, consensus.ErrDuplicateRequest):
 	case errors.Is(err, consensus.ErrRequestTooLarge):
 		d.waiters.remove(in.Hash, in.Waiter)
-		reject(client.RejectTooLarge, err.Error())
+		reject(wire.RejectTooLarge, err.Error())
 	default:
 		d.waiters.remove(in.Hash, in.Waiter)
-		reject(client.RejectBusy, err.Error())
+		reject(wire.RejectBusy, err.Error())
 	}
 }
 
@@ -211,7 +211,7 @@ func (d *Driver) Process() error {
 		var ap consensus.Applied
 		for _, h := range ckpts {
 			ap.Checkpoints = append(ap.Checkpoints, consensus.CheckpointDigest{Seq: h.Seq,
-				Digest: CheckpointDigest(d.cfg.ChainID, h.Seq, h.Height, h.Hash(), h.StateRoot)})
+				Digest: wire.CheckpointDigest(d.cfg.ChainID, h.Seq, h.Height, h.Hash(), h.StateRoot)})
 		}
 		d.core.Advance(rd, ap)
 		d.observeViews()
@@ -228,13 +228,13 @@ func (d *Driver) persist(rd consensus.Ready) error {
 	b := d.cfg.Store.NewBatch()
 	defer b.Close()
 	if rd.HardState != nil {
-		b.Set(chain.ConsensusHardStateKey(), consensus.MarshalHardState(*rd.HardState))
+		b.Set(chain.ConsensusHardStateKey(), wire.MarshalHardState(*rd.HardState))
 	}
 	if rd.Stable != nil {
-		b.Set(chain.StableCheckpointKey(), consensus.MarshalCertificate(*rd.Stable))
+		b.Set(chain.StableCheckpointKey(), wire.MarshalCertificate(*rd.Stable))
 	}
 	for _, r := range rd.Records {
-		b.Set(chain.ConsensusLogKey(r.Seq, byte(r.Kind)), r.Msg.Marshal())
+		b.Set(chain.ConsensusLogKey(r.Seq, byte(r.Kind)), wire.MarshalMessage(r.Msg))
 	}
 	if rd.PruneLogBelow > 0 {
 		lo, hi := chain.ConsensusLogRange(0, rd.PruneLogBelow)
@@ -252,7 +252,7 @@ func (d *Driver) send(rd consensus.Ready) {
 		if d.announce(o) {
 			continue
 		}
-		frame := o.Msg.Marshal()
+		frame := wire.MarshalMessage(o.Msg)
 		if o.To == consensus.Broadcast {
 			d.cfg.Transport.Broadcast(frame)
 		} else {
@@ -273,7 +273,7 @@ func (d *Driver) announce(o consensus.Outbound) bool {
 		return false
 	}
 	h := blk.Header
-	a := &CheckpointAnnouncement{Replica: d.cfg.ID, Seq: m.Seq, Height: h.Height,
+	a := &wire.CheckpointAnnouncement{Replica: d.cfg.ID, Seq: m.Seq, Height: h.Height,
 		BlockHash: h.Hash(), StateRoot: h.StateRoot, Share: m.Share, Sig: m.Sig}
 	d.cfg.Announcer.AnnounceCheckpoint(a)
 	return true
@@ -288,7 +288,7 @@ func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
 	start := time.Now()
 	b := d.cfg.Store.NewBatch()
 	defer b.Close()
-	var replies [][]*client.Reply // by block
+	var replies [][]*wire.Reply // by block
 	var blocks []*chain.Block
 	var blockResults [][]chain.Result
 	txs := 0
@@ -298,12 +298,12 @@ func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
 		if err != nil {
 			return nil, fmt.Errorf("execute seq %d: %w", cb.Seq, err)
 		}
-		d.app.StageCert(b, blk.Header.Height, consensus.MarshalCertificate(cb.Cert))
+		d.app.StageCert(b, blk.Header.Height, wire.MarshalCertificate(cb.Cert))
 		blocks = append(blocks, blk)
 		blockResults = append(blockResults, results)
-		rs := make([]*client.Reply, len(results))
+		rs := make([]*wire.Reply, len(results))
 		for j := range results {
-			rs[j] = &client.Reply{TxHash: results[j].TxHash, Replica: d.cfg.ID, Status: client.StatusCommitted,
+			rs[j] = &wire.Reply{TxHash: results[j].TxHash, Replica: d.cfg.ID, Status: wire.StatusCommitted,
 				Result: results[j].Marshal()}
 		}
 		replies = append(replies, rs)

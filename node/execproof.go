@@ -2,8 +2,8 @@ package node
 
 import (
 	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // Execution proofs: after executing a block every replica signs (exec, height, block hash) with BLS and sends
@@ -59,12 +59,12 @@ func (d *Driver) execCollectorOf(height uint64) uint32 { return uint32(height % 
 func (d *Driver) afterExecute(blk *chain.Block, results []chain.Result) {
 	h := blk.Header.Height
 	hash := blk.Header.Hash()
-	share := d.cfg.ShareKey.Sign(client.ExecSigningBytes(d.cfg.ChainID, h, hash)).Bytes()
+	share := d.cfg.ShareKey.Sign(wire.ExecSigningBytes(d.cfg.ChainID, h, hash)).Bytes()
 	col := d.execCollectorOf(h)
 	if col != d.cfg.ID {
 		m := &consensus.Message{Type: consensus.MsgExecShare, From: d.cfg.ID, Seq: h, Digest: hash, Share: share}
 		m.Sig = d.cfg.Signer.Sign(m.SigningBytes(d.cfg.ChainID))
-		d.cfg.Transport.Send(col, m.Marshal())
+		d.cfg.Transport.Send(col, wire.MarshalMessage(m))
 		return
 	}
 	eb := &execBlock{hash: hash, header: blk.Header.Marshal(), shares: map[uint32][]byte{d.cfg.ID: share}}
@@ -131,15 +131,15 @@ func (d *Driver) maybeProve(h uint64, eb *execBlock) {
 	}
 }
 
-func (d *Driver) provenReply(pb *provenBlock, index int, txHash [32]byte, result []byte) *client.Reply {
-	p := client.ExecProof{Header: pb.header, Signers: pb.signers, Sig: pb.sig, Index: uint32(index),
+func (d *Driver) provenReply(pb *provenBlock, index int, txHash [32]byte, result []byte) *wire.Reply {
+	p := wire.ExecProof{Header: pb.header, Signers: pb.signers, Sig: pb.sig, Index: uint32(index),
 		Count: uint32(len(pb.leaves)), Siblings: chain.MerkleProof(pb.leaves, index)}
-	return &client.Reply{TxHash: txHash, Replica: d.cfg.ID, Status: client.StatusProven, Result: result, Proof: p.Encode()}
+	return &wire.Reply{TxHash: txHash, Replica: d.cfg.ID, Status: wire.StatusProven, Result: result, Proof: p.Encode()}
 }
 
 // proveLate answers a late copy of an executed transaction with its proof too, when this replica collects (or
 // collected) its block.
-func (d *Driver) proveLate(w Waiter, r *client.Reply) {
+func (d *Driver) proveLate(w Waiter, r *wire.Reply) {
 	res, err := chain.UnmarshalResult(r.Result)
 	if err != nil || d.execCollectorOf(res.Height) != d.cfg.ID {
 		return
