@@ -51,6 +51,16 @@ func ConsensusLogKey(seq uint64, kind byte) []byte {
 	return append(keyU64(prefixConsensusLog, seq), kind)
 }
 
+// ParseConsensusLogKey is the inverse of ConsensusLogKey.
+func ParseConsensusLogKey(k []byte) (seq uint64, kind byte, err error) {
+	r := be.NewReader(k, ErrMalformedRecord)
+	if prefix := r.U8(); r.Err() == nil && prefix != prefixConsensusLog {
+		r.Failf("consensus log key prefix %#x", prefix)
+	}
+	seq, kind = r.U64(), r.U8()
+	return seq, kind, r.Done()
+}
+
 // ConsensusLogRange returns the bounds [lower, upper) of the log records with fromSeq <= seq < toSeq.
 func ConsensusLogRange(fromSeq, toSeq uint64) (lower, upper []byte) {
 	lower = keyU64(prefixConsensusLog, fromSeq)

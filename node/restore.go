@@ -1,7 +1,6 @@
 package node
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -37,15 +36,15 @@ func loadRestore(store chain.Store, app *chain.App, retain uint64) (consensus.Re
 	}
 	lo, hi := chain.ConsensusLogRange(last.Seq+1, math.MaxUint64)
 	err = store.Iterate(lo, hi, func(k, v []byte) error {
-		if len(k) != 10 {
-			return fmt.Errorf("consensus log key of %d bytes", len(k))
+		seq, kind, err := chain.ParseConsensusLogKey(k)
+		if err != nil {
+			return err
 		}
 		m, err := wire.UnmarshalMessage(v)
 		if err != nil {
 			return fmt.Errorf("consensus log record: %w", err)
 		}
-		rs.Records = append(rs.Records, consensus.Record{
-			Seq: binary.BigEndian.Uint64(k[1:9]), Kind: consensus.RecordKind(k[9]), Msg: m})
+		rs.Records = append(rs.Records, consensus.Record{Seq: seq, Kind: consensus.RecordKind(kind), Msg: m})
 		return nil
 	})
 	if err != nil {
