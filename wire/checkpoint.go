@@ -31,12 +31,8 @@ const checkpointVersion = 1
 // Marshal encodes a.
 func (a *CheckpointAnnouncement) Marshal() []byte {
 	b := make([]byte, 0, announcementFixedBytes+2+len(a.Share)+len(a.Sig))
-	b = append(b, checkpointVersion)
-	b = be.AppendU32(b, a.Replica)
-	b = be.AppendU64(b, a.Seq)
-	b = be.AppendU64(b, a.Height)
-	b = append(b, a.BlockHash[:]...)
-	b = append(b, a.StateRoot[:]...)
+	b = be.AppendU32(append(b, checkpointVersion), a.Replica)
+	b = appendCheckpointFields(b, a.Seq, a.Height, a.BlockHash, a.StateRoot)
 	b = be.AppendLenBytes8(b, a.Share)
 	return be.AppendLenBytes8(b, a.Sig)
 }
@@ -47,8 +43,8 @@ func UnmarshalCheckpointAnnouncement(b []byte) (*CheckpointAnnouncement, error) 
 		return nil, errorf(ErrMalformedAnnouncement, "%d bytes", len(b))
 	}
 	r := be.NewReader(b[1:], ErrMalformedAnnouncement)
-	a := &CheckpointAnnouncement{Replica: r.U32(), Seq: r.U64(), Height: r.U64(), BlockHash: r.Hash32(),
-		StateRoot: r.Hash32()}
+	a := &CheckpointAnnouncement{Replica: r.U32()}
+	a.Seq, a.Height, a.BlockHash, a.StateRoot = readCheckpointFields(r)
 	a.Share = r.LenBytes8(consensus.SigBytesMax)
 	a.Sig = r.LenBytes8(consensus.SigBytesMax)
 	if err := r.Done(); err != nil {
@@ -77,11 +73,7 @@ type StableCheckpointProof struct {
 // Marshal encodes p.
 func (p *StableCheckpointProof) Marshal() []byte {
 	b := make([]byte, 0, checkpointProofFixedBytes+1+len(p.Sig))
-	b = append(b, checkpointVersion)
-	b = be.AppendU64(b, p.Seq)
-	b = be.AppendU64(b, p.Height)
-	b = append(b, p.BlockHash[:]...)
-	b = append(b, p.StateRoot[:]...)
+	b = appendCheckpointFields(append(b, checkpointVersion), p.Seq, p.Height, p.BlockHash, p.StateRoot)
 	b = be.AppendU64(b, p.Signers)
 	return be.AppendLenBytes8(b, p.Sig)
 }
@@ -92,8 +84,9 @@ func UnmarshalStableCheckpointProof(b []byte) (*StableCheckpointProof, error) {
 		return nil, errorf(ErrMalformedAnnouncement, "checkpoint proof of %d bytes", len(b))
 	}
 	r := be.NewReader(b[1:], ErrMalformedAnnouncement)
-	p := &StableCheckpointProof{Seq: r.U64(), Height: r.U64(), BlockHash: r.Hash32(), StateRoot: r.Hash32(),
-		Signers: r.U64()}
+	p := &StableCheckpointProof{}
+	p.Seq, p.Height, p.BlockHash, p.StateRoot = readCheckpointFields(r)
+	p.Signers = r.U64()
 	p.Sig = r.LenBytes8(consensus.SigBytesMax)
 	if err := r.Done(); err != nil {
 		return nil, err
@@ -105,4 +98,16 @@ func UnmarshalStableCheckpointProof(b []byte) (*StableCheckpointProof, error) {
 func (p *StableCheckpointProof) Certificate(chainID string) consensus.Certificate {
 	return consensus.Certificate{Kind: consensus.CertCheckpoint, Seq: p.Seq,
 		Digest: CheckpointDigest(chainID, p.Seq, p.Height, p.BlockHash, p.StateRoot), Signers: p.Signers, Sig: p.Sig}
+}
+
+// appendCheckpointFields appends what a checkpoint digest covers (but the chain ID): seq(8) height(8)
+// block_hash(32) state_root(32), as both checkpoint frames carry it.
+func appendCheckpointFields(b []byte, seq, height uint64, blockHash, stateRoot [32]byte) []byte {
+	b = be.AppendU64(be.AppendU64(b, seq), height)
+	return append(append(b, blockHash[:]...), stateRoot[:]...)
+}
+
+// readCheckpointFields reads what appendCheckpointFields wrote.
+func readCheckpointFields(r *be.Reader) (seq, height uint64, blockHash, stateRoot [32]byte) {
+	return r.U64(), r.U64(), r.Hash32(), r.Hash32()
 }
