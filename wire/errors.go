@@ -16,3 +16,8 @@ var (
 	ErrMalformedAnnouncement = fmt.Errorf("%w checkpoint announcement", ErrMalformed)
 	ErrMalformedBlocks       = fmt.Errorf("%w blocks frame", ErrMalformed)
 )
+
+// errorf wraps a codec's sentinel with what was wrong.
+func errorf(base error, format string, args ...any) error {
+	return fmt.Errorf("%w: %s", base, fmt.Sprintf(format, args...))
+}

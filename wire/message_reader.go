@@ -1,18 +1,12 @@
 package wire
 
 import (
-	"fmt"
-
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/wire/be"
 )
 
 // messageReader decodes the parts of a consensus message; see the format in message.go.
 type messageReader struct{ *be.Reader }
-
-func errorf(base error, format string, args ...any) error {
-	return fmt.Errorf("%w: %s", base, fmt.Sprintf(format, args...))
-}
 
 func (r messageReader) requests() [][]byte {
 	n := int(r.U32())

@@ -6,6 +6,9 @@ import (
 	"fmt"
 )
 
+// ErrMalformed is the base of a Reader's errors when the codec names none.
+var ErrMalformed = errors.New("malformed input")
+
 // ErrTruncated is wrapped in a Reader's error when a read wants more bytes than are left.
 var ErrTruncated = errors.New("truncated")
 
@@ -22,7 +25,7 @@ type Reader struct {
 // NewReader reads b; every error it reports wraps base (the codec's sentinel, e.g. chain.ErrMalformedTx).
 func NewReader(b []byte, base error) *Reader {
 	if base == nil {
-		base = errors.New("malformed input")
+		base = ErrMalformed
 	}
 	return &Reader{b: b, base: base}
 }
