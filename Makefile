@@ -73,7 +73,7 @@ mutants:
 	$(GO) run -tags mutants ./cmd/sbft mutants --seeds $(MUTANT_SEEDS)
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzUnmarshalMessage -fuzztime 30s ./consensus
+	$(GO) test -run '^$$' -fuzz FuzzUnmarshalMessage -fuzztime 30s ./wire
 
 clean:
 	rm -rf bin

@@ -2,12 +2,12 @@ package chain
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/sbftnet/sbft/chain/smt"
+	"github.com/sbftnet/sbft/wire/be"
 )
 
 // App is the replicated key-value application over a Store. One goroutine owns it.
@@ -61,13 +61,13 @@ func (a *App) checkSchema() error {
 	if errors.Is(err, ErrNotFound) {
 		b := a.store.NewBatch()
 		defer b.Close()
-		b.Set(metaSchema, binary.BigEndian.AppendUint32(nil, SchemaVersion))
+		b.Set(metaSchema, be.AppendU32(nil, SchemaVersion))
 		return b.Commit(true)
 	}
 	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if len(raw) != 4 || binary.BigEndian.Uint32(raw) != SchemaVersion {
+	if r := be.NewReader(raw, ErrMalformedRecord); r.U32() != SchemaVersion || r.Done() != nil {
 		return fmt.Errorf("store has schema %x, this binary needs %d", raw, SchemaVersion)
 	}
 	return nil
@@ -131,9 +131,7 @@ type kvEntry struct {
 
 func (e *kvEntry) valueHash() [32]byte {
 	h := sha256.New()
-	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], e.Version)
-	h.Write(v[:])
+	h.Write(be.AppendU64(nil, e.Version))
 	h.Write(e.Value)
 	var out [32]byte
 	h.Sum(out[:0])
@@ -141,22 +139,21 @@ func (e *kvEntry) valueHash() [32]byte {
 }
 
 func (e *kvEntry) encode() []byte {
-	b := binary.BigEndian.AppendUint64(make([]byte, 0, 10+len(e.Key)+len(e.Value)), e.Version)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(e.Key)))
+	b := be.AppendU64(make([]byte, 0, 10+len(e.Key)+len(e.Value)), e.Version)
+	b = be.AppendU16(b, uint16(len(e.Key)))
 	b = append(b, e.Key...)
 	return append(b, e.Value...)
 }
 
 func decodeKV(b []byte) (*kvEntry, error) {
-	if len(b) < 10 {
-		return nil, fmt.Errorf("kv entry of %d bytes", len(b))
+	r := be.NewReader(b, ErrMalformedRecord)
+	e := &kvEntry{Version: r.U64()}
+	e.Key = r.BytesCopy(int(r.U16()))
+	e.Value = r.BytesCopy(r.Left())
+	if err := r.Err(); err != nil {
+		return nil, err
 	}
-	kl := int(binary.BigEndian.Uint16(b[8:]))
-	if 10+kl > len(b) {
-		return nil, fmt.Errorf("kv entry key length %d", kl)
-	}
-	return &kvEntry{Version: binary.BigEndian.Uint64(b), Key: append([]byte(nil), b[10:10+kl]...),
-		Value: append([]byte(nil), b[10+kl:]...)}, nil
+	return e, nil
 }
 
 // KVSMTKey is the state-tree key of KV key k.

@@ -2,8 +2,9 @@ package chain
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
+
+	"github.com/sbftnet/sbft/wire/be"
 )
 
 // Header is a block's header; its hash links the chain.
@@ -25,8 +26,8 @@ const headerBytes = 8 + 8 + 32 + 32 + 32 + 32
 // Marshal encodes h (fixed width).
 func (h *Header) Marshal() []byte {
 	b := make([]byte, 0, headerBytes)
-	b = binary.BigEndian.AppendUint64(b, h.Height)
-	b = binary.BigEndian.AppendUint64(b, h.Seq)
+	b = be.AppendU64(b, h.Height)
+	b = be.AppendU64(b, h.Seq)
 	b = append(b, h.Parent[:]...)
 	b = append(b, h.TxRoot[:]...)
 	b = append(b, h.StateRoot[:]...)
@@ -39,13 +40,10 @@ func UnmarshalHeader(b []byte) (Header, error) {
 	if len(b) != headerBytes {
 		return h, fmt.Errorf("%w: header of %d bytes", ErrMalformedBlock, len(b))
 	}
-	h.Height = binary.BigEndian.Uint64(b)
-	h.Seq = binary.BigEndian.Uint64(b[8:])
-	copy(h.Parent[:], b[16:48])
-	copy(h.TxRoot[:], b[48:80])
-	copy(h.StateRoot[:], b[80:112])
-	copy(h.ResultsRoot[:], b[112:144])
-	return h, nil
+	r := be.NewReader(b, ErrMalformedBlock)
+	h = Header{Height: r.U64(), Seq: r.U64(), Parent: r.Hash32(), TxRoot: r.Hash32(), StateRoot: r.Hash32(),
+		ResultsRoot: r.Hash32()}
+	return h, r.Done()
 }
 
 // Hash identifies the block.
@@ -64,10 +62,9 @@ func (b *Block) Marshal() []byte {
 		size += 4 + len(tx)
 	}
 	out := append(make([]byte, 0, size), b.Header.Marshal()...)
-	out = binary.BigEndian.AppendUint32(out, uint32(len(b.Txs)))
+	out = be.AppendU32(out, uint32(len(b.Txs)))
 	for _, tx := range b.Txs {
-		out = binary.BigEndian.AppendUint32(out, uint32(len(tx)))
-		out = append(out, tx...)
+		out = be.AppendLenBytes32(out, tx)
 	}
 	return out
 }
@@ -78,27 +75,18 @@ func UnmarshalBlock(raw []byte) (*Block, error) {
 		return nil, fmt.Errorf("%w: %d bytes", ErrMalformedBlock, len(raw))
 	}
 	h, _ := UnmarshalHeader(raw[:headerBytes])
-	rest := raw[headerBytes:]
-	n := int(binary.BigEndian.Uint32(rest))
-	rest = rest[4:]
-	if n > BlockTxsMax || n*4 > len(rest) {
+	r := be.NewReader(raw[headerBytes:], ErrMalformedBlock)
+	n := int(r.U32())
+	// Each transaction needs its 4-byte length: a count the remaining bytes cannot hold is a lie.
+	if n > BlockTxsMax || n*4 > r.Left() {
 		return nil, fmt.Errorf("%w: %d transactions", ErrMalformedBlock, n)
 	}
 	blk := &Block{Header: h, Txs: make([][]byte, 0, n)}
-	for i := 0; i < n; i++ {
-		if len(rest) < 4 {
-			return nil, fmt.Errorf("%w: truncated", ErrMalformedBlock)
-		}
-		l := int(binary.BigEndian.Uint32(rest))
-		rest = rest[4:]
-		if l > len(rest) {
-			return nil, fmt.Errorf("%w: truncated transaction", ErrMalformedBlock)
-		}
-		blk.Txs = append(blk.Txs, append([]byte(nil), rest[:l]...))
-		rest = rest[l:]
+	for i := 0; i < n && r.Err() == nil; i++ {
+		blk.Txs = append(blk.Txs, r.BytesCopy(int(r.U32())))
 	}
-	if len(rest) != 0 {
-		return nil, fmt.Errorf("%w: %d trailing bytes", ErrMalformedBlock, len(rest))
+	if err := r.Done(); err != nil {
+		return nil, err
 	}
 	return blk, nil
 }

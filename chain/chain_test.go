@@ -426,3 +426,15 @@ func TestRefusedTxWritesNothing(t *testing.T) {
 		t.Fatal("a refused transaction changed the state root")
 	}
 }
+
+func TestConsensusLogKeyRoundTrip(t *testing.T) {
+	seq, kind, err := ParseConsensusLogKey(ConsensusLogKey(1<<40, 3))
+	if err != nil || seq != 1<<40 || kind != 3 {
+		t.Fatalf("round trip: %d %d %v", seq, kind, err)
+	}
+	for _, bad := range [][]byte{nil, BlockKey(1), append(ConsensusLogKey(1, 1), 0)} {
+		if _, _, err := ParseConsensusLogKey(bad); err == nil {
+			t.Fatalf("parsed %x", bad)
+		}
+	}
+}

@@ -1,6 +1,6 @@
 package chain
 
-import "encoding/binary"
+import "github.com/sbftnet/sbft/wire/be"
 
 // The key schema of the whole project's store: a one-byte prefix, then fixed-width big-endian fields, so byte
 // order is numeric order and every range has trivial bounds.
@@ -28,7 +28,7 @@ const (
 const SchemaVersion = 4 // 2: quorum certificates are BLS aggregates; 3: headers carry a results root; 4: no view in headers
 
 func keyU64(prefix byte, n uint64) []byte {
-	return binary.BigEndian.AppendUint64([]byte{prefix}, n)
+	return be.AppendU64([]byte{prefix}, n)
 }
 
 // BlockKey is the key of the block at height h.
@@ -49,6 +49,16 @@ func MetaKey(name string) []byte { return append([]byte{prefixMeta}, name...) }
 // ConsensusLogKey is the key of the consensus log record (seq, kind).
 func ConsensusLogKey(seq uint64, kind byte) []byte {
 	return append(keyU64(prefixConsensusLog, seq), kind)
+}
+
+// ParseConsensusLogKey is the inverse of ConsensusLogKey.
+func ParseConsensusLogKey(k []byte) (seq uint64, kind byte, err error) {
+	r := be.NewReader(k, ErrMalformedRecord)
+	if prefix := r.U8(); r.Err() == nil && prefix != prefixConsensusLog {
+		r.Failf("consensus log key prefix %#x", prefix)
+	}
+	seq, kind = r.U64(), r.U8()
+	return seq, kind, r.Done()
 }
 
 // ConsensusLogRange returns the bounds [lower, upper) of the log records with fromSeq <= seq < toSeq.

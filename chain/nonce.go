@@ -1,11 +1,11 @@
 package chain
 
 import (
-	"encoding/binary"
 	"fmt"
 	"slices"
 
 	"github.com/sbftnet/sbft/mutant"
+	"github.com/sbftnet/sbft/wire/be"
 )
 
 // nonceState is a client's replay protection: a nonce n is accepted iff n > Floor and n is not in Recent.
@@ -43,10 +43,10 @@ func (s *nonceState) accept(n uint64) {
 
 // Encoding: floor(8) count(1) recent(8 each).
 func (s *nonceState) marshal() []byte {
-	b := binary.BigEndian.AppendUint64(make([]byte, 0, 9+8*len(s.Recent)), s.Floor)
+	b := be.AppendU64(make([]byte, 0, 9+8*len(s.Recent)), s.Floor)
 	b = append(b, byte(len(s.Recent)))
 	for _, n := range s.Recent {
-		b = binary.BigEndian.AppendUint64(b, n)
+		b = be.AppendU64(b, n)
 	}
 	return b
 }
@@ -55,9 +55,10 @@ func unmarshalNonceState(b []byte) (*nonceState, error) {
 	if len(b) < 9 || int(b[8]) > NonceWindow || len(b) != 9+8*int(b[8]) {
 		return nil, fmt.Errorf("nonce state of %d bytes", len(b))
 	}
-	s := &nonceState{Floor: binary.BigEndian.Uint64(b), Recent: make([]uint64, b[8])}
+	r := be.NewReader(b, ErrMalformedRecord)
+	s := &nonceState{Floor: r.U64(), Recent: make([]uint64, r.U8())}
 	for i := range s.Recent {
-		s.Recent[i] = binary.BigEndian.Uint64(b[9+8*i:])
+		s.Recent[i] = r.U64()
 	}
-	return s, nil
+	return s, r.Done()
 }

@@ -1,9 +1,10 @@
 package chain
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/sbftnet/sbft/wire/be"
 )
 
 // Code is a transaction's outcome.
@@ -60,11 +61,10 @@ func (r *Result) Marshal() []byte {
 		found = 1
 	}
 	b = append(b, byte(r.Code), found)
-	b = binary.BigEndian.AppendUint64(b, r.Version)
-	b = binary.BigEndian.AppendUint64(b, r.Height)
-	b = binary.BigEndian.AppendUint64(b, r.Seq)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(r.Value)))
-	return append(b, r.Value...)
+	b = be.AppendU64(b, r.Version)
+	b = be.AppendU64(b, r.Height)
+	b = be.AppendU64(b, r.Seq)
+	return be.AppendLenBytes32(b, r.Value)
 }
 
 // UnmarshalResult decodes b strictly; it never panics.
@@ -72,21 +72,20 @@ func UnmarshalResult(b []byte) (*Result, error) {
 	if len(b) < resultFixedBytes || len(b) > ResultBytesMax {
 		return nil, fmt.Errorf("%w: %d bytes", ErrMalformedResult, len(b))
 	}
-	r := &Result{Code: Code(b[32])}
-	copy(r.TxHash[:], b)
-	if b[33] > 1 {
-		return nil, fmt.Errorf("%w: found flag %d", ErrMalformedResult, b[33])
+	rd := be.NewReader(b, ErrMalformedResult)
+	r := &Result{TxHash: rd.Hash32(), Code: Code(rd.U8())}
+	if found := rd.U8(); found > 1 {
+		rd.Failf("found flag %d", found)
+	} else {
+		r.Found = found == 1
 	}
-	r.Found = b[33] == 1
-	r.Version = binary.BigEndian.Uint64(b[34:])
-	r.Height = binary.BigEndian.Uint64(b[42:])
-	r.Seq = binary.BigEndian.Uint64(b[50:])
-	n := int(binary.BigEndian.Uint32(b[58:]))
-	if n != len(b)-resultFixedBytes {
-		return nil, fmt.Errorf("%w: value length %d", ErrMalformedResult, n)
+	r.Version, r.Height, r.Seq = rd.U64(), rd.U64(), rd.U64()
+	if n := int(rd.U32()); rd.Err() == nil && n != rd.Left() {
+		rd.Failf("value length %d", n)
 	}
-	if n > 0 {
-		r.Value = append([]byte(nil), b[resultFixedBytes:]...)
+	r.Value = rd.BytesCopy(rd.Left())
+	if err := rd.Err(); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -3,11 +3,12 @@ package chain
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 
 	"github.com/hdevalence/ed25519consensus"
+
+	"github.com/sbftnet/sbft/wire/be"
 )
 
 // Op is what a transaction does.
@@ -42,6 +43,8 @@ var (
 	ErrReplayedNonce  = errors.New("replayed nonce")
 	ErrNotFound       = errors.New("not found")
 	ErrMalformedBlock = errors.New("malformed block")
+	// ErrMalformedRecord is a stored record of the chain's own (kv entry, nonce state, schema) that does not decode.
+	ErrMalformedRecord = errors.New("malformed stored record")
 )
 
 // Tx is a client's signed transaction.
@@ -65,20 +68,19 @@ const (
 func (tx *Tx) appendBody(b []byte) []byte {
 	b = append(b, txWireVersion)
 	b = append(b, tx.Client[:]...)
-	b = binary.BigEndian.AppendUint64(b, tx.Nonce)
+	b = be.AppendU64(b, tx.Nonce)
 	b = append(b, byte(tx.Op))
-	b = binary.BigEndian.AppendUint64(b, tx.Version)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(tx.Key)))
+	b = be.AppendU64(b, tx.Version)
+	b = be.AppendU16(b, uint16(len(tx.Key)))
 	b = append(b, tx.Key...)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(tx.Value)))
-	return append(b, tx.Value...)
+	return be.AppendLenBytes32(b, tx.Value)
 }
 
 // SigningBytes is what the client signs: a domain, the chain ID and the body.
 func (tx *Tx) SigningBytes(chainID string) []byte {
 	b := make([]byte, 0, len(txDomain)+2+len(chainID)+txFixedBytes+len(tx.Key)+len(tx.Value))
 	b = append(b, txDomain...)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(chainID)))
+	b = be.AppendU16(b, uint16(len(chainID)))
 	b = append(b, chainID...)
 	return tx.appendBody(b)
 }
@@ -105,27 +107,22 @@ func UnmarshalTx(raw []byte) (*Tx, error) {
 	if raw[0] != txWireVersion {
 		return nil, fmt.Errorf("%w: version %d", ErrMalformedTx, raw[0])
 	}
-	tx := &Tx{}
-	copy(tx.Client[:], raw[1:33])
-	tx.Nonce = binary.BigEndian.Uint64(raw[33:41])
-	tx.Op = Op(raw[41])
-	tx.Version = binary.BigEndian.Uint64(raw[42:50])
-	kl := int(binary.BigEndian.Uint16(raw[50:52]))
-	rest := raw[52:]
-	if kl == 0 || kl > KeyBytesMax || len(rest) < kl+4 {
-		return nil, fmt.Errorf("%w: key of %d bytes", ErrMalformedTx, kl)
+	r := be.NewReader(raw[1:], ErrMalformedTx)
+	tx := &Tx{Client: r.Hash32(), Nonce: r.U64(), Op: Op(r.U8()), Version: r.U64()}
+	kl := int(r.U16())
+	if kl == 0 || kl > KeyBytesMax {
+		r.Failf("key of %d bytes", kl)
 	}
-	tx.Key = append([]byte(nil), rest[:kl]...)
-	rest = rest[kl:]
-	vl := int(binary.BigEndian.Uint32(rest[:4]))
-	rest = rest[4:]
-	if vl > ValueBytesMax || len(rest) != vl+64 {
-		return nil, fmt.Errorf("%w: value of %d bytes", ErrMalformedTx, vl)
+	tx.Key = r.BytesCopy(kl)
+	vl := int(r.U32())
+	if r.Err() == nil && (vl > ValueBytesMax || r.Left() != vl+64) {
+		r.Failf("value of %d bytes", vl)
 	}
-	if vl > 0 {
-		tx.Value = append([]byte(nil), rest[:vl]...)
+	tx.Value = r.BytesCopy(vl)
+	copy(tx.Sig[:], r.Bytes(64))
+	if err := r.Err(); err != nil {
+		return nil, err
 	}
-	copy(tx.Sig[:], rest[vl:])
 	switch tx.Op {
 	case OpPut, OpCAS:
 	case OpDelete, OpGet:

@@ -12,6 +12,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // Errors of Submit.
@@ -22,7 +23,7 @@ var (
 
 // RejectedError is returned when f+1 replicas refused a transaction at intake.
 type RejectedError struct {
-	Reason  Reject
+	Reason  wire.Reject
 	Message string
 }
 

@@ -1,77 +1,15 @@
 package client
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"sync"
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/mutant"
+	"github.com/sbftnet/sbft/wire"
 )
-
-// ExecProof lets a client accept one replica's reply on its own: a block header, an execution certificate (f+1
-// replicas' aggregate BLS signature over (exec, height, header hash)), and the Merkle path of the result to the
-// header's results root.
-//
-//	header(chain.HeaderBytes) signers(8) sigLen(1) sig index(4) count(4) nSiblings(1) { sibling(32) }
-type ExecProof struct {
-	Header   []byte
-	Signers  uint64
-	Sig      []byte
-	Index    uint32
-	Count    uint32
-	Siblings [][32]byte
-}
-
-// Encode frames the proof.
-func (p *ExecProof) Encode() []byte {
-	b := append([]byte(nil), p.Header...)
-	b = binary.BigEndian.AppendUint64(b, p.Signers)
-	b = append(b, byte(len(p.Sig)))
-	b = append(b, p.Sig...)
-	b = binary.BigEndian.AppendUint32(b, p.Index)
-	b = binary.BigEndian.AppendUint32(b, p.Count)
-	b = append(b, byte(len(p.Siblings)))
-	for _, s := range p.Siblings {
-		b = append(b, s[:]...)
-	}
-	return b
-}
-
-// DecodeExecProof parses a proof; it never panics.
-func DecodeExecProof(b []byte) (*ExecProof, error) {
-	h := chain.HeaderBytes
-	if len(b) < h+8+1 || len(b) > ExecProofBytesMax {
-		return nil, fmt.Errorf("%w: proof of %d bytes", ErrMalformedFrame, len(b))
-	}
-	p := &ExecProof{Header: append([]byte(nil), b[:h]...), Signers: binary.BigEndian.Uint64(b[h:])}
-	rest := b[h+8:]
-	sl := int(rest[0])
-	if len(rest) < 1+sl+9 {
-		return nil, fmt.Errorf("%w: truncated proof", ErrMalformedFrame)
-	}
-	p.Sig = append([]byte(nil), rest[1:1+sl]...)
-	rest = rest[1+sl:]
-	p.Index, p.Count = binary.BigEndian.Uint32(rest), binary.BigEndian.Uint32(rest[4:])
-	n := int(rest[8])
-	rest = rest[9:]
-	if len(rest) != 32*n || n > ExecProofSiblingsMax {
-		return nil, fmt.Errorf("%w: proof path", ErrMalformedFrame)
-	}
-	p.Siblings = make([][32]byte, n)
-	for i := range p.Siblings {
-		copy(p.Siblings[i][:], rest[32*i:])
-	}
-	return p, nil
-}
-
-// ExecSigningBytes is what replicas sign after executing block height with hash blockHash.
-func ExecSigningBytes(chainID string, height uint64, blockHash [32]byte) []byte {
-	return consensus.ShareSigningBytes(chainID, consensus.CertExec, 0, height, blockHash)
-}
 
 // ProofVerifier checks proven replies on its own: the result is the transaction's, its Merkle path leads to the
 // header's results root, and the header carries an execution certificate of at least f+1 replicas. It caches the
@@ -91,8 +29,8 @@ func NewProofVerifier(chainID string, f int, pubs []bls.PublicKey) *ProofVerifie
 }
 
 // Verify checks a proven reply for transaction txHash and returns its result.
-func (v *ProofVerifier) Verify(txHash [32]byte, r *Reply) (*chain.Result, error) {
-	p, err := DecodeExecProof(r.Proof)
+func (v *ProofVerifier) Verify(txHash [32]byte, r *wire.Reply) (*chain.Result, error) {
+	p, err := wire.DecodeExecProof(r.Proof)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +70,7 @@ func (v *ProofVerifier) Verify(txHash [32]byte, r *Reply) (*chain.Result, error)
 		}
 	}
 	sig, err := bls.SignatureFromBytes(p.Sig)
-	if err != nil || !bls.VerifyAggregate(pks, ExecSigningBytes(v.chainID, hdr.Height, hash), sig) {
+	if err != nil || !bls.VerifyAggregate(pks, wire.ExecSigningBytes(v.chainID, hdr.Height, hash), sig) {
 		return nil, fmt.Errorf("execution certificate does not verify")
 	}
 	v.mu.Lock()
@@ -151,7 +89,7 @@ func (v *ProofVerifier) known(height uint64, hash [32]byte) bool {
 }
 
 // verifyProven checks a proven reply for transaction h: the result is in the certified block.
-func (c *Client) verifyProven(h [32]byte, r *Reply) error {
+func (c *Client) verifyProven(h [32]byte, r *wire.Reply) error {
 	_, err := c.proofs.Verify(h, r)
 	return err
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // proofFixture is a block of three results at height 5 of a network of n=4 (f=1) and proven replies for it.
@@ -38,17 +39,17 @@ func newProofFixture(t *testing.T) *proofFixture {
 }
 
 // reply is the proven reply for result i, certified by the replicas in signers, with result res in its place.
-func (fx *proofFixture) reply(i int, signers []int, res *chain.Result) *Reply {
+func (fx *proofFixture) reply(i int, signers []int, res *chain.Result) *wire.Reply {
 	var mask uint64
 	var sigs []bls.Signature
-	msg := ExecSigningBytes("c", fx.header.Height, fx.header.Hash())
+	msg := wire.ExecSigningBytes("c", fx.header.Height, fx.header.Hash())
 	for _, s := range signers {
 		mask |= 1 << uint(s)
 		sigs = append(sigs, fx.keys[s].Sign(msg))
 	}
-	p := ExecProof{Header: fx.header.Marshal(), Signers: mask, Sig: bls.Aggregate(sigs).Bytes(), Index: uint32(i),
+	p := wire.ExecProof{Header: fx.header.Marshal(), Signers: mask, Sig: bls.Aggregate(sigs).Bytes(), Index: uint32(i),
 		Count: uint32(len(fx.leaves)), Siblings: chain.MerkleProof(fx.leaves, i)}
-	return &Reply{TxHash: res.TxHash, Status: StatusProven, Result: res.Marshal(), Proof: p.Encode()}
+	return &wire.Reply{TxHash: res.TxHash, Status: wire.StatusProven, Result: res.Marshal(), Proof: p.Encode()}
 }
 
 func TestProofVerifier(t *testing.T) {

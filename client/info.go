@@ -12,11 +12,8 @@ import (
 
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/wire"
 )
-
-// InfoProtocol serves a replica's genesis to anyone, so a client or an operator can join a network knowing
-// only one replica's multiaddr. It is not chain-scoped: the chain ID is what the caller learns from it.
-const InfoProtocol = "/sbft/info/1"
 
 // InfoTimeout bounds the whole genesis fetch.
 const InfoTimeout = 10 * time.Second
@@ -38,9 +35,9 @@ func FetchGenesis(ctx context.Context, addr multiaddr.Multiaddr) (*genesis.Genes
 	if err := h.Connect(ctx, *ai); err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", addr, err)
 	}
-	s, err := h.NewStream(ctx, ai.ID, InfoProtocol)
+	s, err := h.NewStream(ctx, ai.ID, wire.InfoProtocol)
 	if err != nil {
-		return nil, fmt.Errorf("open %s to %s: %w", InfoProtocol, ai.ID, err)
+		return nil, fmt.Errorf("open %s to %s: %w", wire.InfoProtocol, ai.ID, err)
 	}
 	defer s.Close()
 	if dl, ok := ctx.Deadline(); ok {

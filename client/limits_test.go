@@ -1,98 +1,24 @@
 package client
 
 import (
-	"bytes"
 	"testing"
 
-	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/wire"
 )
 
-// TestLimitsAgree checks that every transaction a client may send fits every layer it crosses, and every reply a
-// replica may send fits the client's reply cap: a smaller layer must never accept what the next one refuses.
-func TestLimitsAgree(t *testing.T) {
-	const largestBatchMessage = consensus.BatchBytesMax + consensus.BatchRequestsMax*4 + 4*consensus.SigBytesMax
+// TestFramesFitTransport checks that the frames a client sends and reads fit what p2p carries; wire's own
+// limits_test.go checks the frames against the layers inside them (chain, consensus).
+func TestFramesFitTransport(t *testing.T) {
 	for _, c := range []struct {
 		name         string
 		inner, outer int
 	}{
-		// Submit path: client frame -> chain transaction -> consensus request -> batch -> message -> mesh frame.
-		{"submit frame holds the largest transaction", 1 + chain.TxBytesMax, SubmitFrameBytesMax},
-		{"submit frame holds nothing the chain refuses", SubmitFrameBytesMax - 1, chain.TxBytesMax},
-		{"largest transaction fits a consensus request", chain.TxBytesMax, consensus.RequestBytesMax},
-		{"largest request fits a batch (hard cap)", consensus.RequestBytesMax, consensus.BatchBytesMax},
-		{"largest request fits a batch (default)", consensus.RequestBytesMax, consensus.BatchBytesDefault},
-		{"default batch bytes within the hard cap", consensus.BatchBytesDefault, consensus.BatchBytesMax},
-		{"default batch requests within the hard cap", consensus.BatchRequestsDefault, consensus.BatchRequestsMax},
-		{"full batch fits a consensus message", largestBatchMessage, consensus.MessageBytesMax},
-		{"largest consensus message fits a mesh frame", consensus.MessageBytesMax, p2p.MeshFrameBytesMax},
-		{"submit frame within the p2p frame max", SubmitFrameBytesMax, p2p.MeshFrameBytesMax},
-		{"batch requests fit a block", consensus.BatchRequestsMax, chain.BlockTxsMax},
-		{"full batch fits a block", chain.HeaderBytes + 4 + consensus.BatchRequestsMax*4 + consensus.BatchBytesMax,
-			chain.BlockBytesMax},
-		// Reply path.
-		{"largest result fits a reply", replyFixedBytes + ReplyMessageBytesMax + chain.ResultBytesMax,
-			ReplyFrameBytesMax},
-		{"largest proven reply fits a reply", replyFixedBytes + ReplyMessageBytesMax + replyResultLenBytes +
-			chain.ResultBytesMax + ExecProofBytesMax, ReplyFrameBytesMax},
-		{"reply frame within the p2p frame max", ReplyFrameBytesMax, p2p.MeshFrameBytesMax},
-		{"proof path covers the largest block", chain.BlockTxsMax, 1 << ExecProofSiblingsMax},
-		{"certificate signers fit the 64-bit signer set", consensus.ReplicasMax, 64},
+		{"submit frame within the p2p frame max", wire.SubmitFrameBytesMax, p2p.MeshFrameBytesMax},
+		{"reply frame within the p2p frame max", wire.ReplyFrameBytesMax, p2p.MeshFrameBytesMax},
 	} {
 		if c.inner > c.outer {
 			t.Errorf("%s: %d > %d", c.name, c.inner, c.outer)
-		}
-	}
-}
-
-// TestLargestFramesDecode builds the largest transaction and the largest proven reply and checks each layer takes
-// them.
-func TestLargestFramesDecode(t *testing.T) {
-	tx := &chain.Tx{Nonce: 1, Op: chain.OpPut, Key: bytes.Repeat([]byte{'k'}, chain.KeyBytesMax),
-		Value: bytes.Repeat([]byte{'v'}, chain.ValueBytesMax)}
-	raw := tx.Marshal()
-	if len(raw) != chain.TxBytesMax {
-		t.Fatalf("largest transaction is %d bytes, TxBytesMax %d", len(raw), chain.TxBytesMax)
-	}
-	if _, err := chain.UnmarshalTx(raw); err != nil {
-		t.Fatalf("largest transaction: %v", err)
-	}
-	got, err := DecodeSubmit(EncodeSubmit(raw))
-	if err != nil || !bytes.Equal(got, raw) {
-		t.Fatalf("largest submit: %v", err)
-	}
-	if _, err := DecodeSubmit(EncodeSubmit(append(raw, 0))); err == nil {
-		t.Fatal("a submit frame larger than the largest transaction decoded")
-	}
-	if len(raw) > consensus.RequestBytesMax {
-		t.Fatalf("largest transaction (%d bytes) exceeds consensus.RequestBytesMax", len(raw))
-	}
-
-	res := (&chain.Result{Found: true, Value: bytes.Repeat([]byte{'v'}, chain.ValueBytesMax)}).Marshal()
-	if len(res) != chain.ResultBytesMax {
-		t.Fatalf("largest result is %d bytes, ResultBytesMax %d", len(res), chain.ResultBytesMax)
-	}
-	p := ExecProof{Header: make([]byte, chain.HeaderBytes), Sig: make([]byte, consensus.SigBytesMax),
-		Siblings: make([][32]byte, ExecProofSiblingsMax)}
-	proof := p.Encode()
-	if len(proof) != ExecProofBytesMax {
-		t.Fatalf("largest proof is %d bytes, ExecProofBytesMax %d", len(proof), ExecProofBytesMax)
-	}
-	if _, err := DecodeExecProof(proof); err != nil {
-		t.Fatalf("largest proof: %v", err)
-	}
-	msg := string(bytes.Repeat([]byte{'m'}, ReplyMessageBytesMax))
-	for _, r := range []*Reply{
-		{Status: StatusCommitted, Message: msg, Result: res},
-		{Status: StatusProven, Message: msg, Result: res, Proof: proof},
-	} {
-		b := r.Encode()
-		if len(b) > ReplyFrameBytesMax {
-			t.Fatalf("status %d: reply of %d bytes exceeds ReplyFrameBytesMax %d", r.Status, len(b), ReplyFrameBytesMax)
-		}
-		if _, err := DecodeReply(b); err != nil {
-			t.Fatalf("status %d: largest reply: %v", r.Status, err)
 		}
 	}
 }

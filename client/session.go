@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // queued is a transaction waiting for its session to a replica to open.
@@ -52,7 +53,7 @@ func (c *Client) openAndFlush(i uint32) {
 	defer c.wg.Done()
 	ctx, cancel := context.WithTimeout(c.ctx, SessionOpenTimeout)
 	defer cancel()
-	s, err := c.host.OpenSession(ctx, c.ids[i].ID, SessionName, ReplyFrameBytesMax)
+	s, err := c.host.OpenSession(ctx, c.ids[i].ID, wire.TxSession, wire.ReplyFrameBytesMax)
 	var failed []queued
 	c.mu.Lock()
 	backlog := c.backlog[i]
@@ -102,12 +103,12 @@ func (c *Client) readReplies(i uint32, s p2p.Session) {
 			c.resendAll(i, err)
 			return
 		}
-		r, err := DecodeReply(frame)
+		r, err := wire.DecodeReply(frame)
 		if err != nil {
 			c.log.Warn("bad reply from replica", "replica", i, "err", err)
 			continue
 		}
-		if r.Status == StatusProven {
+		if r.Status == wire.StatusProven {
 			if !c.undecided(r.TxHash) {
 				continue // decided already (f+1 plain replies usually come first): no pairing to spend
 			}
@@ -118,7 +119,7 @@ func (c *Client) readReplies(i uint32, s p2p.Session) {
 			c.acceptProven(r)
 			continue
 		}
-		if c.requireProof && r.Status == StatusCommitted {
+		if c.requireProof && r.Status == wire.StatusCommitted {
 			continue
 		}
 		c.record(r.TxHash, i, r, nil)

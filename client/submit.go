@@ -7,14 +7,15 @@ import (
 	"time"
 
 	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // call collects the replicas' replies to one transaction.
 type call struct {
-	frame   []byte            // the Submit frame, kept to resend after a session breaks
-	resent  map[uint32]int    // resends per replica
-	busy    map[uint32]int    // busy answers per replica
-	replies map[uint32]*Reply // by replica index of the session it came on
+	frame   []byte                 // the Submit frame, kept to resend after a session breaks
+	resent  map[uint32]int         // resends per replica
+	busy    map[uint32]int         // busy answers per replica
+	replies map[uint32]*wire.Reply // by replica index of the session it came on
 	failed  map[uint32]error
 	done    chan struct{}
 	outcome *chain.Result
@@ -62,11 +63,11 @@ func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFun
 func (c *Client) start(ctx context.Context, raw []byte) ([32]byte, *call, error) {
 	h := chain.TxHash(raw)
 	if len(raw) > chain.TxBytesMax {
-		// Replicas read no Submit frame above SubmitFrameBytesMax: fail here rather than break every session.
-		return h, nil, fmt.Errorf("%w: transaction of %d bytes exceeds %d", ErrMalformedFrame, len(raw), chain.TxBytesMax)
+		// Replicas read no Submit frame above wire.SubmitFrameBytesMax: fail here rather than break every session.
+		return h, nil, fmt.Errorf("%w: transaction of %d bytes exceeds %d", wire.ErrMalformedFrame, len(raw), chain.TxBytesMax)
 	}
-	frame := EncodeSubmit(raw)
-	cl := &call{frame: frame, resent: map[uint32]int{}, busy: map[uint32]int{}, replies: map[uint32]*Reply{}, failed: map[uint32]error{},
+	frame := wire.EncodeSubmit(raw)
+	cl := &call{frame: frame, resent: map[uint32]int{}, busy: map[uint32]int{}, replies: map[uint32]*wire.Reply{}, failed: map[uint32]error{},
 		done: make(chan struct{})}
 	c.mu.Lock()
 	if _, dup := c.calls[h]; dup {
@@ -103,7 +104,7 @@ func (c *Client) wait(ctx context.Context, h [32]byte, cl *call) (*chain.Result,
 
 // record notes one replica's reply (or failure) and decides the call once f+1 replies match, or once no
 // result can reach f+1 anymore.
-func (c *Client) record(h [32]byte, replica uint32, r *Reply, err error) {
+func (c *Client) record(h [32]byte, replica uint32, r *wire.Reply, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cl := c.calls[h]
@@ -113,7 +114,7 @@ func (c *Client) record(h [32]byte, replica uint32, r *Reply, err error) {
 	if _, seen := cl.replies[replica]; seen {
 		return
 	}
-	if r != nil && r.Status == StatusRejected && r.Reject == RejectBusy {
+	if r != nil && r.Status == wire.StatusRejected && r.Reject == wire.RejectBusy {
 		// Busy is no outcome: the replica did not take the transaction, others may have. Try it again later,
 		// and count the replica out only when it stays busy.
 		cl.busy[replica]++
@@ -179,7 +180,7 @@ func (c *Client) undecided(h [32]byte) bool {
 }
 
 // acceptProven decides a call on one verified execution proof.
-func (c *Client) acceptProven(r *Reply) {
+func (c *Client) acceptProven(r *wire.Reply) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cl := c.calls[r.TxHash]
@@ -187,22 +188,22 @@ func (c *Client) acceptProven(r *Reply) {
 		return
 	}
 	c.proven++
-	cl.outcome, cl.err = decide(&Reply{TxHash: r.TxHash, Status: StatusCommitted, Result: r.Result})
+	cl.outcome, cl.err = decide(&wire.Reply{TxHash: r.TxHash, Status: wire.StatusCommitted, Result: r.Result})
 	close(cl.done)
 }
 
-func sameOutcome(a, b *Reply) bool {
+func sameOutcome(a, b *wire.Reply) bool {
 	if a.Status != b.Status {
 		return false
 	}
-	if a.Status == StatusRejected {
+	if a.Status == wire.StatusRejected {
 		return a.Reject == b.Reject
 	}
 	return bytes.Equal(a.Result, b.Result)
 }
 
-func decide(r *Reply) (*chain.Result, error) {
-	if r.Status == StatusRejected {
+func decide(r *wire.Reply) (*chain.Result, error) {
+	if r.Status == wire.StatusRejected {
 		return nil, &RejectedError{Reason: r.Reject, Message: r.Message}
 	}
 	res, err := chain.UnmarshalResult(r.Result)

@@ -76,7 +76,7 @@ func (eq *equivocator) outgoing(to ReplicaID, m *Message, wire []byte) []byte {
 		out = &Message{Type: MsgPrePrepare, From: eq.id, View: m.View, Seq: m.Seq, Flags: m.Flags, Requests: reqs}
 		out.Digest = BatchDigest(RequestDigests(reqs))
 		out.Sig = eq.cl.cfgs[eq.id].Signer.Sign(out.SigningBytes(testChainID))
-		wire = out.Marshal()
+		wire = marshalMessage(out)
 	}
 	k := [2]uint64{m.View, m.Seq}
 	if eq.sentDigests[k] == nil {
@@ -156,7 +156,7 @@ func (eq *equivocator) tryCombine(slot shareSlot, digest [32]byte, shares map[Re
 	eq.certs++
 	m := &Message{Type: certMsgTypes[slot.kind], From: eq.id, View: slot.view, Seq: slot.seq, Digest: digest, Cert: res.Cert}
 	m.Sig = eq.cl.cfgs[eq.id].Signer.Sign(m.SigningBytes(testChainID))
-	wire := m.Marshal()
+	wire := marshalMessage(m)
 	if eq.certSent[slot] == nil {
 		eq.certSent[slot] = map[[32]byte][]byte{}
 	}

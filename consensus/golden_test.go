@@ -357,7 +357,7 @@ func (g *goldenEnv) event(header string, eager bool) {
 }
 
 func (g *goldenEnv) decode(e envelope) *Message {
-	m, err := UnmarshalMessage(e.wire)
+	m, err := unmarshalMessage(e.wire)
 	if err != nil {
 		g.t.Fatalf("decode: %v", err)
 	}

@@ -143,7 +143,7 @@ func (cl *cluster) handle(i int) {
 			}
 		}
 		for _, o := range rd.Messages {
-			wire := o.Msg.Marshal() // through the codec, as on the network
+			wire := marshalMessage(o.Msg) // through the codec, as on the network
 			for to := range cl.reps {
 				if ReplicaID(to) == ReplicaID(i) || (o.To != Broadcast && o.To != ReplicaID(to)) {
 					continue
@@ -430,7 +430,7 @@ func (cl *cluster) step() bool {
 	if cl.reps[e.to].down || cl.reps[e.from].down || cl.cut[e.to] != cl.cut[e.from] || cl.rng.IntN(100) < cl.lossPct {
 		return true
 	}
-	m, err := UnmarshalMessage(e.wire)
+	m, err := unmarshalMessage(e.wire)
 	if err != nil {
 		cl.t.Fatalf("decode: %v", err)
 	}

@@ -64,6 +64,9 @@ func (t MsgType) String() string {
 	return fmt.Sprintf("MsgType(%d)", uint8(t))
 }
 
+// Valid reports whether t is a message type of this version; decoders refuse the others.
+func (t MsgType) Valid() bool { return t == MsgPrePrepare || (t >= MsgStatus && t < msgTypeEnd) }
+
 // Message flags.
 const (
 	// FlagSlowPath on a PrePrepare asks replicas to start the slow path at once (the primary's path

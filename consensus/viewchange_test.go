@@ -161,10 +161,10 @@ func TestRestartDuringViewChangeResendsSameViewChange(t *testing.T) {
 		cl.tickAll()
 	}
 	for _, e := range cl.inflight {
-		m, _ := UnmarshalMessage(e.wire)
+		m, _ := unmarshalMessage(e.wire)
 		if m.Type == MsgViewChange && e.from == 2 && m.View == before.View {
 			resent++
-			if string(m.Marshal()) != string(before.ViewChange.Marshal()) {
+			if string(marshalMessage(m)) != string(marshalMessage(before.ViewChange)) {
 				t.Fatal("restarted replica sent a different view change for the same view")
 			}
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sbftnet/sbft/node"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // observer is a libp2p peer that is not a replica: it subscribes to the checkpoint topic with plain
@@ -24,7 +25,7 @@ import (
 type observer struct {
 	topic *pubsub.Topic
 	mu    sync.Mutex
-	anns  []*node.CheckpointAnnouncement
+	anns  []*wire.CheckpointAnnouncement
 }
 
 // newObserver starts one under the key at keyPath ("": a fresh identity).
@@ -34,7 +35,7 @@ func newObserver(t *testing.T, ctx context.Context, tn *testnet, keyPath string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	replicas, err := node.P2PReplicas(tn.g)
+	replicas, err := tn.g.P2PReplicas()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func newObserver(t *testing.T, ctx context.Context, tn *testnet, keyPath string)
 			t.Fatalf("observer connect to replica %d: %v", r.Index, err)
 		}
 	}
-	topic, err := ps.Join(p2p.TopicName(tn.g.ChainID, p2p.CheckpointTopic))
+	topic, err := ps.Join(p2p.TopicName(tn.g.ChainID, wire.CheckpointTopic))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func newObserver(t *testing.T, ctx context.Context, tn *testnet, keyPath string)
 			if m.GetFrom() == h.ID() {
 				continue // its own junk
 			}
-			if a, err := node.UnmarshalCheckpointAnnouncement(m.Data); err == nil {
+			if a, err := wire.UnmarshalCheckpointAnnouncement(m.Data); err == nil {
 				o.mu.Lock()
 				o.anns = append(o.anns, a)
 				o.mu.Unlock()
@@ -122,7 +123,7 @@ func TestCheckpointsOverGossip(t *testing.T) {
 	obs := newObserver(t, ctx, tn, "")
 
 	// The rogue peer misbehaves: junk, and a well-formed announcement claiming to be replica 2.
-	forged := &node.CheckpointAnnouncement{Replica: 2, Seq: 150, Height: 150, Share: make([]byte, 96), Sig: make([]byte, 64)}
+	forged := &wire.CheckpointAnnouncement{Replica: 2, Seq: 150, Height: 150, Share: make([]byte, 96), Sig: make([]byte, 64)}
 	rand.Read(forged.Sig)
 	for i := 0; i < 20; i++ {
 		junk := make([]byte, 10+i*7)
@@ -179,10 +180,10 @@ func TestCheckpointsOverGossip(t *testing.T) {
 
 	// Fetch the stable checkpoint by request/response and verify its certificate.
 	h := rawHost(t, filepath.Join(tn.dir, "client-0", "key.json"))
-	replicas, _ := node.P2PReplicas(tn.g)
+	replicas, _ := tn.g.P2PReplicas()
 	h.Peerstore().AddAddrs(replicas[1].ID, replicas[1].Addrs, time.Hour)
-	resp := requestRaw(t, ctx, h, replicas[1].ID, string(p2p.ProtocolID(tn.g.ChainID, node.CheckpointProtocol)), nil)
-	p, err := node.UnmarshalStableCheckpointProof(resp)
+	resp := requestRaw(t, ctx, h, replicas[1].ID, string(p2p.ProtocolID(tn.g.ChainID, wire.CheckpointProtocol)), nil)
+	p, err := wire.UnmarshalStableCheckpointProof(resp)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/genesis"
+	"github.com/sbftnet/sbft/wire"
 )
 
 func leakOptions() []goleak.Option {
@@ -152,7 +153,7 @@ func TestRejectsBadSignatureAndReplay(t *testing.T) {
 	bad.Sig[0] ^= 0xff
 	_, err := c.Submit(ctx, bad)
 	var rej *client.RejectedError
-	if !errors.As(err, &rej) || rej.Reason != client.RejectBadSignature {
+	if !errors.As(err, &rej) || rej.Reason != wire.RejectBadSignature {
 		t.Fatalf("bad signature: err = %v", err)
 	}
 
@@ -169,7 +170,7 @@ func TestRejectsBadSignatureAndReplay(t *testing.T) {
 	again.Value = []byte("2")
 	again.Sign(tn.g.ChainID, key0(t, tn))
 	_, err = c.Submit(ctx, &again)
-	if !errors.As(err, &rej) || rej.Reason != client.RejectReplayedNonce {
+	if !errors.As(err, &rej) || rej.Reason != wire.RejectReplayedNonce {
 		t.Fatalf("replayed nonce: err = %v", err)
 	}
 	res, err := c.Get(ctx, []byte("forged"))

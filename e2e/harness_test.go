@@ -246,7 +246,7 @@ func (tn *testnet) client(j int) *client.Client {
 	if err != nil {
 		tn.t.Fatal(err)
 	}
-	replicas, err := node.P2PReplicas(tn.g)
+	replicas, err := tn.g.P2PReplicas()
 	if err != nil {
 		tn.t.Fatal(err)
 	}

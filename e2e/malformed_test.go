@@ -17,11 +17,11 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	"github.com/multiformats/go-multiaddr"
 
-	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/node"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // rawHost is a libp2p host that speaks the replica protocols byte by byte, under a given identity.
@@ -85,7 +85,7 @@ func TestMalformedFramesOnEveryProtocol(t *testing.T) {
 		t.Fatal(err)
 	}
 	protos := []protocol.ID{
-		p2p.ProtocolID(tn.g.ChainID, "consensus"), p2p.ProtocolID(tn.g.ChainID, client.SessionName), client.InfoProtocol,
+		p2p.ProtocolID(tn.g.ChainID, wire.MeshProtocol), p2p.ProtocolID(tn.g.ChainID, wire.TxSession), wire.InfoProtocol,
 	}
 	for _, proto := range protos {
 		for _, frame := range junkFrames(rng) {
@@ -101,10 +101,10 @@ func TestMalformedFramesOnEveryProtocol(t *testing.T) {
 		}
 	}
 	// A well-formed consensus message with a forged signature is dropped too.
-	s, err := insider.NewStream(ctx, pid, p2p.ProtocolID(tn.g.ChainID, "consensus"))
+	s, err := insider.NewStream(ctx, pid, p2p.ProtocolID(tn.g.ChainID, wire.MeshProtocol))
 	if err == nil {
 		m := &consensus.Message{Type: consensus.MsgPartialCommit, From: 3, View: 0, Seq: 1, Share: make([]byte, 96), Sig: make([]byte, 64)}
-		p2p.WriteFrame(s, m.Marshal())
+		p2p.WriteFrame(s, wire.MarshalMessage(m))
 		s.Close()
 	}
 
@@ -113,7 +113,7 @@ func TestMalformedFramesOnEveryProtocol(t *testing.T) {
 	if err := outsider.Connect(ctx, peer.AddrInfo{ID: pid, Addrs: []multiaddr.Multiaddr{addr}}); err != nil {
 		t.Fatal(err)
 	}
-	if s, err := outsider.NewStream(ctx, pid, p2p.ProtocolID(tn.g.ChainID, "consensus")); err == nil {
+	if s, err := outsider.NewStream(ctx, pid, p2p.ProtocolID(tn.g.ChainID, wire.MeshProtocol)); err == nil {
 		p2p.WriteFrame(s, []byte("let me in"))
 		if _, err := s.Read(make([]byte, 1)); err == nil {
 			t.Fatal("the replica kept a consensus stream from a non-replica")

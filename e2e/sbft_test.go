@@ -9,7 +9,6 @@ import (
 
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/genesis"
-	"github.com/sbftnet/sbft/node"
 )
 
 // All replicas up: every sequence number commits on the fast path. One backup down: commits continue on the
@@ -65,7 +64,7 @@ func TestExecutionProofsAloneSuffice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	replicas, _ := node.P2PReplicas(tn.g)
+	replicas, _ := tn.g.P2PReplicas()
 	c, err := client.New(client.Config{Genesis: tn.g, Key: key, RequireProof: true}, replicas)
 	if err != nil {
 		t.Fatal(err)

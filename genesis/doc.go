@@ -1,5 +1,6 @@
 // Package genesis defines a network's genesis file (chain ID, fault threshold and the replica set with peer
-// IDs, public keys and multiaddrs) and the replicas' and clients' key files.
+// IDs, public keys and multiaddrs) and the replicas' and clients' key files, and derives from it the p2p
+// allowlist of replica addresses (P2PReplicas) that replicas, clients and tests dial.
 //
 // Invariants: a valid genesis has n = len(Replicas) >= 3f+1 replicas, indexes 0..n-1 in order, and each
 // replica's peer ID is the one derived from its Ed25519 public key, so the libp2p allowlist and the consensus

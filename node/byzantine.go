@@ -15,6 +15,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
 	bsync "github.com/sbftnet/sbft/sync"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // Byzantine is a test-only misbehaviour of a replica, for end-to-end tests; the zero value is an honest
@@ -89,7 +90,7 @@ func (b Byzantine) Honest() bool {
 
 // Announcer publishes this replica's checkpoint announcements (over gossipsub in a Node).
 type Announcer interface {
-	AnnounceCheckpoint(*CheckpointAnnouncement)
+	AnnounceCheckpoint(*wire.CheckpointAnnouncement)
 }
 
 // byzantineTransport makes a primary silent or equivocating: it rewrites the PrePrepares this replica sends.
@@ -128,7 +129,7 @@ func (t *byzantineTransport) Broadcast(frame []byte) {
 // rewrite returns what goes to `to` instead of frame (nil: nothing). Only a primary sends PrePrepares, so a
 // PrePrepare of this replica's is sent while it leads.
 func (t *byzantineTransport) rewrite(to uint32, frame []byte) []byte {
-	m, err := consensus.UnmarshalMessage(frame)
+	m, err := wire.UnmarshalMessage(frame)
 	if err != nil || m.Type != consensus.MsgPrePrepare || m.From != t.id {
 		return frame
 	}
@@ -141,7 +142,7 @@ func (t *byzantineTransport) rewrite(to uint32, frame []byte) []byte {
 		slices.Reverse(alt.Requests)
 		alt.Digest = consensus.BatchDigest(consensus.RequestDigests(alt.Requests))
 		alt.Sig = t.signer.Sign(alt.SigningBytes(t.chainID))
-		return alt.Marshal()
+		return wire.MarshalMessage(&alt)
 	}
 	return frame
 }
@@ -163,7 +164,7 @@ func (b Byzantine) wrapAnnouncer(a Announcer, chainID string, signer, shareKey c
 	return &byzantineAnnouncer{Announcer: a, chainID: chainID, signer: signer, shareKey: shareKey}
 }
 
-func (b *byzantineAnnouncer) AnnounceCheckpoint(a *CheckpointAnnouncement) {
+func (b *byzantineAnnouncer) AnnounceCheckpoint(a *wire.CheckpointAnnouncement) {
 	a.StateRoot[0] ^= 0xff
 	m := a.Message(b.chainID)
 	a.Share = b.shareKey.Sign(consensus.ShareSigningBytes(b.chainID, consensus.CertCheckpoint, 0, a.Seq, m.Digest))
@@ -218,14 +219,14 @@ func (c *censoringInput) Step(m *consensus.Message) {
 // that answers too late, or serves blocks whose transactions do not match their headers.
 func (b Byzantine) blocksHandler(store chain.Store) func(peer.ID, []byte) ([]byte, error) {
 	return func(_ peer.ID, req []byte) ([]byte, error) {
-		from, to, err := parseBlocksRequest(req)
+		q, err := wire.UnmarshalBlocksRequest(req)
 		if err != nil {
 			return nil, err
 		}
 		if b.StallBlocks {
 			time.Sleep(bsync.RequestTimeoutDefault + time.Second)
 		}
-		return BlocksAnswer(store, from, to, b.CorruptBlocks)
+		return BlocksAnswer(store, q.From, q.To, b.CorruptBlocks)
 	}
 }
 

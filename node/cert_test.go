@@ -7,6 +7,7 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire"
 )
 
 type testReplicas struct {
@@ -90,7 +91,7 @@ func TestVerifierChecksCertificates(t *testing.T) {
 	}
 	for _, tc := range cases {
 		// Through the codec, as from the network.
-		m, err := consensus.UnmarshalMessage(tc.m.Marshal())
+		m, err := wire.UnmarshalMessage(wire.MarshalMessage(tc.m))
 		if err == nil {
 			err = v.Verify(1, m)
 		}

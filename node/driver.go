@@ -9,8 +9,8 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // Transport carries consensus frames to other replicas without blocking the caller.
@@ -21,7 +21,7 @@ type Transport interface {
 
 // Waiter receives the reply about one transaction (a client session, or a test).
 type Waiter interface {
-	Deliver(r *client.Reply)
+	Deliver(r *wire.Reply)
 }
 
 // Intake is a client transaction whose format and signature were checked by the intake goroutine.
@@ -146,20 +146,20 @@ func (d *Driver) Tick() {
 // Submit admits a client transaction: nonce check against the committed state, then the core's queue. The
 // waiter hears back either now (rejected) or after execution.
 func (d *Driver) Submit(in Intake) {
-	reject := func(r client.Reject, msg string) {
+	reject := func(r wire.Reject, msg string) {
 		d.cfg.Metrics.rejected(r)
-		in.Waiter.Deliver(&client.Reply{TxHash: in.Hash, Replica: d.cfg.ID, Status: client.StatusRejected, Reject: r, Message: msg})
+		in.Waiter.Deliver(&wire.Reply{TxHash: in.Hash, Replica: d.cfg.ID, Status: wire.StatusRejected, Reject: r, Message: msg})
 	}
 	if d.replies.answered(in.Hash, in.Waiter) {
 		return
 	}
 	if err := d.app.CheckNonce(in.Tx.Client, in.Tx.Nonce); err != nil {
-		reject(client.RejectReplayedNonce, err.Error())
+		reject(wire.RejectReplayedNonce, err.Error())
 		return
 	}
 	d.cfg.TxCache.add(in.Hash)
 	if !d.replies.waiters.add(in.Hash, in.Waiter, d.ticks) {
-		reject(client.RejectBusy, "too many transactions waiting for results")
+		reject(wire.RejectBusy, "too many transactions waiting for results")
 		return
 	}
 	err := d.core.Propose(consensus.Request{Digest: in.Hash, Data: in.Raw})
@@ -167,10 +167,10 @@ func (d *Driver) Submit(in Intake) {
 	case err == nil, errors.Is(err, consensus.ErrDuplicateRequest):
 	case errors.Is(err, consensus.ErrRequestTooLarge):
 		d.replies.waiters.remove(in.Hash, in.Waiter)
-		reject(client.RejectTooLarge, err.Error())
+		reject(wire.RejectTooLarge, err.Error())
 	default:
 		d.replies.waiters.remove(in.Hash, in.Waiter)
-		reject(client.RejectBusy, err.Error())
+		reject(wire.RejectBusy, err.Error())
 	}
 }
 

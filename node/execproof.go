@@ -5,8 +5,8 @@ import (
 	"slices"
 
 	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // Execution proofs: after executing a block every replica signs (exec, height, block hash) with BLS and sends
@@ -67,10 +67,10 @@ func (rp *replies) afterExecute(blk *chain.Block, results []chain.Result) {
 	col := rp.execCollectorOf(h)
 	if col != rp.cfg.ID {
 		rp.runCrypto(func() func() {
-			share := rp.cfg.ShareKey.Sign(client.ExecSigningBytes(rp.cfg.ChainID, h, hash)).Bytes()
+			share := rp.cfg.ShareKey.Sign(wire.ExecSigningBytes(rp.cfg.ChainID, h, hash)).Bytes()
 			m := &consensus.Message{Type: consensus.MsgExecShare, From: rp.cfg.ID, Seq: h, Digest: hash, Share: share}
 			m.Sig = rp.cfg.Signer.Sign(m.SigningBytes(rp.cfg.ChainID))
-			frame := m.Marshal()
+			frame := wire.MarshalMessage(m)
 			return func() { rp.cfg.Transport.Send(col, frame) }
 		})
 		return
@@ -91,7 +91,7 @@ func (rp *replies) afterExecute(blk *chain.Block, results []chain.Result) {
 	rp.exec.blocks[h] = eb
 	rp.pruneExec(h)
 	rp.runCrypto(func() func() {
-		share := rp.cfg.ShareKey.Sign(client.ExecSigningBytes(rp.cfg.ChainID, h, hash)).Bytes()
+		share := rp.cfg.ShareKey.Sign(wire.ExecSigningBytes(rp.cfg.ChainID, h, hash)).Bytes()
 		return func() {
 			if rp.exec.blocks[h] == eb {
 				eb.shares[rp.cfg.ID] = share
@@ -162,15 +162,15 @@ func (rp *replies) proven(h uint64, eb *execBlock, res consensus.CombineResult) 
 	}
 }
 
-func (rp *replies) provenReply(pb *provenBlock, index int, txHash [32]byte, result []byte) *client.Reply {
-	p := client.ExecProof{Header: pb.header, Signers: pb.signers, Sig: pb.sig, Index: uint32(index),
+func (rp *replies) provenReply(pb *provenBlock, index int, txHash [32]byte, result []byte) *wire.Reply {
+	p := wire.ExecProof{Header: pb.header, Signers: pb.signers, Sig: pb.sig, Index: uint32(index),
 		Count: uint32(len(pb.leaves)), Siblings: chain.MerkleProof(pb.leaves, index)}
-	return &client.Reply{TxHash: txHash, Replica: rp.cfg.ID, Status: client.StatusProven, Result: result, Proof: p.Encode()}
+	return &wire.Reply{TxHash: txHash, Replica: rp.cfg.ID, Status: wire.StatusProven, Result: result, Proof: p.Encode()}
 }
 
 // proveLate answers a late copy of an executed transaction with its proof too, when this replica collects (or
 // collected) its block.
-func (rp *replies) proveLate(w Waiter, r *client.Reply) {
+func (rp *replies) proveLate(w Waiter, r *wire.Reply) {
 	res, err := chain.UnmarshalResult(r.Result)
 	if err != nil || rp.execCollectorOf(res.Height) != rp.cfg.ID {
 		return

@@ -8,8 +8,8 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire"
 )
 
 type edSigner struct{ k ed25519.PrivateKey }
@@ -21,9 +21,9 @@ type nullTransport struct{}
 func (nullTransport) Send(uint32, []byte) bool { return true }
 func (nullTransport) Broadcast([]byte)         {}
 
-type recordingWaiter struct{ replies []*client.Reply }
+type recordingWaiter struct{ replies []*wire.Reply }
 
-func (w *recordingWaiter) Deliver(r *client.Reply) { w.replies = append(w.replies, r) }
+func (w *recordingWaiter) Deliver(r *wire.Reply) { w.replies = append(w.replies, r) }
 
 // A transaction ordered twice (a view change may re-propose it) in two blocks executed together: the client
 // waiting here hears its first result only, and the execution collector of the second block does not keep it

@@ -5,19 +5,19 @@ import (
 	"sync"
 
 	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/wire"
 )
 
 func (n *Node) registerProtocols() {
-	n.host.HandleSession(client.SessionName, client.SubmitFrameBytesMax, false, n.serveSession)
+	n.host.HandleSession(wire.TxSession, wire.SubmitFrameBytesMax, false, n.serveSession)
 	n.registerInfo()
-	n.host.HandleRequest(CheckpointProtocol, CheckpointRequestBytesMax, false, n.serveCheckpoint)
+	n.host.HandleRequest(wire.CheckpointProtocol, wire.CheckpointRequestBytesMax, false, n.serveCheckpoint)
 	serveBlocks := n.serveBlocks
 	if b := n.opts.Byzantine; b.StallBlocks || b.CorruptBlocks {
 		serveBlocks = b.blocksHandler(n.store) // test-only byzantine source
 	}
-	n.host.HandleRequest(BlocksProtocol, BlocksRequestBytesMax, true, serveBlocks)
+	n.host.HandleRequest(wire.BlocksProtocol, wire.BlocksRequestBytes, true, serveBlocks)
 }
 
 // sessionWaiter answers on a client's session; Send never blocks (a full queue drops the reply and the
@@ -27,7 +27,7 @@ type sessionWaiter struct {
 	log func(msg string, args ...any)
 }
 
-func (w *sessionWaiter) Deliver(r *client.Reply) {
+func (w *sessionWaiter) Deliver(r *wire.Reply) {
 	if err := w.s.Send(r.Encode()); err != nil {
 		w.log("reply to client dropped", "peer", w.s.Remote(), "err", err)
 	}
@@ -42,18 +42,18 @@ func (n *Node) serveSession(s p2p.Session) {
 		if err != nil {
 			return
 		}
-		reject := func(h [32]byte, r client.Reject, msg string) {
-			w.Deliver(&client.Reply{TxHash: h, Replica: n.id, Status: client.StatusRejected, Reject: r, Message: msg})
+		reject := func(h [32]byte, r wire.Reject, msg string) {
+			w.Deliver(&wire.Reply{TxHash: h, Replica: n.id, Status: wire.StatusRejected, Reject: r, Message: msg})
 		}
-		raw, err := client.DecodeSubmit(frame)
+		raw, err := wire.DecodeSubmit(frame)
 		if err != nil {
-			reject([32]byte{}, client.RejectMalformed, err.Error())
+			reject([32]byte{}, wire.RejectMalformed, err.Error())
 			continue
 		}
 		hash := chain.TxHash(raw)
 		tx, err := chain.UnmarshalTx(raw)
 		if err != nil {
-			reject(hash, client.RejectMalformed, err.Error())
+			reject(hash, wire.RejectMalformed, err.Error())
 			continue
 		}
 		in := Intake{Tx: tx, Raw: raw, Hash: hash, Waiter: w}
@@ -64,7 +64,7 @@ func (n *Node) serveSession(s p2p.Session) {
 		select {
 		case n.unverified <- in:
 		default:
-			reject(hash, client.RejectBusy, "signature verification queue full")
+			reject(hash, wire.RejectBusy, "signature verification queue full")
 		}
 	}
 }
@@ -74,8 +74,8 @@ func (n *Node) admit(in Intake) {
 	select {
 	case n.intake <- in:
 	default:
-		in.Waiter.Deliver(&client.Reply{TxHash: in.Hash, Replica: n.id, Status: client.StatusRejected,
-			Reject: client.RejectBusy, Message: "intake queue full"})
+		in.Waiter.Deliver(&wire.Reply{TxHash: in.Hash, Replica: n.id, Status: wire.StatusRejected,
+			Reject: wire.RejectBusy, Message: "intake queue full"})
 	}
 }
 
@@ -121,8 +121,8 @@ func (n *Node) verifyClientTxs() {
 		wg.Wait()
 		for i, in := range batch {
 			if errs[i] != nil {
-				in.Waiter.Deliver(&client.Reply{TxHash: in.Hash, Replica: n.id, Status: client.StatusRejected,
-					Reject: client.RejectBadSignature, Message: errs[i].Error()})
+				in.Waiter.Deliver(&wire.Reply{TxHash: in.Hash, Replica: n.id, Status: wire.StatusRejected,
+					Reject: wire.RejectBadSignature, Message: errs[i].Error()})
 				continue
 			}
 			n.verifier.txs.add(in.Hash)

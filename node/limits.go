@@ -2,8 +2,6 @@ package node
 
 import (
 	"time"
-
-	bsync "github.com/sbftnet/sbft/sync"
 )
 
 // Bounds of the node's queues and maps, in one place.
@@ -46,16 +44,6 @@ const (
 	// long it may execute nothing while f+1 peers are ahead before it transfers state.
 	SyncCheckInterval = 500 * time.Millisecond
 	SyncStallTimeout  = 5 * time.Second
-	// BlocksResponseBytesMax caps the body of a blocks-protocol answer read from a peer: what a source may send
-	// (sync.ResponseBytesMax, which BlocksAnswer enforces) plus a little slack.
-	BlocksResponseBytesMax = bsync.ResponseBytesMax + 1024
-	// BlocksRequestBytesMax caps a blocks-protocol request: from(8) and to(8).
-	BlocksRequestBytesMax = 8 + 8
-	// CheckpointRequestBytesMax caps a checkpoint-protocol request (it is empty; the cap only bounds garbage).
-	CheckpointRequestBytesMax = 64
-	// CheckpointProofBytesMax caps the body of a checkpoint-protocol answer (one StableCheckpointProof: fixed
-	// fields and one aggregate signature of at most consensus.SigBytesMax bytes).
-	CheckpointProofBytesMax = 1024
 	// TickMsMin and TickMsMax bound Config.TickMs, the length of a consensus tick.
 	TickMsMin = 1
 	TickMsMax = 1000

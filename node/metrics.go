@@ -6,9 +6,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/consensus"
 	bsync "github.com/sbftnet/sbft/sync"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // Metrics are the replica's prometheus metrics (namespace sbft). A nil *Metrics records nothing.
@@ -101,7 +101,7 @@ func (m *Metrics) observeViewChange(d time.Duration) {
 	}
 }
 
-func (m *Metrics) rejected(r client.Reject) {
+func (m *Metrics) rejected(r wire.Reject) {
 	if m != nil {
 		m.rejectedTotal.WithLabelValues(r.String()).Inc()
 	}

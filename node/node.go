@@ -25,6 +25,7 @@ import (
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/p2p"
 	bsync "github.com/sbftnet/sbft/sync"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // Options are what a replica is started with.
@@ -103,7 +104,7 @@ func New(opts Options) (*Node, error) {
 		n.store.Close()
 		return nil, err
 	}
-	reps, err := P2PReplicas(g)
+	reps, err := g.P2PReplicas()
 	if err != nil {
 		n.host.Close()
 		n.store.Close()
@@ -132,7 +133,7 @@ func New(opts Options) (*Node, error) {
 	})
 	if err == nil {
 		n.input = byz.Input(n.driver)
-		n.announcer.topic, err = n.gossip.Join(p2p.CheckpointTopic, n.validateCheckpoint, n.onCheckpointGossip)
+		n.announcer.topic, err = n.gossip.Join(wire.CheckpointTopic, n.validateCheckpoint, n.onCheckpointGossip)
 	}
 	if err != nil {
 		n.host.Close()
@@ -155,7 +156,7 @@ func newHost(opts Options, reg prometheus.Registerer, log *slog.Logger) (*p2p.Ho
 		}
 		listen = append(listen, a)
 	}
-	replicas, err := P2PReplicas(opts.Genesis)
+	replicas, err := opts.Genesis.P2PReplicas()
 	if err != nil {
 		return nil, err
 	}
@@ -165,24 +166,6 @@ func newHost(opts Options, reg prometheus.Registerer, log *slog.Logger) (*p2p.Ho
 		return nil, fmt.Errorf("start libp2p host: %w", err)
 	}
 	return h, nil
-}
-
-// P2PReplicas turns the genesis replica set into the p2p allowlist.
-func P2PReplicas(g *genesis.Genesis) ([]p2p.ReplicaInfo, error) {
-	out := make([]p2p.ReplicaInfo, 0, g.N())
-	for i := range g.Replicas {
-		r := &g.Replicas[i]
-		pid, err := genesis.PeerIDOf(g.PublicKeys()[i])
-		if err != nil {
-			return nil, err
-		}
-		addrs, err := r.Addrs()
-		if err != nil {
-			return nil, fmt.Errorf("replica %d: %w", i, err)
-		}
-		out = append(out, p2p.ReplicaInfo{Index: r.Index, ID: pid, Addrs: addrs})
-	}
-	return out, nil
 }
 
 // Driver exposes the driver (status, tests).
@@ -287,7 +270,7 @@ func (n *Node) drain() {
 
 // onFrame runs on the peer's reader goroutine: decode and verify there, in parallel across peers.
 func (n *Node) onFrame(from uint32, frame []byte) {
-	m, err := consensus.UnmarshalMessage(frame)
+	m, err := wire.UnmarshalMessage(frame)
 	if err == nil {
 		err = n.verifier.verify(from, m)
 	}

@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/genesis"
+	"github.com/sbftnet/sbft/wire"
 )
 
 func TestConfigRoundTripAndValidation(t *testing.T) {
@@ -38,7 +38,7 @@ func TestCachesStayBounded(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		h := [32]byte{byte(i), 1}
 		tc.add(h)
-		rc.add(&client.Reply{TxHash: h})
+		rc.add(&wire.Reply{TxHash: h})
 	}
 	if len(tc.set) != 8 || len(rc.byHash) != 8 {
 		t.Fatalf("caches grew to %d and %d entries, bound 8", len(tc.set), len(rc.byHash))
@@ -53,7 +53,7 @@ func TestCachesStayBounded(t *testing.T) {
 
 type countingWaiter struct{ n int }
 
-func (w *countingWaiter) Deliver(*client.Reply) { w.n++ }
+func (w *countingWaiter) Deliver(*wire.Reply) { w.n++ }
 
 func TestWaitersBoundAndExpiry(t *testing.T) {
 	ws := newWaiters(100)
@@ -63,7 +63,7 @@ func TestWaitersBoundAndExpiry(t *testing.T) {
 			t.Fatal("add refused below the bound")
 		}
 	}
-	ws.deliver(&client.Reply{TxHash: [32]byte{3}})
+	ws.deliver(&wire.Reply{TxHash: [32]byte{3}})
 	if w.n != 1 || ws.count != 9 {
 		t.Fatalf("deliver: %d delivered, %d left", w.n, ws.count)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/mutant"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // The loop's round: carry out the core's Ready in the order the consensus package documents (persist, send,
@@ -37,7 +38,7 @@ func (d *Driver) Process() error {
 		var ap consensus.Applied
 		for _, h := range ckpts {
 			ap.Checkpoints = append(ap.Checkpoints, consensus.CheckpointDigest{Seq: h.Seq,
-				Digest: CheckpointDigest(d.cfg.ChainID, h.Seq, h.Height, h.Hash(), h.StateRoot)})
+				Digest: wire.CheckpointDigest(d.cfg.ChainID, h.Seq, h.Height, h.Hash(), h.StateRoot)})
 		}
 		d.core.Advance(rd, ap)
 		d.observeViews()
@@ -53,13 +54,13 @@ func (d *Driver) persist(rd consensus.Ready) error {
 	b := d.cfg.Store.NewBatch()
 	defer b.Close()
 	if rd.HardState != nil {
-		b.Set(chain.ConsensusHardStateKey(), consensus.MarshalHardState(*rd.HardState))
+		b.Set(chain.ConsensusHardStateKey(), wire.MarshalHardState(*rd.HardState))
 	}
 	if rd.Stable != nil {
-		b.Set(chain.StableCheckpointKey(), consensus.MarshalCertificate(*rd.Stable))
+		b.Set(chain.StableCheckpointKey(), wire.MarshalCertificate(*rd.Stable))
 	}
 	for _, r := range rd.Records {
-		b.Set(chain.ConsensusLogKey(r.Seq, byte(r.Kind)), r.Msg.Marshal())
+		b.Set(chain.ConsensusLogKey(r.Seq, byte(r.Kind)), wire.MarshalMessage(r.Msg))
 	}
 	if rd.PruneLogBelow > 0 {
 		lo, hi := chain.ConsensusLogRange(0, rd.PruneLogBelow)
@@ -77,7 +78,7 @@ func (d *Driver) send(rd consensus.Ready) {
 		if d.announce(o) {
 			continue
 		}
-		frame := o.Msg.Marshal()
+		frame := wire.MarshalMessage(o.Msg)
 		if o.To == consensus.Broadcast {
 			d.cfg.Transport.Broadcast(frame)
 		} else {
@@ -98,7 +99,7 @@ func (d *Driver) announce(o consensus.Outbound) bool {
 		return false
 	}
 	h := blk.Header
-	a := &CheckpointAnnouncement{Replica: d.cfg.ID, Seq: m.Seq, Height: h.Height,
+	a := &wire.CheckpointAnnouncement{Replica: d.cfg.ID, Seq: m.Seq, Height: h.Height,
 		BlockHash: h.Hash(), StateRoot: h.StateRoot, Share: m.Share, Sig: m.Sig}
 	d.cfg.Announcer.AnnounceCheckpoint(a)
 	return true
@@ -122,7 +123,7 @@ func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
 		if err != nil {
 			return nil, fmt.Errorf("execute seq %d: %w", cb.Seq, err)
 		}
-		d.app.StageCert(b, blk.Header.Height, consensus.MarshalCertificate(cb.Cert))
+		d.app.StageCert(b, blk.Header.Height, wire.MarshalCertificate(cb.Cert))
 		blocks = append(blocks, blk)
 		blockResults = append(blockResults, results)
 		txs += len(cb.Requests)

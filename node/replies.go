@@ -2,7 +2,7 @@ package node
 
 import (
 	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/client"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // replies is the driver's component that answers clients: the clients waiting for a transaction's result
@@ -49,7 +49,7 @@ func (rp *replies) blockExecuted(blk *chain.Block, results []chain.Result) {
 	// refused as a replay) gets its first result only, on both paths. Answered after all blocks, a later
 	// block's execution proof would also take the waiter and prove the replay result.
 	for i := range results {
-		r := &client.Reply{TxHash: results[i].TxHash, Replica: rp.cfg.ID, Status: client.StatusCommitted,
+		r := &wire.Reply{TxHash: results[i].TxHash, Replica: rp.cfg.ID, Status: wire.StatusCommitted,
 			Result: results[i].Marshal()}
 		rp.results.add(r)
 		rp.waiters.deliver(r)

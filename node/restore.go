@@ -1,13 +1,13 @@
 package node
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // loadRestore reads what the core needs to resume: hard state, log records above the last executed sequence
@@ -18,7 +18,7 @@ func loadRestore(store chain.Store, app *chain.App, retain uint64) (consensus.Re
 	hs, err := store.Get(chain.ConsensusHardStateKey())
 	switch {
 	case err == nil:
-		if rs.HardState, err = consensus.UnmarshalHardState(hs); err != nil {
+		if rs.HardState, err = wire.UnmarshalHardState(hs); err != nil {
 			return rs, fmt.Errorf("consensus hard state: %w", err)
 		}
 	case !errors.Is(err, chain.ErrNotFound):
@@ -26,7 +26,7 @@ func loadRestore(store chain.Store, app *chain.App, retain uint64) (consensus.Re
 	}
 	switch st, err := store.Get(chain.StableCheckpointKey()); {
 	case err == nil:
-		cert, err := consensus.UnmarshalCertificate(st)
+		cert, err := wire.UnmarshalCertificate(st)
 		if err != nil {
 			return rs, fmt.Errorf("stable checkpoint: %w", err)
 		}
@@ -36,15 +36,15 @@ func loadRestore(store chain.Store, app *chain.App, retain uint64) (consensus.Re
 	}
 	lo, hi := chain.ConsensusLogRange(last.Seq+1, math.MaxUint64)
 	err = store.Iterate(lo, hi, func(k, v []byte) error {
-		if len(k) != 10 {
-			return fmt.Errorf("consensus log key of %d bytes", len(k))
+		seq, kind, err := chain.ParseConsensusLogKey(k)
+		if err != nil {
+			return err
 		}
-		m, err := consensus.UnmarshalMessage(v)
+		m, err := wire.UnmarshalMessage(v)
 		if err != nil {
 			return fmt.Errorf("consensus log record: %w", err)
 		}
-		rs.Records = append(rs.Records, consensus.Record{
-			Seq: binary.BigEndian.Uint64(k[1:9]), Kind: consensus.RecordKind(k[9]), Msg: m})
+		rs.Records = append(rs.Records, consensus.Record{Seq: seq, Kind: consensus.RecordKind(kind), Msg: m})
 		return nil
 	})
 	if err != nil {
@@ -76,7 +76,7 @@ func committedBatchAt(app *chain.App, h uint64) (consensus.CommittedBatch, error
 	if err != nil {
 		return consensus.CommittedBatch{}, fmt.Errorf("certificate %d: %w", h, err)
 	}
-	cert, err := consensus.UnmarshalCertificate(raw)
+	cert, err := wire.UnmarshalCertificate(raw)
 	if err != nil {
 		return consensus.CommittedBatch{}, fmt.Errorf("certificate %d: %w", h, err)
 	}

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -15,37 +14,22 @@ import (
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/mutant"
 	bsync "github.com/sbftnet/sbft/sync"
+	"github.com/sbftnet/sbft/wire"
 )
-
-// BlocksProtocol serves blocks with their commit certificates (/sbft/<chain-id>/blocks/1):
-// request from(8) to(8); answer n(4) { block_len(4) block cert_len(4) cert }, blocks from..to ascending. A
-// replica that lacks a block says so (an error answer) rather than letting the requester wait.
-const BlocksProtocol = "blocks"
 
 // serveBlocks answers the blocks protocol from the store (pebble reads are safe beside the driver).
 func (n *Node) serveBlocks(_ peer.ID, req []byte) ([]byte, error) {
-	from, to, err := parseBlocksRequest(req)
+	q, err := wire.UnmarshalBlocksRequest(req)
 	if err != nil {
 		return nil, err
 	}
-	return BlocksAnswer(n.store, from, to, false)
-}
-
-func parseBlocksRequest(req []byte) (from, to uint64, err error) {
-	if len(req) != BlocksRequestBytesMax {
-		return 0, 0, fmt.Errorf("blocks request of %d bytes, want %d", len(req), BlocksRequestBytesMax)
-	}
-	from, to = binary.BigEndian.Uint64(req), binary.BigEndian.Uint64(req[8:])
-	if from == 0 || to < from || to-from >= bsync.ChunkBlocksMax {
-		return 0, 0, fmt.Errorf("blocks %d..%d: at most %d blocks from height 1", from, to, bsync.ChunkBlocksMax)
-	}
-	return from, to, nil
+	return BlocksAnswer(n.store, q.From, q.To, false)
 }
 
 // BlocksAnswer encodes blocks from..to with their certificates from store (corrupt: test-only byzantine
 // source).
 func BlocksAnswer(store chain.Store, from, to uint64, corrupt bool) ([]byte, error) {
-	out := binary.BigEndian.AppendUint32(nil, uint32(to-from+1))
+	out := wire.AppendBlocksAnswerCount(nil, int(to-from+1))
 	for h := from; h <= to; h++ {
 		b, err := store.Get(chain.BlockKey(h))
 		if errors.Is(err, chain.ErrNotFound) {
@@ -61,13 +45,10 @@ func BlocksAnswer(store chain.Store, from, to uint64, corrupt bool) ([]byte, err
 		if err != nil && !errors.Is(err, chain.ErrNotFound) {
 			return nil, err
 		}
-		if len(out)+len(b)+len(cert)+8 > bsync.ResponseBytesMax {
-			return nil, fmt.Errorf("blocks %d..%d exceed %d bytes", from, to, bsync.ResponseBytesMax)
+		if len(out)+wire.BlockWithCertBytes(b, cert) > wire.BlocksAnswerBytesMax {
+			return nil, fmt.Errorf("blocks %d..%d exceed %d bytes", from, to, wire.BlocksAnswerBytesMax)
 		}
-		out = binary.BigEndian.AppendUint32(out, uint32(len(b)))
-		out = append(out, b...)
-		out = binary.BigEndian.AppendUint32(out, uint32(len(cert)))
-		out = append(out, cert...)
+		out = wire.AppendBlockWithCert(out, b, cert)
 	}
 	return out, nil
 }
@@ -82,56 +63,29 @@ func corruptBlock(raw []byte) []byte {
 	return blk.Marshal()
 }
 
-// DecodeBlocks parses a blocks answer.
+// DecodeBlocks parses a blocks answer and the blocks in it.
 func DecodeBlocks(b []byte) ([]bsync.Block, error) {
-	if len(b) < 4 {
-		return nil, errors.New("blocks answer too short")
+	entries, err := wire.UnmarshalBlocksAnswer(b)
+	if err != nil {
+		return nil, err
 	}
-	count := binary.BigEndian.Uint32(b)
-	b = b[4:]
-	if count > bsync.ChunkBlocksMax {
-		return nil, fmt.Errorf("blocks answer with %d blocks", count)
-	}
-	out := make([]bsync.Block, 0, count)
-	for i := uint32(0); i < count; i++ {
-		raw, rest, ok := cut32(b)
-		if !ok {
-			return nil, errors.New("blocks answer: truncated block")
-		}
-		cert, rest2, ok := cut32(rest)
-		if !ok {
-			return nil, errors.New("blocks answer: truncated certificate")
-		}
-		blk, err := chain.UnmarshalBlock(raw)
+	out := make([]bsync.Block, 0, len(entries))
+	for _, e := range entries {
+		blk, err := chain.UnmarshalBlock(e.Block)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, bsync.Block{Block: blk, Cert: append([]byte(nil), cert...)})
-		b = rest2
-	}
-	if len(b) != 0 {
-		return nil, errors.New("blocks answer: trailing bytes")
+		out = append(out, bsync.Block{Block: blk, Cert: e.Cert})
 	}
 	return out, nil
-}
-
-func cut32(b []byte) (field, rest []byte, ok bool) {
-	if len(b) < 4 {
-		return nil, nil, false
-	}
-	n := binary.BigEndian.Uint32(b)
-	if uint64(n) > uint64(len(b)-4) {
-		return nil, nil, false
-	}
-	return b[4 : 4+n], b[4+n:], true
 }
 
 // p2pSource fetches blocks from replicas over the blocks protocol.
 type p2pSource struct{ n *Node }
 
 func (s p2pSource) Blocks(ctx context.Context, src bsync.SourceID, from, to uint64) ([]bsync.Block, error) {
-	req := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, from), to)
-	resp, err := s.n.host.Request(ctx, s.n.replicaPeer(src), BlocksProtocol, req, BlocksResponseBytesMax)
+	req := wire.BlocksRequest{From: from, To: to}.Marshal()
+	resp, err := s.n.host.Request(ctx, s.n.replicaPeer(src), wire.BlocksProtocol, req, wire.BlocksAnswerReadBytesMax)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +94,7 @@ func (s p2pSource) Blocks(ctx context.Context, src bsync.SourceID, from, to uint
 
 // transfer is a completed fetch, handed to the driver's goroutine to execute.
 type transfer struct {
-	proof  *StableCheckpointProof
+	proof  *wire.StableCheckpointProof
 	blocks []bsync.Block
 	took   time.Duration
 }
@@ -177,10 +131,10 @@ var errNothingToTransfer = errors.New("nothing to transfer")
 
 // bestCheckpoint asks every other replica for its stable checkpoint and returns the highest one whose
 // certificate verifies, with the replicas that answered (the sources).
-func (n *Node) bestCheckpoint(ctx context.Context) (*StableCheckpointProof, []bsync.SourceID, error) {
+func (n *Node) bestCheckpoint(ctx context.Context) (*wire.StableCheckpointProof, []bsync.SourceID, error) {
 	type answer struct {
 		from  uint32
-		proof *StableCheckpointProof
+		proof *wire.StableCheckpointProof
 	}
 	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -194,15 +148,15 @@ func (n *Node) bestCheckpoint(ctx context.Context) (*StableCheckpointProof, []bs
 		go func() {
 			var a answer
 			a.from = uint32(i)
-			if resp, err := n.host.Request(qctx, n.replicaPeer(uint32(i)), CheckpointProtocol, nil, CheckpointProofBytesMax); err == nil {
-				if p, err := UnmarshalStableCheckpointProof(resp); err == nil && n.verifier.VerifyStableCheckpoint(p) == nil {
+			if resp, err := n.host.Request(qctx, n.replicaPeer(uint32(i)), wire.CheckpointProtocol, nil, wire.CheckpointProofBytesMax); err == nil {
+				if p, err := wire.UnmarshalStableCheckpointProof(resp); err == nil && n.verifier.VerifyStableCheckpoint(p) == nil {
 					a.proof = p
 				}
 			}
 			ch <- a
 		}()
 	}
-	var best *StableCheckpointProof
+	var best *wire.StableCheckpointProof
 	var sources []bsync.SourceID
 	for k := 0; k < asked; k++ {
 		a := <-ch
@@ -225,7 +179,7 @@ func (n *Node) bestCheckpoint(ctx context.Context) (*StableCheckpointProof, []bs
 // store: the replica rejoins consensus at the checkpoint. If a block does not reproduce, the blocks before it
 // stay installed (each reproduced) and the application is reloaded from the store, since executing the bad
 // block advanced it in memory.
-func (d *Driver) InstallTransfer(proof *StableCheckpointProof, blocks []bsync.Block) error {
+func (d *Driver) InstallTransfer(proof *wire.StableCheckpointProof, blocks []bsync.Block) error {
 	if err := d.installBlocks(proof, blocks); err != nil {
 		app, rerr := chain.OpenApp(d.cfg.Store, d.cfg.ChainID, d.cfg.Logger)
 		if rerr != nil {
@@ -237,7 +191,7 @@ func (d *Driver) InstallTransfer(proof *StableCheckpointProof, blocks []bsync.Bl
 	return d.restartCore()
 }
 
-func (d *Driver) installBlocks(proof *StableCheckpointProof, blocks []bsync.Block) error {
+func (d *Driver) installBlocks(proof *wire.StableCheckpointProof, blocks []bsync.Block) error {
 	last := d.app.LastHeader().Height
 	for _, fb := range blocks {
 		h := fb.Block.Header
@@ -258,7 +212,7 @@ func (d *Driver) installBlocks(proof *StableCheckpointProof, blocks []bsync.Bloc
 		}
 		d.app.StageCert(b, h.Height, fb.Cert)
 		if h.Height == proof.Height {
-			b.Set(chain.StableCheckpointKey(), consensus.MarshalCertificate(proof.Certificate(d.cfg.ChainID)))
+			b.Set(chain.StableCheckpointKey(), wire.MarshalCertificate(proof.Certificate(d.cfg.ChainID)))
 		}
 		err = b.Commit(h.Height == proof.Height)
 		b.Close()

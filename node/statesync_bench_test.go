@@ -17,6 +17,7 @@ import (
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/p2p"
 	bsync "github.com/sbftnet/sbft/sync"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // benchChain writes n blocks of txsPerBlock transactions of txBytes each into a fresh store.
@@ -53,7 +54,7 @@ type hostSource struct {
 
 func (s hostSource) Blocks(ctx context.Context, src bsync.SourceID, from, to uint64) ([]bsync.Block, error) {
 	req := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, from), to)
-	resp, err := s.h.Request(ctx, s.peers[src], BlocksProtocol, req, bsync.ResponseBytesMax+1024)
+	resp, err := s.h.Request(ctx, s.peers[src], wire.BlocksProtocol, req, wire.BlocksAnswerReadBytesMax)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +90,7 @@ func BenchmarkStateTransfer(b *testing.B) {
 		defer h.Close()
 		hosts[i] = h
 		infos[i].Addrs = h.Addrs()
-		h.HandleRequest(BlocksProtocol, 16, true, func(_ peer.ID, req []byte) ([]byte, error) {
+		h.HandleRequest(wire.BlocksProtocol, 16, true, func(_ peer.ID, req []byte) ([]byte, error) {
 			time.Sleep(rtt.Load().(time.Duration))
 			return BlocksAnswer(st, binary.BigEndian.Uint64(req), binary.BigEndian.Uint64(req[8:]), false)
 		})

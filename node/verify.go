@@ -3,7 +3,6 @@ package node
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire/be"
 )
 
 // ErrVerify is returned for a message that fails verification.
@@ -141,12 +141,9 @@ func (v *Verifier) verifyCert(c *consensus.Certificate, kinds []consensus.CertKi
 
 func certKey(c *consensus.Certificate) [32]byte {
 	h := sha256.New()
-	var b [8 + 8 + 8 + 1]byte
+	b := make([]byte, 1, 1+8+8+8)
 	b[0] = byte(c.Kind)
-	binary.BigEndian.PutUint64(b[1:], c.View)
-	binary.BigEndian.PutUint64(b[9:], c.Seq)
-	binary.BigEndian.PutUint64(b[17:], c.Signers)
-	h.Write(b[:])
+	h.Write(be.AppendU64(be.AppendU64(be.AppendU64(b, c.View), c.Seq), c.Signers))
 	h.Write(c.Digest[:])
 	h.Write(c.Sig)
 	var k [32]byte

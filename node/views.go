@@ -1,29 +1,9 @@
 package node
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"time"
 )
-
-// checkpointDomain separates checkpoint digests from every other hash.
-const checkpointDomain = "sbft/checkpoint/v1"
-
-// CheckpointDigest is what replicas sign at a checkpoint: sha256 over "sbft/checkpoint/v1", the chain ID (2-byte
-// length, then bytes), the sequence number and height (8 bytes each), the hash of the last block and the
-// state root after it.
-func CheckpointDigest(chainID string, seq, height uint64, bh, sr [32]byte) [32]byte {
-	b := make([]byte, 0, len(checkpointDomain)+len(chainID)+82)
-	b = append(b, checkpointDomain...)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(chainID)))
-	b = append(b, chainID...)
-	b = binary.BigEndian.AppendUint64(b, seq)
-	b = binary.BigEndian.AppendUint64(b, height)
-	b = append(b, bh[:]...)
-	b = append(b, sr[:]...)
-	return sha256.Sum256(b)
-}
 
 // observeCheckpoints reports, once each, a divergence of this replica's state and replicas whose checkpoints
 // differ from stable ones.

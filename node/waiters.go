@@ -1,6 +1,8 @@
 package node
 
-import "github.com/sbftnet/sbft/client"
+import (
+	"github.com/sbftnet/sbft/wire"
+)
 
 // waiters maps transaction hashes to the clients waiting for their results, bounded by WaitersMax and by age.
 type waiters struct {
@@ -43,7 +45,7 @@ func (ws *waiters) remove(h [32]byte, w Waiter) {
 	}
 }
 
-func (ws *waiters) deliver(r *client.Reply) {
+func (ws *waiters) deliver(r *wire.Reply) {
 	list, ok := ws.byHash[r.TxHash]
 	if !ok {
 		return
@@ -80,17 +82,17 @@ func (ws *waiters) expire(now uint64) {
 // transaction that reaches this replica after it executed (clients send to every replica) is answered with its
 // result rather than refused as a replay: every correct replica then gives the client the same answer.
 type resultCache struct {
-	byHash map[[32]byte]*client.Reply
+	byHash map[[32]byte]*wire.Reply
 	ring   [][32]byte // grows to max, then wraps
 	max    int
 	next   int
 }
 
 func newResultCache(max int) resultCache {
-	return resultCache{byHash: make(map[[32]byte]*client.Reply), max: max}
+	return resultCache{byHash: make(map[[32]byte]*wire.Reply), max: max}
 }
 
-func (c *resultCache) add(r *client.Reply) {
+func (c *resultCache) add(r *wire.Reply) {
 	if _, ok := c.byHash[r.TxHash]; ok {
 		return
 	}
@@ -104,7 +106,7 @@ func (c *resultCache) add(r *client.Reply) {
 	c.next = (c.next + 1) % c.max
 }
 
-func (c *resultCache) get(h [32]byte) (*client.Reply, bool) {
+func (c *resultCache) get(h [32]byte) (*wire.Reply, bool) {
 	r, ok := c.byHash[h]
 	return r, ok
 }

@@ -9,6 +9,8 @@
 //   - request/response ("/sbft/<chain-id>/<name>/1"): one stream per request with deadlines on every phase
 //     and an error frame back when the handler fails.
 //
+// Protocol and topic names, and the ID format, are package wire's (wire/protocols.go).
+//
 // Gossip (gossip.go) runs gossipsub for the chain's topics ("/sbft/<chain-id>/checkpoints/1"): replicas are
 // each other's direct peers, messages are signed by their publisher (StrictSign), every topic has a validator,
 // and peer scoring penalizes peers that deliver invalid messages.

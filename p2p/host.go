@@ -19,6 +19,8 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	"github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sbftnet/sbft/wire"
 )
 
 // ErrConfig is returned for a Config the host cannot run with.
@@ -61,9 +63,10 @@ type Host struct {
 	sessions map[*session]struct{}
 }
 
-// ProtocolID is the ID of protocol name (version 1) on chain chainID.
+// ProtocolID is the libp2p ID of protocol name (version 1) on chain chainID; the names and the ID format are
+// package wire's.
 func ProtocolID(chainID, name string) protocol.ID {
-	return protocol.ID(fmt.Sprintf("/sbft/%s/%s/1", chainID, name))
+	return protocol.ID(wire.ProtocolID(chainID, name))
 }
 
 // New creates and starts the libp2p host (listening if ListenAddrs is set).

@@ -40,9 +40,3 @@ const (
 	// GossipValidateTimeout bounds one validation.
 	GossipValidateTimeout = 2 * time.Second
 )
-
-// GossipTopics are the topics of a chain, /sbft/<chain-id>/<name>/1, scored by gossipsub.
-var GossipTopics = []string{CheckpointTopic}
-
-// CheckpointTopic carries signed checkpoint announcements.
-const CheckpointTopic = "checkpoints"

@@ -8,9 +8,9 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
-)
 
-const meshProtocol = "consensus"
+	"github.com/sbftnet/sbft/wire"
+)
 
 // StartMesh starts the replica mesh: an outbound writer per other replica and the inbound handler. handler
 // is called on the reader goroutine of the sending peer's stream.
@@ -23,7 +23,7 @@ func (hs *Host) StartMesh(handler func(from uint32, frame []byte)) {
 		}
 	}
 	hs.mu.Unlock()
-	hs.h.SetStreamHandler(ProtocolID(hs.cfg.ChainID, meshProtocol), hs.serveMesh)
+	hs.h.SetStreamHandler(ProtocolID(hs.cfg.ChainID, wire.MeshProtocol), hs.serveMesh)
 	for _, r := range hs.cfg.Replicas {
 		if r.ID != hs.h.ID() {
 			hs.track(func() { hs.writeMesh(r.Index, r.ID, hs.queues[r.Index]) })
@@ -58,7 +58,7 @@ func (hs *Host) writeMesh(idx uint32, id peer.ID, q chan []byte) {
 	backoff := RedialBackoffMin
 	for hs.ctx.Err() == nil {
 		ctx, cancel := context.WithTimeout(hs.ctx, DialTimeout)
-		s, err := hs.h.NewStream(ctx, id, ProtocolID(hs.cfg.ChainID, meshProtocol))
+		s, err := hs.h.NewStream(ctx, id, ProtocolID(hs.cfg.ChainID, wire.MeshProtocol))
 		cancel()
 		if err != nil {
 			hs.log.Debug("replica unreachable", "replica", idx, "err", err, "retry_in", backoff)

@@ -17,6 +17,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/multiformats/go-multiaddr"
 	"go.uber.org/goleak"
+
+	"github.com/sbftnet/sbft/wire"
 )
 
 func TestMain(m *testing.M) {
@@ -235,7 +237,7 @@ func TestNonReplicaCannotSpeakReplicaProtocols(t *testing.T) {
 		t.Fatalf("a client cannot connect: %v", err)
 	}
 	// The consensus protocol: the stream is reset, nothing reaches the handler.
-	s, err := out.h.NewStream(ctx, th.infos[0].ID, ProtocolID("test", meshProtocol))
+	s, err := out.h.NewStream(ctx, th.infos[0].ID, ProtocolID("test", wire.MeshProtocol))
 	if err == nil {
 		WriteFrame(s, []byte("intruder"))
 		_, err = s.Read(make([]byte, 1))
@@ -316,7 +318,7 @@ func TestMalformedBytesDoNotCrash(t *testing.T) {
 		{0x10, 1, 2},             // truncated
 		[]byte("GET / HTTP/1.1\r\n\r\n"),
 	}
-	for _, proto := range []string{meshProtocol, "sess", "req"} {
+	for _, proto := range []string{wire.MeshProtocol, "sess", "req"} {
 		for _, j := range junk {
 			s, err := th.hosts[1].h.NewStream(ctx, th.infos[0].ID, ProtocolID("test", proto))
 			if err != nil {

@@ -1,9 +1,10 @@
 package smt
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/sbftnet/sbft/wire/be"
 )
 
 // ErrMalformedProof is returned for bytes that do not decode to a proof.
@@ -81,7 +82,7 @@ func sharesPrefix(a, b *Hash, bits int) bool {
 // Marshal encodes p: count(2) siblings(32 each) hasLeaf(1) [leafKey(32) leafValue(32)].
 func (p Proof) Marshal() []byte {
 	b := make([]byte, 0, 2+32*len(p.Siblings)+65)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(p.Siblings)))
+	b = be.AppendU16(b, uint16(len(p.Siblings)))
 	for _, s := range p.Siblings {
 		b = append(b, s[:]...)
 	}
@@ -96,29 +97,23 @@ func (p Proof) Marshal() []byte {
 // UnmarshalProof decodes a proof; it never panics.
 func UnmarshalProof(b []byte) (Proof, error) {
 	var p Proof
-	if len(b) < 3 {
-		return p, fmt.Errorf("%w: %d bytes", ErrMalformedProof, len(b))
-	}
-	n := int(binary.BigEndian.Uint16(b))
+	r := be.NewReader(b, ErrMalformedProof)
+	n := int(r.U16())
 	if n > DepthMax {
 		return p, fmt.Errorf("%w: %d siblings", ErrMalformedProof, n)
 	}
-	b = b[2:]
-	if len(b) < 32*n+1 {
+	if r.Err() != nil || r.Left() < 32*n+1 {
 		return p, fmt.Errorf("%w: truncated", ErrMalformedProof)
 	}
 	p.Siblings = make([]Hash, n)
 	for i := range p.Siblings {
-		copy(p.Siblings[i][:], b[32*i:])
+		p.Siblings[i] = r.Hash32()
 	}
-	b = b[32*n:]
-	switch {
-	case b[0] == 0 && len(b) == 1:
+	switch hasLeaf := r.U8(); {
+	case hasLeaf == 0 && r.Left() == 0:
 		return p, nil
-	case b[0] == 1 && len(b) == 65:
-		p.HasLeaf = true
-		copy(p.LeafKey[:], b[1:33])
-		copy(p.LeafValue[:], b[33:65])
+	case hasLeaf == 1 && r.Left() == 64:
+		p.HasLeaf, p.LeafKey, p.LeafValue = true, r.Hash32(), r.Hash32()
 		return p, nil
 	}
 	return Proof{}, fmt.Errorf("%w: bad leaf section", ErrMalformedProof)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/genesis"
-	"github.com/sbftnet/sbft/node"
 )
 
 func benchCommand() *cli.Command {
@@ -80,7 +79,7 @@ func runBench(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	replicas, err := node.P2PReplicas(g)
+	replicas, err := g.P2PReplicas()
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/genesis"
-	"github.com/sbftnet/sbft/node"
 )
 
 // clientKeyFile is the client's key inside its home directory.
@@ -70,7 +69,7 @@ func openClient(ctx context.Context, c *cli.Context) (*client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	replicas, err := node.P2PReplicas(g)
+	replicas, err := g.P2PReplicas()
 	if err != nil {
 		return nil, err
 	}

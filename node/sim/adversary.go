@@ -6,6 +6,7 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // Role is how a replica behaves. A byzantine replica runs the real driver, and an adversary rewrites what it
@@ -88,10 +89,10 @@ func (a *adversary) rewrite(to uint32, frame []byte) [][]byte {
 // corrupt breaks a signature: a certificate share's (with a valid envelope, so only the collector's aggregate
 // check catches it) or else the envelope's.
 func (a *adversary) corrupt(frame []byte) []byte {
-	if m, err := consensus.UnmarshalMessage(frame); err == nil && len(m.Share) > 0 {
+	if m, err := wire.UnmarshalMessage(frame); err == nil && len(m.Share) > 0 {
 		m.Share = a.blsKey.Sign([]byte("not the slot")).Bytes()
 		m.Sig = ed25519.Sign(a.key, m.SigningBytes(chainID))
-		return m.Marshal()
+		return wire.MarshalMessage(m)
 	}
 	bad := append([]byte(nil), frame...)
 	bad[len(bad)-1] ^= 0x01
@@ -104,7 +105,7 @@ func (a *adversary) equivocate(to uint32, frame []byte) []byte {
 	if to%2 == 0 || a.w.rng.IntN(3) != 0 {
 		return frame
 	}
-	m, err := consensus.UnmarshalMessage(frame)
+	m, err := wire.UnmarshalMessage(frame)
 	if err != nil {
 		return frame
 	}
@@ -127,7 +128,7 @@ func (a *adversary) equivocate(to uint32, frame []byte) []byte {
 		return frame
 	}
 	m.Sig = ed25519.Sign(a.key, m.SigningBytes(chainID))
-	return m.Marshal()
+	return wire.MarshalMessage(m)
 }
 
 func (a *adversary) String() string { return fmt.Sprintf("%d:%v", a.id, a.role) }

@@ -11,6 +11,7 @@ import (
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // The certificate-validity checker. It watches every frame put on the wire and every block a correct replica
@@ -73,7 +74,7 @@ func (cc *certChecker) certValid(c *consensus.Certificate) string {
 	if got, need := bits.OnesCount64(c.Signers), w.quorum(c.Kind); got < need {
 		return sprintf("%v certificate for seq %d has %d signers, the protocol needs %d", c.Kind, c.Seq, got, need)
 	}
-	key := sha256.Sum256(consensus.MarshalCertificate(*c))
+	key := sha256.Sum256(wire.MarshalCertificate(*c))
 	ok, seen := cc.verified[key]
 	if !seen {
 		var pks []bls.PublicKey
@@ -103,7 +104,7 @@ func (cc *certChecker) requireValid(who uint32, what string, c *consensus.Certif
 
 // observe looks at a frame `from` put on the wire (before loss: what it sent, whoever receives it).
 func (cc *certChecker) observe(from uint32, frame []byte) {
-	m, err := consensus.UnmarshalMessage(frame)
+	m, err := wire.UnmarshalMessage(frame)
 	if err != nil {
 		return
 	}
@@ -192,7 +193,7 @@ func (cc *certChecker) observeNewView(from uint32, nv *consensus.Message) {
 	if nv.From != w.primaryOf(nv.View) || !ed25519.Verify(w.pubs[nv.From], nv.SigningBytes(chainID), nv.Sig) {
 		return
 	}
-	key := sha256.Sum256(nv.Marshal())
+	key := sha256.Sum256(wire.MarshalMessage(nv))
 	if cc.newViews[key] {
 		return
 	}
@@ -281,7 +282,7 @@ func (cc *certChecker) checkBlockCert(i uint32, store chain.Store, b *chain.Bloc
 		cc.violate("certificate validity: replica %d stored block %d without a certificate: %v", i, b.Header.Height, err)
 		return
 	}
-	cert, err := consensus.UnmarshalCertificate(raw)
+	cert, err := wire.UnmarshalCertificate(raw)
 	if err != nil {
 		cc.violate("certificate validity: replica %d stored block %d with an undecodable certificate: %v", i, b.Header.Height, err)
 		return

@@ -13,6 +13,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/node"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // Client behaviour: up to outstandingMax transactions in flight: puts of unique keys (to check that every
@@ -130,13 +131,13 @@ func (c *simClient) send(p *pendingTx) {
 	}
 }
 
-func (c *simClient) onReply(replica uint32, r *client.Reply) {
+func (c *simClient) onReply(replica uint32, r *wire.Reply) {
 	p, ok := c.pending[r.TxHash]
 	if !ok {
 		return
 	}
 	switch r.Status {
-	case client.StatusProven:
+	case wire.StatusProven:
 		res, err := c.proofs.Verify(r.TxHash, r)
 		if err != nil {
 			if c.w.reps[replica].adv == nil {
@@ -146,7 +147,7 @@ func (c *simClient) onReply(replica uint32, r *client.Reply) {
 		}
 		c.provenAcks++
 		c.accept(p, res)
-	case client.StatusCommitted:
+	case wire.StatusCommitted:
 		p.votes[replica] = r.Result
 		matching := 0
 		for _, v := range p.votes {

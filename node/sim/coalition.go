@@ -6,6 +6,7 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // A coalition is f byzantine replicas that collude to break safety: they share their keys and everything any
@@ -80,7 +81,7 @@ func (co *coalition) minority(to uint32, seq uint64) bool {
 func (co *coalition) sign(from uint32, m *consensus.Message) []byte {
 	m.From = from
 	m.Sig = ed25519.Sign(co.w.keys[from], m.SigningBytes(chainID))
-	return m.Marshal()
+	return wire.MarshalMessage(m)
 }
 
 // sendCorrect puts a coalition member's message on the wire to every correct replica.
@@ -92,7 +93,7 @@ func (co *coalition) sendCorrect(from uint32, frame []byte) {
 
 // rewrite returns what member `from` puts on the wire to `to` instead of frame.
 func (co *coalition) rewrite(from, to uint32, frame []byte) [][]byte {
-	m, err := consensus.UnmarshalMessage(frame)
+	m, err := wire.UnmarshalMessage(frame)
 	if err != nil {
 		return [][]byte{frame}
 	}
@@ -288,7 +289,7 @@ func (co *coalition) tryCombine(k shareKey) {
 func (co *coalition) forgeViewChange(from uint32, m *consensus.Message) []byte {
 	key := slotKey{m.View, uint64(from)}
 	if vc := co.forgedVC[key]; vc != nil {
-		return vc.Marshal()
+		return wire.MarshalMessage(vc)
 	}
 	vc := *m
 	vc.Entries = slices.Clone(m.Entries)
@@ -314,7 +315,7 @@ func (co *coalition) forgeViewChange(from uint32, m *consensus.Message) []byte {
 	}
 	co.sign(from, &vc)
 	co.forgedVC[key] = &vc
-	return vc.Marshal()
+	return wire.MarshalMessage(&vc)
 }
 
 // shortNewView is the member primary's NewView one ViewChange short of the quorum, without the ViewChange

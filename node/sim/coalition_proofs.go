@@ -8,7 +8,7 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/client"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // The coalition against clients. Colluders receive every transaction a client submits to them; they answer
@@ -27,7 +27,7 @@ import (
 // Every forgery goes to the client the transaction came from, as the reply of a colluder that received it.
 type proofAttack struct {
 	targets map[[32]byte]*proofTarget // client transactions the coalition received, by hash
-	quorum  map[[32]byte]*client.Reply
+	quorum  map[[32]byte]*wire.Reply
 	blocks  map[uint64]*knownBlock // recent blocks the members executed, by height
 	top     uint64                 // highest of them
 }
@@ -57,7 +57,7 @@ type knownBlock struct {
 }
 
 func newProofAttack() *proofAttack {
-	return &proofAttack{targets: map[[32]byte]*proofTarget{}, quorum: map[[32]byte]*client.Reply{},
+	return &proofAttack{targets: map[[32]byte]*proofTarget{}, quorum: map[[32]byte]*wire.Reply{},
 		blocks: map[uint64]*knownBlock{}}
 }
 
@@ -84,7 +84,7 @@ func (co *coalition) onMemberBlock(b *chain.Block, results []chain.Result) {
 
 // execCert is the colluders' own execution certificate over (height, hash): f shares.
 func (co *coalition) execCert(height uint64, hash [32]byte) (uint64, []byte) {
-	msg := client.ExecSigningBytes(chainID, height, hash)
+	msg := wire.ExecSigningBytes(chainID, height, hash)
 	var signers uint64
 	var sigs []bls.Signature
 	for _, m := range co.members {
@@ -121,13 +121,13 @@ func (co *coalition) onSubmit(member uint32, c *simClient, tx *chain.Tx, h [32]b
 }
 
 // answer is what member tells client c instead of its driver's reply r.
-func (co *coalition) answer(member uint32, c *simClient, r *client.Reply) {
+func (co *coalition) answer(member uint32, c *simClient, r *wire.Reply) {
 	switch r.Status {
-	case client.StatusCommitted:
+	case wire.StatusCommitted:
 		return // withheld: the client must hear f+1 correct replicas, or a proof
-	case client.StatusProven:
+	case wire.StatusProven:
 		c.onReply(member, r)
-		p, err := client.DecodeExecProof(r.Proof)
+		p, err := wire.DecodeExecProof(r.Proof)
 		if err != nil {
 			return
 		}
@@ -147,7 +147,7 @@ func (co *coalition) answer(member uint32, c *simClient, r *client.Reply) {
 	}
 }
 
-func (co *coalition) deliverForged(member uint32, c *simClient, r *client.Reply) {
+func (co *coalition) deliverForged(member uint32, c *simClient, r *wire.Reply) {
 	co.w.res.ForgedProofs++
 	c.onReply(member, r)
 }
@@ -180,7 +180,7 @@ func lie(tx *chain.Tx, h [32]byte, height, seq uint64) *chain.Result {
 
 // forgeQuorum is a proven reply for t on a made-up block whose only result is the lie, certified by the f
 // colluders alone (made once per transaction: resends get the same forgery).
-func (co *coalition) forgeQuorum(member uint32, t *proofTarget) *client.Reply {
+func (co *coalition) forgeQuorum(member uint32, t *proofTarget) *wire.Reply {
 	if r := co.proofs.quorum[t.hash]; r != nil {
 		return r
 	}
@@ -191,20 +191,20 @@ func (co *coalition) forgeQuorum(member uint32, t *proofTarget) *client.Reply {
 		StateRoot:   sha256.Sum256(binary.BigEndian.AppendUint64([]byte("forged state"), t.tx.Nonce)),
 		ResultsRoot: chain.MerkleRoot([][32]byte{chain.ResultLeaf(res)})}
 	signers, sig := co.execCert(hdr.Height, hdr.Hash())
-	p := client.ExecProof{Header: hdr.Marshal(), Signers: signers, Sig: sig, Index: 0, Count: 1}
-	r := &client.Reply{TxHash: t.hash, Replica: member, Status: client.StatusProven, Result: res.Marshal(), Proof: p.Encode()}
+	p := wire.ExecProof{Header: hdr.Marshal(), Signers: signers, Sig: sig, Index: 0, Count: 1}
+	r := &wire.Reply{TxHash: t.hash, Replica: member, Status: wire.StatusProven, Result: res.Marshal(), Proof: p.Encode()}
 	co.proofs.quorum[t.hash] = r
 	return r
 }
 
 // forgePath is a proven reply for t at real block kb, with the lie in place of the block's first result and
 // that result's path.
-func (co *coalition) forgePath(member uint32, kb *knownBlock, t *proofTarget) *client.Reply {
+func (co *coalition) forgePath(member uint32, kb *knownBlock, t *proofTarget) *wire.Reply {
 	if kb.sig == nil {
 		kb.signers, kb.sig = co.execCert(kb.hdr.Height, kb.hdr.Hash())
 	}
 	res := lie(t.tx, t.hash, kb.hdr.Height, kb.hdr.Seq)
-	p := client.ExecProof{Header: kb.hdr.Marshal(), Signers: kb.signers, Sig: kb.sig, Index: 0,
+	p := wire.ExecProof{Header: kb.hdr.Marshal(), Signers: kb.signers, Sig: kb.sig, Index: 0,
 		Count: kb.count, Siblings: kb.path}
-	return &client.Reply{TxHash: t.hash, Replica: member, Status: client.StatusProven, Result: res.Marshal(), Proof: p.Encode()}
+	return &wire.Reply{TxHash: t.hash, Replica: member, Status: wire.StatusProven, Result: res.Marshal(), Proof: p.Encode()}
 }

@@ -15,9 +15,9 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/node"
+	"github.com/sbftnet/sbft/wire"
 )
 
 const chainID = "sim-chain"
@@ -505,7 +505,7 @@ func (w *world) deliver() {
 // verify decodes and verifies a frame, remembering the verdict for identical frames from the same sender
 // (the verifier is deterministic, so this only saves time).
 func (w *world) verify(from uint32, frame []byte) (*consensus.Message, error) {
-	m, err := consensus.UnmarshalMessage(frame)
+	m, err := wire.UnmarshalMessage(frame)
 	if err != nil {
 		return nil, err
 	}
@@ -714,7 +714,7 @@ type replyWaiter struct {
 	replica uint32
 }
 
-func (rw replyWaiter) Deliver(r *client.Reply) {
+func (rw replyWaiter) Deliver(r *wire.Reply) {
 	if co := rw.c.w.coal; co != nil && co.member(rw.replica) {
 		co.answer(rw.replica, rw.c, r) // a colluder's answers are the coalition's
 		return

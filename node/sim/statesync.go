@@ -8,6 +8,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/node"
 	bsync "github.com/sbftnet/sbft/sync"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // State transfer in the simulator: the real planner and the real install, with the fetches carried over the
@@ -18,7 +19,7 @@ const simTick = 10 * time.Millisecond // simulated time per tick, for the planne
 
 type simSync struct {
 	planner *bsync.Planner
-	proof   *node.StableCheckpointProof
+	proof   *wire.StableCheckpointProof
 	answers []simAnswer
 }
 
@@ -80,7 +81,7 @@ func (w *world) maybeSync(i int) {
 
 // startSync picks the highest verifiable stable checkpoint among the other live replicas.
 func (w *world) startSync(i int) *simSync {
-	var best *node.StableCheckpointProof
+	var best *wire.StableCheckpointProof
 	var sources []bsync.SourceID
 	for j, o := range w.reps {
 		if j == i || o.down {

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // The withholding strategy: an attack on the new-view rule's choice among prepare certificates of several
@@ -106,7 +107,7 @@ func (co *coalition) withholdDelay(from, to uint32, frame []byte) uint64 {
 	if len(co.attacked) == 0 {
 		return 0
 	}
-	m, err := consensus.UnmarshalMessage(frame)
+	m, err := wire.UnmarshalMessage(frame)
 	if err != nil {
 		return 0
 	}

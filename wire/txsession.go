@@ -1,19 +1,17 @@
-package client
+package wire
 
 import (
-	"encoding/binary"
-	"errors"
 	"fmt"
+
+	"github.com/sbftnet/sbft/wire/be"
 )
 
-// The transaction protocol ("/sbft/<chain-id>/tx/1") is a session: the client sends Submit frames, the replica
+// The transaction session (TxSession, /sbft/<chain-id>/tx/1): the client sends Submit frames, the replica
 // answers each with one Reply frame when the transaction is rejected at intake or once it executed.
 //
 //	Submit: kind(1)=1 tx(rest: chain.Tx wire bytes)
-//	Reply:  kind(1)=2 txHash(32) replica(4) status(1) reject(1) msgLen(2) msg result(rest: chain.Result bytes, committed only)
-
-// SessionName is the p2p session name of the transaction protocol.
-const SessionName = "tx"
+//	Reply:  kind(1)=2 txHash(32) replica(4) status(1) reject(1) msgLen(2) msg result(rest: chain.Result bytes)
+//	        a proven reply instead: ... msg resultLen(4) result proof(rest: ExecProof bytes)
 
 // Frame kinds.
 const (
@@ -24,7 +22,7 @@ const (
 // Status says what happened to a submitted transaction at one replica.
 type Status uint8
 
-// Statuses.
+// Statuses; part of the wire format.
 const (
 	StatusCommitted Status = 1 // executed; Result holds the outcome (which may itself be a failure code)
 	StatusRejected  Status = 2 // refused at intake; Reject tells why, nothing was ordered
@@ -65,9 +63,6 @@ func (r Reject) String() string {
 	return fmt.Sprintf("reject(%d)", uint8(r))
 }
 
-// ErrMalformedFrame is returned for frames that do not decode.
-var ErrMalformedFrame = errors.New("malformed tx protocol frame")
-
 // Reply is a replica's answer about one transaction.
 type Reply struct {
 	TxHash  [32]byte
@@ -84,33 +79,32 @@ func EncodeSubmit(tx []byte) []byte {
 	return append([]byte{frameSubmit}, tx...)
 }
 
-// DecodeSubmit returns the transaction bytes of a Submit frame.
+// DecodeSubmit returns the transaction bytes of a Submit frame (aliasing b).
 func DecodeSubmit(b []byte) ([]byte, error) {
 	if len(b) < 2 || b[0] != frameSubmit {
-		return nil, fmt.Errorf("%w: not a submit frame", ErrMalformedFrame)
+		return nil, errorf(ErrMalformedFrame, "not a submit frame")
 	}
 	if len(b) > SubmitFrameBytesMax {
-		return nil, fmt.Errorf("%w: submit of %d bytes", ErrMalformedFrame, len(b))
+		return nil, errorf(ErrMalformedFrame, "submit of %d bytes", len(b))
 	}
 	return b[1:], nil
 }
 
-// Encode frames a reply.
+// Encode frames a reply; a message longer than ReplyMessageBytesMax is truncated.
 func (r *Reply) Encode() []byte {
 	msg := r.Message
 	if len(msg) > ReplyMessageBytesMax {
 		msg = msg[:ReplyMessageBytesMax]
 	}
-	b := make([]byte, 0, replyFixedBytes+len(msg)+len(r.Result))
+	b := make([]byte, 0, replyFixedBytes+len(msg)+replyResultLenBytes+len(r.Result)+len(r.Proof))
 	b = append(b, frameReply)
 	b = append(b, r.TxHash[:]...)
-	b = binary.BigEndian.AppendUint32(b, r.Replica)
+	b = be.AppendU32(b, r.Replica)
 	b = append(b, byte(r.Status), byte(r.Reject))
-	b = binary.BigEndian.AppendUint16(b, uint16(len(msg)))
+	b = be.AppendU16(b, uint16(len(msg)))
 	b = append(b, msg...)
 	if r.Status == StatusProven {
-		b = binary.BigEndian.AppendUint32(b, uint32(len(r.Result)))
-		b = append(b, r.Result...)
+		b = be.AppendLenBytes32(b, r.Result)
 		return append(b, r.Proof...)
 	}
 	return append(b, r.Result...)
@@ -118,35 +112,31 @@ func (r *Reply) Encode() []byte {
 
 // DecodeReply parses a reply frame; it never panics on bad bytes.
 func DecodeReply(b []byte) (*Reply, error) {
-	const fixed = replyFixedBytes
-	if len(b) < fixed || b[0] != frameReply || len(b) > ReplyFrameBytesMax {
-		return nil, fmt.Errorf("%w: reply of %d bytes", ErrMalformedFrame, len(b))
+	if len(b) < replyFixedBytes || b[0] != frameReply || len(b) > ReplyFrameBytesMax {
+		return nil, errorf(ErrMalformedFrame, "reply of %d bytes", len(b))
 	}
-	r := &Reply{}
-	copy(r.TxHash[:], b[1:33])
-	r.Replica = binary.BigEndian.Uint32(b[33:37])
-	r.Status, r.Reject = Status(b[37]), Reject(b[38])
-	n := int(binary.BigEndian.Uint16(b[39:41]))
-	if n > ReplyMessageBytesMax || fixed+n > len(b) {
-		return nil, fmt.Errorf("%w: message length %d", ErrMalformedFrame, n)
+	rd := be.NewReader(b[1:], ErrMalformedFrame)
+	r := &Reply{TxHash: rd.Hash32(), Replica: rd.U32(), Status: Status(rd.U8()), Reject: Reject(rd.U8())}
+	n := int(rd.U16())
+	if n > ReplyMessageBytesMax || n > rd.Left() {
+		return nil, errorf(ErrMalformedFrame, "message length %d", n)
 	}
-	r.Message = string(b[fixed : fixed+n])
-	rest := b[fixed+n:]
+	r.Message = string(rd.Bytes(n))
 	switch r.Status {
 	case StatusCommitted, StatusRejected:
-		r.Result = append([]byte(nil), rest...)
+		r.Result = rd.BytesCopy(rd.Left())
 	case StatusProven:
-		if len(rest) < 4 {
-			return nil, fmt.Errorf("%w: proven reply without a result", ErrMalformedFrame)
+		if rd.Left() < replyResultLenBytes {
+			return nil, errorf(ErrMalformedFrame, "proven reply without a result")
 		}
-		l := int(binary.BigEndian.Uint32(rest))
-		if l > len(rest)-4 || len(rest)-4-l > ExecProofBytesMax {
-			return nil, fmt.Errorf("%w: proven reply lengths", ErrMalformedFrame)
+		l := int(rd.U32())
+		if l > rd.Left() || rd.Left()-l > ExecProofBytesMax {
+			return nil, errorf(ErrMalformedFrame, "proven reply lengths")
 		}
-		r.Result = append([]byte(nil), rest[4:4+l]...)
-		r.Proof = append([]byte(nil), rest[4+l:]...)
+		r.Result = rd.BytesCopy(l)
+		r.Proof = rd.BytesCopy(rd.Left())
 	default:
-		return nil, fmt.Errorf("%w: status %d", ErrMalformedFrame, r.Status)
+		return nil, errorf(ErrMalformedFrame, "status %d", r.Status)
 	}
-	return r, nil
+	return r, rd.Err()
 }

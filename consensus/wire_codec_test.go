@@ -1,0 +1,11 @@
+package consensus_test
+
+import (
+	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire"
+)
+
+func init() {
+	consensus.MessageCodecForTests.Marshal = wire.MarshalMessage
+	consensus.MessageCodecForTests.Unmarshal = wire.UnmarshalMessage
+}

@@ -1,0 +1,23 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrMalformed is wrapped by every decoding error of this package.
+var ErrMalformed = errors.New("malformed")
+
+// The codecs' own sentinels; each wraps ErrMalformed.
+var (
+	ErrMalformedMessage      = fmt.Errorf("%w consensus message", ErrMalformed)
+	ErrMalformedHardState    = fmt.Errorf("%w hard state", ErrMalformed)
+	ErrMalformedFrame        = fmt.Errorf("%w tx protocol frame", ErrMalformed)
+	ErrMalformedAnnouncement = fmt.Errorf("%w checkpoint announcement", ErrMalformed)
+	ErrMalformedBlocks       = fmt.Errorf("%w blocks frame", ErrMalformed)
+)
+
+// errorf wraps a codec's sentinel with what was wrong.
+func errorf(base error, format string, args ...any) error {
+	return fmt.Errorf("%w: %s", base, fmt.Sprintf(format, args...))
+}

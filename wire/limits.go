@@ -1,0 +1,66 @@
+package wire
+
+import (
+	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/consensus"
+)
+
+// Bounds of the frames this package owns. Each is derived from the layer it carries, so a frame a decoder here
+// accepts never holds more than the next layer takes; limits_test.go checks the whole path. Consensus message
+// bounds (consensus.MessageBytesMax, SigBytesMax, RequestBytesMax, ...) stay with the core, which enforces
+// them too; the transport's own caps (p2p.MeshFrameBytesMax, GossipMessageBytesMax) stay with p2p.
+
+// Transaction session (txsession.go, execproof.go).
+const (
+	// ReplyMessageBytesMax caps the human-readable detail of a reply; longer messages are truncated when encoded.
+	ReplyMessageBytesMax = 512
+	// SubmitFrameBytesMax caps a Submit frame: the kind byte and one transaction of at most chain.TxBytesMax
+	// (which in turn fits consensus.RequestBytesMax), so a replica never reads a frame it must refuse anyway.
+	SubmitFrameBytesMax = 1 + chain.TxBytesMax
+	// ReplyFrameBytesMax caps a Reply frame: the fixed fields, the longest message, and for a proven reply the
+	// result length, the largest result (chain.ResultBytesMax) and the largest execution proof.
+	ReplyFrameBytesMax = replyFixedBytes + ReplyMessageBytesMax + replyResultLenBytes + chain.ResultBytesMax +
+		ExecProofBytesMax
+	// ExecProofSiblingsMax caps the Merkle path of an execution proof: a results tree of 1<<16 leaves covers
+	// the largest block (chain.BlockTxsMax transactions).
+	ExecProofSiblingsMax = 16
+	// ExecProofBytesMax caps an execution proof: header, signers, signature (at most consensus.SigBytesMax, the
+	// cap on any certificate signature), index, count, and a Merkle path of at most ExecProofSiblingsMax siblings.
+	ExecProofBytesMax = chain.HeaderBytes + 8 + 1 + consensus.SigBytesMax + 4 + 4 + 1 + ExecProofSiblingsMax*32
+
+	// replyFixedBytes is kind, txHash, replica, status, reject and msgLen.
+	replyFixedBytes = 1 + 32 + 4 + 1 + 1 + 2
+	// replyResultLenBytes is the result length prefix of a proven reply.
+	replyResultLenBytes = 4
+)
+
+// Checkpoints (checkpoint.go).
+const (
+	// AnnouncementBytesMax is the largest valid checkpoint announcement: fixed fields, a share and a signature
+	// of at most consensus.SigBytesMax each (it must fit p2p.GossipMessageBytesMax; node/limits_test.go checks).
+	AnnouncementBytesMax = announcementFixedBytes + 1 + consensus.SigBytesMax + 1 + consensus.SigBytesMax
+	// CheckpointRequestBytesMax caps a checkpoint-protocol request (it is empty; the cap only bounds garbage).
+	CheckpointRequestBytesMax = 64
+	// CheckpointProofBytesMax caps the body of a checkpoint-protocol answer (one StableCheckpointProof: fixed
+	// fields and one aggregate signature of at most consensus.SigBytesMax bytes), with room for a longer one.
+	CheckpointProofBytesMax = 1024
+
+	// announcementFixedBytes is version, replica, seq, height, block hash and state root.
+	announcementFixedBytes = 1 + 4 + 8 + 8 + 32 + 32
+	// checkpointProofFixedBytes is version, seq, height, block hash, state root and signers.
+	checkpointProofFixedBytes = 1 + 8 + 8 + 32 + 32 + 8
+)
+
+// State sync (blocks.go).
+const (
+	// BlocksRequestBytes is the size of a blocks request: from(8) and to(8).
+	BlocksRequestBytes = 8 + 8
+	// BlocksChunkMax caps the blocks one request may ask for (and an answer may hold).
+	BlocksChunkMax = 256
+	// BlocksAnswerBytesMax caps the answer a source sends: a chunk of blocks with their certificates. It must
+	// hold the largest block and its certificate (node/limits_test.go checks).
+	BlocksAnswerBytesMax = 32 << 20
+	// BlocksAnswerReadBytesMax is what a fetcher reads of an answer: BlocksAnswerBytesMax plus slack for a
+	// source whose cap is a little larger, so a version skew does not stall state transfer.
+	BlocksAnswerReadBytesMax = BlocksAnswerBytesMax + 1024
+)

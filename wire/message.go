@@ -1,0 +1,66 @@
+package wire
+
+import (
+	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire/be"
+)
+
+// Wire format of a consensus message (all integers big-endian, fixed width):
+//
+//	version(1)=3 type(1) from(4) view(8) seq(8) digest(32) lastExecuted(8) flags(1)
+//	nRequests(4) { len(4) bytes }*  shareLen(1) share
+//	hasCert(1) [ kind(1) signers(8) sigLen(1) sig ]  payload  sigLen(1) sig
+//
+// A certificate carried in a message is over the message's own (view, seq, digest). The payload is empty
+// except for ViewChange and NewView:
+//
+//	ViewChange: hasStable(1) [ fullCert ]  nEntries(2) { seq(8) flags(1) [ppView(8) ppDigest(32)] [fullCert] [fullCert] }*
+//	NewView:    nViewChanges(1) { len(4) message }*
+//	fullCert:   kind(1) view(8) seq(8) digest(32) signers(8) sigLen(1) sig
+//
+// Every count and length is checked against the consensus limits before anything is allocated.
+
+// messageHeaderBytes is version, type, from, view, seq, digest, lastExecuted and flags.
+const messageHeaderBytes = 1 + 1 + 4 + 8 + 8 + 32 + 8 + 1
+
+// The encoder is consensus.Message.AppendEncoding (the core's signing bytes cover part of it); this file has
+// the format, the decoder and the entry point every caller uses.
+
+// MarshalMessage encodes m.
+func MarshalMessage(m *consensus.Message) []byte {
+	size := messageHeaderBytes + 4 + 1 + len(m.Share) + 1 + 10 + consensus.SigBytesMax + 1 + len(m.Sig)
+	for _, r := range m.Requests {
+		size += 4 + len(r)
+	}
+	return m.AppendEncoding(make([]byte, 0, size))
+}
+
+// UnmarshalMessage decodes and bounds-checks b. It never panics and never allocates more than len(b) allows.
+func UnmarshalMessage(b []byte) (*consensus.Message, error) {
+	if len(b) > consensus.MessageBytesMax {
+		return nil, errorf(ErrMalformedMessage, "%d bytes exceeds %d", len(b), consensus.MessageBytesMax)
+	}
+	r := messageReader{be.NewReader(b, ErrMalformedMessage)}
+	if v := r.U8(); r.Err() == nil && v != consensus.EncodingVersion {
+		r.Failf("version %d", v)
+	}
+	m := &consensus.Message{Type: consensus.MsgType(r.U8())}
+	if r.Err() == nil && !m.Type.Valid() {
+		r.Failf("type %d", m.Type)
+	}
+	m.From = r.U32()
+	m.View = r.U64()
+	m.Seq = r.U64()
+	m.Digest = r.Hash32()
+	m.LastExecuted = r.U64()
+	m.Flags = r.U8()
+	m.Requests = r.requests()
+	m.Share = r.sig()
+	m.Cert = r.cert(m)
+	r.payload(m)
+	m.Sig = r.sig()
+	if err := r.Done(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

@@ -1,0 +1,139 @@
+package wire
+
+import (
+	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire/be"
+)
+
+// messageReader decodes the parts of a consensus message; see the format in message.go.
+type messageReader struct{ *be.Reader }
+
+func (r messageReader) requests() [][]byte {
+	n := int(r.U32())
+	if r.Err() != nil {
+		return nil
+	}
+	// Each request needs at least its 4-byte length: a count the remaining bytes cannot hold is a lie.
+	if n > consensus.BatchRequestsMax || n*4 > r.Left() {
+		r.Failf("%d requests", n)
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	reqs := make([][]byte, 0, n)
+	total := 0
+	for i := 0; i < n && r.Err() == nil; i++ {
+		l := int(r.U32())
+		if l > consensus.RequestBytesMax {
+			r.Failf("request of %d bytes", l)
+			return nil
+		}
+		total += l
+		if total > consensus.BatchBytesMax {
+			r.Failf("batch of more than %d bytes", consensus.BatchBytesMax)
+			return nil
+		}
+		reqs = append(reqs, r.BytesCopy(l))
+	}
+	return reqs
+}
+
+func validCertKind(k consensus.CertKind) bool {
+	return k >= consensus.CertFast && k <= consensus.CertCheckpoint
+}
+
+func (r messageReader) cert(m *consensus.Message) *consensus.Certificate {
+	switch has := r.U8(); {
+	case r.Err() != nil || has == 0:
+		return nil
+	case has != 1:
+		r.Failf("certificate flag %d", has)
+		return nil
+	}
+	c := &consensus.Certificate{Kind: consensus.CertKind(r.U8()), View: m.View, Seq: m.Seq, Digest: m.Digest,
+		Signers: r.U64()}
+	if r.Err() == nil && !validCertKind(c.Kind) {
+		r.Failf("certificate kind %d", c.Kind)
+	}
+	c.Sig = r.sig()
+	return c
+}
+
+func (r messageReader) sig() []byte {
+	if r.Err() != nil {
+		return nil
+	}
+	return r.LenBytes8(consensus.SigBytesMax)
+}
+
+func (r messageReader) fullCert() *consensus.Certificate {
+	c := &consensus.Certificate{Kind: consensus.CertKind(r.U8()), View: r.U64(), Seq: r.U64(), Digest: r.Hash32(),
+		Signers: r.U64()}
+	if r.Err() == nil && !validCertKind(c.Kind) {
+		r.Failf("certificate kind %d", c.Kind)
+	}
+	c.Sig = r.sig()
+	return c
+}
+
+func (r messageReader) payload(m *consensus.Message) {
+	switch m.Type {
+	case consensus.MsgViewChange:
+		if has := r.U8(); has == 1 {
+			m.Stable = r.fullCert()
+		} else if has != 0 {
+			r.Failf("stable flag %d", has)
+		}
+		n := int(r.U16())
+		if r.Err() == nil && (n > consensus.WindowSeqsMax || n*9 > r.Left()) {
+			r.Failf("%d view entries", n)
+			return
+		}
+		if r.Err() != nil || n == 0 {
+			return
+		}
+		m.Entries = make([]consensus.ViewEntry, 0, n)
+		for i := 0; i < n && r.Err() == nil; i++ {
+			m.Entries = append(m.Entries, r.entry())
+		}
+	case consensus.MsgNewView:
+		n := int(r.U8())
+		if r.Err() == nil && (n > consensus.ReplicasMax || n*4 > r.Left()) {
+			r.Failf("%d view changes", n)
+			return
+		}
+		for i := 0; i < n && r.Err() == nil; i++ {
+			b := r.Bytes(int(r.U32()))
+			if r.Err() != nil {
+				return
+			}
+			vc, err := UnmarshalMessage(b)
+			if err != nil || vc.Type != consensus.MsgViewChange {
+				r.Failf("view change %d: %v", i, err)
+				return
+			}
+			m.ViewChanges = append(m.ViewChanges, vc)
+		}
+	}
+}
+
+func (r messageReader) entry() consensus.ViewEntry {
+	e := consensus.ViewEntry{Seq: r.U64()}
+	flags := r.U8()
+	if r.Err() == nil && flags&^(consensus.EntryHasPP|consensus.EntryHasPrepared|consensus.EntryHasCommitted) != 0 {
+		r.Failf("entry flags %d", flags)
+	}
+	if flags&consensus.EntryHasPP != 0 {
+		e.HasPP = true
+		e.PPView = r.U64()
+		e.PPDigest = r.Hash32()
+	}
+	if flags&consensus.EntryHasPrepared != 0 {
+		e.Prepared = r.fullCert()
+	}
+	if flags&consensus.EntryHasCommitted != 0 {
+		e.Committed = r.fullCert()
+	}
+	return e
+}

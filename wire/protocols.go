@@ -1,0 +1,28 @@
+package wire
+
+import "fmt"
+
+// Protocol and topic names. A chain's protocols and topics are /sbft/<chain-id>/<name>/1 (ProtocolID); the
+// info protocol alone is chain-independent, so a client can learn the chain from any replica.
+const (
+	// MeshProtocol is the replica mesh: one long-lived stream per replica pair carrying consensus messages.
+	MeshProtocol = "consensus"
+	// TxSession is the client transaction session: Submit frames in, Reply frames out (txsession.go).
+	TxSession = "tx"
+	// BlocksProtocol is request/response state sync: blocks with their commit certificates (blocks.go).
+	BlocksProtocol = "blocks"
+	// CheckpointProtocol is request/response: the last stable checkpoint with its certificate (checkpoint.go).
+	CheckpointProtocol = "checkpoint"
+	// CheckpointTopic is the gossipsub topic of signed checkpoint announcements (checkpoint.go).
+	CheckpointTopic = "checkpoints"
+	// InfoProtocol serves a replica's genesis document to anyone (the full libp2p protocol ID).
+	InfoProtocol = "/sbft/info/1"
+)
+
+// GossipTopics are the gossipsub topics of a chain, all scored by the router.
+var GossipTopics = []string{CheckpointTopic}
+
+// ProtocolID is the libp2p protocol ID (or gossipsub topic) of name, version 1, on chain chainID.
+func ProtocolID(chainID, name string) string {
+	return fmt.Sprintf("/sbft/%s/%s/1", chainID, name)
+}
