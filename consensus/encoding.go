@@ -18,15 +18,21 @@ const (
 	EntryHasCommitted = 4
 )
 
-// AppendEncoding appends m's canonical encoding to b (see wire/message.go for the format).
-func (m *Message) AppendEncoding(b []byte) []byte {
-	b = append(b, EncodingVersion, byte(m.Type))
+// appendFixedFields appends the fields every message has, in the order both the encoding and the signing
+// bytes use: From, View, Seq, Digest, LastExecuted, Flags.
+func (m *Message) appendFixedFields(b []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, m.From)
 	b = binary.BigEndian.AppendUint64(b, m.View)
 	b = binary.BigEndian.AppendUint64(b, m.Seq)
 	b = append(b, m.Digest[:]...)
 	b = binary.BigEndian.AppendUint64(b, m.LastExecuted)
-	b = append(b, m.Flags)
+	return append(b, m.Flags)
+}
+
+// AppendEncoding appends m's canonical encoding to b (see wire/message.go for the format).
+func (m *Message) AppendEncoding(b []byte) []byte {
+	b = append(b, EncodingVersion, byte(m.Type))
+	b = m.appendFixedFields(b)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(m.Requests)))
 	for _, r := range m.Requests {
 		b = binary.BigEndian.AppendUint32(b, uint32(len(r)))

@@ -186,12 +186,7 @@ func (m *Message) SigningBytes(chainID string) []byte {
 	b = binary.BigEndian.AppendUint16(b, uint16(len(chainID)))
 	b = append(b, chainID...)
 	b = append(b, byte(m.Type))
-	b = binary.BigEndian.AppendUint32(b, m.From)
-	b = binary.BigEndian.AppendUint64(b, m.View)
-	b = binary.BigEndian.AppendUint64(b, m.Seq)
-	b = append(b, m.Digest[:]...)
-	b = binary.BigEndian.AppendUint64(b, m.LastExecuted)
-	b = append(b, m.Flags)
+	b = m.appendFixedFields(b)
 	b = append(b, m.Share...)
 	if m.Type == MsgViewChange || m.Type == MsgNewView {
 		// The evidence is covered through the digest of its encoding.

@@ -90,24 +90,31 @@ func TestPrimaryCrashMidFlightKeepsCommitted(t *testing.T) {
 	for seed := uint64(1); seed <= 60; seed++ {
 		cl := newCluster(t, 4, 1, seed)
 		cl.lossPct = int(seed % 3 * 10)
-		reqs := requests("m", 40)
-		cl.submit(reqs...)
-		for k := 0; k < int(seed*7%90) && cl.step(); k++ {
-		}
-		cl.reps[0].down = true
-		if !cl.runUntilAll(reqs, 5000) {
-			t.Fatalf("seed %d: requests lost in the view change: %+v", seed, cl.reps[1].core.Status())
-		}
-		cl.checkAgreement(seed)
-		cl.reps[0].down = false
-		cl.restart(0)
-		more := requests("after", 10)
-		cl.submit(more...)
-		if !cl.runUntilAll(more, 5000) {
-			t.Fatalf("seed %d: old primary did not rejoin: %+v", seed, cl.reps[0].core.Status())
-		}
-		cl.checkAgreement(seed)
+		crashPrimaryMidFlight(t, cl, seed, 40, 10)
 	}
+}
+
+// crashPrimaryMidFlight submits `before` requests, crashes the primary after a seed-chosen number of
+// deliveries, checks they all execute, restarts the primary and checks `after` more execute too.
+func crashPrimaryMidFlight(t *testing.T, cl *cluster, seed uint64, before, after int) {
+	t.Helper()
+	reqs := requests("m", before)
+	cl.submit(reqs...)
+	for k := 0; k < int(seed*7%90) && cl.step(); k++ {
+	}
+	cl.reps[0].down = true // crashed: what it held in memory (crypto answers too) is lost
+	if !cl.runUntilAll(reqs, 5000) {
+		t.Fatalf("seed %d: requests lost in the view change: %+v", seed, cl.reps[1].core.Status())
+	}
+	cl.checkAgreement(seed)
+	cl.reps[0].down = false
+	cl.restart(0)
+	more := requests("after", after)
+	cl.submit(more...)
+	if !cl.runUntilAll(more, 5000) {
+		t.Fatalf("seed %d: old primary did not rejoin: %+v", seed, cl.reps[0].core.Status())
+	}
+	cl.checkAgreement(seed)
 }
 
 func TestPartitionedPrimaryIsReplacedAndRejoins(t *testing.T) {
@@ -490,23 +497,7 @@ func TestCryptoAnswersLateAndOutOfOrder(t *testing.T) {
 		cl.lateCrypto = true
 		cl.reconfigure(func(c *Config) { c.CheckpointIntervalSeqs = CheckpointIntervalSeqsMin })
 		cl.lossPct = int(seed % 3 * 10)
-		reqs := requests("late", 40)
-		cl.submit(reqs...)
-		for k := 0; k < int(seed*7%90) && cl.step(); k++ {
-		}
-		cl.reps[0].down = true // the primary crashes: its held answers are lost with it
-		if !cl.runUntilAll(reqs, 5000) {
-			t.Fatalf("seed %d: requests lost with late crypto answers: %+v", seed, cl.reps[1].core.Status())
-		}
-		cl.checkAgreement(seed)
-		cl.reps[0].down = false
-		cl.restart(0)
-		more := requests("after", 30)
-		cl.submit(more...)
-		if !cl.runUntilAll(more, 5000) {
-			t.Fatalf("seed %d: no progress after the restart with late crypto answers: %+v", seed, cl.reps[0].core.Status())
-		}
-		cl.checkAgreement(seed)
+		crashPrimaryMidFlight(t, cl, seed, 40, 30)
 		cl.run(1<<30, 300) // the answers still held arrive
 		if st := cl.reps[1].core.Status(); st.StableSeq == 0 {
 			t.Fatalf("seed %d: no checkpoint became stable with late answers (executed %d)", seed, st.LastExecuted)
