@@ -10,12 +10,11 @@ var ErrConfig = errors.New("invalid consensus config")
 
 // Config is everything the core needs to know; times are in ticks.
 type Config struct {
-	ChainID string    // bound into every signature
-	Signer  Signer    // signs this replica's messages (deterministic, so the core stays pure)
-	ID      ReplicaID // this replica
-	N       int       // replicas, n >= 3f+2c+1
-	F       int       // faults tolerated
-	C       int       // extra slow or crashed replicas the fast path tolerates (0 by default)
+	Signer Signer    // signs this replica's messages (deterministic, so the core stays pure)
+	ID     ReplicaID // this replica
+	N      int       // replicas, n >= 3f+2c+1
+	F      int       // faults tolerated
+	C      int       // extra slow or crashed replicas the fast path tolerates (0 by default)
 
 	BatchRequestsMax int // requests per PrePrepare (<= BatchRequestsMax constant)
 	BatchBytesMax    int // summed request bytes per PrePrepare (<= BatchBytesMax constant)
@@ -34,16 +33,18 @@ type Config struct {
 	CheckpointIntervalSeqs int
 }
 
-// Signer signs bytes with this replica's key. Implementations must be deterministic (Ed25519 and BLS are).
+// Signer signs this replica's messages with its key, over the message's signing bytes (the node's: package
+// wire owns every signing domain, and binds the chain ID). Implementations must be deterministic (Ed25519 is),
+// so the core stays a pure function of its inputs.
 type Signer interface {
-	Sign(msg []byte) []byte
+	SignMessage(m *Message) []byte
 }
 
 // DefaultConfig returns a config for replica id of n with f faults and defaults for the rest.
-func DefaultConfig(chainID string, signer Signer, id ReplicaID, n, f int) Config {
+func DefaultConfig(signer Signer, id ReplicaID, n, f int) Config {
 	return Config{
-		ChainID: chainID, Signer: signer,
-		ID: id, N: n, F: f,
+		Signer: signer,
+		ID:     id, N: n, F: f,
 		BatchRequestsMax:    BatchRequestsDefault,
 		BatchBytesMax:       BatchBytesDefault,
 		InFlightSeqsMax:     8,

@@ -6,7 +6,7 @@ import (
 )
 
 func TestCheckpointIntervalIsBounded(t *testing.T) {
-	cfg := DefaultConfig("c", testSigner{0}, 0, 4, 1)
+	cfg := DefaultConfig(testSigner{0}, 0, 4, 1)
 	if cfg.CheckpointIntervalSeqs != CheckpointIntervalSeqsDefault || cfg.WindowSeqs() != 2*CheckpointIntervalSeqsDefault ||
 		cfg.RetainExecutedSeqs() != cfg.WindowSeqs() {
 		t.Fatalf("default interval %d, window %d, retained %d", cfg.CheckpointIntervalSeqs, cfg.WindowSeqs(), cfg.RetainExecutedSeqs())

@@ -315,7 +315,7 @@ func (c *Core) Status() Status {
 
 // sign fills m.Sig; every message the core creates is signed once, before it is persisted or sent.
 func (c *Core) sign(m *Message) *Message {
-	m.Sig = c.cfg.Signer.Sign(m.SigningBytes(c.cfg.ChainID))
+	m.Sig = c.cfg.Signer.SignMessage(m)
 	return m
 }
 

@@ -75,7 +75,7 @@ func (eq *equivocator) outgoing(to ReplicaID, m *Message, wire []byte) []byte {
 		reqs := append(slices.Clone(m.Requests), []byte(fmt.Sprintf("byz-view%d-seq%d-variant%d", m.View, m.Seq, v)))
 		out = &Message{Type: MsgPrePrepare, From: eq.id, View: m.View, Seq: m.Seq, Flags: m.Flags, Requests: reqs}
 		out.Digest = BatchDigest(RequestDigests(reqs))
-		out.Sig = eq.cl.cfgs[eq.id].Signer.Sign(out.SigningBytes(testChainID))
+		out.Sig = eq.cl.cfgs[eq.id].Signer.SignMessage(out)
 		wire = marshalMessage(out)
 	}
 	k := [2]uint64{m.View, m.Seq}
@@ -139,7 +139,7 @@ func (eq *equivocator) tryCombine(slot shareSlot, digest [32]byte, shares map[Re
 		return
 	}
 	req := CombineRequest{Kind: slot.kind, View: slot.view, Seq: slot.seq, Digest: digest}
-	own := shareSigner{eq.cl, eq.id}.Sign(ShareSigningBytes(testChainID, slot.kind, slot.view, slot.seq, digest))
+	own := shareSigner{eq.cl, eq.id}.Sign(shareSigningBytes(testChainID, slot.kind, slot.view, slot.seq, digest))
 	req.Shares = append(req.Shares, Share{From: eq.id, Sig: own})
 	for from, sig := range shares {
 		if from != eq.id {
@@ -155,7 +155,7 @@ func (eq *equivocator) tryCombine(slot shareSlot, digest [32]byte, shares map[Re
 	}
 	eq.certs++
 	m := &Message{Type: certMsgTypes[slot.kind], From: eq.id, View: slot.view, Seq: slot.seq, Digest: digest, Cert: res.Cert}
-	m.Sig = eq.cl.cfgs[eq.id].Signer.Sign(m.SigningBytes(testChainID))
+	m.Sig = eq.cl.cfgs[eq.id].Signer.SignMessage(m)
 	wire := marshalMessage(m)
 	if eq.certSent[slot] == nil {
 		eq.certSent[slot] = map[[32]byte][]byte{}

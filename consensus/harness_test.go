@@ -18,6 +18,11 @@ const testChainID = "test-chain"
 // recompute, so the harness verifies signatures by signing again (verifyMessage below plays the node's part).
 type testSigner struct{ id ReplicaID }
 
+// SignMessage implements Signer.
+func (s testSigner) SignMessage(m *Message) []byte {
+	return s.Sign(messageSigningBytes(testChainID, m))
+}
+
 func (s testSigner) Sign(msg []byte) []byte {
 	h := sha256.New()
 	binary.Write(h, binary.BigEndian, s.id)
@@ -93,7 +98,7 @@ func newClusterC(t *testing.T, n, f, c int, seed uint64) *cluster {
 		badShare: map[ReplicaID]bool{}, sent: map[MsgType]int{}, cut: map[ReplicaID]bool{}, censored: map[string]bool{},
 		rejected: map[MsgType]int{}, byz: map[ReplicaID]*equivocator{}}
 	for i := 0; i < n; i++ {
-		cfg := DefaultConfig(testChainID, testSigner{ReplicaID(i)}, ReplicaID(i), n, f)
+		cfg := DefaultConfig(testSigner{ReplicaID(i)}, ReplicaID(i), n, f)
 		cfg.BatchRequestsMax = 10
 		cfg.C = c
 		cl.cfgs = append(cl.cfgs, cfg)
@@ -160,7 +165,7 @@ func (cl *cluster) handle(i int) {
 		// in any order).
 		var answers []*Message
 		for _, req := range rd.Sign {
-			share := shareSigner{cl, ReplicaID(i)}.Sign(ShareSigningBytes(testChainID, req.Kind, req.View, req.Seq, req.Digest))
+			share := shareSigner{cl, ReplicaID(i)}.Sign(shareSigningBytes(testChainID, req.Kind, req.View, req.Seq, req.Digest))
 			answers = append(answers, SignedShare(ReplicaID(i), req, share))
 		}
 		for _, req := range rd.Combine {
@@ -295,7 +300,7 @@ func (cl *cluster) quorum(k CertKind) int {
 
 // expectedShare is replica id's valid share over (kind, view, seq, digest).
 func expectedShare(id ReplicaID, kind CertKind, view, seq uint64, digest [32]byte) []byte {
-	return testSigner{id + shareKeyOffset}.Sign(ShareSigningBytes(testChainID, kind, view, seq, digest))
+	return testSigner{id + shareKeyOffset}.Sign(shareSigningBytes(testChainID, kind, view, seq, digest))
 }
 
 // aggregate stands in for the BLS aggregate of the signers' shares over (kind, view, seq, digest): a hash of
@@ -366,7 +371,7 @@ func (cl *cluster) verifyMessage(from ReplicaID, m *Message) error {
 	if (m.From != from && m.Type != MsgNewView) || int(m.From) >= cl.n {
 		return fmt.Errorf("%v from %d claims sender %d", m.Type, from, m.From)
 	}
-	if !bytes.Equal(m.Sig, testSigner{m.From}.Sign(m.SigningBytes(testChainID))) {
+	if !bytes.Equal(m.Sig, testSigner{m.From}.Sign(messageSigningBytes(testChainID, m))) {
 		return fmt.Errorf("bad %v signature from %d", m.Type, m.From)
 	}
 	if kinds, ok := msgCertKinds[m.Type]; ok && (m.Cert != nil || m.Type != MsgCheckpoint) {
@@ -381,7 +386,7 @@ func (cl *cluster) verifyMessage(from ReplicaID, m *Message) error {
 		return cl.verifyViewChangeCerts(m)
 	case MsgNewView:
 		for _, vc := range m.ViewChanges {
-			if int(vc.From) >= cl.n || !bytes.Equal(vc.Sig, testSigner{vc.From}.Sign(vc.SigningBytes(testChainID))) {
+			if int(vc.From) >= cl.n || !bytes.Equal(vc.Sig, testSigner{vc.From}.Sign(messageSigningBytes(testChainID, vc))) {
 				return fmt.Errorf("new view %d carries a view change not signed by %d", m.View, vc.From)
 			}
 			if err := cl.verifyViewChangeCerts(vc); err != nil {

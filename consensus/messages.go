@@ -108,24 +108,8 @@ func (k CertKind) String() string {
 	return fmt.Sprintf("CertKind(%d)", uint8(k))
 }
 
-// shareDomain separates quorum-certificate shares from every other signature.
-const shareDomain = "sbft/share/v1"
-
-// ShareSigningBytes is the canonical digest of (chain ID, kind, view, seq, batch digest) that a share signs
-// and that a certificate's aggregate signature verifies against.
-func ShareSigningBytes(chainID string, kind CertKind, view, seq uint64, digest [32]byte) []byte {
-	b := make([]byte, 0, len(shareDomain)+len(chainID)+60)
-	b = append(b, shareDomain...)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(chainID)))
-	b = append(b, chainID...)
-	b = append(b, byte(kind))
-	b = binary.BigEndian.AppendUint64(b, view)
-	b = binary.BigEndian.AppendUint64(b, seq)
-	return append(b, digest[:]...)
-}
-
 // Certificate is a quorum certificate: one aggregate signature by the replicas in Signers (a bitmap, bit i for
-// replica i) over ShareSigningBytes(Kind, View, Seq, Digest). The core treats Sig as opaque: the node builds
+// replica i) over wire.ShareSigningBytes(Kind, View, Seq, Digest). The core treats Sig as opaque: the node builds
 // and checks it.
 type Certificate struct {
 	Kind    CertKind
@@ -146,7 +130,7 @@ type Share struct {
 }
 
 // Message is every protocol message, in one flat struct as raftpb.Message is; fields a type does not use are
-// zero. Sig is the sender's signature over SigningBytes: the core carries it opaquely (into certificates) and
+// zero. Sig is the sender's signature over its signing bytes (wire.MessageSigningBytes): the core carries it opaquely (into certificates) and
 // never checks it: the node verifies before Step.
 type Message struct {
 	Type         MsgType
@@ -172,28 +156,6 @@ type Message struct {
 	// the replicas whose shares did not verify.
 	Kind CertKind
 	Bad  []ReplicaID
-}
-
-// signingDomain separates sbft consensus signatures from every other use of a replica key.
-const signingDomain = "sbft/consensus/v1"
-
-// SigningBytes is what the sender signs: the domain, the chain ID and every field that carries meaning.
-// Requests are covered by Digest (checked against BatchDigest by the verifier); a certificate is a signature of
-// its own. Status covers LastExecuted.
-func (m *Message) SigningBytes(chainID string) []byte {
-	b := make([]byte, 0, len(signingDomain)+len(chainID)+80)
-	b = append(b, signingDomain...)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(chainID)))
-	b = append(b, chainID...)
-	b = append(b, byte(m.Type))
-	b = m.appendFixedFields(b)
-	b = append(b, m.Share...)
-	if m.Type == MsgViewChange || m.Type == MsgNewView {
-		// The evidence is covered through the digest of its encoding.
-		d := sha256.Sum256(m.appendPayload(nil))
-		b = append(b, d[:]...)
-	}
-	return b
 }
 
 // ViewEntry is what a ViewChange reports about one sequence number: the PrePrepare this replica accepted in

@@ -8,4 +8,6 @@ import (
 func init() {
 	consensus.MessageCodecForTests.Marshal = wire.MarshalMessage
 	consensus.MessageCodecForTests.Unmarshal = wire.UnmarshalMessage
+	consensus.MessageCodecForTests.SigningBytes = wire.MessageSigningBytes
+	consensus.MessageCodecForTests.ShareSigningBytes = wire.ShareSigningBytes
 }

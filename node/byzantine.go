@@ -141,7 +141,7 @@ func (t *byzantineTransport) rewrite(to uint32, frame []byte) []byte {
 		alt.Requests = slices.Clone(m.Requests)
 		slices.Reverse(alt.Requests)
 		alt.Digest = consensus.BatchDigest(consensus.RequestDigests(alt.Requests))
-		alt.Sig = t.signer.Sign(alt.SigningBytes(t.chainID))
+		alt.Sig = t.signer.SignMessage(&alt)
 		return wire.MarshalMessage(&alt)
 	}
 	return frame
@@ -153,11 +153,11 @@ type byzantineAnnouncer struct {
 	Announcer
 	chainID  string
 	signer   consensus.Signer
-	shareKey consensus.Signer
+	shareKey *bls.SecretKey
 }
 
 // wrapAnnouncer returns a, decorated if the mode corrupts checkpoints.
-func (b Byzantine) wrapAnnouncer(a Announcer, chainID string, signer, shareKey consensus.Signer) Announcer {
+func (b Byzantine) wrapAnnouncer(a Announcer, chainID string, signer consensus.Signer, shareKey *bls.SecretKey) Announcer {
 	if !b.CorruptCheckpoints {
 		return a
 	}
@@ -167,9 +167,9 @@ func (b Byzantine) wrapAnnouncer(a Announcer, chainID string, signer, shareKey c
 func (b *byzantineAnnouncer) AnnounceCheckpoint(a *wire.CheckpointAnnouncement) {
 	a.StateRoot[0] ^= 0xff
 	m := a.Message(b.chainID)
-	a.Share = b.shareKey.Sign(consensus.ShareSigningBytes(b.chainID, consensus.CertCheckpoint, 0, a.Seq, m.Digest))
+	a.Share = b.shareKey.Sign(wire.ShareSigningBytes(b.chainID, consensus.CertCheckpoint, 0, a.Seq, m.Digest)).Bytes()
 	m.Share = a.Share
-	a.Sig = b.signer.Sign(m.SigningBytes(b.chainID))
+	a.Sig = b.signer.SignMessage(m)
 	b.Announcer.AnnounceCheckpoint(a)
 }
 
@@ -234,8 +234,3 @@ func (c *censoringInput) isPrimaryNow() bool {
 	view, _ := c.core.ViewState()
 	return view%uint64(c.cfg.N) == uint64(c.cfg.ID)
 }
-
-// blsSigner signs checkpoint shares with the replica's BLS key, for the byzantine announcer.
-type blsSigner struct{ sk *bls.SecretKey }
-
-func (s blsSigner) Sign(msg []byte) []byte { return s.sk.Sign(msg).Bytes() }

@@ -34,7 +34,7 @@ func newTestReplicas(t *testing.T, n int) *testReplicas {
 
 func (r *testReplicas) request(kind consensus.CertKind, signers []int) consensus.CombineRequest {
 	req := consensus.CombineRequest{Kind: kind, View: 0, Seq: 7, Digest: [32]byte{7}}
-	msg := consensus.ShareSigningBytes("c", kind, 0, 7, req.Digest)
+	msg := wire.ShareSigningBytes("c", kind, 0, 7, req.Digest)
 	for _, i := range signers {
 		req.Shares = append(req.Shares, consensus.Share{From: uint32(i), Sig: r.sks[i].Sign(msg).Bytes()})
 	}
@@ -43,7 +43,7 @@ func (r *testReplicas) request(kind consensus.CertKind, signers []int) consensus
 
 func (r *testReplicas) message(t consensus.MsgType, cert *consensus.Certificate) *consensus.Message {
 	m := &consensus.Message{Type: t, From: 1, View: 0, Seq: 7, Digest: [32]byte{7}, Cert: cert}
-	m.Sig = ed25519.Sign(r.ed[1], m.SigningBytes("c"))
+	m.Sig = ed25519.Sign(r.ed[1], wire.MessageSigningBytes("c", m))
 	return m
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // Crypto work off the driver's goroutine. BLS is most of a replica's CPU per batch (a share ~0.5 ms, an
@@ -107,7 +108,7 @@ func (d *Driver) runCompletions() {
 func (d *Driver) requestCrypto(rd *consensus.Ready) {
 	for _, req := range rd.Sign {
 		d.runCrypto(func() func() {
-			share := d.cfg.ShareKey.Sign(consensus.ShareSigningBytes(d.cfg.ChainID, req.Kind, req.View, req.Seq, req.Digest)).Bytes()
+			share := d.cfg.ShareKey.Sign(wire.ShareSigningBytes(d.cfg.ChainID, req.Kind, req.View, req.Seq, req.Digest)).Bytes()
 			return func() { d.core.Step(consensus.SignedShare(d.cfg.ID, req, share)) }
 		})
 	}
@@ -123,7 +124,7 @@ func (d *Driver) requestCrypto(rd *consensus.Ready) {
 // aggregate with one pairing check, and only if that fails checks the shares one by one to name the bad
 // signers. Safe on any goroutine.
 func combineShares(chainID string, pubs []bls.PublicKey, req consensus.CombineRequest) consensus.CombineResult {
-	msg := consensus.ShareSigningBytes(chainID, req.Kind, req.View, req.Seq, req.Digest)
+	msg := wire.ShareSigningBytes(chainID, req.Kind, req.View, req.Seq, req.Digest)
 	var bad []consensus.ReplicaID
 	sigs := make([]bls.Signature, 0, len(req.Shares))
 	pks := make([]bls.PublicKey, 0, len(req.Shares))

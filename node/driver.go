@@ -108,7 +108,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 }
 
 func (cfg *DriverConfig) coreConfig() consensus.Config {
-	cc := consensus.DefaultConfig(cfg.ChainID, cfg.Signer, cfg.ID, cfg.N, cfg.F)
+	cc := consensus.DefaultConfig(cfg.Signer, cfg.ID, cfg.N, cfg.F)
 	cc.C = cfg.C
 	cc.CheckpointIntervalSeqs = cfg.CheckpointInterval
 	cfg.Consensus.applyTo(&cc, cfg.TickInterval)

@@ -69,7 +69,7 @@ func (rp *replies) afterExecute(blk *chain.Block, results []chain.Result) {
 		rp.runCrypto(func() func() {
 			share := rp.cfg.ShareKey.Sign(wire.ExecSigningBytes(rp.cfg.ChainID, h, hash)).Bytes()
 			m := &consensus.Message{Type: consensus.MsgExecShare, From: rp.cfg.ID, Seq: h, Digest: hash, Share: share}
-			m.Sig = rp.cfg.Signer.Sign(m.SigningBytes(rp.cfg.ChainID))
+			m.Sig = rp.cfg.Signer.SignMessage(m)
 			frame := wire.MarshalMessage(m)
 			return func() { rp.cfg.Transport.Send(col, frame) }
 		})

@@ -12,10 +12,6 @@ import (
 	"github.com/sbftnet/sbft/wire"
 )
 
-type edSigner struct{ k ed25519.PrivateKey }
-
-func (s edSigner) Sign(m []byte) []byte { return ed25519.Sign(s.k, m) }
-
 type nullTransport struct{}
 
 func (nullTransport) Send(uint32, []byte) bool { return true }
@@ -42,7 +38,7 @@ func TestTwiceOrderedTxGetsItsFirstResultOnly(t *testing.T) {
 	}
 	const id = 2 // the execution collector of height 2
 	seed := sha256.Sum256([]byte("replica"))
-	d, err := NewDriver(DriverConfig{ChainID: "c", ID: id, N: n, F: 1, Signer: edSigner{ed25519.NewKeyFromSeed(seed[:])},
+	d, err := NewDriver(DriverConfig{ChainID: "c", ID: id, N: n, F: 1, Signer: MessageSigner{ChainID: "c", Key: ed25519.NewKeyFromSeed(seed[:])},
 		ShareKey: blsKeys[id], BLSKeys: blsPubs, Consensus: DefaultConfig().Consensus, CheckpointInterval: 10,
 		Store: chain.NewMemStore(), Transport: nullTransport{}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -70,10 +70,16 @@ type Node struct {
 	done       chan struct{}
 }
 
-// ed25519Signer signs with the replica key.
-type ed25519Signer struct{ key ed25519.PrivateKey }
+// MessageSigner signs consensus messages with a replica key, over their signing bytes on chainID.
+type MessageSigner struct {
+	ChainID string
+	Key     ed25519.PrivateKey
+}
 
-func (s ed25519Signer) Sign(msg []byte) []byte { return ed25519.Sign(s.key, msg) }
+// SignMessage implements consensus.Signer.
+func (s MessageSigner) SignMessage(m *consensus.Message) []byte {
+	return ed25519.Sign(s.Key, wire.MessageSigningBytes(s.ChainID, m))
+}
 
 // New opens the store, restores the replica and creates its libp2p host. Run starts it.
 func New(opts Options) (*Node, error) {
@@ -121,7 +127,7 @@ func New(opts Options) (*Node, error) {
 		return nil, err
 	}
 	n.announcer = &announcer{queue: make(chan []byte, AnnounceQueueMax)}
-	signer, byz := ed25519Signer{opts.Key}, opts.Byzantine // byz: test-only decorators, when a mode is set
+	signer, byz := MessageSigner{ChainID: g.ChainID, Key: opts.Key}, opts.Byzantine // byz: test-only decorators, when a mode is set
 	n.crypto = NewCryptoPool()
 	n.driver, err = NewDriver(DriverConfig{
 		ChainID: g.ChainID, ID: id, N: g.N(), F: g.F, C: g.C, Signer: signer,
@@ -129,7 +135,7 @@ func New(opts Options) (*Node, error) {
 		Consensus: cfg.Consensus, CheckpointInterval: int(g.CheckpointInterval), TickInterval: cfg.TickInterval(),
 		Store: n.store, Transport: byz.wrapTransport(n.host, g.ChainID, id, g.N(), signer), Logger: n.log,
 		Metrics: n.metrics, TxCache: cache, Crypto: n.crypto,
-		Announcer: byz.wrapAnnouncer(n.announcer, g.ChainID, signer, blsSigner{opts.ShareKey}),
+		Announcer: byz.wrapAnnouncer(n.announcer, g.ChainID, signer, opts.ShareKey),
 	})
 	if err == nil {
 		n.input = byz.Input(n.driver)

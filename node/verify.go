@@ -11,6 +11,7 @@ import (
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire"
 	"github.com/sbftnet/sbft/wire/be"
 )
 
@@ -53,7 +54,7 @@ func (v *Verifier) verify(from uint32, m *consensus.Message) error {
 	if (m.From != from && m.Type != consensus.MsgNewView) || int(m.From) >= len(v.pubs) {
 		return fmt.Errorf("%w: message from %d claims sender %d", ErrVerify, from, m.From)
 	}
-	if !ed25519.Verify(v.pubs[m.From], m.SigningBytes(v.chainID), m.Sig) {
+	if !ed25519.Verify(v.pubs[m.From], wire.MessageSigningBytes(v.chainID, m), m.Sig) {
 		return fmt.Errorf("%w: bad %v signature from %d", ErrVerify, m.Type, m.From)
 	}
 	if kinds, ok := certKinds[m.Type]; ok && (m.Cert != nil || m.Type != consensus.MsgCheckpoint) {
@@ -88,7 +89,7 @@ func (v *Verifier) verify(from uint32, m *consensus.Message) error {
 // (Which ViewChanges form a quorum and what plan they give is the core's to check.)
 func (v *Verifier) verifyNewView(m *consensus.Message) error {
 	for _, vc := range m.ViewChanges {
-		if int(vc.From) >= len(v.pubs) || !ed25519.Verify(v.pubs[vc.From], vc.SigningBytes(v.chainID), vc.Sig) {
+		if int(vc.From) >= len(v.pubs) || !ed25519.Verify(v.pubs[vc.From], wire.MessageSigningBytes(v.chainID, vc), vc.Sig) {
 			return fmt.Errorf("%w: new view %d carries a view change not signed by %d", ErrVerify, m.View, vc.From)
 		}
 		if err := v.verifyViewChangeCerts(vc); err != nil {
@@ -166,7 +167,7 @@ func (v *Verifier) verifyCertSig(c *consensus.Certificate) error {
 	if err != nil {
 		return fmt.Errorf("%w: certificate for seq %d: %v", ErrVerify, c.Seq, err)
 	}
-	msg := consensus.ShareSigningBytes(v.chainID, c.Kind, c.View, c.Seq, c.Digest)
+	msg := wire.ShareSigningBytes(v.chainID, c.Kind, c.View, c.Seq, c.Digest)
 	if !bls.VerifyAggregate(pks, msg, sig) {
 		return fmt.Errorf("%w: %v certificate for seq %d does not verify", ErrVerify, c.Kind, c.Seq)
 	}

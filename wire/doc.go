@@ -1,12 +1,13 @@
 // Package wire is everything that crosses a process boundary: the libp2p protocol IDs and gossipsub topic
 // names, the frames of every protocol (consensus messages, the client transaction session, checkpoint
-// announcements and proofs, state-sync blocks) with their codecs, the signing domains that are not the core's
-// own, the encoding of the consensus hard state on disk, and the bounds of all of it (limits.go).
+// announcements and proofs, state-sync blocks) with their codecs, every signing domain (signing.go), the
+// encoding of the consensus hard state on disk, and the bounds of all of it (limits.go).
 //
 // Dependencies: wire imports consensus and chain for the types it encodes and the limits it derives from, and
 // nothing above them (never node, client, p2p or sync; scripts/lint-deps.sh checks). Its reader lives in the
 // leaf sub-package wire/be so that chain, which wire imports, can use the same reader without a cycle.
-// consensus stays standard-library only: its message type and signing bytes live there, their encoding here.
+// consensus stays standard-library only: its message types live there; their encoding and signing bytes here
+// (the core's Signer is handed the message and the node signs MessageSigningBytes).
 //
 // Invariants:
 //   - every decoder is strict and total: it never panics, checks every count and length against limits.go (or

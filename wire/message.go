@@ -23,16 +23,13 @@ import (
 // messageHeaderBytes is version, type, from, view, seq, digest, lastExecuted and flags.
 const messageHeaderBytes = 1 + 1 + 4 + 8 + 8 + 32 + 8 + 1
 
-// The encoder is consensus.Message.AppendEncoding (the core's signing bytes cover part of it); this file has
-// the format, the decoder and the entry point every caller uses.
-
 // MarshalMessage encodes m.
 func MarshalMessage(m *consensus.Message) []byte {
 	size := messageHeaderBytes + 4 + 1 + len(m.Share) + 1 + 10 + consensus.SigBytesMax + 1 + len(m.Sig)
 	for _, r := range m.Requests {
 		size += 4 + len(r)
 	}
-	return m.AppendEncoding(make([]byte, 0, size))
+	return appendMessage(make([]byte, 0, size), m)
 }
 
 // UnmarshalMessage decodes and bounds-checks b. It never panics and never allocates more than len(b) allows.
@@ -41,7 +38,7 @@ func UnmarshalMessage(b []byte) (*consensus.Message, error) {
 		return nil, errorf(ErrMalformedMessage, "%d bytes exceeds %d", len(b), consensus.MessageBytesMax)
 	}
 	r := messageReader{be.NewReader(b, ErrMalformedMessage)}
-	if v := r.U8(); r.Err() == nil && v != consensus.EncodingVersion {
+	if v := r.U8(); r.Err() == nil && v != EncodingVersion {
 		r.Failf("version %d", v)
 	}
 	m := &consensus.Message{Type: consensus.MsgType(r.U8())}

@@ -121,18 +121,18 @@ func (r messageReader) payload(m *consensus.Message) {
 func (r messageReader) entry() consensus.ViewEntry {
 	e := consensus.ViewEntry{Seq: r.U64()}
 	flags := r.U8()
-	if r.Err() == nil && flags&^(consensus.EntryHasPP|consensus.EntryHasPrepared|consensus.EntryHasCommitted) != 0 {
+	if r.Err() == nil && flags&^(EntryHasPP|EntryHasPrepared|EntryHasCommitted) != 0 {
 		r.Failf("entry flags %d", flags)
 	}
-	if flags&consensus.EntryHasPP != 0 {
+	if flags&EntryHasPP != 0 {
 		e.HasPP = true
 		e.PPView = r.U64()
 		e.PPDigest = r.Hash32()
 	}
-	if flags&consensus.EntryHasPrepared != 0 {
+	if flags&EntryHasPrepared != 0 {
 		e.Prepared = r.fullCert()
 	}
-	if flags&consensus.EntryHasCommitted != 0 {
+	if flags&EntryHasCommitted != 0 {
 		e.Committed = r.fullCert()
 	}
 	return e

@@ -28,7 +28,7 @@ func TestCodecRoundTrip(t *testing.T) {
 		if !bytes.Equal(MarshalMessage(got), MarshalMessage(m)) {
 			t.Fatalf("%v: round trip changed the message", m.Type)
 		}
-		if !reflect.DeepEqual(got.SigningBytes("c"), m.SigningBytes("c")) {
+		if !reflect.DeepEqual(MessageSigningBytes("c", got), MessageSigningBytes("c", m)) {
 			t.Fatalf("%v: signing bytes differ", m.Type)
 		}
 	}

@@ -18,7 +18,15 @@ func TestSigningDomainsSeparate(t *testing.T) {
 		t.Fatal("checkpoint digest does not depend on the height")
 	}
 	exec := ExecSigningBytes("a", 7, [32]byte{3})
-	if bytes.Equal(exec, consensus.ShareSigningBytes("a", consensus.CertCommit, 0, 7, [32]byte{3})) {
+	if bytes.Equal(exec, ShareSigningBytes("a", consensus.CertCommit, 0, 7, [32]byte{3})) {
 		t.Fatal("execution shares verify as commit shares")
+	}
+	m := &consensus.Message{Type: consensus.MsgPartialCommit, From: 3, View: 1 << 40, Seq: 1 << 50, Digest: [32]byte{1, 2},
+		Share: make([]byte, 96), Sig: make([]byte, 64)}
+	if bytes.Equal(MessageSigningBytes("a", m), MessageSigningBytes("b", m)) {
+		t.Fatal("message signing bytes do not depend on the chain ID")
+	}
+	if bytes.Equal(ShareSigningBytes("a", consensus.CertCommit, 1, 7, [32]byte{3}), ShareSigningBytes("b", consensus.CertCommit, 1, 7, [32]byte{3})) {
+		t.Fatal("share signing bytes do not depend on the chain ID")
 	}
 }

@@ -91,7 +91,7 @@ func (a *adversary) rewrite(to uint32, frame []byte) [][]byte {
 func (a *adversary) corrupt(frame []byte) []byte {
 	if m, err := wire.UnmarshalMessage(frame); err == nil && len(m.Share) > 0 {
 		m.Share = a.blsKey.Sign([]byte("not the slot")).Bytes()
-		m.Sig = ed25519.Sign(a.key, m.SigningBytes(chainID))
+		m.Sig = ed25519.Sign(a.key, wire.MessageSigningBytes(chainID, m))
 		return wire.MarshalMessage(m)
 	}
 	bad := append([]byte(nil), frame...)
@@ -123,11 +123,11 @@ func (a *adversary) equivocate(to uint32, frame []byte) []byte {
 		m.Digest[0] ^= 0xff
 		kind := map[consensus.MsgType]consensus.CertKind{consensus.MsgPartialCommit: consensus.CertFast,
 			consensus.MsgPreparePart: consensus.CertPrepare, consensus.MsgCommitPart: consensus.CertCommit}[m.Type]
-		m.Share = a.blsKey.Sign(consensus.ShareSigningBytes(chainID, kind, m.View, m.Seq, m.Digest)).Bytes()
+		m.Share = a.blsKey.Sign(wire.ShareSigningBytes(chainID, kind, m.View, m.Seq, m.Digest)).Bytes()
 	default:
 		return frame
 	}
-	m.Sig = ed25519.Sign(a.key, m.SigningBytes(chainID))
+	m.Sig = ed25519.Sign(a.key, wire.MessageSigningBytes(chainID, m))
 	return wire.MarshalMessage(m)
 }
 

@@ -84,7 +84,7 @@ func (cc *certChecker) certValid(c *consensus.Certificate) string {
 			}
 		}
 		sig, err := bls.SignatureFromBytes(c.Sig)
-		ok = err == nil && bls.VerifyAggregate(pks, consensus.ShareSigningBytes(chainID, c.Kind, c.View, c.Seq, c.Digest), sig)
+		ok = err == nil && bls.VerifyAggregate(pks, wire.ShareSigningBytes(chainID, c.Kind, c.View, c.Seq, c.Digest), sig)
 		cc.verified[key] = ok
 	}
 	if !ok {
@@ -165,7 +165,7 @@ func (cc *certChecker) newViewQuorum(nv *consensus.Message) string {
 	var senders uint64
 	for _, vc := range nv.ViewChanges {
 		if vc.Type != consensus.MsgViewChange || vc.View != nv.View || int(vc.From) >= w.n ||
-			!ed25519.Verify(w.pubs[vc.From], vc.SigningBytes(chainID), vc.Sig) {
+			!ed25519.Verify(w.pubs[vc.From], wire.MessageSigningBytes(chainID, vc), vc.Sig) {
 			return "a ViewChange that is not a signed ViewChange for the view"
 		}
 		senders |= 1 << vc.From
@@ -190,7 +190,7 @@ func (cc *certChecker) newViewQuorum(nv *consensus.Message) string {
 // observeNewView records the batches a valid NewView (signed by its view's primary) proposes.
 func (cc *certChecker) observeNewView(from uint32, nv *consensus.Message) {
 	w := cc.w
-	if nv.From != w.primaryOf(nv.View) || !ed25519.Verify(w.pubs[nv.From], nv.SigningBytes(chainID), nv.Sig) {
+	if nv.From != w.primaryOf(nv.View) || !ed25519.Verify(w.pubs[nv.From], wire.MessageSigningBytes(chainID, nv), nv.Sig) {
 		return
 	}
 	key := sha256.Sum256(wire.MarshalMessage(nv))

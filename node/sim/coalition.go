@@ -80,7 +80,7 @@ func (co *coalition) minority(to uint32, seq uint64) bool {
 
 func (co *coalition) sign(from uint32, m *consensus.Message) []byte {
 	m.From = from
-	m.Sig = ed25519.Sign(co.w.keys[from], m.SigningBytes(chainID))
+	m.Sig = ed25519.Sign(co.w.keys[from], wire.MessageSigningBytes(chainID, m))
 	return wire.MarshalMessage(m)
 }
 
@@ -118,7 +118,7 @@ func (co *coalition) rewrite(from, to uint32, frame []byte) [][]byte {
 	case consensus.MsgCheckpoint:
 		if len(m.Share) > 0 && co.minority(to, m.Seq) {
 			m.Digest[0] ^= 0xff
-			m.Share = co.w.blsKeys[from].Sign(consensus.ShareSigningBytes(chainID, consensus.CertCheckpoint, 0, m.Seq, m.Digest)).Bytes()
+			m.Share = co.w.blsKeys[from].Sign(wire.ShareSigningBytes(chainID, consensus.CertCheckpoint, 0, m.Seq, m.Digest)).Bytes()
 			return [][]byte{co.sign(from, m)}
 		}
 	}
@@ -173,7 +173,7 @@ func (co *coalition) learnBatch(k slotKey, d [32]byte, reqs [][]byte) {
 	for _, kind := range []consensus.CertKind{consensus.CertFast, consensus.CertPrepare, consensus.CertCommit} {
 		sk := shareKey{kind, k.view, k.seq, d}
 		for _, id := range co.members {
-			co.addShare(sk, id, co.w.blsKeys[id].Sign(consensus.ShareSigningBytes(chainID, kind, k.view, k.seq, d)).Bytes())
+			co.addShare(sk, id, co.w.blsKeys[id].Sign(wire.ShareSigningBytes(chainID, kind, k.view, k.seq, d)).Bytes())
 		}
 		co.tryCombine(sk)
 	}

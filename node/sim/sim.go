@@ -309,10 +309,6 @@ func (w *world) pickByzantine() []int {
 	return w.rng.Perm(w.n)[:w.rng.IntN(w.f+1)]
 }
 
-type signer struct{ k ed25519.PrivateKey }
-
-func (s signer) Sign(m []byte) []byte { return ed25519.Sign(s.k, m) }
-
 // transport is one replica's view of the simulated network.
 type transport struct {
 	w    *world
@@ -373,7 +369,7 @@ func (w *world) boot(i uint32) {
 		byz.CensorClient = (*[32]byte)(clientKey(w, 0).Public().(ed25519.PublicKey))
 	}
 	d, err := node.NewDriver(node.DriverConfig{
-		ChainID: chainID, ID: i, N: w.n, F: w.f, C: w.c, Signer: signer{w.keys[i]},
+		ChainID: chainID, ID: i, N: w.n, F: w.f, C: w.c, Signer: node.MessageSigner{ChainID: chainID, Key: w.keys[i]},
 		ShareKey: w.blsKeys[i], BLSKeys: w.blsPubs,
 		Consensus: node.DefaultConfig().Consensus, CheckpointInterval: w.opts.CheckpointInterval, Store: r.store, Transport: transport{w: w, from: i},
 		Logger: w.log, OnBlock: func(b *chain.Block, rs []chain.Result) { w.onBlock(i, b, rs) },

@@ -1,12 +1,11 @@
-package consensus
+package wire
 
-import "encoding/binary"
+import (
+	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire/be"
+)
 
-// The canonical encoding of a Message. The signing bytes of a ViewChange or NewView cover the digest of its
-// evidence in this encoding (SigningBytes), so the encoder lives here, beside them, while consensus must import
-// only the standard library. Everything else about the format is package wire's: its description, the decoder,
-// the limits, and wire.MarshalMessage, which every caller outside the core uses. The encoder moves to wire with
-// the signing domains.
+// The encoder of consensus messages (the format and the decoder are in message.go and message_reader.go).
 
 // EncodingVersion is the first byte of every encoded message.
 const EncodingVersion = 3
@@ -20,22 +19,22 @@ const (
 
 // appendFixedFields appends the fields every message has, in the order both the encoding and the signing
 // bytes use: From, View, Seq, Digest, LastExecuted, Flags.
-func (m *Message) appendFixedFields(b []byte) []byte {
-	b = binary.BigEndian.AppendUint32(b, m.From)
-	b = binary.BigEndian.AppendUint64(b, m.View)
-	b = binary.BigEndian.AppendUint64(b, m.Seq)
+func appendFixedFields(b []byte, m *consensus.Message) []byte {
+	b = be.AppendU32(b, m.From)
+	b = be.AppendU64(b, m.View)
+	b = be.AppendU64(b, m.Seq)
 	b = append(b, m.Digest[:]...)
-	b = binary.BigEndian.AppendUint64(b, m.LastExecuted)
+	b = be.AppendU64(b, m.LastExecuted)
 	return append(b, m.Flags)
 }
 
-// AppendEncoding appends m's canonical encoding to b (see wire/message.go for the format).
-func (m *Message) AppendEncoding(b []byte) []byte {
+// appendMessage appends m's canonical encoding to b (the format is in message.go).
+func appendMessage(b []byte, m *consensus.Message) []byte {
 	b = append(b, EncodingVersion, byte(m.Type))
-	b = m.appendFixedFields(b)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(m.Requests)))
+	b = appendFixedFields(b, m)
+	b = be.AppendU32(b, uint32(len(m.Requests)))
 	for _, r := range m.Requests {
-		b = binary.BigEndian.AppendUint32(b, uint32(len(r)))
+		b = be.AppendU32(b, uint32(len(r)))
 		b = append(b, r...)
 	}
 	b = append(b, byte(len(m.Share)))
@@ -44,41 +43,41 @@ func (m *Message) AppendEncoding(b []byte) []byte {
 		b = append(b, 0)
 	} else {
 		b = append(b, 1, byte(m.Cert.Kind))
-		b = binary.BigEndian.AppendUint64(b, m.Cert.Signers)
+		b = be.AppendU64(b, m.Cert.Signers)
 		b = append(b, byte(len(m.Cert.Sig)))
 		b = append(b, m.Cert.Sig...)
 	}
-	b = m.appendPayload(b)
+	b = appendPayload(b, m)
 	b = append(b, byte(len(m.Sig)))
 	return append(b, m.Sig...)
 }
 
 // appendPayload appends the ViewChange or NewView evidence (nothing for other types).
-func (m *Message) appendPayload(b []byte) []byte {
+func appendPayload(b []byte, m *consensus.Message) []byte {
 	switch m.Type {
-	case MsgViewChange:
+	case consensus.MsgViewChange:
 		if m.Stable == nil {
 			b = append(b, 0)
 		} else {
 			b = appendFullCert(append(b, 1), m.Stable)
 		}
-		b = binary.BigEndian.AppendUint16(b, uint16(len(m.Entries)))
+		b = be.AppendU16(b, uint16(len(m.Entries)))
 		for i := range m.Entries {
 			b = appendEntry(b, &m.Entries[i])
 		}
-	case MsgNewView:
+	case consensus.MsgNewView:
 		b = append(b, byte(len(m.ViewChanges)))
 		for _, vc := range m.ViewChanges {
-			enc := vc.AppendEncoding(nil)
-			b = binary.BigEndian.AppendUint32(b, uint32(len(enc)))
+			enc := appendMessage(nil, vc)
+			b = be.AppendU32(b, uint32(len(enc)))
 			b = append(b, enc...)
 		}
 	}
 	return b
 }
 
-func appendEntry(b []byte, e *ViewEntry) []byte {
-	b = binary.BigEndian.AppendUint64(b, e.Seq)
+func appendEntry(b []byte, e *consensus.ViewEntry) []byte {
+	b = be.AppendU64(b, e.Seq)
 	var flags byte
 	if e.HasPP {
 		flags |= EntryHasPP
@@ -91,7 +90,7 @@ func appendEntry(b []byte, e *ViewEntry) []byte {
 	}
 	b = append(b, flags)
 	if e.HasPP {
-		b = binary.BigEndian.AppendUint64(b, e.PPView)
+		b = be.AppendU64(b, e.PPView)
 		b = append(b, e.PPDigest[:]...)
 	}
 	if e.Prepared != nil {
@@ -103,12 +102,12 @@ func appendEntry(b []byte, e *ViewEntry) []byte {
 	return b
 }
 
-func appendFullCert(b []byte, c *Certificate) []byte {
+func appendFullCert(b []byte, c *consensus.Certificate) []byte {
 	b = append(b, byte(c.Kind))
-	b = binary.BigEndian.AppendUint64(b, c.View)
-	b = binary.BigEndian.AppendUint64(b, c.Seq)
+	b = be.AppendU64(b, c.View)
+	b = be.AppendU64(b, c.Seq)
 	b = append(b, c.Digest[:]...)
-	b = binary.BigEndian.AppendUint64(b, c.Signers)
+	b = be.AppendU64(b, c.Signers)
 	b = append(b, byte(len(c.Sig)))
 	return append(b, c.Sig...)
 }
