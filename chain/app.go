@@ -216,8 +216,11 @@ func (a *App) CheckNonce(client [32]byte, nonce uint64) error {
 	if err != nil {
 		return err
 	}
+	if s.stale(nonce) {
+		return fmt.Errorf("%w: nonce %d is below the client's window (floor %d)", ErrStaleNonce, nonce, s.Floor)
+	}
 	if !s.accepts(nonce) {
-		return fmt.Errorf("%w: nonce %d already used or below the client's window", ErrReplayedNonce, nonce)
+		return fmt.Errorf("%w: nonce %d already used", ErrReplayedNonce, nonce)
 	}
 	return nil
 }

@@ -150,6 +150,33 @@ func TestNonceWindow(t *testing.T) {
 	}
 }
 
+// A client's pipelined transactions may execute out of order. One that NonceWindow later ones overtook is
+// stale, not a replay: it did not apply, and it says so (the client library signs it again); a transaction that
+// did execute is a replay when it comes again.
+func TestStaleNonceIsNotAReplay(t *testing.T) {
+	s := NewMemStore()
+	a, _ := OpenApp(s, testChain, nil)
+	c := newTestClient(12)
+	late := c.tx(OpPut, "late", "v", 0) // nonce 1, overtaken
+	var overtaking [][]byte
+	for i := 0; i <= NonceWindow; i++ {
+		overtaking = append(overtaking, c.tx(OpPut, fmt.Sprint("k", i), "v", 0))
+	}
+	execute(t, a, s, 1, overtaking...)
+	var pub [32]byte
+	copy(pub[:], c.priv.Public().(ed25519.PublicKey))
+	if err := a.CheckNonce(pub, 1); !errors.Is(err, ErrStaleNonce) {
+		t.Fatalf("intake of the overtaken nonce: %v, want ErrStaleNonce", err)
+	}
+	if err := a.CheckNonce(pub, c.nonce); !errors.Is(err, ErrReplayedNonce) {
+		t.Fatalf("intake of an executed nonce: %v, want ErrReplayedNonce", err)
+	}
+	res := execute(t, a, s, 2, late, overtaking[len(overtaking)-1])
+	if res[0].Code != CodeStaleNonce || res[1].Code != CodeReplayedNonce {
+		t.Fatalf("codes %v, %v: want stale nonce, then replayed nonce", res[0].Code, res[1].Code)
+	}
+}
+
 func TestDeterministicAcrossReplicas(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	clients := []*testClient{newTestClient(1), newTestClient(2), newTestClient(3)}
@@ -419,7 +446,7 @@ func TestRefusedTxWritesNothing(t *testing.T) {
 	c := newTestClient(11)
 	c.nonce = ^uint64(0) // the next nonce wraps to 0, which is never accepted
 	before := a.StateRoot()
-	if r := execute(t, a, s, 1, c.tx(OpPut, "k", "v", 0))[0]; r.Code != CodeReplayedNonce {
+	if r := execute(t, a, s, 1, c.tx(OpPut, "k", "v", 0))[0]; r.Code != CodeStaleNonce {
 		t.Fatalf("nonce 0: %v", r.Code)
 	}
 	if a.StateRoot() != before {

@@ -71,6 +71,9 @@ func (a *App) Execute(b Batch, seq uint64, txs [][]byte, verified func([32]byte)
 		}
 		if !ns.accepts(tx.Nonce) {
 			r.Code = CodeReplayedNonce
+			if ns.stale(tx.Nonce) {
+				r.Code = CodeStaleNonce
+			}
 			continue
 		}
 		ns.accept(tx.Nonce)

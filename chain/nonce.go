@@ -20,6 +20,9 @@ func (s *nonceState) clone() *nonceState {
 	return &nonceState{Floor: s.Floor, Recent: append([]uint64(nil), s.Recent...)}
 }
 
+// stale reports whether n is below the window: never executable, as opposed to a replay of one in Recent.
+func (s *nonceState) stale(n uint64) bool { return n <= s.Floor && !mutant.On(mutant.NonceReplay) }
+
 func (s *nonceState) accepts(n uint64) bool {
 	if n <= s.Floor {
 		return false

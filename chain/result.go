@@ -17,6 +17,9 @@ const (
 	CodeReplayedNonce   Code = 2
 	CodeConditionFailed Code = 3
 	CodeMalformed       Code = 4
+	// CodeStaleNonce: the nonce fell below the client's window (NonceWindow later nonces executed first): the
+	// transaction did not apply and never will, so the client may sign it again with a fresh nonce. Not a replay.
+	CodeStaleNonce Code = 5
 )
 
 func (c Code) String() string {
@@ -31,6 +34,8 @@ func (c Code) String() string {
 		return "condition failed (version mismatch)"
 	case CodeMalformed:
 		return "malformed transaction"
+	case CodeStaleNonce:
+		return "stale nonce (below the client's window; not executed)"
 	}
 	return fmt.Sprintf("code(%d)", uint8(c))
 }

@@ -38,9 +38,12 @@ func (o Op) String() string {
 
 // Errors of transaction decoding and checking.
 var (
-	ErrMalformedTx    = errors.New("malformed transaction")
-	ErrBadSignature   = errors.New("bad transaction signature")
-	ErrReplayedNonce  = errors.New("replayed nonce")
+	ErrMalformedTx   = errors.New("malformed transaction")
+	ErrBadSignature  = errors.New("bad transaction signature")
+	ErrReplayedNonce = errors.New("replayed nonce")
+	// ErrStaleNonce: the nonce is below the client's window. The transaction never executed and never can;
+	// the client signs it again with a fresh nonce.
+	ErrStaleNonce     = errors.New("stale nonce")
 	ErrNotFound       = errors.New("not found")
 	ErrMalformedBlock = errors.New("malformed block")
 	// ErrMalformedRecord is a stored record of the chain's own (kv entry, nonce state, schema) that does not decode.

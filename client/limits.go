@@ -20,6 +20,8 @@ const (
 	// BusyRetriesMax and BusyRetryDelay: a busy replica is asked again after attempt × delay, this often.
 	BusyRetriesMax = 10
 	BusyRetryDelay = 100 * time.Millisecond
+	// StaleNonceRetriesMax bounds how often a transaction whose nonce went stale is signed again.
+	StaleNonceRetriesMax = 3
 	// ProvenBlocksMax bounds the cache of blocks whose execution certificate this client verified.
 	ProvenBlocksMax = 4096
 )

@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -39,17 +40,35 @@ func (c *Client) SubmitRaw(ctx context.Context, raw []byte) (*chain.Result, erro
 }
 
 // submitNew builds, signs and sends a transaction while holding sendMu, so that one client's transactions
-// leave, and reach each replica, in nonce order however many goroutines submit at once.
+// leave, and reach each replica, in nonce order however many goroutines submit at once. A transaction whose
+// nonce went stale (NonceWindow later ones of this client executed first: pipelined submissions reordered on
+// the way) provably never applied and never will, so it is signed again with a fresh nonce, up to
+// StaleNonceRetriesMax times, rather than reported failed.
 func (c *Client) submitNew(ctx context.Context, op chain.Op, key, value []byte, version uint64) (*chain.Result, error) {
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
-	c.sendMu.Lock()
-	h, cl, err := c.start(ctx, c.NewTx(op, key, value, version).Marshal())
-	c.sendMu.Unlock()
-	if err != nil {
-		return nil, err
+	for attempt := 0; ; attempt++ {
+		c.sendMu.Lock()
+		h, cl, err := c.start(ctx, c.NewTx(op, key, value, version).Marshal())
+		c.sendMu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		res, err := c.wait(ctx, h, cl)
+		if !staleNonce(err) || attempt >= StaleNonceRetriesMax {
+			return res, err
+		}
+		c.log.Debug("nonce went stale before the transaction executed; signing it again", "attempt", attempt+1)
 	}
-	return c.wait(ctx, h, cl)
+}
+
+// staleNonce reports whether err says f+1 replicas found the nonce below the client's window, at intake or at
+// execution: the transaction did not apply.
+func staleNonce(err error) bool {
+	var rej *RejectedError
+	var failed *FailedError
+	return errors.As(err, &rej) && rej.Reason == wire.RejectStaleNonce ||
+		errors.As(err, &failed) && failed.Result.Code == chain.CodeStaleNonce
 }
 
 func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFunc) {

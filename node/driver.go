@@ -154,7 +154,11 @@ func (d *Driver) Submit(in Intake) {
 		return
 	}
 	if err := d.app.CheckNonce(in.Tx.Client, in.Tx.Nonce); err != nil {
-		reject(wire.RejectReplayedNonce, err.Error())
+		r := wire.RejectReplayedNonce
+		if errors.Is(err, chain.ErrStaleNonce) {
+			r = wire.RejectStaleNonce
+		}
+		reject(r, err.Error())
 		return
 	}
 	d.cfg.TxCache.add(in.Hash)

@@ -41,6 +41,7 @@ const (
 	RejectBusy          Reject = 4
 	RejectTooLarge      Reject = 5
 	RejectWrongChain    Reject = 6
+	RejectStaleNonce    Reject = 7 // below the client's nonce window: sign again with a fresh nonce
 )
 
 func (r Reject) String() string {
@@ -57,6 +58,8 @@ func (r Reject) String() string {
 		return "replica busy"
 	case RejectTooLarge:
 		return "transaction too large"
+	case RejectStaleNonce:
+		return "stale nonce"
 	case RejectWrongChain:
 		return "wrong chain"
 	}

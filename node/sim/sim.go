@@ -399,7 +399,7 @@ func (w *world) onBlock(i uint32, b *chain.Block, results []chain.Result) {
 		}
 		// A view change may order a request twice (a new primary that never saw a batch it re-proposes
 		// cannot tell its requests apart); the second copy must be refused as a replay.
-		if at, ok := r.txsSeen[th]; ok && at != b.Header.Height && results[k].Code != chain.CodeReplayedNonce {
+		if at, ok := r.txsSeen[th]; ok && at != b.Header.Height && results[k].Code != chain.CodeReplayedNonce && results[k].Code != chain.CodeStaleNonce {
 			w.violate("linearizability: replica %d executed tx %x at heights %d and %d", i, th[:4], at, b.Header.Height)
 		}
 		if _, ok := r.txsSeen[th]; !ok {
