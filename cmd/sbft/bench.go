@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -49,6 +52,12 @@ type benchResult struct {
 	MaxMs        float64 `json:"max_ms"`
 	Errors       int64   `json:"errors"`
 	FirstError   string  `json:"first_error,omitempty"`
+	// ErrorsByKind counts the errors by what the client saw: a rejection or failure with its reason, or no
+	// quorum in time. Under overload only "rejected: replica busy" should appear.
+	ErrorsByKind map[string]int64 `json:"errors_by_kind,omitempty"`
+	// GeneratorCPUS is the CPU time (user+system) this load generator used, for telling its cost from the
+	// replicas' on a shared machine.
+	GeneratorCPUS float64 `json:"generator_cpu_s"`
 }
 
 type benchState struct {
@@ -56,6 +65,7 @@ type benchState struct {
 	mu                      sync.Mutex
 	latencies               []time.Duration
 	firstErr                string
+	byKind                  map[string]int64
 }
 
 func (s *benchState) done(lat time.Duration, err error) {
@@ -65,6 +75,10 @@ func (s *benchState) done(lat time.Duration, err error) {
 		if s.firstErr == "" {
 			s.firstErr = err.Error()
 		}
+		if s.byKind == nil {
+			s.byKind = map[string]int64{}
+		}
+		s.byKind[errorKind(err)]++
 		s.mu.Unlock()
 		return
 	}
@@ -72,6 +86,30 @@ func (s *benchState) done(lat time.Duration, err error) {
 	s.mu.Lock()
 	s.latencies = append(s.latencies, lat)
 	s.mu.Unlock()
+}
+
+// errorKind names the class of a client error for the summary.
+func errorKind(err error) string {
+	var rej *client.RejectedError
+	var failed *client.FailedError
+	switch {
+	case errors.As(err, &rej):
+		return "rejected: " + rej.Reason.String()
+	case errors.As(err, &failed):
+		return "failed: " + failed.Result.Code.String()
+	case errors.Is(err, client.ErrNoQuorum):
+		return "no f+1 replies in time"
+	}
+	return "other"
+}
+
+// cpuSeconds is the user and system CPU time this process used so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 func runBench(c *cli.Context) error {
@@ -99,7 +137,7 @@ func runBench(c *cli.Context) error {
 	ctx, cancel := context.WithCancel(c.Context)
 	defer cancel()
 	stopProgress := startProgress(st, dur)
-	start := time.Now()
+	start, cpuStart := time.Now(), cpuSeconds()
 	var wg sync.WaitGroup
 	for i, cl := range clients {
 		wg.Add(1)
@@ -112,6 +150,7 @@ func runBench(c *cli.Context) error {
 	elapsed := time.Since(start)
 	stopProgress()
 	res := summarize(st, nc, rate, elapsed)
+	res.GeneratorCPUS = cpuSeconds() - cpuStart
 	if c.Bool("json") {
 		b, _ := json.Marshal(res)
 		fmt.Fprintln(c.App.Writer, string(b))
@@ -123,6 +162,10 @@ func runBench(c *cli.Context) error {
 	if res.FirstError != "" {
 		fmt.Fprintf(c.App.Writer, "first error: %s\n", res.FirstError)
 	}
+	for _, k := range slices.Sorted(maps.Keys(res.ErrorsByKind)) {
+		fmt.Fprintf(c.App.Writer, "errors: %d %s\n", res.ErrorsByKind[k], k)
+	}
+	fmt.Fprintf(c.App.Writer, "load generator CPU: %.1f s (%.0f%% of one core)\n", res.GeneratorCPUS, 100*res.GeneratorCPUS/elapsed.Seconds())
 	return nil
 }
 
@@ -216,6 +259,6 @@ func summarize(st *benchState, clients, rate int, elapsed time.Duration) benchRe
 		Sent: st.sent.Load(), Committed: st.committed.Load(),
 		CommittedTPS: float64(st.committed.Load()) / elapsed.Seconds(),
 		P50Ms:        pct(0.50), P90Ms: pct(0.90), P99Ms: pct(0.99), MaxMs: pct(1),
-		Errors: st.errors.Load(), FirstError: st.firstErr,
+		Errors: st.errors.Load(), FirstError: st.firstErr, ErrorsByKind: maps.Clone(st.byKind),
 	}
 }
