@@ -16,6 +16,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/genesis"
 )
@@ -32,6 +33,7 @@ func benchCommand() *cli.Command {
 			&cli.IntFlag{Name: "keys", Value: 100_000, Usage: "size of the key space written"},
 			&cli.IntFlag{Name: "value-bytes", Value: 32, Usage: "value size"},
 			&cli.IntFlag{Name: "in-flight-max", Value: 20_000, Usage: "outstanding transactions per client before sends count as errors"},
+			&cli.BoolFlag{Name: "presign", Usage: "sign every transaction before the clock starts (the generator's signing then costs nothing during the run)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as one JSON object"},
 		},
 		Action: runBench,
@@ -134,6 +136,13 @@ func runBench(c *cli.Context) error {
 	}
 	st := &benchState{}
 	dur := c.Duration("duration")
+	rateOf := func(i int) int { return rate/nc + boolInt(i < rate%nc) }
+	signed := make([][][]byte, nc)
+	if c.Bool("presign") {
+		for i, cl := range clients {
+			signed[i] = presign(c, cl, uint64(i), rateOf(i), dur)
+		}
+	}
 	ctx, cancel := context.WithCancel(c.Context)
 	defer cancel()
 	stopProgress := startProgress(st, dur)
@@ -143,7 +152,7 @@ func runBench(c *cli.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			offer(ctx, c, cl, uint64(i), rate/nc+boolInt(i < rate%nc), dur, st)
+			offer(ctx, c, cl, uint64(i), rateOf(i), dur, st, signed[i])
 		}()
 	}
 	wg.Wait()
@@ -178,7 +187,8 @@ func boolInt(b bool) int {
 
 // offer paces one client's puts at rate tx/s (open loop: a slow network does not slow the offer) and waits for
 // the outstanding ones at the end.
-func offer(ctx context.Context, c *cli.Context, cl *client.Client, seed uint64, rate int, dur time.Duration, st *benchState) {
+// With signed (from presign), it sends those instead of signing as it goes.
+func offer(ctx context.Context, c *cli.Context, cl *client.Client, seed uint64, rate int, dur time.Duration, st *benchState, signed [][]byte) {
 	if rate == 0 {
 		return
 	}
@@ -186,17 +196,22 @@ func offer(ctx context.Context, c *cli.Context, cl *client.Client, seed uint64, 
 	value := make([]byte, c.Int("value-bytes"))
 	sem := make(chan struct{}, c.Int("in-flight-max"))
 	interval := time.Second / time.Duration(rate)
+	nextKey := func() []byte { return fmt.Appendf(nil, "bench-%d", rng.IntN(c.Int("keys"))) }
+	put := func(ctx context.Context, key []byte, _ int) error { _, err := cl.Put(ctx, key, value); return err }
+	if signed != nil {
+		put = func(ctx context.Context, _ []byte, k int) error { _, err := cl.SubmitRaw(ctx, signed[k]); return err }
+	}
 	var wg sync.WaitGroup
 	start := time.Now()
 	for k := 0; ; k++ {
 		next := start.Add(time.Duration(k) * interval)
-		if next.Sub(start) >= dur || ctx.Err() != nil {
+		if next.Sub(start) >= dur || ctx.Err() != nil || signed != nil && k >= len(signed) {
 			break
 		}
 		if d := time.Until(next); d > 0 {
 			time.Sleep(d) // pacing the offered load, not synchronisation
 		}
-		key := fmt.Appendf(nil, "bench-%d", rng.IntN(c.Int("keys")))
+		key := nextKey()
 		st.sent.Add(1)
 		select {
 		case sem <- struct{}{}:
@@ -210,11 +225,27 @@ func offer(ctx context.Context, c *cli.Context, cl *client.Client, seed uint64, 
 			t0 := time.Now()
 			tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
-			_, err := cl.Put(tctx, key, value)
+			err := put(tctx, key, k)
 			st.done(time.Since(t0), err)
 		}()
 	}
 	wg.Wait()
+}
+
+// presign signs what a client at rate tx/s offers for dur: puts of valueBytes to random keys, before the clock
+// starts (nonces increase in the order they are sent).
+func presign(c *cli.Context, cl *client.Client, seed uint64, rate int, dur time.Duration) [][]byte {
+	if rate == 0 {
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(seed, 1))
+	value := make([]byte, c.Int("value-bytes"))
+	txs := make([][]byte, int(dur/(time.Second/time.Duration(rate)))+1)
+	for i := range txs {
+		key := fmt.Appendf(nil, "bench-%d", rng.IntN(c.Int("keys")))
+		txs[i] = cl.NewTx(chain.OpPut, key, value, 0).Marshal()
+	}
+	return txs
 }
 
 // startProgress prints a progress line to stderr every second until stopped.
