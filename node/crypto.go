@@ -108,7 +108,7 @@ func (d *Driver) runCompletions() {
 func (d *Driver) requestCrypto(rd *consensus.Ready) {
 	for _, req := range rd.Sign {
 		d.runCrypto(func() func() {
-			share := d.cfg.ShareKey.Sign(wire.ShareSigningBytes(d.cfg.ChainID, req.Kind, req.View, req.Seq, req.Digest)).Bytes()
+			share := signShare(&d.cfg, req.Kind, req.View, req.Seq, req.Digest)
 			return func() { d.core.Step(consensus.SignedShare(d.cfg.ID, req, share)) }
 		})
 	}
@@ -118,6 +118,12 @@ func (d *Driver) requestCrypto(rd *consensus.Ready) {
 			return func() { d.core.Step(res.Message(d.cfg.ID)) }
 		})
 	}
+}
+
+// signShare is this replica's BLS share of kind over (view, seq, digest): the one place shares are signed
+// (the core's requests and execution shares alike). Safe on any goroutine.
+func signShare(cfg *DriverConfig, kind consensus.CertKind, view, seq uint64, digest [32]byte) []byte {
+	return cfg.ShareKey.Sign(wire.ShareSigningBytes(cfg.ChainID, kind, view, seq, digest)).Bytes()
 }
 
 // combineShares builds the certificate a CombineRequest asks for: it aggregates the shares and checks the

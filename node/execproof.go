@@ -67,7 +67,7 @@ func (rp *replies) afterExecute(blk *chain.Block, results []chain.Result) {
 	col := rp.execCollectorOf(h)
 	if col != rp.cfg.ID {
 		rp.runCrypto(func() func() {
-			share := rp.cfg.ShareKey.Sign(wire.ExecSigningBytes(rp.cfg.ChainID, h, hash)).Bytes()
+			share := signShare(rp.cfg, consensus.CertExec, 0, h, hash)
 			m := &consensus.Message{Type: consensus.MsgExecShare, From: rp.cfg.ID, Seq: h, Digest: hash, Share: share}
 			m.Sig = rp.cfg.Signer.SignMessage(m)
 			frame := wire.MarshalMessage(m)
@@ -91,7 +91,7 @@ func (rp *replies) afterExecute(blk *chain.Block, results []chain.Result) {
 	rp.exec.blocks[h] = eb
 	rp.pruneExec(h)
 	rp.runCrypto(func() func() {
-		share := rp.cfg.ShareKey.Sign(wire.ExecSigningBytes(rp.cfg.ChainID, h, hash)).Bytes()
+		share := signShare(rp.cfg, consensus.CertExec, 0, h, hash)
 		return func() {
 			if rp.exec.blocks[h] == eb {
 				eb.shares[rp.cfg.ID] = share
