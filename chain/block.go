@@ -143,14 +143,21 @@ func merkleNode(l, r [32]byte) [32]byte {
 	return sha256.Sum256(buf[:])
 }
 
-// MerkleProof returns the siblings of leaf i, bottom up (promoted levels have none).
-func MerkleProof(leaves [][32]byte, i int) [][32]byte {
-	var proof [][32]byte
+// MerkleTree keeps every level of a binary Merkle tree (same rules as MerkleRoot), so that after one O(n)
+// build each proof costs O(log n): a block's replies need a proof per transaction.
+type MerkleTree struct {
+	levels [][][32]byte // levels[0] are the hashed leaves; the last level holds the root
+}
+
+// NewMerkleTree builds the tree over leaves.
+func NewMerkleTree(leaves [][32]byte) *MerkleTree {
+	t := &MerkleTree{}
+	if len(leaves) == 0 {
+		return t
+	}
 	level := merkleLeaves(leaves)
+	t.levels = append(t.levels, level)
 	for len(level) > 1 {
-		if sib := i ^ 1; sib < len(level) {
-			proof = append(proof, level[sib])
-		}
 		next := make([][32]byte, 0, (len(level)+1)/2)
 		for k := 0; k < len(level); k += 2 {
 			if k+1 == len(level) {
@@ -159,10 +166,43 @@ func MerkleProof(leaves [][32]byte, i int) [][32]byte {
 				next = append(next, merkleNode(level[k], level[k+1]))
 			}
 		}
-		level, i = next, i/2
+		t.levels = append(t.levels, next)
+		level = next
+	}
+	return t
+}
+
+// Len is the number of leaves.
+func (t *MerkleTree) Len() int {
+	if len(t.levels) == 0 {
+		return 0
+	}
+	return len(t.levels[0])
+}
+
+// Root is the tree's root (zero without leaves), equal to MerkleRoot of its leaves.
+func (t *MerkleTree) Root() [32]byte {
+	if len(t.levels) == 0 {
+		return [32]byte{}
+	}
+	return t.levels[len(t.levels)-1][0]
+}
+
+// Proof returns the siblings of leaf i, bottom up (promoted levels have none).
+func (t *MerkleTree) Proof(i int) [][32]byte {
+	var proof [][32]byte
+	for _, level := range t.levels[:max(len(t.levels)-1, 0)] {
+		if sib := i ^ 1; sib < len(level) {
+			proof = append(proof, level[sib])
+		}
+		i /= 2
 	}
 	return proof
 }
+
+// MerkleProof returns the siblings of leaf i, bottom up; for many proofs over the same leaves build a
+// MerkleTree once.
+func MerkleProof(leaves [][32]byte, i int) [][32]byte { return NewMerkleTree(leaves).Proof(i) }
 
 // VerifyMerkleProof checks that leaf is leaf i of n under root.
 func VerifyMerkleProof(root, leaf [32]byte, i, n int, proof [][32]byte) bool {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -424,8 +425,15 @@ func TestMerkleProofs(t *testing.T) {
 			leaves[i] = sha256.Sum256([]byte{byte(i)})
 		}
 		root := MerkleRoot(leaves)
+		tree := NewMerkleTree(leaves)
+		if tree.Root() != root || tree.Len() != n {
+			t.Fatalf("n=%d: tree root %x (len %d), MerkleRoot %x", n, tree.Root(), tree.Len(), root)
+		}
 		for i := range leaves {
 			p := MerkleProof(leaves, i)
+			if !slices.Equal(p, tree.Proof(i)) {
+				t.Fatalf("n=%d i=%d: tree proof differs from MerkleProof", n, i)
+			}
 			if !VerifyMerkleProof(root, leaves[i], i, n, p) {
 				t.Fatalf("n=%d i=%d: proof does not verify", n, i)
 			}
@@ -437,6 +445,31 @@ func TestMerkleProofs(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Proofs for every result of a 1,000-transaction block, as an execution collector answers its clients:
+// rebuilding the tree per proof (as replicas did before) against one tree per block.
+func BenchmarkBlockProofsRebuildPerTx(b *testing.B) { benchBlockProofs(b, false) }
+func BenchmarkBlockProofsOneTree(b *testing.B)      { benchBlockProofs(b, true) }
+
+func benchBlockProofs(b *testing.B, oneTree bool) {
+	leaves := make([][32]byte, 1000)
+	for i := range leaves {
+		leaves[i] = sha256.Sum256([]byte{byte(i), byte(i >> 8)})
+	}
+	for n := 0; n < b.N; n++ {
+		if oneTree {
+			tree := NewMerkleTree(leaves)
+			for i := range leaves {
+				_ = tree.Proof(i)
+			}
+			continue
+		}
+		for i := range leaves {
+			_ = MerkleProof(leaves, i)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(leaves)), "µs/proof")
 }
 
 // A refused transaction leaves the state root alone, even for a client never seen before.

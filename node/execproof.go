@@ -42,6 +42,7 @@ type execCollector struct {
 type provenBlock struct {
 	header  []byte
 	leaves  [][32]byte
+	tree    *chain.MerkleTree // over leaves, built once so each client's proof costs O(log n)
 	signers uint64
 	sig     []byte
 }
@@ -134,15 +135,20 @@ func (rp *replies) maybeProve(h uint64, eb *execBlock) {
 	for _, from := range slices.Sorted(maps.Keys(eb.shares)) {
 		req.Shares = append(req.Shares, consensus.Share{From: from, Sig: eb.shares[from]})
 	}
+	leaves := eb.leaves
 	rp.runCrypto(func() func() {
 		res := combineShares(rp.cfg.ChainID, rp.cfg.BLSKeys, req)
-		return func() { rp.proven(h, eb, res) }
+		var tree *chain.MerkleTree
+		if res.Cert != nil {
+			tree = chain.NewMerkleTree(leaves)
+		}
+		return func() { rp.proven(h, eb, res, tree) }
 	})
 }
 
 // proven takes the combined execution certificate of block h: the waiting clients get their proofs. If some
 // shares did not verify they are dropped and the block waits for others.
-func (rp *replies) proven(h uint64, eb *execBlock, res consensus.CombineResult) {
+func (rp *replies) proven(h uint64, eb *execBlock, res consensus.CombineResult, tree *chain.MerkleTree) {
 	eb.combining = false
 	if rp.exec.blocks[h] != eb {
 		return // pruned meanwhile
@@ -155,7 +161,7 @@ func (rp *replies) proven(h uint64, eb *execBlock, res consensus.CombineResult) 
 		return
 	}
 	delete(rp.exec.blocks, h)
-	pb := &provenBlock{header: eb.header, leaves: eb.leaves, signers: res.Cert.Signers, sig: res.Cert.Sig}
+	pb := &provenBlock{header: eb.header, leaves: eb.leaves, tree: tree, signers: res.Cert.Signers, sig: res.Cert.Sig}
 	rp.exec.proven[h] = pb
 	for _, w := range eb.waiting {
 		w.w.Deliver(rp.provenReply(pb, w.index, w.txHash, w.result))
@@ -164,7 +170,7 @@ func (rp *replies) proven(h uint64, eb *execBlock, res consensus.CombineResult) 
 
 func (rp *replies) provenReply(pb *provenBlock, index int, txHash [32]byte, result []byte) *wire.Reply {
 	p := wire.ExecProof{Header: pb.header, Signers: pb.signers, Sig: pb.sig, Index: uint32(index),
-		Count: uint32(len(pb.leaves)), Siblings: chain.MerkleProof(pb.leaves, index)}
+		Count: uint32(len(pb.leaves)), Siblings: pb.tree.Proof(index)}
 	return &wire.Reply{TxHash: txHash, Replica: rp.cfg.ID, Status: wire.StatusProven, Result: result, Proof: p.Encode()}
 }
 
