@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,7 @@ func benchCommand() *cli.Command {
 			&cli.IntFlag{Name: "in-flight-max", Value: 20_000, Usage: "outstanding transactions per client before sends count as errors"},
 			&cli.BoolFlag{Name: "presign", Usage: "sign every transaction before the clock starts (the generator's signing then costs nothing during the run)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as one JSON object"},
+			&cli.StringFlag{Name: "cpuprofile", Usage: "write the load generator's CPU profile of the run to this file"},
 		},
 		Action: runBench,
 	}
@@ -114,6 +116,19 @@ func cpuSeconds() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
+// startCPUProfile profiles this process into path until the returned function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
 func runBench(c *cli.Context) error {
 	g, err := genesis.Load(c.String("network"))
 	if err != nil {
@@ -146,6 +161,13 @@ func runBench(c *cli.Context) error {
 	ctx, cancel := context.WithCancel(c.Context)
 	defer cancel()
 	stopProgress := startProgress(st, dur)
+	if path := c.String("cpuprofile"); path != "" {
+		stopProfile, err := startCPUProfile(path)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	start, cpuStart := time.Now(), cpuSeconds()
 	var wg sync.WaitGroup
 	for i, cl := range clients {
