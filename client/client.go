@@ -19,6 +19,10 @@ import (
 var (
 	ErrNoQuorum = errors.New("no f+1 replicas agree on a result")
 	ErrClosed   = errors.New("client closed")
+	// ErrBusy: too few replicas took the transaction because they are at capacity. It may still commit if
+	// some took it; submitting the same signed transaction again is safe (it never executes twice) and
+	// learns its outcome.
+	ErrBusy = errors.New("network busy")
 )
 
 // RejectedError is returned when f+1 replicas refused a transaction at intake.

@@ -17,9 +17,14 @@ const (
 	SessionOpenTimeout  = 5 * time.Second
 	SessionRetryBackoff = time.Second
 	SessionBacklogMax   = 65536
-	// BusyRetriesMax and BusyRetryDelay: a busy replica is asked again after attempt × delay, this often.
-	BusyRetriesMax = 10
-	BusyRetryDelay = 100 * time.Millisecond
+	// SessionQueueFramesMax bounds the transactions queued on an open session to one replica: more than a
+	// replica takes in about a quarter of a second at capacity would only wait (the client hears busy instead).
+	SessionQueueFramesMax = 1024
+	// BusyOutcomeWait: a call ends in ErrBusy when a replica refused it as busy and no result came this much
+	// later. A busy replica is not asked again: it says busy only when its queue holds about a second of work
+	// (admission control), and resending into an overloaded network only adds to its load; the application
+	// decides when to try again.
+	BusyOutcomeWait = time.Second
 	// StaleNonceRetriesMax bounds how often a transaction whose nonce went stale is signed again.
 	StaleNonceRetriesMax = 3
 	// ProvenBlocksMax bounds the cache of blocks whose execution certificate this client verified.

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,7 +23,14 @@ func (c *Client) sendOrQueue(i uint32, h [32]byte, frame []byte) {
 	c.mu.Lock()
 	if s := c.conns[i]; s != nil {
 		c.mu.Unlock()
-		if err := s.Send(frame); err != nil {
+		err := s.Send(frame)
+		switch {
+		case errors.Is(err, p2p.ErrQueueFull):
+			// This client offers more than the session carries: the same as a busy replica (retried later,
+			// then ErrBusy), not a broken session whose resends would add to the load.
+			c.record(h, i, &wire.Reply{TxHash: h, Replica: i, Status: wire.StatusRejected, Reject: wire.RejectBusy,
+				Message: "client send queue full"}, nil)
+		case err != nil:
 			c.drop(i, s)
 			c.record(h, i, nil, fmt.Errorf("replica %d: %w", i, err))
 		}
@@ -53,7 +61,7 @@ func (c *Client) openAndFlush(i uint32) {
 	defer c.wg.Done()
 	ctx, cancel := context.WithTimeout(c.ctx, SessionOpenTimeout)
 	defer cancel()
-	s, err := c.host.OpenSession(ctx, c.ids[i].ID, wire.TxSession, wire.ReplyFrameBytesMax)
+	s, err := c.host.OpenSession(ctx, c.ids[i].ID, wire.TxSession, wire.ReplyFrameBytesMax, SessionQueueFramesMax)
 	var failed []queued
 	c.mu.Lock()
 	backlog := c.backlog[i]

@@ -15,7 +15,7 @@ import (
 type call struct {
 	frame   []byte                 // the Submit frame, kept to resend after a session breaks
 	resent  map[uint32]int         // resends per replica
-	busy    map[uint32]int         // busy answers per replica
+	busy    map[uint32]bool        // replicas that answered busy
 	replies map[uint32]*wire.Reply // by replica index of the session it came on
 	failed  map[uint32]error
 	done    chan struct{}
@@ -86,7 +86,7 @@ func (c *Client) start(ctx context.Context, raw []byte) ([32]byte, *call, error)
 		return h, nil, fmt.Errorf("%w: transaction of %d bytes exceeds %d", wire.ErrMalformedFrame, len(raw), chain.TxBytesMax)
 	}
 	frame := wire.EncodeSubmit(raw)
-	cl := &call{frame: frame, resent: map[uint32]int{}, busy: map[uint32]int{}, replies: map[uint32]*wire.Reply{}, failed: map[uint32]error{},
+	cl := &call{frame: frame, resent: map[uint32]int{}, busy: map[uint32]bool{}, replies: map[uint32]*wire.Reply{}, failed: map[uint32]error{},
 		done: make(chan struct{})}
 	c.mu.Lock()
 	if _, dup := c.calls[h]; dup {
@@ -134,14 +134,11 @@ func (c *Client) record(h [32]byte, replica uint32, r *wire.Reply, err error) {
 		return
 	}
 	if r != nil && r.Status == wire.StatusRejected && r.Reject == wire.RejectBusy {
-		// Busy is no outcome: the replica did not take the transaction, others may have. Try it again later,
-		// and count the replica out only when it stays busy.
-		cl.busy[replica]++
-		if cl.busy[replica] <= BusyRetriesMax {
-			c.retryLater(h, cl, replica, time.Duration(cl.busy[replica])*BusyRetryDelay)
-			return
-		}
-		r, err = nil, fmt.Errorf("replica %d stayed busy: %s", replica, r.Message)
+		// Busy is no outcome: this replica did not take the transaction, others may have. It counts out, and
+		// the call ends in ErrBusy unless a result comes soon.
+		cl.busy[replica] = true
+		r, err = nil, fmt.Errorf("replica %d busy: %s", replica, r.Message)
+		c.busyDeadline(h, cl)
 	}
 	if err != nil {
 		cl.failed[replica] = err
@@ -165,29 +162,47 @@ func (c *Client) record(h [32]byte, replica uint32, r *wire.Reply, err error) {
 	}
 	if len(c.ids)-len(cl.failed) < need {
 		cl.err = fmt.Errorf("%w: %d of %d replicas unreachable", ErrNoQuorum, len(cl.failed), len(c.ids))
+		if busy := cl.stayedBusy(); busy > 0 {
+			cl.err = fmt.Errorf("%w: %d of %d replicas at capacity, %d unreachable", ErrBusy, busy, len(c.ids), len(cl.failed)-busy)
+		}
 		close(cl.done)
 	}
 }
 
-// retryLater resends the call's transaction to replica i after delay, if the call is still undecided.
-func (c *Client) retryLater(h [32]byte, cl *call, i uint32, delay time.Duration) {
+// busyDeadline ends the call with ErrBusy if it is still undecided BusyOutcomeWait after a replica refused
+// it as busy: the replicas that took the transaction may never get it ordered (the primary may be one that refused
+// it), and a prompt "busy" is better than a timeout.
+func (c *Client) busyDeadline(h [32]byte, cl *call) {
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
-		t := time.NewTimer(delay)
+		t := time.NewTimer(BusyOutcomeWait)
 		defer t.Stop()
 		select {
 		case <-t.C:
+		case <-cl.done:
+			return
 		case <-c.ctx.Done():
 			return
 		}
 		c.mu.Lock()
-		live := c.calls[h] == cl && cl.outcome == nil && cl.err == nil
-		c.mu.Unlock()
-		if live {
-			c.sendOrQueue(i, h, cl.frame)
+		defer c.mu.Unlock()
+		if c.calls[h] == cl && cl.outcome == nil && cl.err == nil {
+			cl.err = fmt.Errorf("%w: %d of %d replicas at capacity and no result %v later", ErrBusy, cl.stayedBusy(), len(c.ids), BusyOutcomeWait)
+			close(cl.done)
 		}
 	}()
+}
+
+// stayedBusy counts the replicas that refused the call as busy.
+func (cl *call) stayedBusy() int {
+	n := 0
+	for i := range cl.failed {
+		if cl.busy[i] {
+			n++
+		}
+	}
+	return n
 }
 
 // undecided reports whether a call for transaction h still waits for its outcome.

@@ -27,6 +27,8 @@ type Config struct {
 	ViewChangeTicks     int // a request waiting this long, or a view not started this long, is complained about
 	TransferStallTicks  int // executing nothing this long while f+1 peers are ahead asks for a state transfer
 	TransferAskTicks    int // how often the need for a state transfer is repeated while it holds
+	AdmitWindowTicks    int // admission: the queue may hold what executed in this many ticks (admission.go)
+	AdmitQueueMin       int // admission: the queue may always hold this many requests
 
 	// CheckpointIntervalSeqs: a checkpoint at every multiple of it (CheckpointIntervalSeqsDefault in
 	// production, where the genesis fixes it for the whole network; the simulator uses a shorter one).
@@ -55,6 +57,8 @@ func DefaultConfig(signer Signer, id ReplicaID, n, f int) Config {
 		ViewChangeTicks:     200,
 		TransferStallTicks:  500,
 		TransferAskTicks:    50,
+		AdmitWindowTicks:    100,
+		AdmitQueueMin:       AdmitQueueMinDefault,
 
 		CheckpointIntervalSeqs: CheckpointIntervalSeqsDefault,
 	}
@@ -85,8 +89,10 @@ func (c Config) Validate() error {
 	case c.CheckpointIntervalSeqs < CheckpointIntervalSeqsMin || c.CheckpointIntervalSeqs > CheckpointIntervalSeqsMax:
 		return fmt.Errorf("%w: checkpoint interval %d not in [%d,%d]", ErrConfig, c.CheckpointIntervalSeqs, CheckpointIntervalSeqsMin, CheckpointIntervalSeqsMax)
 	case c.StatusIntervalTicks < 1 || c.RetransmitTicks < 1 || c.PendingExpiryTicks < PendingSweepIntervalTicks ||
-		c.TransferStallTicks < 1 || c.TransferAskTicks < 1:
+		c.TransferStallTicks < 1 || c.TransferAskTicks < 1 || c.AdmitWindowTicks < 1:
 		return fmt.Errorf("%w: tick intervals must be positive", ErrConfig)
+	case c.AdmitQueueMin < 1 || c.AdmitQueueMin > PendingRequestsMax:
+		return fmt.Errorf("%w: admission queue minimum %d not in [1,%d]", ErrConfig, c.AdmitQueueMin, PendingRequestsMax)
 	}
 	return nil
 }

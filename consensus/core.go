@@ -15,6 +15,7 @@ type Core struct {
 
 	slots   map[uint64]*slot // (lastExecuted-cfg.RetainExecutedSeqs(), stable.Seq+cfg.WindowSeqs()]
 	pending pendingQueue
+	admit   admission // admission control of client requests (admission.go)
 	peers   []peerState
 
 	// Checkpoints: the last stable one, and shares of those above it (at most CheckpointsAheadMax).
@@ -76,6 +77,7 @@ type Counters struct {
 	CatchUpReceived    uint64 // committed batches accepted from peers
 	Retransmissions    uint64
 	ExpiredRequests    uint64 // queued client requests dropped unordered after PendingExpiryTicks
+	RefusedBusy        uint64 // client requests refused by admission control (admission.go)
 	CommitsFast        uint64 // slots committed on a fast-path certificate
 	CommitsSlow        uint64 // slots committed on a slow-path commit certificate
 	CollectorTimeouts  uint64 // slots whose fast path did not finish in time (slow path started)
@@ -156,7 +158,19 @@ func (c *Core) inWindow(seq uint64) bool {
 // not order it); only the primary batches it.
 // Replays of requests already executed are the application's to reject (by nonce); the core only refuses a
 // request it holds already.
-func (c *Core) Propose(r Request) error { return c.pending.add(r, c.tick) }
+// It answers ErrBusy while the queue is at its admission bound (admission.go).
+func (c *Core) Propose(r Request) error {
+	if !c.Admitting() {
+		c.admit.refusedTick, c.admit.refusedAny = c.tick, true
+		c.counts.RefusedBusy++
+		return ErrBusy
+	}
+	return c.pending.add(r, c.tick)
+}
+
+// ProposeForwarded queues a client request another replica forwarded (it waited there); admission does not
+// apply, only the queue's hard bounds.
+func (c *Core) ProposeForwarded(r Request) error { return c.pending.add(r, c.tick) }
 
 // Step feeds a verified message from another replica, or a local message answering one of this replica's
 // crypto requests (crypto.go).
@@ -226,6 +240,7 @@ func (c *Core) stepSlotMessage(m *Message) {
 // Tick advances logical time: heartbeats and retransmissions.
 func (c *Core) Tick() {
 	c.tick++
+	c.admitSample()
 	if c.tick%uint64(c.cfg.StatusIntervalTicks) == 0 {
 		c.broadcastStatus()
 	}
@@ -260,6 +275,7 @@ func (c *Core) Ready() Ready {
 func (c *Core) Advance(rd Ready, ap Applied) {
 	for i := range rd.Committed {
 		b := &rd.Committed[i]
+		c.admitExecuted(len(b.ReqDigests))
 		assert(b.Seq == c.lastExecuted+1, "executed seq %d after %d", b.Seq, c.lastExecuted)
 		c.lastExecuted, c.lastExecutedTick = b.Seq, c.tick
 		for _, d := range b.ReqDigests {

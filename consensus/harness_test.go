@@ -453,10 +453,10 @@ func (cl *cluster) step() bool {
 	if eq := cl.byz[e.to]; eq != nil {
 		eq.received(m) // before its core sees it: it combines whatever it can
 	}
-	if m.Type == MsgRequest { // the node's part: forwarded requests are admitted like submissions
+	if m.Type == MsgRequest { // the node's part: forwarded requests skip admission control
 		for _, q := range m.Requests {
 			if e.to != 0 || !cl.censored[string(q)] {
-				_ = cl.reps[e.to].core.Propose(Request{Digest: RequestDigest(q), Data: q})
+				_ = cl.reps[e.to].core.ProposeForwarded(Request{Digest: RequestDigest(q), Data: q})
 			}
 		}
 	} else {

@@ -38,6 +38,9 @@ const (
 	RequestBytesMax = 128 << 10
 	// PendingRequestsMax bounds the queue of client requests not yet executed.
 	PendingRequestsMax = 50_000
+	// AdmitQueueMinDefault is Config.AdmitQueueMin of DefaultConfig: the queue length admission control
+	// always allows (a slow network's second of work may be less).
+	AdmitQueueMinDefault = 1024
 	// PendingBytesMax bounds the summed bytes of that queue.
 	PendingBytesMax = 64 << 20
 	// PendingCompactMin is the FIFO length below which the pending queue never compacts (compaction is also

@@ -21,6 +21,7 @@ type pendingEntry struct {
 	size      int
 	since     uint64 // tick it was queued
 	forwarded uint64 // view+1 in which this backup forwarded it to the primary (0: not yet)
+	fwdTick   uint64 // tick of that forwarding
 }
 
 // pendingQueue holds client requests not yet executed, in arrival order. Removal is lazy: the FIFO may keep
@@ -133,11 +134,21 @@ func (q *pendingQueue) forward(now, age, view uint64, max int) []Request {
 		if e.forwarded == view+1 {
 			continue
 		}
-		e.forwarded = view + 1
+		e.forwarded, e.fwdTick = view+1, now
 		q.index[r.Digest] = e
 		out = append(out, r)
 	}
 	return out
+}
+
+// oldestForwarded returns when the oldest request still queued was forwarded to the primary of view (false:
+// it was not forwarded in view). Forwarding goes in arrival order, so it was forwarded first.
+func (q *pendingQueue) oldestForwarded(view uint64) (uint64, bool) {
+	if !q.hasQueued() {
+		return 0, false
+	}
+	e := q.index[q.fifo[q.head].Digest]
+	return e.fwdTick, e.forwarded == view+1
 }
 
 // oldestQueued returns when the oldest request still waiting was queued.

@@ -10,8 +10,9 @@ import (
 // A backup holding a client request that has waited longer than the view change timeout (counted from when
 // the request arrived or the view started, whichever is later) broadcasts a Complain for its view if the
 // primary is not making progress either: nothing committed for a whole timeout (a silent, crashed or
-// equivocating primary), or a request that arrived here half a timeout later executed first (a primary that
-// censors). A primary that orders requests first come, first served under overload is not complained about,
+// equivocating primary), or, after this backup forwarded its oldest request to the primary, requests that
+// arrived here half a timeout after the forwarding executed first (a primary that censors; only a forwarded
+// request counts, since admission control lets a primary refuse what a backup took). A primary that orders requests first come, first served under overload is not complained about,
 // however long the queue. A replica whose new view has not started within the timeout complains too. f+1 complaints about view v (at least one from a
 // correct replica) make every replica move to v+1; so does seeing f+1 other replicas in higher views (the
 // replica moves to the lowest view f+1 of them have reached). Moving to a view means broadcasting a signed
@@ -47,7 +48,7 @@ func (c *Core) checkViewTimers() {
 		if !ok || c.tick-max(since, c.viewStartTick) < timeout {
 			return
 		}
-		if !c.stalled(timeout) && !c.overtaken(since, timeout/2) {
+		if !c.stalled(timeout) && !c.ignoresForwarded(timeout/2) {
 			return
 		}
 		if c.stalled(timeout) {
@@ -74,8 +75,17 @@ func (c *Core) stalled(after uint64) bool {
 // which clients resend later, so its order says nothing, and a censor hiding in such load is found only once
 // the load drops.
 func (c *Core) overtaken(since, slack uint64) bool {
-	saturated := c.pending.len() > c.cfg.BatchRequestsMax
+	saturated := c.pending.len() > c.cfg.BatchRequestsMax || c.refusingRecently(c.viewChangeTimeout())
 	return c.latestExecutedArrival >= since+slack && !saturated
+}
+
+// ignoresForwarded reports whether the primary left out a request this backup forwarded to it at least slack
+// ticks ago while ordering requests that arrived here after the forwarding, in a network that is not
+// saturated. Only a forwarded request is evidence: under admission control the primary may have refused a
+// request this backup took (admission.go), and it cannot be blamed for what it never had.
+func (c *Core) ignoresForwarded(slack uint64) bool {
+	fwd, ok := c.pending.oldestForwarded(c.view)
+	return ok && c.tick-fwd >= slack && c.overtaken(fwd, slack)
 }
 
 // forwardRequests sends the primary the requests that waited age ticks here while younger ones executed or

@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -19,22 +20,25 @@ func (cl *cluster) executedSet(i int) (map[string]bool, int) {
 	return set, dups
 }
 
-// runUntilAll runs until every up replica executed every request in reqs (at least once).
-func (cl *cluster) runUntilAll(reqs [][]byte, ticks int) bool {
-	done := func() bool {
-		for i, r := range cl.reps {
-			if r.down {
-				continue
-			}
-			set, _ := cl.executedSet(i)
-			for _, q := range reqs {
-				if !set[string(q)] {
-					return false
-				}
+// allExecutedSet reports whether every up replica executed every request in reqs (at least once).
+func (cl *cluster) allExecutedSet(reqs [][]byte) bool {
+	for i, r := range cl.reps {
+		if r.down {
+			continue
+		}
+		set, _ := cl.executedSet(i)
+		for _, q := range reqs {
+			if !set[string(q)] {
+				return false
 			}
 		}
-		return true
 	}
+	return true
+}
+
+// runUntilAll runs until every up replica executed every request in reqs (at least once).
+func (cl *cluster) runUntilAll(reqs [][]byte, ticks int) bool {
+	done := func() bool { return cl.allExecutedSet(reqs) }
 	perTick := cl.perTick
 	if perTick == 0 {
 		perTick = 10_000
@@ -502,5 +506,60 @@ func TestCryptoAnswersLateAndOutOfOrder(t *testing.T) {
 		if st := cl.reps[1].core.Status(); st.StableSeq == 0 {
 			t.Fatalf("seed %d: no checkpoint became stable with late answers (executed %d)", seed, st.LastExecuted)
 		}
+	}
+}
+
+// Admission control: a primary at its queue bound refuses new requests as busy while backups, whose queues
+// are shorter, take them. The backups forward what the primary never had (more than one forwarding period
+// allows), new requests keep executing meanwhile, everything executes, and nobody complains: execution out
+// of arrival order is no evidence against a primary that refused requests and orders what it is forwarded.
+func TestAdmissionRefusalsCostNoViewChange(t *testing.T) {
+	cl := newCluster(t, 4, 1, 1)
+	cl.reconfigure(func(c *Config) {
+		c.BatchRequestsMax, c.InFlightSeqsMax = 100, 1
+		c.ViewChangeTicks, c.RetransmitTicks = 40, 20
+		c.AdmitWindowTicks, c.AdmitQueueMin = 10_000, 1000
+		if c.ID == 0 {
+			c.AdmitQueueMin = 5
+		}
+	})
+	burst := requests("burst", ForwardRequestsMax+50)
+	refused := 0
+	for i, r := range cl.reps {
+		for _, q := range burst {
+			err := r.core.Propose(Request{Digest: RequestDigest(q), Data: q})
+			switch {
+			case errors.Is(err, ErrBusy) && i == 0:
+				refused++
+			case err != nil:
+				t.Fatalf("replica %d refused %q: %v", i, q, err)
+			}
+		}
+		cl.handle(i)
+	}
+	if want := len(burst) - 5; refused != want || cl.reps[0].core.Admitting() {
+		t.Fatalf("primary refused %d with a bound of 5 (admitting now: %v), want %d", refused, cl.reps[0].core.Admitting(), want)
+	}
+	trickle := requests("trickle", 80) // one new request per tick, taken by every replica
+	all := append(burst, trickle...)
+	for tick := 0; tick < 3000 && !cl.allExecutedSet(all); tick++ {
+		if tick < len(trickle) {
+			cl.submit(trickle[tick])
+		}
+		for n := 0; n < 10_000 && cl.step(); n++ {
+		}
+		cl.tickAll()
+	}
+	if !cl.allExecutedSet(all) {
+		t.Fatalf("refused requests never executed: %+v", cl.reps[1].core.Status())
+	}
+	for i := len(cl.reps) - 1; i >= 0; i-- {
+		st := cl.reps[i].core.Status()
+		if st.View != 0 || st.Counters.ComplaintsSent != 0 {
+			t.Fatalf("replica %d: view %d after %d complaints (%d stalled): refusing requests cost a view change", i, st.View, st.Counters.ComplaintsSent, st.Counters.ComplaintsStalled)
+		}
+	}
+	if st := cl.reps[1].core.Status(); st.Counters.RequestsForwarded < uint64(refused) {
+		t.Fatalf("forwarded %d of %d refused requests", st.Counters.RequestsForwarded, refused)
 	}
 }

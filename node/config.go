@@ -88,6 +88,7 @@ func (cc ConsensusConfig) applyTo(c *consensus.Config, tick time.Duration) {
 	if tick > 0 {
 		c.TransferStallTicks = max(1, int(SyncStallTimeout/tick))
 		c.TransferAskTicks = max(1, int(SyncCheckInterval/tick))
+		c.AdmitWindowTicks = max(1, int(AdmitWindow/tick))
 	}
 }
 

@@ -72,6 +72,7 @@ type Driver struct {
 	status  atomic.Pointer[Status]
 	ticks   uint64
 	views   viewTracker
+	busy    atomic.Bool // the core refuses new client requests (admission control), for intake goroutines
 
 	completions    []func() // of crypto jobs run on this goroutine, for this Process round
 	transferWanted bool     // a Ready asked for a state transfer (TakeTransferRequest)
@@ -169,6 +170,10 @@ func (d *Driver) Submit(in Intake) {
 	err := d.core.Propose(consensus.Request{Digest: in.Hash, Data: in.Raw})
 	switch {
 	case err == nil, errors.Is(err, consensus.ErrDuplicateRequest):
+	case errors.Is(err, consensus.ErrBusy):
+		d.replies.waiters.remove(in.Hash, in.Waiter)
+		d.busy.Store(true)
+		reject(wire.RejectBusy, "network busy: replica queue full; try again later")
 	case errors.Is(err, consensus.ErrRequestTooLarge):
 		d.replies.waiters.remove(in.Hash, in.Waiter)
 		reject(wire.RejectTooLarge, err.Error())
@@ -190,9 +195,13 @@ func (d *Driver) onForwarded(m *consensus.Message) {
 		if err != nil || d.app.CheckNonce(tx.Client, tx.Nonce) != nil {
 			continue
 		}
-		_ = d.core.Propose(consensus.Request{Digest: h, Data: raw})
+		_ = d.core.ProposeForwarded(consensus.Request{Digest: h, Data: raw})
 	}
 }
+
+// Busy reports whether the replica refuses new client transactions now (admission.go); safe from any
+// goroutine, so intake can refuse before checking signatures.
+func (d *Driver) Busy() bool { return d.busy.Load() }
 
 // App exposes the application for read-only checks (the simulator's final-state checker).
 func (d *Driver) App() *chain.App { return d.app }

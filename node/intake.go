@@ -61,6 +61,13 @@ func (n *Node) serveSession(s p2p.Session) {
 			n.admit(in)
 			continue
 		}
+		if n.driver.Busy() {
+			// Refused before its signature is checked: under overload verification must not eat the
+			// capacity left for the transactions already queued.
+			n.metrics.rejected(wire.RejectBusy)
+			reject(hash, wire.RejectBusy, "network busy; try again later")
+			continue
+		}
 		select {
 		case n.unverified <- in:
 		default:

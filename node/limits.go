@@ -10,9 +10,12 @@ const (
 	// (back-pressure on the peer's stream).
 	InboundMessagesMax = 4096
 	// IntakeQueueMax bounds client transactions waiting for the driver; beyond it intake answers "busy".
-	IntakeQueueMax = 8192
+	IntakeQueueMax = 2048
 	// UnverifiedQueueMax bounds client transactions waiting for signature verification.
-	UnverifiedQueueMax = 16384
+	UnverifiedQueueMax = 2048
+	// AdmitWindow: a replica's queue of client requests may hold what it executed in this long (at least
+	// consensus.AdmitQueueMinDefault); new requests beyond that are refused as busy (consensus/admission.go).
+	AdmitWindow = time.Second
 	// VerifyBatchMax is the most client signatures checked in one batch verification.
 	VerifyBatchMax = 256
 	// WaitersMax bounds transactions with a client waiting for their result at this replica.

@@ -21,6 +21,7 @@ func (d *Driver) Process() error {
 		rd := d.core.Ready()
 		if rd.Empty() {
 			if len(d.completions) == 0 {
+				d.busy.Store(!d.core.Admitting())
 				return nil
 			}
 			continue

@@ -252,7 +252,7 @@ func TestNonReplicaCannotSpeakReplicaProtocols(t *testing.T) {
 	if resp, err := out.Request(ctx, th.infos[0].ID, "open", []byte("x"), 100); err != nil || string(resp) != "o" {
 		t.Fatalf("open request: %q %v", resp, err)
 	}
-	ss, err := out.OpenSession(ctx, th.infos[0].ID, "sess", 100)
+	ss, err := out.OpenSession(ctx, th.infos[0].ID, "sess", 100, SessionQueueFramesMax)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,9 +30,9 @@ type session struct {
 	writerWG sync.WaitGroup
 }
 
-func (hs *Host) newSession(s network.Stream, maxFrame int) (*session, error) {
+func (hs *Host) newSession(s network.Stream, maxFrame, queueFrames int) (*session, error) {
 	ss := &session{hs: hs, s: s, r: bufio.NewReader(s), maxFrame: maxFrame,
-		out: make(chan []byte, SessionQueueFramesMax), done: make(chan struct{})}
+		out: make(chan []byte, queueFrames), done: make(chan struct{})}
 	hs.mu.Lock()
 	if hs.closed {
 		hs.mu.Unlock()
@@ -114,7 +114,7 @@ func (hs *Host) HandleSession(name string, maxFrame int, replicasOnly bool, fn f
 			return
 		}
 		defer hs.wg.Done()
-		ss, err := hs.newSession(s, maxFrame)
+		ss, err := hs.newSession(s, maxFrame, SessionQueueFramesMax)
 		if err != nil {
 			return
 		}
@@ -123,11 +123,12 @@ func (hs *Host) HandleSession(name string, maxFrame int, replicasOnly bool, fn f
 	})
 }
 
-// OpenSession opens a session of protocol name to peer `to`.
-func (hs *Host) OpenSession(ctx context.Context, to peer.ID, name string, maxFrame int) (Session, error) {
+// OpenSession opens a session of protocol name to peer `to`; Send queues at most queueFrames frames (at most
+// SessionQueueFramesMax): a sender that offers more than the stream carries hears ErrQueueFull soon.
+func (hs *Host) OpenSession(ctx context.Context, to peer.ID, name string, maxFrame, queueFrames int) (Session, error) {
 	s, err := hs.h.NewStream(ctx, to, ProtocolID(hs.cfg.ChainID, name))
 	if err != nil {
 		return nil, fmt.Errorf("open %s session: %w", name, err)
 	}
-	return hs.newSession(s, maxFrame)
+	return hs.newSession(s, maxFrame, min(max(queueFrames, 1), SessionQueueFramesMax))
 }

@@ -101,6 +101,8 @@ func errorKind(err error) string {
 		return "rejected: " + rej.Reason.String()
 	case errors.As(err, &failed):
 		return "failed: " + failed.Result.Code.String()
+	case errors.Is(err, client.ErrBusy):
+		return "busy (network at capacity)"
 	case errors.Is(err, client.ErrNoQuorum):
 		return "no f+1 replies in time"
 	}
