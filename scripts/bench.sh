@@ -4,7 +4,8 @@
 #   RATES="1000 5000" SLOW_RATES="1000" DURATION=15s CLIENTS=8 REPLICAS=7 scripts/bench.sh
 # BUSY=1 runs one busy-loop process per core beside the network (a busy machine: it must get slower, never
 # leaderless); PRESIGN=1 signs the transactions before each run's clock starts. SLOW_RATES=none skips the slow
-# path.
+# path. Each run prints the replicas' CPU seconds beside the load generator's and writes one JSON file (the
+# generator's summary, replica CPU, machine) to $BENCH_OUT (default bench-results/DATE-TIME/).
 set -euo pipefail
 BIN=${SBFT_BIN:-./bin/sbft}
 RATES=${RATES:-"1000 2000 5000"}
@@ -16,6 +17,8 @@ BENCH_FLAGS=()
 if [ "${PRESIGN:-0}" = 1 ]; then BENCH_FLAGS+=(--presign); fi
 [ "$SLOW_RATES" = none ] && SLOW_RATES=""
 BUSY_PIDS=()
+BENCH_OUT=${BENCH_OUT:-bench-results/$(date -u +%Y%m%d-%H%M%S)}
+mkdir -p "$BENCH_OUT"
 export TESTNET_DIR=$(mktemp -d /tmp/sbft-bench.XXXXXX)
 export BASE_PORT=${BASE_PORT:-27600}
 trap 'kill "${BUSY_PIDS[@]}" 2>/dev/null || true; scripts/testnet.sh down >/dev/null 2>&1 || true; rm -rf "$TESTNET_DIR"' EXIT
@@ -27,10 +30,34 @@ if [ "${BUSY:-0}" = 1 ]; then
 	done
 	echo "== busy machine: ${#BUSY_PIDS[@]} busy-loop processes beside the network"
 fi
+# cpu_s PID: user+system CPU seconds of a process (0 when it is gone).
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+replica_cpu() { for i in $(seq 0 $((REPLICAS - 1))); do p=$(cat "$TESTNET_DIR/replica-$i/pid" 2>/dev/null || echo 0); cpu_s "$p"; done; }
+# run_bench NAME RATE: one bench run; prints replica CPU and writes $BENCH_OUT/NAME-RATE.json.
+run_bench() {
+	local name=$1 r=$2 before after summary="$BENCH_OUT/.summary.json"
+	before=$(replica_cpu | tr '\n' ' ')
+	"$BIN" bench --network "$TESTNET_DIR/genesis.json" --clients "$CLIENTS" --rate "$r" --duration "$DURATION" \
+		--json-out "$summary" "${BENCH_FLAGS[@]}"
+	after=$(replica_cpu | tr '\n' ' ')
+	python3 - "$name" "$before" "$after" "$summary" "$BENCH_OUT/$name-$r.json" "${BUSY:-0}" "${PRESIGN:-0}" <<'PY'
+import json, os, sys
+name, before, after, summary, out, busy, presign = sys.argv[1:]
+cpu = [round(float(a) - float(b), 2) for a, b in zip(after.split(), before.split())]
+res = json.load(open(summary))
+doc = {"run": name, "replicas": len(cpu), "replica_cpu_s": cpu, "busy_machine": busy == "1",
+       "presign": presign == "1", "cores": os.cpu_count(), "bench": res}
+json.dump(doc, open(out, "w"), indent=1)
+d = res["duration_s"] or 1
+print("replica CPU s: %s (%s of one core each); load generator %.1f s; written %s" % (
+    " ".join("%.1f" % c for c in cpu), " ".join("%.0f%%" % (100 * c / d) for c in cpu), res["generator_cpu_s"], out))
+PY
+	rm -f "$summary"
+}
 path() { "$BIN" status --home "$TESTNET_DIR/replica-0" --json | python3 -c 'import json,sys; s=json.load(sys.stdin); print("primary path %s: %d fast, %d slow commits" % (s["commit_path"], s["commits_fast"], s["commits_slow"]))'; }
 for r in $RATES; do
 	echo "== n=$REPLICAS fast path: offered $r tx/s for $DURATION with $CLIENTS clients"
-	"$BIN" bench --network "$TESTNET_DIR/genesis.json" --clients "$CLIENTS" --rate "$r" --duration "$DURATION" "${BENCH_FLAGS[@]}"
+	run_bench fast "$r"
 	path
 done
 scripts/testnet.sh check 30
@@ -39,6 +66,6 @@ last=$((REPLICAS - 1))
 scripts/testnet.sh stop "$last"
 for r in $SLOW_RATES; do
 	echo "== n=$REPLICAS slow path (replica $last stopped): offered $r tx/s for $DURATION with $CLIENTS clients"
-	"$BIN" bench --network "$TESTNET_DIR/genesis.json" --clients "$CLIENTS" --rate "$r" --duration "$DURATION" "${BENCH_FLAGS[@]}"
+	run_bench slow "$r"
 	path
 done

@@ -36,6 +36,7 @@ func benchCommand() *cli.Command {
 			&cli.IntFlag{Name: "in-flight-max", Value: 20_000, Usage: "outstanding transactions per client before sends count as errors"},
 			&cli.BoolFlag{Name: "presign", Usage: "sign every transaction before the clock starts (the generator's signing then costs nothing during the run)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as one JSON object"},
+			&cli.StringFlag{Name: "json-out", Usage: "also write the summary as one JSON object to this file"},
 			&cli.StringFlag{Name: "cpuprofile", Usage: "write the load generator's CPU profile of the run to this file"},
 		},
 		Action: runBench,
@@ -184,8 +185,13 @@ func runBench(c *cli.Context) error {
 	stopProgress()
 	res := summarize(st, nc, rate, elapsed)
 	res.GeneratorCPUS = cpuSeconds() - cpuStart
+	b, _ := json.Marshal(res)
+	if path := c.String("json-out"); path != "" {
+		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("write summary: %w", err)
+		}
+	}
 	if c.Bool("json") {
-		b, _ := json.Marshal(res)
 		fmt.Fprintln(c.App.Writer, string(b))
 		return nil
 	}
