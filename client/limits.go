@@ -21,10 +21,11 @@ const (
 	// replica takes in about a quarter of a second at capacity would only wait (the client hears busy instead).
 	SessionQueueFramesMax = 1024
 	// BusyOutcomeWait: a call ends in ErrBusy when a replica refused it as busy and no result came this much
-	// later. A busy replica is not asked again: it says busy only when its queue holds about a second of work
+	// later (long enough for a request the primary refused and a backup took to be forwarded and ordered;
+	// a call every replica refuses ends at once). A busy replica is not asked again: it says busy only when its queue holds about a second of work
 	// (admission control), and resending into an overloaded network only adds to its load; the application
 	// decides when to try again.
-	BusyOutcomeWait = time.Second
+	BusyOutcomeWait = 5 * time.Second
 	// StaleNonceRetriesMax bounds how often a transaction whose nonce went stale is signed again.
 	StaleNonceRetriesMax = 3
 	// ProvenBlocksMax bounds the cache of blocks whose execution certificate this client verified.

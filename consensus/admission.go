@@ -42,7 +42,9 @@ func (c *Core) admitSample() {
 	// to what the network executes.
 	a.rate = max(a.windowReqs, (a.rate+a.windowReqs)/2)
 	a.windowStart, a.windowReqs = c.tick, 0
-	a.limit = min(max(a.rate, c.cfg.AdmitQueueMin), PendingRequestsMax)
+	// Twice the work of a window: the queue holds requests in flight as well as waiting ones, and a bound
+	// at exactly the executed rate would let a dip in throughput lower the bound, and the bound throughput.
+	a.limit = min(max(2*a.rate, c.cfg.AdmitQueueMin), PendingRequestsMax)
 }
 
 // Admitting reports whether Propose would take one more client request now.

@@ -78,6 +78,7 @@ type Counters struct {
 	Retransmissions    uint64
 	ExpiredRequests    uint64 // queued client requests dropped unordered after PendingExpiryTicks
 	RefusedBusy        uint64 // client requests refused by admission control (admission.go)
+	DiscardedRequests  uint64 // queued requests the node found can never execute (DiscardQueued)
 	CommitsFast        uint64 // slots committed on a fast-path certificate
 	CommitsSlow        uint64 // slots committed on a slow-path commit certificate
 	CollectorTimeouts  uint64 // slots whose fast path did not finish in time (slow path started)
@@ -166,6 +167,21 @@ func (c *Core) Propose(r Request) error {
 		return ErrBusy
 	}
 	return c.pending.add(r, c.tick)
+}
+
+// OldestQueued returns up to max of the requests waiting longest to be ordered, for the node to check that
+// they can still execute (a client's nonce window may have moved past them).
+func (c *Core) OldestQueued(max int) []Request { return c.pending.oldest(max) }
+
+// DiscardQueued forgets queued requests the node found can never execute: they must not hold a place in the
+// queue nor count as requests the primary failed to order.
+func (c *Core) DiscardQueued(digests [][32]byte) {
+	for _, d := range digests {
+		if e, ok := c.pending.index[d]; ok && e.state == pendingQueued {
+			c.pending.remove(d)
+			c.counts.DiscardedRequests++
+		}
+	}
 }
 
 // ProposeForwarded queues a client request another replica forwarded (it waited there); admission does not

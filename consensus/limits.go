@@ -39,8 +39,8 @@ const (
 	// PendingRequestsMax bounds the queue of client requests not yet executed.
 	PendingRequestsMax = 50_000
 	// AdmitQueueMinDefault is Config.AdmitQueueMin of DefaultConfig: the queue length admission control
-	// always allows (a slow network's second of work may be less).
-	AdmitQueueMinDefault = 1024
+	// always allows (two default batches: the pipeline must never run dry because of admission).
+	AdmitQueueMinDefault = 2 * BatchRequestsDefault
 	// PendingBytesMax bounds the summed bytes of that queue.
 	PendingBytesMax = 64 << 20
 	// PendingCompactMin is the FIFO length below which the pending queue never compacts (compaction is also

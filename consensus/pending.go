@@ -141,6 +141,17 @@ func (q *pendingQueue) forward(now, age, view uint64, max int) []Request {
 	return out
 }
 
+// oldest returns up to max queued requests, oldest first.
+func (q *pendingQueue) oldest(max int) []Request {
+	var out []Request
+	for i := q.head; i < len(q.fifo) && len(out) < max; i++ {
+		if e, ok := q.index[q.fifo[i].Digest]; ok && e.state == pendingQueued {
+			out = append(out, q.fifo[i])
+		}
+	}
+	return out
+}
+
 // oldestForwarded returns when the oldest request still queued was forwarded to the primary of view (false:
 // it was not forwarded in view). Forwarding goes in arrival order, so it was forwarded first.
 func (q *pendingQueue) oldestForwarded(view uint64) (uint64, bool) {

@@ -563,3 +563,39 @@ func TestAdmissionRefusalsCostNoViewChange(t *testing.T) {
 		t.Fatalf("forwarded %d of %d refused requests", st.Counters.RequestsForwarded, refused)
 	}
 }
+
+// Requests the node discards (their nonce can no longer execute) leave the queue and cost no complaint: a
+// primary cannot be blamed for not ordering what never reached it and can never execute.
+func TestDiscardedRequestsCostNoComplaint(t *testing.T) {
+	for _, discard := range []bool{false, true} {
+		cl := newCluster(t, 4, 1, 1)
+		cl.reconfigure(func(c *Config) { c.ViewChangeTicks, c.RetransmitTicks = 40, 20 })
+		cl.censored["dead"] = true // the primary never takes it, not even forwarded
+		cl.submit([]byte("dead"))
+		if discard {
+			for _, r := range cl.reps[1:] {
+				if q := r.core.OldestQueued(10); len(q) != 1 || string(q[0].Data) != "dead" {
+					t.Fatalf("oldest queued at a backup: %v, want the dead request", q)
+				}
+				r.core.DiscardQueued([][32]byte{RequestDigest([]byte("dead"))})
+			}
+		}
+		live := requests("live", 50)
+		cl.submit(live...)
+		if !cl.runUntilAll(live, 2000) {
+			t.Fatalf("discard=%v: live requests not executed", discard)
+		}
+		for tick := 0; tick < 300; tick++ { // idle: nothing left to order but the dead request
+			for n := 0; n < 10_000 && cl.step(); n++ {
+			}
+			cl.tickAll()
+		}
+		st := cl.reps[1].core.Status()
+		if complained := st.Counters.ComplaintsSent > 0; complained == discard {
+			t.Fatalf("discard=%v: %d complaints, %d queued", discard, st.Counters.ComplaintsSent, st.PendingRequests)
+		}
+		if discard && (st.PendingRequests != 0 || st.Counters.DiscardedRequests != 1) {
+			t.Fatalf("%d queued, %d discarded after discarding the dead request", st.PendingRequests, st.Counters.DiscardedRequests)
+		}
+	}
+}

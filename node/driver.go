@@ -140,6 +140,9 @@ func (d *Driver) Step(m *consensus.Message) {
 func (d *Driver) Tick() {
 	d.ticks++
 	d.core.Tick()
+	if d.ticks%QueueCheckIntervalTicks == 0 {
+		d.discardDeadRequests()
+	}
 	d.replies.waiters.expire(d.ticks)
 	d.publishStatus()
 }
@@ -180,6 +183,23 @@ func (d *Driver) Submit(in Intake) {
 	default:
 		d.replies.waiters.remove(in.Hash, in.Waiter)
 		reject(wire.RejectBusy, err.Error())
+	}
+}
+
+// discardDeadRequests drops the oldest queued requests that can no longer execute here: their client's
+// nonce window moved past them while they waited (the primary refused them under load, and the client went
+// on). Kept, they would hold their place and make this backup complain about a primary that has nothing to
+// order.
+func (d *Driver) discardDeadRequests() {
+	var dead [][32]byte
+	for _, r := range d.core.OldestQueued(QueueCheckRequestsMax) {
+		tx, err := chain.UnmarshalTx(r.Data)
+		if err != nil || d.app.CheckNonce(tx.Client, tx.Nonce) != nil {
+			dead = append(dead, r.Digest)
+		}
+	}
+	if len(dead) > 0 {
+		d.core.DiscardQueued(dead)
 	}
 }
 

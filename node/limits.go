@@ -16,6 +16,10 @@ const (
 	// AdmitWindow: a replica's queue of client requests may hold what it executed in this long (at least
 	// consensus.AdmitQueueMinDefault); new requests beyond that are refused as busy (consensus/admission.go).
 	AdmitWindow = time.Second
+	// QueueCheckIntervalTicks and QueueCheckRequestsMax: this often, the driver checks this many of the
+	// oldest queued client requests and discards those whose nonce can no longer execute.
+	QueueCheckIntervalTicks = 50
+	QueueCheckRequestsMax   = 256
 	// VerifyBatchMax is the most client signatures checked in one batch verification.
 	VerifyBatchMax = 256
 	// WaitersMax bounds transactions with a client waiting for their result at this replica.

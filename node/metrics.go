@@ -147,8 +147,8 @@ func (m *Metrics) observeStatus(s consensus.Status) {
 		"bad_shares": s.Counters.BadShares, "path_switches": s.Counters.PathSwitches,
 		"complaints_sent": s.Counters.ComplaintsSent, "view_changes": s.Counters.ViewChanges,
 		"requests_forwarded": s.Counters.RequestsForwarded, "complaints_stalled": s.Counters.ComplaintsStalled,
-		"refused_busy": s.Counters.RefusedBusy,
-		"new_views":    s.Counters.NewViews, "view_change_conflicts": s.Counters.ViewChangeConflicts,
+		"refused_busy": s.Counters.RefusedBusy, "discarded_requests": s.Counters.DiscardedRequests,
+		"new_views": s.Counters.NewViews, "view_change_conflicts": s.Counters.ViewChangeConflicts,
 		"stable_checkpoints": s.Counters.StableCheckpoints, "checkpoint_mismatches": s.Counters.CheckpointMismatches,
 		"bad_checkpoints": s.Counters.BadCheckpoints,
 	} {
