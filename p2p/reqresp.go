@@ -36,7 +36,8 @@ func (hs *Host) HandleRequest(name string, maxReq int, replicasOnly bool, fn fun
 			s.Reset()
 			return
 		}
-		s.CloseRead()
+		// No CloseRead before answering: on QUIC it sends STOP_SENDING, which can race the requester's FIN
+		// and reset the stream it waits on for the response (seen in e2e as "stream reset (remote)").
 		resp := hs.callHandler(name, s.Conn().RemotePeer(), req, fn)
 		s.SetWriteDeadline(time.Now().Add(StreamWriteTimeout))
 		if err := WriteFrame(s, resp); err != nil {
