@@ -498,3 +498,7 @@ func TestConsensusLogKeyRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkVerifyTxs2(b *testing.B)  { benchVerify(b, 2) }
+func BenchmarkVerifyTxs4(b *testing.B)  { benchVerify(b, 4) }
+func BenchmarkVerifyTxs16(b *testing.B) { benchVerify(b, 16) }

@@ -112,7 +112,9 @@ func (n *Node) verifyClientTxs() {
 		}
 		errs := make([]error, len(batch))
 		var wg sync.WaitGroup
-		chunk := (len(batch) + workers - 1) / workers
+		// Split across cores only batches big enough that each part stays efficient: batch verification costs
+		// 57 µs a signature alone, 31 in fours, 24 in sixteens (chain BenchmarkVerifyTxs*).
+		chunk := max((len(batch)+workers-1)/workers, VerifyChunkMin)
 		for lo := 0; lo < len(batch); lo += chunk {
 			hi := min(lo+chunk, len(batch))
 			wg.Add(1)

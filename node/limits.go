@@ -20,6 +20,9 @@ const (
 	// oldest queued client requests and discards those whose nonce can no longer execute.
 	QueueCheckIntervalTicks = 50
 	QueueCheckRequestsMax   = 256
+	// VerifyChunkMin is the fewest client signatures one verification goroutine gets when a batch is split
+	// across cores.
+	VerifyChunkMin = 16
 	// VerifyBatchMax is the most client signatures checked in one batch verification.
 	VerifyBatchMax = 256
 	// WaitersMax bounds transactions with a client waiting for their result at this replica.
