@@ -29,11 +29,12 @@ type Core struct {
 	myCheckpointTick  uint64
 
 	// View change (viewchange.go, newview.go).
-	viewActive            bool     // the view has started (its NewView installed; view 0 starts at once)
-	viewStartTick         uint64   // when this replica entered or started the view
-	failedViews           int      // view changes since this replica last executed a batch
-	complaint             *Message // this replica's complaint about the current view, if any
-	lastForwardTick       uint64   // when this backup last forwarded requests to the primary
+	viewActive            bool            // the view has started (its NewView installed; view 0 starts at once)
+	viewStartTick         uint64          // when this replica entered or started the view
+	failedViews           int             // view changes since this replica last executed a batch
+	complaint             *Message        // this replica's complaint about the current view, if any
+	lastComplaint         ComplaintReason // why this replica last complained (ComplaintReason)
+	lastForwardTick       uint64          // when this backup last forwarded requests to the primary
 	forwardedAny          bool
 	commitGap16           int64                             // EWMA of ticks between commits, in sixteenths
 	busyAtLastCommit      bool                              // requests waited when the last slot committed

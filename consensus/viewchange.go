@@ -39,6 +39,7 @@ func (c *Core) checkViewTimers() {
 		return
 	}
 	timeout := c.viewChangeTimeout()
+	reason := ComplaintReason{View: c.view, Pending: c.pending.len(), SinceCommitTicks: c.tick - c.lastCommitTick}
 	if c.viewActive {
 		if c.isPrimary() {
 			return
@@ -48,17 +49,39 @@ func (c *Core) checkViewTimers() {
 		if !ok || c.tick-max(since, c.viewStartTick) < timeout {
 			return
 		}
-		if !c.stalled(timeout) && !c.ignoresForwarded(timeout/2) {
+		reason.Stalled, reason.IgnoredForwarded = c.stalled(timeout), c.ignoresForwarded(timeout/2)
+		if !reason.Stalled && !reason.IgnoredForwarded {
 			return
 		}
-		if c.stalled(timeout) {
+		if reason.Stalled {
 			c.counts.ComplaintsStalled++
 		}
+		reason.OldestWaitTicks = c.tick - since
 	} else if c.tick-c.viewStartTick < timeout {
 		return
+	} else {
+		reason.ViewNotStarted = true
 	}
 	c.complain()
+	reason.Seq = c.counts.ComplaintsSent
+	c.lastComplaint = reason
 }
+
+// ComplaintReason says why this replica complained about a view (for the node's log: a view change under
+// load must be explainable).
+type ComplaintReason struct {
+	Seq              uint64 // the complaint's number (Counters.ComplaintsSent after it); 0: none yet
+	View             uint64
+	Stalled          bool   // nothing committed for the (adaptive) timeout
+	IgnoredForwarded bool   // the primary ordered later requests over one this backup forwarded
+	ViewNotStarted   bool   // the view never started within the timeout
+	OldestWaitTicks  uint64 // how long the oldest queued request waited here
+	SinceCommitTicks uint64 // ticks since this replica last committed
+	Pending          int    // requests queued here
+}
+
+// LastComplaint is the reason of this replica's latest complaint (zero if none).
+func (c *Core) LastComplaint() ComplaintReason { return c.lastComplaint }
 
 // stalled reports whether nothing committed here for `after` ticks, or for four times the recent average gap
 // between busy commits if that is longer (a saturated network commits big batches slowly and is not stalled),

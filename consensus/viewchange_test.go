@@ -68,6 +68,10 @@ func TestSilentPrimaryIsReplaced(t *testing.T) {
 			if st := cl.reps[1].core.Status(); st.View != 1 || !st.ViewActive {
 				t.Fatalf("n=%d seed %d: view %d active %v, want view 1 started", tc.n, seed, st.View, st.ViewActive)
 			}
+			// The complaint says why: nothing committed while requests waited.
+			if r := cl.reps[1].core.LastComplaint(); r.Seq == 0 || r.View != 0 || !r.Stalled || r.OldestWaitTicks == 0 {
+				t.Fatalf("n=%d seed %d: last complaint %+v, want a stall in view 0", tc.n, seed, r)
+			}
 		}
 	}
 }

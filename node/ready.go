@@ -43,6 +43,7 @@ func (d *Driver) Process() error {
 		}
 		d.core.Advance(rd, ap)
 		d.observeViews()
+		d.observeComplaints()
 		d.observeCheckpoints()
 	}
 }

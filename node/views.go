@@ -30,6 +30,22 @@ type viewTracker struct {
 	lastTaken time.Duration
 
 	divergedAt, badCheckpointFrom uint64 // last reported checkpoint health
+	complaints                    uint64 // complaints this replica sent, as last logged
+}
+
+// observeComplaints logs every complaint this replica sends about a primary, with the core's reason: a view
+// change must be explainable from the logs, above all one under load.
+func (d *Driver) observeComplaints() {
+	r := d.core.LastComplaint()
+	if r.Seq == d.views.complaints {
+		return
+	}
+	d.views.complaints = r.Seq
+	tick := d.cfg.TickInterval
+	d.log.Warn("complaining about the primary", "view", r.View, "stalled", r.Stalled,
+		"ignored_forwarded", r.IgnoredForwarded, "view_not_started", r.ViewNotStarted,
+		"oldest_wait", time.Duration(r.OldestWaitTicks)*tick, "since_commit", time.Duration(r.SinceCommitTicks)*tick,
+		"pending", r.Pending)
 }
 
 // observeViews logs and measures the view changes the last Ready made.
