@@ -6,6 +6,8 @@
 # leaderless); PRESIGN=1 signs the transactions before each run's clock starts. SLOW_RATES=none skips the slow
 # path. Each run prints the replicas' CPU seconds beside the load generator's and writes one JSON file (the
 # generator's summary, replica CPU, machine) to $BENCH_OUT (default bench-results/DATE-TIME/).
+# COMETBFT=1 then runs CometBFT (../shared/bench/cometbft/run.sh fast-gossip, or $CMT_RUN) at the same fast-path
+# rates and durations on the same machine, after stopping sbft, and prints both side by side with ratios.
 set -euo pipefail
 BIN=${SBFT_BIN:-./bin/sbft}
 RATES=${RATES:-"1000 2000 5000"}
@@ -69,3 +71,24 @@ for r in $SLOW_RATES; do
 	run_bench slow "$r"
 	path
 done
+
+# CometBFT at the same rates, after sbft is down, and the side-by-side table.
+if [ "${COMETBFT:-0}" = 1 ]; then
+	scripts/testnet.sh down >/dev/null 2>&1 || true
+	CMT_RUN=${CMT_RUN:-../shared/bench/cometbft/run.sh}
+	for r in $RATES; do
+		echo "== CometBFT (fast-gossip, unsigned txs): offered $r tx/s for $DURATION"
+		"$CMT_RUN" fast-gossip "$r" "${DURATION%s}" | tail -n 1 | tee "$BENCH_OUT/cometbft-$r.txt"
+	done
+	python3 - "$BENCH_OUT" $RATES <<'PY'
+import json, re, sys
+out, rates = sys.argv[1], sys.argv[2:]
+print("%8s | %-28s | %-28s | %s" % ("offered", "sbft tx/s  p50  p99 (ms)", "CometBFT tx/s  p50  p99 (ms)", "sbft/CometBFT tx/s p50 p99"))
+for r in rates:
+    b = json.load(open("%s/fast-%s.json" % (out, r)))["bench"]
+    m = dict(re.findall(r"(\w+)=([\d.]+)", open("%s/cometbft-%s.txt" % (out, r)).read()))
+    c = [float(m.get(k, "nan")) for k in ("committed_tps", "p50_ms", "p99_ms")]
+    s = [b["committed_tps"], b["p50_ms"], b["p99_ms"]]
+    print("%8s | %8.0f %8.1f %9.1f | %8.0f %8.1f %9.1f | %5.2f %5.2f %5.2f" % (r, *s, *c, *(x / y if y else float("nan") for x, y in zip(s, c))))
+PY
+fi
