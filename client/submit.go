@@ -13,16 +13,14 @@ import (
 
 // call collects the replicas' replies to one transaction.
 type call struct {
-	frame  []byte          // the Submit frame, kept to resend after a session breaks
-	resent map[uint32]int  // resends per replica
-	busy   map[uint32]bool // replicas that answered busy
-	// busyTimer ends the call in ErrBusy BusyOutcomeWait after its first busy answer (busyDeadline); under c.mu
-	busyTimer *time.Timer
-	replies   map[uint32]*wire.Reply // by replica index of the session it came on
-	failed    map[uint32]error
-	done      chan struct{}
-	outcome   *chain.Result
-	err       error
+	frame   []byte                 // the Submit frame, kept to resend after a session breaks
+	resent  map[uint32]int         // resends per replica
+	busy    map[uint32]bool        // replicas that answered busy
+	replies map[uint32]*wire.Reply // by replica index of the session it came on
+	failed  map[uint32]error
+	done    chan struct{}
+	outcome *chain.Result
+	err     error
 }
 
 // Submit sends tx to every replica and waits for f+1 matching replies.
@@ -108,9 +106,6 @@ func (c *Client) wait(ctx context.Context, h [32]byte, cl *call) (*chain.Result,
 	defer func() {
 		c.mu.Lock()
 		delete(c.calls, h)
-		if cl.busyTimer != nil {
-			cl.busyTimer.Stop()
-		}
 		c.mu.Unlock()
 	}()
 	select {
@@ -178,17 +173,25 @@ func (c *Client) record(h [32]byte, replica uint32, r *wire.Reply, err error) {
 // it as busy: the replicas that took the transaction may never get it ordered (the primary may be one that refused
 // it), and a prompt "busy" is better than a timeout.
 func (c *Client) busyDeadline(h [32]byte, cl *call) {
-	if cl.busyTimer != nil {
-		return // one deadline per call, from its first busy answer
-	}
-	cl.busyTimer = time.AfterFunc(BusyOutcomeWait, func() {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		t := time.NewTimer(BusyOutcomeWait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-cl.done:
+			return
+		case <-c.ctx.Done():
+			return
+		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if c.calls[h] == cl && cl.outcome == nil && cl.err == nil {
 			cl.err = fmt.Errorf("%w: %d of %d replicas at capacity and no result %v later", ErrBusy, cl.stayedBusy(), len(c.ids), BusyOutcomeWait)
 			close(cl.done)
 		}
-	})
+	}()
 }
 
 // stayedBusy counts the replicas that refused the call as busy.

@@ -3,11 +3,11 @@ package consensus
 import "errors"
 
 // Admission control. A replica takes a new client request only while its queue of unexecuted requests is
-// shorter than twice what it executed over the last AdmitWindowTicks (never less than AdmitQueueMin, never more
+// shorter than what it executed over the last AdmitWindowTicks (never less than AdmitQueueMin, never more
 // than PendingRequestsMax); beyond that Propose answers ErrBusy, so a client hears "busy" at once instead of
 // joining a queue that would outlast its timeout. The bound follows the measured execution rate: a fast
 // network queues more than a slow one, and an overloaded one keeps committing at its capacity with a queue
-// of about two windows of work. Requests a backup forwards are not subject to it (ProposeForwarded): a
+// of about one window of work. Requests a backup forwards are not subject to it (ProposeForwarded): a
 // replica vouches that they waited.
 //
 // Refusing requests makes the order of execution differ from the order of arrival at a backup (the primary
