@@ -225,6 +225,32 @@ func (a *App) CheckNonce(client [32]byte, nonce uint64) error {
 	return nil
 }
 
+// NonceChecks is CheckNonce for many transactions against the same committed state, reading each client's nonce
+// state once. Valid until the next block executes.
+type NonceChecks struct {
+	app    *App
+	states map[[32]byte]*nonceState
+}
+
+// NonceChecks starts a series of nonce checks against the current committed state.
+func (a *App) NonceChecks() *NonceChecks {
+	return &NonceChecks{app: a, states: make(map[[32]byte]*nonceState)}
+}
+
+// Executable reports whether the client's nonce could still execute (CheckNonce would pass); false also when its
+// state cannot be read.
+func (nc *NonceChecks) Executable(client [32]byte, nonce uint64) bool {
+	s, ok := nc.states[client]
+	if !ok {
+		var err error
+		if s, err = nc.app.readNonce(client); err != nil {
+			return false
+		}
+		nc.states[client] = s
+	}
+	return s.accepts(nonce)
+}
+
 // Prove returns key's committed value and version with an inclusion or non-inclusion proof against StateRoot.
 func (a *App) Prove(key []byte) (value []byte, version uint64, proof smt.Proof, err error) {
 	sk := KVSMTKey(key)

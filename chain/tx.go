@@ -102,6 +102,16 @@ func (tx *Tx) Marshal() []byte {
 // TxHash is a transaction's identity: sha256 of its encoding.
 func TxHash(raw []byte) [32]byte { return sha256.Sum256(raw) }
 
+// TxOrigin reads only the client key and nonce of an encoded transaction, without copying it (the driver's
+// sweep of its request queue reads thousands); false when raw is too short or of another version.
+func TxOrigin(raw []byte) (client [32]byte, nonce uint64, ok bool) {
+	if len(raw) < txFixedBytes || raw[0] != txWireVersion {
+		return client, 0, false
+	}
+	r := be.NewReader(raw[1:], ErrMalformedTx)
+	return r.Hash32(), r.U64(), true
+}
+
 // UnmarshalTx decodes raw strictly; it never panics.
 func UnmarshalTx(raw []byte) (*Tx, error) {
 	if len(raw) < txFixedBytes || len(raw) > TxBytesMax {

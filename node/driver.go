@@ -192,9 +192,10 @@ func (d *Driver) Submit(in Intake) {
 // order.
 func (d *Driver) discardDeadRequests() {
 	var dead [][32]byte
+	checks := d.app.NonceChecks()
 	for _, r := range d.core.OldestQueued(QueueCheckRequestsMax) {
-		tx, err := chain.UnmarshalTx(r.Data)
-		if err != nil || d.app.CheckNonce(tx.Client, tx.Nonce) != nil {
+		client, nonce, ok := chain.TxOrigin(r.Data)
+		if !ok || !checks.Executable(client, nonce) {
 			dead = append(dead, r.Digest)
 		}
 	}
@@ -206,17 +207,33 @@ func (d *Driver) discardDeadRequests() {
 // onForwarded admits client requests a backup forwarded: each is checked as a direct submission would be
 // (format, signature, nonce) and nobody waits for its reply here.
 func (d *Driver) onForwarded(m *consensus.Message) {
+	var executed, unverified, dead, held, refused int
 	for i, raw := range m.Requests {
 		h := m.ReqDigests[i]
-		if d.replies.executed(h) || !d.cfg.TxCache.has(h) {
-			continue // executed already, or the signature did not verify
-		}
 		tx, err := chain.UnmarshalTx(raw)
-		if err != nil || d.app.CheckNonce(tx.Client, tx.Nonce) != nil {
-			continue
+		switch {
+		case d.replies.executed(h):
+			executed++
+		case !d.cfg.TxCache.has(h):
+			unverified++ // its signature did not verify
+		case err != nil || d.app.CheckNonce(tx.Client, tx.Nonce) != nil:
+			dead++
+		default:
+			err := d.core.ProposeForwarded(consensus.Request{Digest: h, Data: raw})
+			if errors.Is(err, consensus.ErrDuplicateRequest) {
+				held++ // queued here already
+			} else if err != nil {
+				refused++
+			}
 		}
-		_ = d.core.ProposeForwarded(consensus.Request{Digest: h, Data: raw})
 	}
+	mt := d.cfg.Metrics
+	mt.forwarded("queued", len(m.Requests)-executed-unverified-dead-held-refused)
+	mt.forwarded("held", held)
+	mt.forwarded("executed", executed)
+	mt.forwarded("unverified", unverified)
+	mt.forwarded("dead", dead)
+	mt.forwarded("refused", refused)
 }
 
 // Busy reports whether the replica refuses new client transactions now (admission.go); safe from any

@@ -21,7 +21,7 @@ type Metrics struct {
 	stateTransfers                      prometheus.Counter
 	syncSourceBlocks                    *prometheus.GaugeVec
 	blocks, txs                         prometheus.Counter
-	rejectedTotal                       *prometheus.CounterVec
+	rejectedTotal, forwardedTotal       *prometheus.CounterVec
 	persistSeconds, applySeconds        prometheus.Histogram
 	coreCounters                        *prometheus.GaugeVec
 }
@@ -59,6 +59,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		applySeconds:   h("apply_seconds", "Execution and synced write of committed blocks."),
 		rejectedTotal: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sbft", Name: "tx_rejected_total",
 			Help: "Client transactions rejected at intake, by reason."}, []string{"reason"}),
+		forwardedTotal: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sbft", Name: "forwarded_requests_total",
+			Help: "Client requests backups forwarded to this replica as primary, by what became of them (queued, held: queued already, executed, unverified, dead nonce, refused)."}, []string{"outcome"}),
 		coreCounters: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "sbft", Name: "consensus_events",
 			Help: "Consensus core event counts since start, by event."}, []string{"event"}),
 	}
@@ -71,7 +73,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	reg.MustRegister(m.syncSourceBlocks)
 	m.viewChangeSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "sbft", Name: "view_change_seconds",
 		Help: "Time from leaving a started view to starting the next one.", Buckets: prometheus.ExponentialBuckets(0.05, 2, 10)})
-	reg.MustRegister(m.rejectedTotal, m.coreCounters, m.viewChangeSeconds)
+	reg.MustRegister(m.rejectedTotal, m.forwardedTotal, m.coreCounters, m.viewChangeSeconds)
 	return m
 }
 
@@ -104,6 +106,13 @@ func (m *Metrics) observeViewChange(d time.Duration) {
 func (m *Metrics) rejected(r wire.Reject) {
 	if m != nil {
 		m.rejectedTotal.WithLabelValues(r.String()).Inc()
+	}
+}
+
+// forwarded counts n forwarded requests with outcome (see forwardedTotal's help).
+func (m *Metrics) forwarded(outcome string, n int) {
+	if m != nil && n > 0 {
+		m.forwardedTotal.WithLabelValues(outcome).Add(float64(n))
 	}
 }
 

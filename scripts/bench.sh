@@ -5,7 +5,7 @@
 # BUSY=1 runs one busy-loop process per core beside the network (a busy machine: it must get slower, never
 # leaderless); PRESIGN=1 signs the transactions before each run's clock starts. SLOW_RATES=none skips the slow
 # path. Each run prints the replicas' CPU seconds beside the load generator's and writes one JSON file (the
-# generator's summary, replica CPU, machine) to $BENCH_OUT (default bench-results/DATE-TIME/).
+# generator's summary, replica CPU, machine) to $BENCH_OUT (default bench-results/DATE-TIME/), with the replicas' logs.
 # COMETBFT=1 then runs CometBFT (../shared/bench/cometbft/run.sh fast-gossip, or $CMT_RUN) at the same fast-path
 # rates and durations on the same machine, after stopping sbft, and prints both side by side with ratios.
 set -euo pipefail
@@ -23,7 +23,12 @@ BENCH_OUT=${BENCH_OUT:-bench-results/$(date -u +%Y%m%d-%H%M%S)}
 mkdir -p "$BENCH_OUT"
 export TESTNET_DIR=$(mktemp -d /tmp/sbft-bench.XXXXXX)
 export BASE_PORT=${BASE_PORT:-27600}
-trap 'kill "${BUSY_PIDS[@]}" 2>/dev/null || true; scripts/testnet.sh down >/dev/null 2>&1 || true; rm -rf "$TESTNET_DIR"' EXIT
+# keep_logs: the replicas' metrics and logs go beside the results (gzipped), so a view change or error can be explained later.
+keep_logs() {
+	for i in $(seq 0 $((REPLICAS - 1))); do curl -s -m 2 "http://127.0.0.1:$((BASE_PORT + 10 * i + 2))/metrics" > "$BENCH_OUT/replica-$i.metrics" || true; done
+	for f in "$TESTNET_DIR"/replica-*/replica.log; do [ -f "$f" ] && gzip -c "$f" > "$BENCH_OUT/$(basename "$(dirname "$f")").log.gz"; done
+}
+trap 'kill "${BUSY_PIDS[@]}" 2>/dev/null || true; keep_logs || true; scripts/testnet.sh down >/dev/null 2>&1 || true; rm -rf "$TESTNET_DIR"' EXIT
 scripts/testnet.sh up "$REPLICAS"
 if [ "${BUSY:-0}" = 1 ]; then
 	for _ in $(seq "$(nproc)"); do
