@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -17,6 +20,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	"github.com/multiformats/go-multiaddr"
 
+	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/node"
@@ -24,19 +28,26 @@ import (
 	"github.com/sbftnet/sbft/wire"
 )
 
-// rawHost is a libp2p host that speaks the replica protocols byte by byte, under a given identity.
+// rawHost is a libp2p host that speaks the replica protocols byte by byte, under the identity of the key file
+// at keyPath (a fresh one if empty).
 func rawHost(t *testing.T, keyPath string) host.Host {
 	t.Helper()
-	opts := []libp2p.Option{libp2p.NoListenAddrs, libp2p.Security(noise.ID, noise.New), libp2p.DisableRelay()}
-	if keyPath != "" {
-		k, err := genesis.LoadKey(keyPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lk, _ := genesis.LibP2PKey(k)
-		opts = append(opts, libp2p.Identity(lk))
+	if keyPath == "" {
+		_, k, _ := ed25519.GenerateKey(nil)
+		return rawHostKey(t, k)
 	}
-	h, err := libp2p.New(opts...)
+	k, err := genesis.LoadKey(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rawHostKey(t, k)
+}
+
+// rawHostKey is rawHost under an Ed25519 key.
+func rawHostKey(t *testing.T, k ed25519.PrivateKey) host.Host {
+	t.Helper()
+	lk, _ := genesis.LibP2PKey(k)
+	h, err := libp2p.New(libp2p.NoListenAddrs, libp2p.Security(noise.ID, noise.New), libp2p.DisableRelay(), libp2p.Identity(lk))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,5 +144,60 @@ func TestMalformedFramesOnEveryProtocol(t *testing.T) {
 	logText, _ := os.ReadFile(filepath.Join(tn.home(0), "replica.log"))
 	if !strings.Contains(string(logText), "not a replica of the genesis") {
 		t.Fatal("the refused non-replica stream was not logged")
+	}
+}
+
+// A transaction above the size limit is answered with a reject that names the limit, on the same session, and
+// the session goes on: before, the replica reset the session and the client read "0 replies" 30 s later.
+func TestOversizedTransactionIsAnsweredNotDisconnected(t *testing.T) {
+	tn := newTestnet(t, 4)
+	tn.startAll()
+	target := tn.g.Replicas[0]
+	pid, _ := peer.Decode(target.PeerID)
+	addr, _ := multiaddr.NewMultiaddr(target.Multiaddrs[0])
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	seed := sha256.Sum256([]byte("oversize client"))
+	key := ed25519.NewKeyFromSeed(seed[:])
+	h := rawHostKey(t, key)
+	if err := h.Connect(ctx, peer.AddrInfo{ID: pid, Addrs: []multiaddr.Multiaddr{addr}}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := h.NewStream(ctx, pid, p2p.ProtocolID(tn.g.ChainID, wire.TxSession))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Reset()
+	s.SetDeadline(time.Now().Add(30 * time.Second))
+	tx := func(nonce uint64, value []byte) []byte {
+		tx := &chain.Tx{Nonce: nonce, Op: chain.OpPut, Key: []byte("big"), Value: value}
+		copy(tx.Client[:], key.Public().(ed25519.PublicKey))
+		tx.Sign(tn.g.ChainID, key)
+		return tx.Marshal()
+	}
+	big, small := tx(1, make([]byte, 100_000)), tx(2, []byte("fits"))
+	for _, raw := range [][]byte{big, small} {
+		if err := p2p.WriteFrame(s, wire.EncodeSubmit(raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	replies := map[[32]byte]*wire.Reply{}
+	for len(replies) < 2 {
+		f, err := p2p.ReadFrame(s, wire.ReplyFrameBytesMax)
+		if err != nil {
+			t.Fatalf("after %d replies: %v", len(replies), err)
+		}
+		r, err := wire.DecodeReply(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		replies[r.TxHash] = r
+	}
+	r := replies[chain.TxHash(big)]
+	if r == nil || r.Status != wire.StatusRejected || r.Reject != wire.RejectTooLarge || !strings.Contains(r.Message, fmt.Sprint(chain.TxBytesMax)) {
+		t.Fatalf("oversized transaction answered %+v, want a too-large reject naming %d", r, chain.TxBytesMax)
+	}
+	if r := replies[chain.TxHash(small)]; r == nil || r.Status != wire.StatusCommitted {
+		t.Fatalf("the transaction after it on the same session: %+v, want committed", r)
 	}
 }

@@ -1,6 +1,8 @@
 package node
 
 import (
+	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 
@@ -38,12 +40,24 @@ func (w *sessionWaiter) Deliver(r *wire.Reply) {
 func (n *Node) serveSession(s p2p.Session) {
 	w := &sessionWaiter{s: s, log: n.log.Debug}
 	for {
-		frame, err := s.Recv()
-		if err != nil {
-			return
-		}
 		reject := func(h [32]byte, r wire.Reject, msg string) {
 			w.Deliver(&wire.Reply{TxHash: h, Replica: n.id, Status: wire.StatusRejected, Reject: r, Message: msg})
+		}
+		frame, err := s.Recv()
+		var big *p2p.FrameTooLargeError
+		if errors.As(err, &big) {
+			// Read past it and say why, rather than end the session and every transaction on it.
+			hs := wire.NewSubmitHasher()
+			if s.Skip(big, hs) != nil {
+				return
+			}
+			n.metrics.rejected(wire.RejectTooLarge)
+			reject(hs.Sum(), wire.RejectTooLarge, fmt.Sprintf("submit frame of %d bytes: a transaction may have at most %d bytes (values at most %d)",
+				big.Size, chain.TxBytesMax, chain.ValueBytesMax))
+			continue
+		}
+		if err != nil {
+			return
 		}
 		raw, err := wire.DecodeSubmit(frame)
 		if err != nil {

@@ -15,7 +15,23 @@ var (
 	ErrNotAllowed    = errors.New("peer not allowed")
 )
 
-// ReadFrame reads one uvarint-length-prefixed frame, refusing (before allocating) one longer than max.
+// FrameTooLargeError is ReadFrame's refusal of a frame longer than its cap (errors.Is ErrFrameTooLarge). The
+// frame's payload was not read: a session may skip it (Session.Skip) and go on.
+type FrameTooLargeError struct {
+	Size uint64 // announced
+	Max  int
+}
+
+func (e *FrameTooLargeError) Error() string {
+	return fmt.Sprintf("%v: %d bytes, cap %d", ErrFrameTooLarge, e.Size, e.Max)
+}
+
+// Is makes errors.Is(err, ErrFrameTooLarge) hold.
+func (e *FrameTooLargeError) Is(target error) bool { return target == ErrFrameTooLarge }
+
+// ReadFrame reads one uvarint-length-prefixed frame, refusing one longer than max. Its buffer grows with the
+// bytes that arrive (at most twice what arrived, and FrameChunkBytes to start), so a peer that announces a large
+// frame and sends little of it holds little memory.
 func ReadFrame(r io.Reader, max int) ([]byte, error) {
 	br, ok := r.(io.ByteReader)
 	if !ok {
@@ -29,13 +45,21 @@ func ReadFrame(r io.Reader, max int) ([]byte, error) {
 		return nil, fmt.Errorf("read frame length: %w", err)
 	}
 	if n > uint64(max) {
-		return nil, fmt.Errorf("%w: %d bytes, cap %d", ErrFrameTooLarge, n, max)
+		return nil, &FrameTooLargeError{Size: n, Max: max}
 	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(r, b); err != nil {
-		return nil, fmt.Errorf("read frame of %d bytes: %w", n, err)
+	size := int(n)
+	b := make([]byte, min(size, FrameChunkBytes))
+	for got := 0; ; {
+		m, err := io.ReadFull(r, b[got:])
+		got += m
+		if err != nil {
+			return nil, fmt.Errorf("read frame of %d bytes (%d arrived): %w", size, got, err)
+		}
+		if got == size {
+			return b, nil
+		}
+		b = append(b, make([]byte, min(size-got, got))...)
 	}
-	return b, nil
 }
 
 // WriteFrame writes b as one frame.

@@ -58,6 +58,7 @@ type Host struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	queues   map[uint32]chan []byte
+	inbound  map[uint32]network.Stream // the one inbound mesh stream of each replica (mesh.go)
 	handler  func(uint32, []byte)
 	closed   bool
 	sessions map[*session]struct{}
@@ -78,7 +79,7 @@ func New(cfg Config) (*Host, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	hs := &Host{cfg: cfg, log: cfg.Logger.With("component", "p2p"), byID: make(map[peer.ID]uint32),
-		queues: make(map[uint32]chan []byte), sessions: make(map[*session]struct{})}
+		queues: make(map[uint32]chan []byte), inbound: make(map[uint32]network.Stream), sessions: make(map[*session]struct{})}
 	for _, r := range cfg.Replicas {
 		hs.byID[r.ID] = r.Index
 	}

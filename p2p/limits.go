@@ -7,12 +7,17 @@ const (
 	// MeshFrameBytesMax caps one consensus frame: it must hold consensus.MessageBytesMax (a full batch with its
 	// certificate, about 8.4 MiB; node/limits_test.go checks it); the rest is headroom for larger batch caps.
 	MeshFrameBytesMax = 32 << 20
+	// FrameChunkBytes is the first buffer a frame is read into; it doubles as bytes arrive (framing.go).
+	FrameChunkBytes = 64 << 10
 	// MeshBufferBytes is the read and write buffer of one mesh stream; writes of queued frames coalesce into it.
 	MeshBufferBytes = 64 << 10
 	// OutboundQueueFramesMax bounds the frames queued for one replica.
 	OutboundQueueFramesMax = 8192
 	// SessionQueueFramesMax bounds the frames queued on one session.
 	SessionQueueFramesMax = 16384
+	// SessionSkipBytesMax is the largest refused frame a session reads past to answer it and go on (a client
+	// that sent an oversized transaction hears why); a larger one ends the session.
+	SessionSkipBytesMax = 4 << 20
 	// ClientConnsMax bounds inbound connections from peers that are not replicas.
 	ClientConnsMax = 512
 	// ErrorMessageBytesMax caps an error message sent back to a requester.

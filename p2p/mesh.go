@@ -114,6 +114,8 @@ func (hs *Host) serveMesh(s network.Stream) {
 	defer hs.wg.Done()
 	defer s.Reset()
 	from := hs.byID[s.Conn().RemotePeer()]
+	hs.replaceInbound(from, s)
+	defer hs.dropInbound(from, s)
 	r := bufio.NewReaderSize(s, MeshBufferBytes)
 	for {
 		s.SetReadDeadline(time.Now().Add(MeshIdleTimeout))
@@ -125,6 +127,28 @@ func (hs *Host) serveMesh(s network.Stream) {
 		hs.metrics.frame(receivedVec, from)
 		hs.handler(from, f)
 	}
+}
+
+// replaceInbound makes s the one inbound mesh stream of replica `from`, resetting the one before: a replica
+// (even a byzantine one) holds at most one reader goroutine and one frame buffer here. An honest replica opens
+// a new stream only after its old one broke.
+func (hs *Host) replaceInbound(from uint32, s network.Stream) {
+	hs.mu.Lock()
+	old := hs.inbound[from]
+	hs.inbound[from] = s
+	hs.mu.Unlock()
+	if old != nil {
+		hs.metrics.rejected("mesh_stream_replaced")
+		old.Reset()
+	}
+}
+
+func (hs *Host) dropInbound(from uint32, s network.Stream) {
+	hs.mu.Lock()
+	if hs.inbound[from] == s {
+		delete(hs.inbound, from)
+	}
+	hs.mu.Unlock()
 }
 
 func jitter(d time.Duration) time.Duration {

@@ -4,16 +4,20 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/multiformats/go-multiaddr"
 	"go.uber.org/goleak"
@@ -346,4 +350,68 @@ func TestEmptyReplicaSetRefused(t *testing.T) {
 	if _, err := New(Config{ChainID: "c", Key: k}); !errors.Is(err, ErrConfig) {
 		t.Fatalf("empty replica set: %v", err)
 	}
+}
+
+// A peer that announces a huge frame and sends little of it costs memory in proportion to what it sent, not
+// to what it announced (found: 40 such streams took an honest replica from 44 MB to 1.4 GB).
+func TestReadFrameMemoryFollowsArrivedBytes(t *testing.T) {
+	announced := MeshFrameBytesMax
+	prefix := binary.AppendUvarint(nil, uint64(announced))
+	in := io.MultiReader(bytes.NewReader(prefix), bytes.NewReader(make([]byte, 100<<10)))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := ReadFrame(in, MeshFrameBytesMax)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err %v, want unexpected EOF", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Fatalf("allocated %d bytes for 100 KiB that arrived of %d announced", alloc, announced)
+	}
+	// A whole large frame arriving in small reads still comes out intact.
+	want := bytes.Repeat([]byte("0123456789"), 50_000)
+	var full bytes.Buffer
+	WriteFrame(&full, want)
+	got, err := ReadFrame(iotest.HalfReader(&full), MeshFrameBytesMax)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("large frame: %d bytes, err %v", len(got), err)
+	}
+}
+
+// A replica has at most one inbound mesh stream: a second replaces the first, so one key cannot hold many
+// reader goroutines and frame buffers at an honest replica.
+func TestOneInboundMeshStreamPerReplica(t *testing.T) {
+	th := newTestHosts(t, 2, false)
+	// Connected before 0 dials 1 for its own mesh: simultaneous dials can fail the first attempt.
+	if err := th.hosts[1].h.Connect(context.Background(), peer.AddrInfo{ID: th.infos[0].ID, Addrs: th.infos[0].Addrs}); err != nil {
+		t.Fatal(err)
+	}
+	box := newInbox()
+	th.hosts[0].StartMesh(box.handler)
+	open := func() network.Stream {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s, err := th.hosts[1].h.NewStream(ctx, th.infos[0].ID, ProtocolID("test", wire.MeshProtocol))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	first := open()
+	if err := WriteFrame(first, []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "frame on the first stream", box, func() {}, func() bool { return box.has("1:one") })
+	// Announce a frame at the cap and trickle a few bytes of it.
+	first.Write(append(binary.AppendUvarint(nil, uint64(MeshFrameBytesMax)), "slow"...))
+	second := open()
+	if err := WriteFrame(second, []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "frame on the second stream", box, func() {}, func() bool { return box.has("1:hello") })
+	first.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := first.Read(make([]byte, 1)); !errors.Is(err, network.ErrReset) {
+		t.Fatalf("the first stream still open after a second one came: %v", err)
+	}
+	second.Reset()
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -16,6 +17,9 @@ type Session interface {
 	Remote() peer.ID
 	Recv() ([]byte, error)   // next frame, within SessionIdleTimeout
 	Send(frame []byte) error // queues; ErrQueueFull when the queue is full, ErrClosed after Close
+	// Skip reads the payload of a frame Recv refused as too large (FrameTooLargeError) into w (nil: dropped),
+	// so the session can go on; a payload above SessionSkipBytesMax is refused (close the session then).
+	Skip(e *FrameTooLargeError, w io.Writer) error
 	Close() error
 }
 
@@ -51,6 +55,20 @@ func (ss *session) Remote() peer.ID { return ss.s.Conn().RemotePeer() }
 func (ss *session) Recv() ([]byte, error) {
 	ss.s.SetReadDeadline(time.Now().Add(SessionIdleTimeout))
 	return ReadFrame(ss.r, ss.maxFrame)
+}
+
+func (ss *session) Skip(e *FrameTooLargeError, w io.Writer) error {
+	if e.Size > SessionSkipBytesMax {
+		return fmt.Errorf("%w: %d bytes, more than %d to skip", ErrFrameTooLarge, e.Size, SessionSkipBytesMax)
+	}
+	if w == nil {
+		w = io.Discard
+	}
+	ss.s.SetReadDeadline(time.Now().Add(StreamReadTimeout))
+	if _, err := io.CopyN(w, ss.r, int64(e.Size)); err != nil {
+		return fmt.Errorf("skip a frame of %d bytes: %w", e.Size, err)
+	}
+	return nil
 }
 
 func (ss *session) Send(frame []byte) error {

@@ -1,7 +1,9 @@
 package wire
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"hash"
 
 	"github.com/sbftnet/sbft/wire/be"
 )
@@ -80,6 +82,32 @@ type Reply struct {
 // EncodeSubmit frames a transaction.
 func EncodeSubmit(tx []byte) []byte {
 	return append([]byte{frameSubmit}, tx...)
+}
+
+// SubmitHasher computes, from the bytes of a Submit frame streamed through Write, the hash of the transaction it
+// carries (chain.TxHash: sha256 of the transaction bytes), without holding the frame: a replica answers an
+// oversized submission it does not read into memory with a reject the client can match.
+type SubmitHasher struct {
+	h    hash.Hash
+	kind bool // the frame's kind byte was seen
+}
+
+// NewSubmitHasher returns an empty SubmitHasher.
+func NewSubmitHasher() *SubmitHasher { return &SubmitHasher{h: sha256.New()} }
+
+func (s *SubmitHasher) Write(p []byte) (int, error) {
+	n := len(p)
+	if !s.kind && n > 0 {
+		s.kind, p = true, p[1:]
+	}
+	s.h.Write(p)
+	return n, nil
+}
+
+// Sum is the transaction hash of the frame written so far.
+func (s *SubmitHasher) Sum() (h [32]byte) {
+	s.h.Sum(h[:0])
+	return h
 }
 
 // DecodeSubmit returns the transaction bytes of a Submit frame (aliasing b).
