@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -502,3 +504,36 @@ func TestConsensusLogKeyRoundTrip(t *testing.T) {
 func BenchmarkVerifyTxs2(b *testing.B)  { benchVerify(b, 2) }
 func BenchmarkVerifyTxs4(b *testing.B)  { benchVerify(b, 4) }
 func BenchmarkVerifyTxs16(b *testing.B) { benchVerify(b, 16) }
+
+func TestBindNetwork(t *testing.T) {
+	s := NewMemStore()
+	a, b := [32]byte{1}, [32]byte{2}
+	if err := BindNetwork(s, "alpha", a); err != nil {
+		t.Fatal(err)
+	}
+	if err := BindNetwork(s, "alpha", a); err != nil {
+		t.Fatalf("the same network again: %v", err)
+	}
+	for _, tc := range []struct {
+		chain string
+		id    [32]byte
+	}{{"alpha", b}, {"beta", a}} {
+		err := BindNetwork(s, tc.chain, tc.id)
+		if !errors.Is(err, ErrOtherNetwork) || !strings.Contains(err.Error(), `"alpha"`) {
+			t.Fatalf("chain %q genesis %x: %v, want ErrOtherNetwork naming the store's chain", tc.chain, tc.id[:1], err)
+		}
+	}
+}
+
+func TestOpenPebbleInUseNamesTheHolder(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenPebble(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, err = OpenPebble(dir, nil)
+	if !errors.Is(err, ErrStoreInUse) || !strings.Contains(err.Error(), fmt.Sprintf("process %d", os.Getpid())) {
+		t.Fatalf("second open: %v, want ErrStoreInUse naming this process", err)
+	}
+}

@@ -9,7 +9,7 @@ import "github.com/sbftnet/sbft/wire/be"
 //	0x02 height(8)            -> commit certificate of that block (opaque, written by the node)
 //	0x03 smtKey(32)           -> KV entry: version(8) keyLen(2) key value; smtKey = sha256(0x01||key)
 //	0x04 clientPub(32)        -> nonce state of a client
-//	0x05 name                 -> meta: last header, schema version
+//	0x05 name                 -> meta: last header, schema version, network (genesis ID, chain ID)
 //	0x10 seq(8) kind(1)       -> consensus log record (opaque, written by the node)
 //	0x11                      -> consensus hard state (opaque, written by the node)
 //	0x12                      -> last stable checkpoint certificate (opaque, written by the node)

@@ -4,6 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -41,10 +45,30 @@ func OpenPebble(dir string, log *slog.Logger) (Store, error) {
 	// Bloom filters: most reads during execution are point lookups, many of keys that do not exist yet.
 	opts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
 	db, err := pebble.Open(dir, opts)
-	if err != nil {
+	switch {
+	case err == nil:
+	case errors.Is(err, syscall.EAGAIN) || strings.Contains(err.Error(), "lock held"):
+		return nil, fmt.Errorf("%w: %s is locked by %s; stop it, or give this process its own home", ErrStoreInUse, dir, storeOwner(dir))
+	case pebble.IsCorruptionError(err):
+		return nil, fmt.Errorf("%w: %s: %v; wipe the data directory (the key stays) and restart: the replica fetches the state from the others",
+			ErrStoreCorrupt, dir, err)
+	default:
 		return nil, fmt.Errorf("open pebble at %s: %w", dir, err)
 	}
+	// Best effort: only the message of a second process's refusal uses it.
+	_ = os.WriteFile(filepath.Join(dir, storeOwnerFile), []byte(fmt.Sprintf("process %d", os.Getpid())), 0o644)
 	return &pebbleStore{db: db}, nil
+}
+
+// storeOwnerFile names the process that holds a store open, for a second one's error message.
+const storeOwnerFile = "OWNER"
+
+func storeOwner(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, storeOwnerFile))
+	if err != nil || len(b) > 64 {
+		return "another process"
+	}
+	return "another process (" + string(b) + ")"
 }
 
 func (s *pebbleStore) Get(key []byte) ([]byte, error) {

@@ -48,6 +48,10 @@ var (
 	ErrMalformedBlock = errors.New("malformed block")
 	// ErrMalformedRecord is a stored record of the chain's own (kv entry, nonce state, schema) that does not decode.
 	ErrMalformedRecord = errors.New("malformed stored record")
+	// ErrStoreInUse: another process holds the data directory open (two replicas with one home).
+	ErrStoreInUse = errors.New("the data directory is in use")
+	// ErrStoreCorrupt: the data directory's files are damaged; the state must be fetched again.
+	ErrStoreCorrupt = errors.New("the data directory is corrupted")
 )
 
 // Tx is a client's signed transaction.

@@ -2,11 +2,14 @@ package genesis
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -225,4 +228,28 @@ func readBounded(path string, max int64) ([]byte, error) {
 		err = nil
 	}
 	return b, err
+}
+
+// ID identifies the network a genesis founds: sha256 over its chain ID, f, c, checkpoint interval and every
+// replica's index and public keys, but not its addresses (a replica may move without founding another
+// network). A replica's store is bound to it (chain.BindNetwork).
+func (g *Genesis) ID() [32]byte {
+	h := sha256.New()
+	field := func(s string) {
+		h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(s))))
+		h.Write([]byte(s))
+	}
+	field("sbft/genesis/v1")
+	field(g.ChainID)
+	h.Write(binary.BigEndian.AppendUint64(nil, uint64(g.F)))
+	h.Write(binary.BigEndian.AppendUint64(nil, uint64(g.C)))
+	h.Write(binary.BigEndian.AppendUint64(nil, g.CheckpointInterval))
+	for _, r := range g.Replicas {
+		h.Write(binary.BigEndian.AppendUint32(nil, r.Index))
+		field(strings.ToLower(r.PubKey))
+		field(strings.ToLower(r.BLSPubKey))
+	}
+	var id [32]byte
+	h.Sum(id[:0])
+	return id
 }

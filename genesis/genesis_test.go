@@ -96,3 +96,27 @@ func TestKeyFiles(t *testing.T) {
 		t.Fatalf("a world-readable key file was accepted: %v", err)
 	}
 }
+
+func TestIDNamesTheNetworkNotItsAddresses(t *testing.T) {
+	g := validGenesis(t, 4)
+	id := g.ID()
+	moved := *g
+	moved.Replicas = append([]Replica(nil), g.Replicas...)
+	moved.Replicas[0].Multiaddrs = []string{"/ip4/10.0.0.9/tcp/1"}
+	if moved.ID() != id {
+		t.Fatal("a replica's new address changed the network's ID")
+	}
+	for name, change := range map[string]func(*Genesis){
+		"chain id": func(g *Genesis) { g.ChainID += "x" },
+		"f":        func(g *Genesis) { g.F++ },
+		"interval": func(g *Genesis) { g.CheckpointInterval++ },
+		"key":      func(g *Genesis) { g.Replicas[1].PubKey = g.Replicas[2].PubKey },
+	} {
+		other := *g
+		other.Replicas = append([]Replica(nil), g.Replicas...)
+		change(&other)
+		if other.ID() == id {
+			t.Errorf("%s changed, the ID did not", name)
+		}
+	}
+}

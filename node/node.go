@@ -101,8 +101,13 @@ func New(opts Options) (*Node, error) {
 		done:       make(chan struct{})}
 	n.registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	var err error
-	if n.store, err = chain.OpenPebble(Resolve(opts.Home, cfg.DataDir), n.log); err != nil {
+	dataDir := Resolve(opts.Home, cfg.DataDir)
+	if n.store, err = chain.OpenPebble(dataDir, n.log); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := chain.BindNetwork(n.store, g.ChainID, g.ID()); err != nil {
+		n.store.Close()
+		return nil, fmt.Errorf("%w; %s: start with the genesis it was made for, or wipe it (the key stays) to join this network", err, dataDir)
 	}
 	cache := NewTxCache(VerifiedTxCacheMax)
 	n.verifier = NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, g.C, cache)
