@@ -31,7 +31,7 @@ func (g *gater) InterceptSecured(dir network.Direction, p peer.ID, _ network.Con
 		}
 	}
 	if clients >= ClientConnsMax {
-		g.hs.log.Warn("refused a client connection: too many clients", "peer", p, "clients", clients)
+		g.hs.peerLog.Warn("client_limit", "refused a client connection: too many clients", "peer", p, "clients", clients)
 		g.hs.metrics.rejected("client_limit")
 		return false
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/libp2p/go-libp2p"
@@ -25,6 +26,9 @@ import (
 
 // ErrConfig is returned for a Config the host cannot run with.
 var ErrConfig = errors.New("invalid p2p config")
+
+// ErrListen is returned when a configured listen address could not be bound.
+var ErrListen = errors.New("listen address unavailable")
 
 // ReplicaInfo is one replica of the genesis allowlist.
 type ReplicaInfo struct {
@@ -48,6 +52,7 @@ type Config struct {
 type Host struct {
 	cfg      Config
 	log      *slog.Logger
+	peerLog  *sampledLog // events peers cause, sampled
 	h        host.Host
 	byID     map[peer.ID]uint32
 	self     uint32
@@ -78,7 +83,8 @@ func New(cfg Config) (*Host, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	hs := &Host{cfg: cfg, log: cfg.Logger.With("component", "p2p"), byID: make(map[peer.ID]uint32),
+	log := cfg.Logger.With("component", "p2p")
+	hs := &Host{cfg: cfg, log: log, peerLog: newSampledLog(log), byID: make(map[peer.ID]uint32),
 		queues: make(map[uint32]chan []byte), inbound: make(map[uint32]network.Stream), sessions: make(map[*session]struct{})}
 	for _, r := range cfg.Replicas {
 		hs.byID[r.ID] = r.Index
@@ -100,6 +106,10 @@ func New(cfg Config) (*Host, error) {
 	h, err := libp2p.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("libp2p host: %w", err)
+	}
+	if err := checkListening(cfg.ListenAddrs, h.Network().ListenAddresses()); err != nil {
+		h.Close()
+		return nil, err
 	}
 	hs.h = h
 	hs.self, hs.isSelf = hs.byID[h.ID()]
@@ -123,6 +133,37 @@ func New(cfg Config) (*Host, error) {
 		h.Peerstore().AddAddrs(ai.ID, ai.Addrs, peerstore.PermanentAddrTTL)
 	}
 	return hs, nil
+}
+
+// checkListening refuses a host that listens on fewer addresses than configured: libp2p starts if any listen
+// address binds, and a replica whose TCP port is taken would otherwise run on QUIC only and say nothing.
+func checkListening(want, got []multiaddr.Multiaddr) error {
+	for _, w := range want {
+		if !slices.ContainsFunc(got, func(g multiaddr.Multiaddr) bool { return sameListenAddr(w, g) }) {
+			return fmt.Errorf("%w: could not listen on %s (is the port in use, or the address not this machine's?)", ErrListen, w)
+		}
+	}
+	return nil
+}
+
+// sameListenAddr reports whether g is what listening on w gave: the same protocols, and the same value for each
+// (port 0 and unspecified hosts may come back as a chosen port or a concrete address).
+func sameListenAddr(w, g multiaddr.Multiaddr) bool {
+	wc, gc := []multiaddr.Component(w), []multiaddr.Component(g)
+	if len(wc) != len(gc) {
+		return false
+	}
+	for i := range wc {
+		if wc[i].Protocol().Code != gc[i].Protocol().Code {
+			return false
+		}
+		switch v := wc[i].Value(); {
+		case v == gc[i].Value(), v == "0", v == "0.0.0.0", v == "::":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // LibP2P exposes the underlying host (for protocols outside this package, such as the info protocol).
@@ -162,7 +203,7 @@ func (hs *Host) allowStream(s network.Stream, replicasOnly bool) bool {
 	if !replicasOnly || hs.isReplica(p) {
 		return true
 	}
-	hs.log.Warn("rejected stream from a peer that is not a replica of the genesis", "peer", p, "protocol", s.Protocol())
+	hs.peerLog.Warn("not_replica", "rejected stream from a peer that is not a replica of the genesis", "peer", p, "protocol", s.Protocol())
 	hs.metrics.rejected("not_replica")
 	s.Reset()
 	return false

@@ -38,6 +38,9 @@ const (
 	RedialBackoffMin = 100 * time.Millisecond
 	RedialBackoffMax = 5 * time.Second
 
+	// LogSampleInterval: events a peer causes are logged at most once this often per kind (logsample.go).
+	LogSampleInterval = 10 * time.Second
+
 	// GossipMessageBytesMax caps one gossipsub message (a checkpoint announcement is under 300 bytes).
 	GossipMessageBytesMax = 4096
 	// GossipValidateQueueMax bounds messages waiting for validation.
