@@ -28,6 +28,20 @@ import (
 	"github.com/sbftnet/sbft/wire"
 )
 
+// addrInfo is replica i's peer ID and first address, from the genesis.
+func (tn *testnet) addrInfo(i int) peer.AddrInfo {
+	r := tn.g.Replicas[i]
+	pid, _ := peer.Decode(r.PeerID)
+	addr, _ := multiaddr.NewMultiaddr(r.Multiaddrs[0])
+	return peer.AddrInfo{ID: pid, Addrs: []multiaddr.Multiaddr{addr}}
+}
+
+// seededKey is an Ed25519 key derived from a name.
+func seededKey(name string) ed25519.PrivateKey {
+	seed := sha256.Sum256([]byte(name))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
 // rawHost is a libp2p host that speaks the replica protocols byte by byte, under the identity of the key file
 // at keyPath (a fresh one if empty).
 func rawHost(t *testing.T, keyPath string) host.Host {
@@ -84,15 +98,14 @@ func TestMalformedFramesOnEveryProtocol(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		tn.waitStatus(i, func(s *node.Status) bool { return s.Peers >= 2 }, "peers")
 	}
-	target := tn.g.Replicas[0]
-	pid, _ := peer.Decode(target.PeerID)
-	addr, _ := multiaddr.NewMultiaddr(target.Multiaddrs[0])
+	ai := tn.addrInfo(0)
+	pid := ai.ID
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
 	rng := rand.New(rand.NewPCG(1, 2))
 	insider := rawHost(t, filepath.Join(tn.home(3), "key.json"))
-	if err := insider.Connect(ctx, peer.AddrInfo{ID: pid, Addrs: []multiaddr.Multiaddr{addr}}); err != nil {
+	if err := insider.Connect(ctx, ai); err != nil {
 		t.Fatal(err)
 	}
 	protos := []protocol.ID{
@@ -121,7 +134,7 @@ func TestMalformedFramesOnEveryProtocol(t *testing.T) {
 
 	// A peer outside the genesis cannot open the consensus protocol, and the replica logs it.
 	outsider := rawHost(t, "")
-	if err := outsider.Connect(ctx, peer.AddrInfo{ID: pid, Addrs: []multiaddr.Multiaddr{addr}}); err != nil {
+	if err := outsider.Connect(ctx, ai); err != nil {
 		t.Fatal(err)
 	}
 	if s, err := outsider.NewStream(ctx, pid, p2p.ProtocolID(tn.g.ChainID, wire.MeshProtocol)); err == nil {
@@ -152,15 +165,13 @@ func TestMalformedFramesOnEveryProtocol(t *testing.T) {
 func TestOversizedTransactionIsAnsweredNotDisconnected(t *testing.T) {
 	tn := newTestnet(t, 4)
 	tn.startAll()
-	target := tn.g.Replicas[0]
-	pid, _ := peer.Decode(target.PeerID)
-	addr, _ := multiaddr.NewMultiaddr(target.Multiaddrs[0])
+	ai := tn.addrInfo(0)
+	pid := ai.ID
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	seed := sha256.Sum256([]byte("oversize client"))
-	key := ed25519.NewKeyFromSeed(seed[:])
+	key := seededKey("oversize client")
 	h := rawHostKey(t, key)
-	if err := h.Connect(ctx, peer.AddrInfo{ID: pid, Addrs: []multiaddr.Multiaddr{addr}}); err != nil {
+	if err := h.Connect(ctx, ai); err != nil {
 		t.Fatal(err)
 	}
 	s, err := h.NewStream(ctx, pid, p2p.ProtocolID(tn.g.ChainID, wire.TxSession))

@@ -90,6 +90,19 @@ func (n *Node) serveSession(s p2p.Session) {
 	}
 }
 
+// chargeBadSignature counts a failed signature check against the client peer that sent it, and bans a peer
+// past its budget: a flood of bad signatures must not keep spending the checks honest clients need.
+func (n *Node) chargeBadSignature(in Intake) {
+	sw, ok := in.Waiter.(*sessionWaiter)
+	if !ok {
+		return
+	}
+	n.metrics.rejected(wire.RejectBadSignature)
+	if p := sw.s.Remote(); n.badSigs.fail(p) {
+		n.host.Ban(p, PeerBanDuration)
+	}
+}
+
 // admit hands a verified transaction to the driver, or answers busy.
 func (n *Node) admit(in Intake) {
 	select {
@@ -146,6 +159,7 @@ func (n *Node) verifyClientTxs() {
 			if errs[i] != nil {
 				in.Waiter.Deliver(&wire.Reply{TxHash: in.Hash, Replica: n.id, Status: wire.StatusRejected,
 					Reject: wire.RejectBadSignature, Message: errs[i].Error()})
+				n.chargeBadSignature(in)
 				continue
 			}
 			n.verifier.txs.add(in.Hash)

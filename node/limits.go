@@ -23,6 +23,12 @@ const (
 	// clients' later transactions.
 	QueueCheckIntervalTicks = 50
 	QueueCheckRequestsMax   = 16_384
+	// BadSignaturesPerPeerMax client transactions with a bad signature per BadSignatureWindow get a client peer
+	// disconnected and banned for PeerBanDuration (peerbudget.go); FailureBudgetPeersMax bounds the peers counted.
+	BadSignaturesPerPeerMax = 32
+	BadSignatureWindow      = time.Minute
+	PeerBanDuration         = 5 * time.Minute
+	FailureBudgetPeersMax   = 4096
 	// VerifyChunkMin is the fewest client signatures one verification goroutine gets when a batch is split
 	// across cores.
 	VerifyChunkMin = 16

@@ -2,6 +2,9 @@ package node
 
 import (
 	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/genesis"
@@ -33,5 +36,29 @@ func TestLimitsAgree(t *testing.T) {
 		if c.inner > c.outer {
 			t.Errorf("%s: %d > %d", c.name, c.inner, c.outer)
 		}
+	}
+}
+
+func TestFailureBudgetPerPeerAndWindow(t *testing.T) {
+	b := newFailureBudget()
+	now := time.Unix(0, 0)
+	b.now = func() time.Time { return now }
+	over := func(p peer.ID, n int) (first int) {
+		for i := 1; i <= n; i++ {
+			if b.fail(p) && first == 0 {
+				first = i
+			}
+		}
+		return first
+	}
+	if got := over("a", BadSignaturesPerPeerMax+5); got != BadSignaturesPerPeerMax+1 {
+		t.Fatalf("peer a over budget at failure %d, want %d", got, BadSignaturesPerPeerMax+1)
+	}
+	if got := over("b", BadSignaturesPerPeerMax); got != 0 {
+		t.Fatalf("peer b over budget at %d within its budget: peers share a budget", got)
+	}
+	now = now.Add(BadSignatureWindow)
+	if got := over("a", BadSignaturesPerPeerMax); got != 0 {
+		t.Fatalf("peer a still over budget in a new window (at %d)", got)
 	}
 }

@@ -62,6 +62,7 @@ type Node struct {
 	driver         *Driver
 	crypto         *CryptoPool // BLS work off the loop goroutine
 	verifier       *Verifier
+	badSigs        *failureBudget // per client peer (peerbudget.go)
 	registry       *prometheus.Registry
 
 	inbound    chan *consensus.Message
@@ -97,8 +98,8 @@ func New(opts Options) (*Node, error) {
 	}
 	n := &Node{opts: opts, log: opts.Logger.With("replica", id), id: id, registry: prometheus.NewRegistry(),
 		inbound: make(chan *consensus.Message, InboundMessagesMax), intake: make(chan Intake, IntakeQueueMax),
-		unverified: make(chan Intake, UnverifiedQueueMax),
-		done:       make(chan struct{})}
+		unverified: make(chan Intake, UnverifiedQueueMax), badSigs: newFailureBudget(),
+		done: make(chan struct{})}
 	n.registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	var err error
 	dataDir := Resolve(opts.Home, cfg.DataDir)

@@ -21,6 +21,10 @@ func (g *gater) InterceptSecured(dir network.Direction, p peer.ID, _ network.Con
 	if dir == network.DirOutbound || g.hs.isReplica(p) {
 		return true
 	}
+	if g.hs.isBanned(p) {
+		g.hs.metrics.rejected("banned")
+		return false
+	}
 	if g.hs.h == nil {
 		return false
 	}

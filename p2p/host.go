@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/crypto"
@@ -67,6 +68,8 @@ type Host struct {
 	handler  func(uint32, []byte)
 	closed   bool
 	sessions map[*session]struct{}
+	banMu    sync.Mutex
+	banned   map[peer.ID]time.Time // until when (ban.go)
 }
 
 // ProtocolID is the libp2p ID of protocol name (version 1) on chain chainID; the names and the ID format are
@@ -85,7 +88,7 @@ func New(cfg Config) (*Host, error) {
 	}
 	log := cfg.Logger.With("component", "p2p")
 	hs := &Host{cfg: cfg, log: log, peerLog: newSampledLog(log), byID: make(map[peer.ID]uint32),
-		queues: make(map[uint32]chan []byte), inbound: make(map[uint32]network.Stream), sessions: make(map[*session]struct{})}
+		queues: make(map[uint32]chan []byte), inbound: make(map[uint32]network.Stream), banned: make(map[peer.ID]time.Time), sessions: make(map[*session]struct{})}
 	for _, r := range cfg.Replicas {
 		hs.byID[r.ID] = r.Index
 	}

@@ -18,6 +18,8 @@ const (
 	// SessionSkipBytesMax is the largest refused frame a session reads past to answer it and go on (a client
 	// that sent an oversized transaction hears why); a larger one ends the session.
 	SessionSkipBytesMax = 4 << 20
+	// BannedPeersMax bounds the peers banned at once (ban.go).
+	BannedPeersMax = 4096
 	// ClientConnsMax bounds inbound connections from peers that are not replicas.
 	ClientConnsMax = 512
 	// ErrorMessageBytesMax caps an error message sent back to a requester.
