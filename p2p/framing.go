@@ -29,10 +29,11 @@ func (e *FrameTooLargeError) Error() string {
 // Is makes errors.Is(err, ErrFrameTooLarge) hold.
 func (e *FrameTooLargeError) Is(target error) bool { return target == ErrFrameTooLarge }
 
-// ReadFrame reads one uvarint-length-prefixed frame, refusing one longer than max. Its buffer grows with the
-// bytes that arrive (at most twice what arrived, and FrameChunkBytes to start), so a peer that announces a large
-// frame and sends little of it holds little memory.
-func ReadFrame(r io.Reader, max int) ([]byte, error) {
+// ReadFrame reads one uvarint-length-prefixed frame, refusing one longer than limit. The announced length is not
+// trusted with memory: a frame beyond FrameChunkBytes is read in growing chunks until half of it arrived, and only
+// then into one buffer of its length, so a peer that announces a large frame and sends little of it holds at most
+// about three times what it sent, and at most half a frame is copied.
+func ReadFrame(r io.Reader, limit int) ([]byte, error) {
 	br, ok := r.(io.ByteReader)
 	if !ok {
 		br = &byteReader{r: r}
@@ -44,22 +45,36 @@ func ReadFrame(r io.Reader, max int) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("read frame length: %w", err)
 	}
-	if n > uint64(max) {
-		return nil, &FrameTooLargeError{Size: n, Max: max}
+	if n > uint64(limit) {
+		return nil, &FrameTooLargeError{Size: n, Max: limit}
 	}
 	size := int(n)
-	b := make([]byte, min(size, FrameChunkBytes))
-	for got := 0; ; {
-		m, err := io.ReadFull(r, b[got:])
-		got += m
-		if err != nil {
+	if size <= FrameChunkBytes {
+		b := make([]byte, size)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return nil, fmt.Errorf("read frame of %d bytes: %w", size, err)
+		}
+		return b, nil
+	}
+	var chunks [][]byte
+	got := 0
+	for got < size/2 {
+		c := make([]byte, min(max(got, FrameChunkBytes), size/2-got))
+		m, err := io.ReadFull(r, c)
+		if got += m; err != nil {
 			return nil, fmt.Errorf("read frame of %d bytes (%d arrived): %w", size, got, err)
 		}
-		if got == size {
-			return b, nil
-		}
-		b = append(b, make([]byte, min(size-got, got))...)
+		chunks = append(chunks, c)
 	}
+	b := make([]byte, size)
+	off := 0
+	for _, c := range chunks {
+		off += copy(b[off:], c)
+	}
+	if m, err := io.ReadFull(r, b[off:]); err != nil {
+		return nil, fmt.Errorf("read frame of %d bytes (%d arrived): %w", size, off+m, err)
+	}
+	return b, nil
 }
 
 // WriteFrame writes b as one frame.

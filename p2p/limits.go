@@ -7,8 +7,9 @@ const (
 	// MeshFrameBytesMax caps one consensus frame: it must hold consensus.MessageBytesMax (a full batch with its
 	// certificate, about 8.4 MiB; node/limits_test.go checks it); the rest is headroom for larger batch caps.
 	MeshFrameBytesMax = 32 << 20
-	// FrameChunkBytes is the first buffer a frame is read into; it doubles as bytes arrive (framing.go).
-	FrameChunkBytes = 64 << 10
+	// FrameChunkBytes: a frame up to this size is read into one buffer of its length; a larger one into chunks
+	// that grow with the bytes that arrive (framing.go).
+	FrameChunkBytes = 1 << 20
 	// MeshBufferBytes is the read and write buffer of one mesh stream; writes of queued frames coalesce into it.
 	MeshBufferBytes = 64 << 10
 	// OutboundQueueFramesMax bounds the frames queued for one replica.
