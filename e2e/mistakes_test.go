@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -43,7 +44,7 @@ func TestOperatorMistakesEndInOneClearLine(t *testing.T) {
 	tn.procs[0] = second
 	tn.exits[0] = make(chan error, 1)
 	go func() { tn.exits[0] <- second.Wait() }()
-	tn.stop(0, 15) // SIGTERM
+	tn.stop(0, syscall.SIGTERM)
 
 	// The same replica keys in a genesis of another chain.
 	raw, err := os.ReadFile(filepath.Join(tn.dir, "genesis.json"))
@@ -59,5 +60,38 @@ func TestOperatorMistakesEndInOneClearLine(t *testing.T) {
 	log = tn.waitExit(0, "data directory under another genesis")
 	if !strings.Contains(log, "belongs to another network") || !strings.Contains(log, "another-chain") {
 		t.Fatalf("another network's genesis: log does not say so:\n%s", log)
+	}
+}
+
+// A store restored below what the replica signed before (here: the mark says it signed a checkpoint the store
+// never reached, as after a truncated write-ahead log) is reported at start.
+func TestRestoredBelowSignedIsReported(t *testing.T) {
+	tn := newTestnet(t, 4)
+	tn.startAll()
+	ctx := ctxT(t, 2*time.Minute)
+	l := startLoad(ctx, tn.client(0), "mark", 4)
+	tn.waitStatus(0, func(s *node.Status) bool { return s.LastCheckpoint >= 150 }, "a signed checkpoint")
+	l.stop()
+	tn.stop(0, syscall.SIGTERM)
+	mark := filepath.Join(tn.home(0), "data", node.SignedMarkFile)
+	b, err := os.ReadFile(mark)
+	if err != nil || !strings.Contains(string(b), "seq 150") {
+		t.Fatalf("mark after signing checkpoint 150: %q %v", b, err)
+	}
+	// A normal restart does not warn; a store below the mark does (as after a truncated write-ahead log).
+	tn.start(0)
+	tn.waitStatus(0, func(s *node.Status) bool { return true }, "replica 0 serving again")
+	tn.stop(0, syscall.SIGTERM)
+	log, _ := os.ReadFile(filepath.Join(tn.home(0), "replica.log"))
+	const warning = "restored below what this replica signed"
+	if strings.Contains(string(log), warning) {
+		t.Fatalf("a normal restart warned of a rollback:\n%s", log)
+	}
+	os.WriteFile(mark, []byte("view 0 seq 100000\n"), 0o644)
+	tn.start(0)
+	tn.waitStatus(0, func(s *node.Status) bool { return true }, "replica 0 serving a third time")
+	log, _ = os.ReadFile(filepath.Join(tn.home(0), "replica.log"))
+	if !strings.Contains(string(log), warning) {
+		t.Fatalf("no warning about the rollback:\n%s", log)
 	}
 }

@@ -23,6 +23,8 @@ const (
 	// clients' later transactions.
 	QueueCheckIntervalTicks = 50
 	QueueCheckRequestsMax   = 16_384
+	// SignedMarkFile is the file in the data directory that records how far the replica signed (mark.go).
+	SignedMarkFile = "SIGNED"
 	// BadSignaturesPerPeerMax client transactions with a bad signature per BadSignatureWindow get a client peer
 	// disconnected and banned for PeerBanDuration (peerbudget.go); FailureBudgetPeersMax bounds the peers counted.
 	BadSignaturesPerPeerMax = 32

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"net/http/pprof"
 	rpprof "runtime/pprof"
 	"sync"
@@ -63,6 +64,8 @@ type Node struct {
 	crypto         *CryptoPool // BLS work off the loop goroutine
 	verifier       *Verifier
 	badSigs        *failureBudget // per client peer (peerbudget.go)
+	mark           signedMark     // how far this replica signed, beside the store (mark.go)
+	marked         markRecord
 	registry       *prometheus.Registry
 
 	inbound    chan *consensus.Message
@@ -103,6 +106,7 @@ func New(opts Options) (*Node, error) {
 	n.registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	var err error
 	dataDir := Resolve(opts.Home, cfg.DataDir)
+	n.mark = signedMark{path: filepath.Join(dataDir, SignedMarkFile)}
 	if n.store, err = chain.OpenPebble(dataDir, n.log); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -147,12 +151,44 @@ func New(opts Options) (*Node, error) {
 		n.input = byz.Input(n.driver)
 		n.announcer.topic, err = n.gossip.Join(wire.CheckpointTopic, n.validateCheckpoint, n.onCheckpointGossip)
 	}
+	if err == nil {
+		err = n.checkMark()
+	}
 	if err != nil {
 		n.host.Close()
 		n.store.Close()
 		return nil, err
 	}
 	return n, nil
+}
+
+// checkMark warns when the store was restored below what this replica had signed (mark.go).
+func (n *Node) checkMark() error {
+	m, ok, err := n.mark.load()
+	if err != nil || !ok {
+		return err
+	}
+	n.marked = m
+	st := n.driver.Status()
+	if why := m.rolledBack(st.View, st.LastExecutedSeq); why != "" {
+		n.log.Warn("the store was restored below what this replica signed before: the disk lost synced writes, and it may have forgotten votes it sent",
+			"detail", why, "mark", n.mark.path)
+	}
+	return nil
+}
+
+// advanceMark records a newly signed checkpoint (and the view) in the mark: once per checkpoint interval.
+func (n *Node) advanceMark() {
+	st := n.driver.Status()
+	if st.LastCheckpoint <= n.marked.Seq && st.View <= n.marked.View {
+		return
+	}
+	m := markRecord{View: max(st.View, n.marked.View), Seq: max(st.LastCheckpoint, n.marked.Seq)}
+	if err := n.mark.save(m); err != nil {
+		n.log.Warn("could not record the signed checkpoint", "err", err)
+		return
+	}
+	n.marked = m
 }
 
 func newHost(opts Options, reg prometheus.Registerer, log *slog.Logger) (*p2p.Host, error) {
@@ -252,6 +288,7 @@ func (n *Node) loop(ctx context.Context, workers *sync.WaitGroup) error {
 			n.input.Submit(in)
 		case <-ticker.C:
 			n.driver.Tick()
+			n.advanceMark()
 		case done := <-n.crypto.Completions():
 			n.driver.Finish(done)
 		case tr := <-n.transfers:
