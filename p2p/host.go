@@ -51,25 +51,26 @@ type Config struct {
 
 // Host is a libp2p host that knows the replica set.
 type Host struct {
-	cfg      Config
-	log      *slog.Logger
-	peerLog  *sampledLog // events peers cause, sampled
-	h        host.Host
-	byID     map[peer.ID]uint32
-	self     uint32
-	isSelf   bool
-	metrics  *metrics
-	ctx      context.Context
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	queues   map[uint32]chan []byte
-	inbound  map[uint32]network.Stream // the one inbound mesh stream of each replica (mesh.go)
-	handler  func(uint32, []byte)
-	closed   bool
-	sessions map[*session]struct{}
-	banMu    sync.Mutex
-	banned   map[peer.ID]time.Time // until when (ban.go)
+	cfg            Config
+	log            *slog.Logger
+	peerLog        *sampledLog // events peers cause, sampled
+	h              host.Host
+	byID           map[peer.ID]uint32
+	self           uint32
+	isSelf         bool
+	metrics        *metrics
+	ctx            context.Context
+	cancel         context.CancelFunc
+	wg             sync.WaitGroup
+	mu             sync.Mutex
+	queues         map[uint32]chan []byte
+	inbound        map[uint32]network.Stream // the one inbound mesh stream of each replica (mesh.go)
+	handler        func(uint32, []byte)
+	closed         bool
+	sessions       map[*session]struct{}
+	sessionsByPeer map[peer.ID]int // inbound sessions served per peer (session.go)
+	banMu          sync.Mutex
+	banned         map[peer.ID]time.Time // until when (ban.go)
 }
 
 // ProtocolID is the libp2p ID of protocol name (version 1) on chain chainID; the names and the ID format are
@@ -88,7 +89,7 @@ func New(cfg Config) (*Host, error) {
 	}
 	log := cfg.Logger.With("component", "p2p")
 	hs := &Host{cfg: cfg, log: log, peerLog: newSampledLog(log), byID: make(map[peer.ID]uint32),
-		queues: make(map[uint32]chan []byte), inbound: make(map[uint32]network.Stream), banned: make(map[peer.ID]time.Time), sessions: make(map[*session]struct{})}
+		queues: make(map[uint32]chan []byte), inbound: make(map[uint32]network.Stream), banned: make(map[peer.ID]time.Time), sessionsByPeer: make(map[peer.ID]int), sessions: make(map[*session]struct{})}
 	for _, r := range cfg.Replicas {
 		hs.byID[r.ID] = r.Index
 	}

@@ -14,8 +14,13 @@ const (
 	MeshBufferBytes = 64 << 10
 	// OutboundQueueFramesMax bounds the frames queued for one replica.
 	OutboundQueueFramesMax = 8192
-	// SessionQueueFramesMax bounds the frames queued on one session.
+	// SessionQueueFramesMax bounds the frames queued on one session a host opens.
 	SessionQueueFramesMax = 16384
+	// ServedSessionQueueFramesMax bounds the frames queued on one session a host serves (a replica's replies to
+	// one client); SessionsPerPeerMax bounds the sessions it serves to one peer. With ClientConnsMax peers, the
+	// queues' slots take at most 512 x 4 x 4,096 x 24 bytes, about 200 MB.
+	ServedSessionQueueFramesMax = 4096
+	SessionsPerPeerMax          = 4
 	// SessionSkipBytesMax is the largest refused frame a session reads past to answer it and go on (a client
 	// that sent an oversized transaction hears why); a larger one ends the session.
 	SessionSkipBytesMax = 4 << 20

@@ -489,3 +489,53 @@ func BenchmarkReadFrame(b *testing.B) {
 		})
 	}
 }
+
+// A peer gets at most SessionsPerPeerMax sessions served at once: each holds a goroutine and a send queue.
+func TestSessionsPerPeerAreBounded(t *testing.T) {
+	th := newTestHosts(t, 1, false)
+	th.hosts[0].HandleSession("sess", 100, false, func(s Session) {
+		for {
+			f, err := s.Recv()
+			if err != nil {
+				return
+			}
+			s.Send(f)
+		}
+	})
+	out := th.outsider()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	echo := func(ss Session) error {
+		if err := ss.Send([]byte("ping")); err != nil {
+			return err
+		}
+		_, err := ss.Recv()
+		return err
+	}
+	var open []Session
+	for k := 0; k <= SessionsPerPeerMax; k++ {
+		ss, err := out.OpenSession(ctx, th.infos[0].ID, "sess", 100, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ss.Close()
+		err = echo(ss)
+		if k < SessionsPerPeerMax && err != nil {
+			t.Fatalf("session %d of %d refused: %v", k+1, SessionsPerPeerMax, err)
+		}
+		if k == SessionsPerPeerMax && err == nil {
+			t.Fatalf("session %d served, the bound is %d", k+1, SessionsPerPeerMax)
+		}
+		open = append(open, ss)
+	}
+	// One closed: a new one is served again.
+	open[0].Close()
+	eventually(t, "a freed session slot", newInbox(), func() {}, func() bool {
+		ss, err := out.OpenSession(ctx, th.infos[0].ID, "sess", 100, 16)
+		if err != nil {
+			return false
+		}
+		defer ss.Close()
+		return echo(ss) == nil
+	})
+}

@@ -132,13 +132,41 @@ func (hs *Host) HandleSession(name string, maxFrame int, replicasOnly bool, fn f
 			return
 		}
 		defer hs.wg.Done()
-		ss, err := hs.newSession(s, maxFrame, SessionQueueFramesMax)
+		p := s.Conn().RemotePeer()
+		if !hs.takeSessionSlot(p) {
+			hs.metrics.rejected("session_limit")
+			hs.peerLog.Warn("session_limit", "refused a session: the peer has too many open", "peer", p, "max", SessionsPerPeerMax)
+			s.Reset()
+			return
+		}
+		defer hs.releaseSessionSlot(p)
+		ss, err := hs.newSession(s, maxFrame, ServedSessionQueueFramesMax)
 		if err != nil {
 			return
 		}
 		defer ss.Close()
 		fn(ss)
 	})
+}
+
+// takeSessionSlot counts an inbound session of peer p, or refuses one beyond SessionsPerPeerMax: each session
+// holds a goroutine and a send queue, so their number per peer is bounded (and the peers by ClientConnsMax).
+func (hs *Host) takeSessionSlot(p peer.ID) bool {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	if hs.sessionsByPeer[p] >= SessionsPerPeerMax {
+		return false
+	}
+	hs.sessionsByPeer[p]++
+	return true
+}
+
+func (hs *Host) releaseSessionSlot(p peer.ID) {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	if hs.sessionsByPeer[p]--; hs.sessionsByPeer[p] <= 0 {
+		delete(hs.sessionsByPeer, p)
+	}
 }
 
 // OpenSession opens a session of protocol name to peer `to`; Send queues at most queueFrames frames (at most
