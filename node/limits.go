@@ -23,6 +23,10 @@ const (
 	// clients' later transactions.
 	QueueCheckIntervalTicks = 50
 	QueueCheckRequestsMax   = 16_384
+	// InstanceCheckInterval is how often a replica asks the others whether another process uses its key
+	// (identity.go); another process counts if it showed within the replica's uptime less InstanceGrace.
+	InstanceCheckInterval = 15 * time.Second
+	InstanceGrace         = 10 * time.Second
 	// SignedMarkFile is the file in the data directory that records how far the replica signed (mark.go).
 	SignedMarkFile = "SIGNED"
 	// BadSignaturesPerPeerMax client transactions with a bad signature per BadSignatureWindow get a client peer

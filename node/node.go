@@ -65,6 +65,7 @@ type Node struct {
 	verifier       *Verifier
 	badSigs        *failureBudget // per client peer (peerbudget.go)
 	mark           signedMark     // how far this replica signed, beside the store (mark.go)
+	duplicate      atomic.Bool    // another process uses this replica's key (identity.go)
 	marked         markRecord
 	registry       *prometheus.Registry
 
@@ -234,6 +235,9 @@ func (n *Node) Status() Status {
 			Total: p.Target - p.Base, InFlight: p.InFlight, PerSource: p.PerSource}
 	}
 	s.LastTransfer = n.lastTransfer.Load()
+	if s.DuplicateIdentity = n.duplicate.Load(); s.DuplicateIdentity {
+		s.Healthy = false
+	}
 	return s
 }
 
@@ -261,6 +265,8 @@ func (n *Node) Run(ctx context.Context) error {
 	actx, cancelAnnounce := context.WithCancel(context.Background())
 	workers.Add(1)
 	go func() { defer workers.Done(); n.announcer.run(actx, n.log) }()
+	workers.Add(1)
+	go func() { defer workers.Done(); n.watchIdentity(actx) }()
 	defer cancelAnnounce()
 	n.host.StartMesh(n.onFrame)
 	n.registerProtocols()

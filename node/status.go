@@ -31,7 +31,8 @@ type Status struct {
 	LastViewChangeMs            int64    `json:"last_view_change_ms"` // how long the last view change took here
 	LastStableCheckpoint        uint64   `json:"last_stable_checkpoint"`
 	LastStableCheckpointHash    string   `json:"last_stable_checkpoint_hash"` // the checkpoint digest its certificate signs
-	Healthy                     bool     `json:"healthy"`                     // false once a checkpoint of this replica differed from a stable one
+	Healthy                     bool     `json:"healthy"`                     // false once a checkpoint of this replica differed from a stable one, or while another process uses its key
+	DuplicateIdentity           bool     `json:"duplicate_identity"`          // another process opened consensus streams with this replica's key
 	LastStableCheckpointSigners []uint32 `json:"last_stable_checkpoint_signers"`
 	LastCheckpoint              uint64   `json:"last_checkpoint"`              // the last checkpoint this replica signed
 	CheckpointMismatchReplicas  []uint32 `json:"checkpoint_mismatch_replicas"` // replicas whose checkpoints differed from stable ones

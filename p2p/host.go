@@ -69,6 +69,8 @@ type Host struct {
 	closed         bool
 	sessions       map[*session]struct{}
 	sessionsByPeer map[peer.ID]int // inbound sessions served per peer (session.go)
+	instance       wire.InstanceID // this process (instance.go)
+	instances      map[uint32][]instanceSeen
 	banMu          sync.Mutex
 	banned         map[peer.ID]time.Time // until when (ban.go)
 }
@@ -89,7 +91,8 @@ func New(cfg Config) (*Host, error) {
 	}
 	log := cfg.Logger.With("component", "p2p")
 	hs := &Host{cfg: cfg, log: log, peerLog: newSampledLog(log), byID: make(map[peer.ID]uint32),
-		queues: make(map[uint32]chan []byte), inbound: make(map[uint32]network.Stream), banned: make(map[peer.ID]time.Time), sessionsByPeer: make(map[peer.ID]int), sessions: make(map[*session]struct{})}
+		queues: make(map[uint32]chan []byte), inbound: make(map[uint32]network.Stream), banned: make(map[peer.ID]time.Time), sessionsByPeer: make(map[peer.ID]int), instance: newInstanceID(),
+		instances: make(map[uint32][]instanceSeen), sessions: make(map[*session]struct{})}
 	for _, r := range cfg.Replicas {
 		hs.byID[r.ID] = r.Index
 	}

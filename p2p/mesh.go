@@ -24,6 +24,7 @@ func (hs *Host) StartMesh(handler func(from uint32, frame []byte)) {
 	}
 	hs.mu.Unlock()
 	hs.h.SetStreamHandler(ProtocolID(hs.cfg.ChainID, wire.MeshProtocol), hs.serveMesh)
+	hs.HandleRequest(wire.InstancesProtocol, 0, true, hs.serveInstances)
 	for _, r := range hs.cfg.Replicas {
 		if r.ID != hs.h.ID() {
 			hs.track(func() { hs.writeMesh(r.Index, r.ID, hs.queues[r.Index]) })
@@ -80,6 +81,13 @@ func (hs *Host) writeMesh(idx uint32, id peer.ID, q chan []byte) {
 // pump writes queued frames to s until a write fails or the host closes.
 func (hs *Host) pump(idx uint32, s network.Stream, q chan []byte) error {
 	w := bufio.NewWriterSize(s, MeshBufferBytes)
+	s.SetWriteDeadline(time.Now().Add(StreamWriteTimeout))
+	if err := WriteFrame(w, wire.EncodeMeshHello(hs.instance)); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
 	for {
 		select {
 		case <-hs.ctx.Done():
@@ -123,6 +131,11 @@ func (hs *Host) serveMesh(s network.Stream) {
 		if err != nil {
 			hs.log.Debug("mesh stream closed", "replica", from, "err", err)
 			return
+		}
+		if id, ok := wire.DecodeMeshHello(f); ok {
+			hs.noteInstance(from, id, 1)
+			defer hs.noteInstance(from, id, -1)
+			continue
 		}
 		hs.metrics.frame(receivedVec, from)
 		hs.handler(from, f)

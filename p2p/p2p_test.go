@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -538,4 +539,35 @@ func TestSessionsPerPeerAreBounded(t *testing.T) {
 		defer ss.Close()
 		return echo(ss) == nil
 	})
+}
+
+// Two processes with one replica key: each opens consensus streams to the others with its own instance ID, and
+// each learns of the other by asking them.
+func TestTwoProcessesOfOneKeyFindEachOther(t *testing.T) {
+	th := newTestHosts(t, 2, false)
+	for _, h := range th.hosts {
+		h.StartMesh(func(uint32, []byte) {})
+	}
+	dupAddr := multiaddr.StringCast(fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", freePort(t)))
+	dup, err := New(Config{ChainID: "test", Key: th.keys[1], ListenAddrs: []multiaddr.Multiaddr{dupAddr}, Replicas: th.infos})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dup.Close()
+	dup.StartMesh(func(uint32, []byte) {})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	found := func(h *Host, other wire.InstanceID) func() bool {
+		return func() bool {
+			h.Send(0, []byte("tick")) // keeps its stream to 0 busy, so a replaced one is reopened
+			ids, err := h.OtherInstances(ctx, th.infos[0].ID, time.Minute)
+			return err == nil && slices.Contains(ids, other)
+		}
+	}
+	eventually(t, "the first process sees the second", newInbox(), func() {}, found(th.hosts[1], dup.Instance()))
+	eventually(t, "the second process sees the first", newInbox(), func() {}, found(dup, th.hosts[1].Instance()))
+	// A replica with no other process sees none.
+	if ids, err := th.hosts[0].OtherInstances(ctx, th.infos[1].ID, time.Minute); err != nil || len(ids) != 0 {
+		t.Fatalf("replica 0 sees other instances of itself: %v %v", ids, err)
+	}
 }

@@ -15,6 +15,9 @@ const (
 	CheckpointProtocol = "checkpoint"
 	// CheckpointTopic is the gossipsub topic of signed checkpoint announcements (checkpoint.go).
 	CheckpointTopic = "checkpoints"
+	// InstancesProtocol is request/response among replicas: which process instances of the requester's key the
+	// responder saw open consensus streams lately (instance.go); two means a second process uses the key.
+	InstancesProtocol = "instances"
 	// InfoProtocol serves a replica's genesis document to anyone (the full libp2p protocol ID).
 	InfoProtocol = "/sbft/info/1"
 )
