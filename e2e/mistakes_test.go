@@ -37,15 +37,13 @@ func TestOperatorMistakesEndInOneClearLine(t *testing.T) {
 	tn.start(0)
 	tn.waitStatus(0, func(s *node.Status) bool { return true }, "replica 0 serving")
 
-	second := tn.procs[0]
+	first, firstExit := tn.procs[0], tn.exits[0]
 	tn.start(0) // the same home again
 	log := tn.waitExit(0, "second process on the same home")
 	if !strings.Contains(log, "in use") || !strings.Contains(log, "process ") {
 		t.Fatalf("second process on one home: log does not say the home is in use and by whom:\n%s", log)
 	}
-	tn.procs[0] = second
-	tn.exits[0] = make(chan error, 1)
-	go func() { tn.exits[0] <- second.Wait() }()
+	tn.procs[0], tn.exits[0] = first, firstExit
 	tn.stop(0, syscall.SIGTERM)
 
 	// The same replica keys in a genesis of another chain.
