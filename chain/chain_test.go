@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -535,5 +536,46 @@ func TestOpenPebbleInUseNamesTheHolder(t *testing.T) {
 	_, err = OpenPebble(dir, nil)
 	if !errors.Is(err, ErrStoreInUse) || !strings.Contains(err.Error(), fmt.Sprintf("process %d", os.Getpid())) {
 		t.Fatalf("second open: %v, want ErrStoreInUse naming this process", err)
+	}
+}
+
+// A damaged store file found by a read is that read's error, marked ErrStoreCorrupt with the remedy; before, pebble
+// called Fatalf and the replica died in a panic with a long stack.
+func TestCorruptStoreIsAnErrorWithTheRemedy(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenPebble(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	val := make([]byte, 1024)
+	for b := 0; b < 80; b++ { // past the memtable: the data reaches sstables
+		bt := s.NewBatch()
+		for i := 0; i < 1024; i++ {
+			bt.Set([]byte(fmt.Sprintf("k%05d-%05d", b, i)), val)
+		}
+		if err := bt.Commit(false); err != nil {
+			t.Fatal(err)
+		}
+		bt.Close()
+	}
+	s.Close()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.sst"))
+	if len(files) == 0 {
+		t.Fatal("no sstable written")
+	}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for i := len(b) / 3; i < len(b)/3+4096 && i < len(b); i++ {
+			b[i] ^= 0xff
+		}
+		os.WriteFile(f, b, 0o644)
+	}
+	if s, err = OpenPebble(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.Iterate(nil, []byte{0xff}, func(k, v []byte) error { return nil })
+	if !errors.Is(err, ErrStoreCorrupt) || !strings.Contains(err.Error(), "wipe the data directory") {
+		t.Fatalf("iterating a damaged store: %v, want ErrStoreCorrupt with the remedy", err)
 	}
 }

@@ -27,9 +27,23 @@ func (l slogPebbleLogger) Infof(format string, args ...any) {
 func (l slogPebbleLogger) Errorf(format string, args ...any) {
 	l.log.Error(fmt.Sprintf(format, args...))
 }
+// Fatalf ends the process with one line that says what to do: pebble calls it only when it cannot go on, and an
+// operator needs the remedy, not a stack.
 func (l slogPebbleLogger) Fatalf(format string, args ...any) {
-	l.log.Error(fmt.Sprintf(format, args...))
-	panic(fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf(format, args...)
+	l.log.Error("store failed", "err", msg)
+	fmt.Fprintf(os.Stderr, "sbft: store failed: %s; %s\n", firstLine(msg), storeRemedy)
+	os.Exit(1)
+}
+
+// storeRemedy is what an operator does about a damaged store.
+const storeRemedy = "wipe the data directory (the key stays) and restart: the replica fetches the state from the others"
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // OpenPebble opens (or creates) the store in dir.
@@ -42,6 +56,11 @@ func OpenPebble(dir string, log *slog.Logger) (Store, error) {
 		CacheSize:    PebbleCacheBytes,
 		MemTableSize: PebbleMemTableBytes,
 	}
+	// A damaged file found by a read becomes that read's error (wrapped in ErrStoreCorrupt by the store), not
+	// pebble's default Fatalf.
+	opts.EventListener = &pebble.EventListener{DataCorruption: func(info pebble.DataCorruptionInfo) {
+		log.Error("store file damaged", "path", info.Path, "err", firstLine(fmt.Sprint(info.Details)))
+	}}
 	// Bloom filters: most reads during execution are point lookups, many of keys that do not exist yet.
 	opts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
 	db, err := pebble.Open(dir, opts)
@@ -50,8 +69,7 @@ func OpenPebble(dir string, log *slog.Logger) (Store, error) {
 	case errors.Is(err, syscall.EAGAIN) || strings.Contains(err.Error(), "lock held"):
 		return nil, fmt.Errorf("%w: %s is locked by %s; stop it, or give this process its own home", ErrStoreInUse, dir, storeOwner(dir))
 	case pebble.IsCorruptionError(err):
-		return nil, fmt.Errorf("%w: %s: %v; wipe the data directory (the key stays) and restart: the replica fetches the state from the others",
-			ErrStoreCorrupt, dir, err)
+		return nil, fmt.Errorf("%w: %s: %v; %s", ErrStoreCorrupt, dir, firstLine(err.Error()), storeRemedy)
 	default:
 		return nil, fmt.Errorf("open pebble at %s: %w", dir, err)
 	}
@@ -77,7 +95,7 @@ func (s *pebbleStore) Get(key []byte) ([]byte, error) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, err
+		return nil, corrupt(err)
 	}
 	out := append([]byte(nil), v...)
 	return out, closer.Close()
@@ -86,13 +104,13 @@ func (s *pebbleStore) Get(key []byte) ([]byte, error) {
 func (s *pebbleStore) Iterate(lower, upper []byte, fn func(k, v []byte) error) error {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
-		return err
+		return corrupt(err)
 	}
 	for it.First(); it.Valid(); it.Next() {
 		v, err := it.ValueAndErr()
 		if err != nil {
 			it.Close()
-			return err
+			return corrupt(err)
 		}
 		if err := fn(it.Key(), v); err != nil {
 			it.Close()
@@ -101,9 +119,17 @@ func (s *pebbleStore) Iterate(lower, upper []byte, fn func(k, v []byte) error) e
 	}
 	if err := it.Error(); err != nil {
 		it.Close()
-		return err
+		return corrupt(err)
 	}
 	return it.Close()
+}
+
+// corrupt marks a read error that found damaged files as ErrStoreCorrupt, with the remedy.
+func corrupt(err error) error {
+	if !pebble.IsCorruptionError(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %s; %s", ErrStoreCorrupt, firstLine(err.Error()), storeRemedy)
 }
 
 func (s *pebbleStore) NewBatch() Batch { return &pebbleBatch{b: s.db.NewBatch()} }
