@@ -27,6 +27,7 @@ func (l slogPebbleLogger) Infof(format string, args ...any) {
 func (l slogPebbleLogger) Errorf(format string, args ...any) {
 	l.log.Error(fmt.Sprintf(format, args...))
 }
+
 // Fatalf ends the process with one line that says what to do: pebble calls it only when it cannot go on, and an
 // operator needs the remedy, not a stack.
 func (l slogPebbleLogger) Fatalf(format string, args ...any) {
