@@ -97,7 +97,12 @@ func New(cfg Config) (*Host, error) {
 		hs.byID[r.ID] = r.Index
 	}
 	g := &gater{hs: hs}
+	rm, err := resourceManager(cfg.ChainID)
+	if err != nil {
+		return nil, err
+	}
 	opts := []libp2p.Option{
+		libp2p.ResourceManager(rm),
 		libp2p.Identity(cfg.Key),
 		libp2p.Security(noise.ID, noise.New),
 		libp2p.Transport(tcp.NewTCPTransport),

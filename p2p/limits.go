@@ -24,6 +24,11 @@ const (
 	// SessionSkipBytesMax is the largest refused frame a session reads past to answer it and go on (a client
 	// that sent an oversized transaction hears why); a larger one ends the session.
 	SessionSkipBytesMax = 4 << 20
+	// MeshStreamsPerPeerMax and RequestStreamsPerPeerMax bound a peer's inbound streams of the consensus
+	// protocol (one is used; a replacement may overlap a closing one) and of each request protocol, in libp2p's
+	// resource manager (resources.go). The state-transfer fetcher keeps 2 requests in flight per source.
+	MeshStreamsPerPeerMax    = 4
+	RequestStreamsPerPeerMax = 8
 	// BannedPeersMax bounds the peers banned at once (ban.go).
 	BannedPeersMax = 4096
 	// ClientConnsMax bounds inbound connections from peers that are not replicas.

@@ -302,6 +302,10 @@ func TestRequestErrorsReachTheRequester(t *testing.T) {
 // Garbage on every protocol: the host survives and the handler never sees a frame over its cap.
 func TestMalformedBytesDoNotCrash(t *testing.T) {
 	th := newTestHosts(t, 4, false)
+	// Connected before 0 dials 1 for its own mesh: simultaneous dials can fail the first attempt.
+	if err := th.hosts[1].h.Connect(context.Background(), peer.AddrInfo{ID: th.infos[0].ID, Addrs: th.infos[0].Addrs}); err != nil {
+		t.Fatal(err)
+	}
 	var mu sync.Mutex
 	maxSeen := 0
 	th.hosts[0].StartMesh(func(_ uint32, f []byte) {
