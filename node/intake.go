@@ -75,6 +75,11 @@ func (n *Node) serveSession(s p2p.Session) {
 			n.admit(in)
 			continue
 		}
+		if !n.txRate.take(s.Remote()) {
+			n.metrics.rejected(wire.RejectBusy)
+			reject(hash, wire.RejectBusy, fmt.Sprintf("this client is over its rate: at most %d transactions a second", ClientTxPerPeerRate))
+			continue
+		}
 		if n.driver.Busy() {
 			// Refused before its signature is checked: under overload verification must not eat the
 			// capacity left for the transactions already queued.

@@ -30,11 +30,16 @@ const (
 	// SignedMarkFile is the file in the data directory that records how far the replica signed (mark.go).
 	SignedMarkFile = "SIGNED"
 	// BadSignaturesPerPeerMax client transactions with a bad signature per BadSignatureWindow get a client peer
-	// disconnected and banned for PeerBanDuration (peerbudget.go); FailureBudgetPeersMax bounds the peers counted.
+	// disconnected and banned for PeerBanDuration (peerbudget.go); PeerBudgetsMax bounds the peers counted.
 	BadSignaturesPerPeerMax = 32
 	BadSignatureWindow      = time.Minute
 	PeerBanDuration         = 5 * time.Minute
-	FailureBudgetPeersMax   = 4096
+	PeerBudgetsMax          = 4096
+	// ClientTxPerPeerRate and ClientTxPerPeerBurst: one client peer's transactions a second (and burst) a replica
+	// takes; beyond, it answers busy before checking signatures (peerbudget.go). Above what one replica set
+	// executes on small machines, so only a client that would take the whole intake of a large one is held.
+	ClientTxPerPeerRate  = 5000
+	ClientTxPerPeerBurst = 10000
 	// VerifyChunkMin is the fewest client signatures one verification goroutine gets when a batch is split
 	// across cores.
 	VerifyChunkMin = 16

@@ -88,3 +88,27 @@ func TestSignedMarkDetectsRollback(t *testing.T) {
 		}
 	}
 }
+
+func TestRateBudgetPerPeer(t *testing.T) {
+	b := newRateBudget()
+	now := time.Unix(0, 0)
+	b.now = func() time.Time { return now }
+	takes := func(p peer.ID, n int) (ok int) {
+		for i := 0; i < n; i++ {
+			if b.take(p) {
+				ok++
+			}
+		}
+		return ok
+	}
+	if got := takes("a", 2*ClientTxPerPeerBurst); got != ClientTxPerPeerBurst {
+		t.Fatalf("a burst took %d, want %d", got, ClientTxPerPeerBurst)
+	}
+	if got := takes("b", 10); got != 10 {
+		t.Fatalf("peer b held back by a's burst: %d of 10", got)
+	}
+	now = now.Add(100 * time.Millisecond)
+	if got := takes("a", ClientTxPerPeerBurst); got != ClientTxPerPeerRate/10 {
+		t.Fatalf("after 100 ms a took %d, want %d", got, ClientTxPerPeerRate/10)
+	}
+}

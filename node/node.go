@@ -64,6 +64,7 @@ type Node struct {
 	crypto         *CryptoPool // BLS work off the loop goroutine
 	verifier       *Verifier
 	badSigs        *failureBudget // per client peer (peerbudget.go)
+	txRate         *rateBudget    // per client peer (peerbudget.go)
 	mark           signedMark     // how far this replica signed, beside the store (mark.go)
 	duplicate      atomic.Bool    // another process uses this replica's key (identity.go)
 	marked         markRecord
@@ -102,7 +103,7 @@ func New(opts Options) (*Node, error) {
 	}
 	n := &Node{opts: opts, log: opts.Logger.With("replica", id), id: id, registry: prometheus.NewRegistry(),
 		inbound: make(chan *consensus.Message, InboundMessagesMax), intake: make(chan Intake, IntakeQueueMax),
-		unverified: make(chan Intake, UnverifiedQueueMax), badSigs: newFailureBudget(),
+		unverified: make(chan Intake, UnverifiedQueueMax), badSigs: newFailureBudget(), txRate: newRateBudget(),
 		done: make(chan struct{})}
 	n.registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	var err error
