@@ -70,9 +70,12 @@ type Driver struct {
 	app     *chain.App
 	replies *replies // waiters, result cache, execution proofs
 	status  atomic.Pointer[Status]
-	ticks   uint64
-	views   viewTracker
-	busy    atomic.Bool // the core refuses new client requests (admission control), for intake goroutines
+	// heightCh is closed (and replaced) when the published height changes: subscriptions wait on it.
+	heightCh  atomic.Pointer[chan struct{}]
+	published uint64 // the height heightCh was made for
+	ticks     uint64
+	views     viewTracker
+	busy      atomic.Bool // the core refuses new client requests (admission control), for intake goroutines
 
 	completions    []func() // of crypto jobs run on this goroutine, for this Process round
 	transferWanted bool     // a Ready asked for a state transfer (TakeTransferRequest)
@@ -104,6 +107,8 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 	d.views.view, d.views.active = core.ViewState()
 	d.log.Info("replica restored", "last_executed_seq", rs.LastExecuted, "view", rs.HardState.View,
 		"log_records", len(rs.Records), "height", app.LastHeader().Height)
+	ch := make(chan struct{})
+	d.heightCh.Store(&ch)
 	d.publishStatus()
 	return d, nil
 }
@@ -235,6 +240,9 @@ func (d *Driver) onForwarded(m *consensus.Message) {
 	mt.forwarded("dead", dead)
 	mt.forwarded("refused", refused)
 }
+
+// HeightChanged is closed once the published height moves past the current one; safe from any goroutine.
+func (d *Driver) HeightChanged() <-chan struct{} { return *d.heightCh.Load() }
 
 // Busy reports whether the replica refuses new client transactions now (admission.go); safe from any
 // goroutine, so intake can refuse before checking signatures.

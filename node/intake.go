@@ -13,6 +13,7 @@ import (
 
 func (n *Node) registerProtocols() {
 	n.host.HandleSession(wire.TxSession, wire.SubmitFrameBytesMax, false, n.serveSession)
+	n.host.HandleSession(wire.SubscribeProtocol, wire.SubscribeRequestBytes, false, n.serveSubscribe)
 	n.registerInfo()
 	n.host.HandleRequest(wire.CheckpointProtocol, wire.CheckpointRequestBytesMax, false, n.serveCheckpoint)
 	serveBlocks := n.serveBlocks

@@ -27,6 +27,10 @@ const (
 	// (identity.go); another process counts if it showed within the replica's uptime less InstanceGrace.
 	InstanceCheckInterval = 15 * time.Second
 	InstanceGrace         = 10 * time.Second
+	// SubscribersMax bounds the block subscriptions a replica serves at once; SubscriberStallTimeout is how long
+	// it waits for a subscriber to make room before dropping it (subscribe.go).
+	SubscribersMax         = 64
+	SubscriberStallTimeout = 10 * time.Second
 	// SignedMarkFile is the file in the data directory that records how far the replica signed (mark.go).
 	SignedMarkFile = "SIGNED"
 	// BadSignaturesPerPeerMax client transactions with a bad signature per BadSignatureWindow get a client peer

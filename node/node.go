@@ -65,6 +65,7 @@ type Node struct {
 	verifier       *Verifier
 	badSigs        *failureBudget // per client peer (peerbudget.go)
 	txRate         *rateBudget    // per client peer (peerbudget.go)
+	subscribers    atomic.Int64   // block subscriptions served (subscribe.go)
 	mark           signedMark     // how far this replica signed, beside the store (mark.go)
 	duplicate      atomic.Bool    // another process uses this replica's key (identity.go)
 	marked         markRecord

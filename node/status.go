@@ -93,6 +93,11 @@ func (d *Driver) publishStatus() {
 		CheckpointMismatchReplicas: cs.BadCheckpointFrom,
 	})
 	d.cfg.Metrics.observeStatus(cs)
+	if h.Height != d.published {
+		d.published = h.Height
+		ch := make(chan struct{})
+		close(*d.heightCh.Swap(&ch))
+	}
 }
 
 // Status returns the latest published snapshot; safe from any goroutine.

@@ -3,6 +3,7 @@ package p2p
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -17,6 +18,9 @@ type Session interface {
 	Remote() peer.ID
 	Recv() ([]byte, error)   // next frame, within SessionIdleTimeout
 	Send(frame []byte) error // queues; ErrQueueFull when the queue is full, ErrClosed after Close
+	// SendWait queues frame, waiting up to timeout for room (a reader that keeps up gets everything);
+	// ErrQueueFull after timeout.
+	SendWait(frame []byte, timeout time.Duration) error
 	// Skip reads the payload of a frame Recv refused as too large (FrameTooLargeError) into w (nil: dropped),
 	// so the session can go on; a payload above SessionSkipBytesMax is refused (close the session then).
 	Skip(e *FrameTooLargeError, w io.Writer) error
@@ -69,6 +73,22 @@ func (ss *session) Skip(e *FrameTooLargeError, w io.Writer) error {
 		return fmt.Errorf("skip a frame of %d bytes: %w", e.Size, err)
 	}
 	return nil
+}
+
+func (ss *session) SendWait(frame []byte, timeout time.Duration) error {
+	if err := ss.Send(frame); !errors.Is(err, ErrQueueFull) {
+		return err
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case ss.out <- frame:
+		return nil
+	case <-ss.done:
+		return ErrClosed
+	case <-t.C:
+		return ErrQueueFull
+	}
 }
 
 func (ss *session) Send(frame []byte) error {

@@ -49,3 +49,29 @@ func FuzzUnmarshalBlocksAnswer(f *testing.F) {
 		}
 	})
 }
+
+func TestSubscriptionFrames(t *testing.T) {
+	if from, err := DecodeSubscribe(EncodeSubscribe(42)); err != nil || from != 42 {
+		t.Fatalf("subscribe: %d %v", from, err)
+	}
+	bc, err := DecodeBlockWithCert(EncodeBlockWithCert([]byte("block"), []byte("cert")))
+	if err != nil || string(bc.Block) != "block" || string(bc.Cert) != "cert" {
+		t.Fatalf("block with cert: %q %q %v", bc.Block, bc.Cert, err)
+	}
+	for _, bad := range [][]byte{nil, {1, 2, 3}, append(EncodeSubscribe(1), 0), {0, 0, 0, 9, 1}} {
+		if _, err := DecodeSubscribe(bad); err == nil {
+			if _, err := DecodeBlockWithCert(bad); err == nil {
+				t.Errorf("%x decoded as both", bad)
+			}
+		}
+	}
+}
+
+func FuzzDecodeBlockWithCert(f *testing.F) {
+	f.Add(EncodeBlockWithCert([]byte("b"), []byte("c")))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if bc, err := DecodeBlockWithCert(b); err == nil && len(bc.Block)+len(bc.Cert)+8 != len(b) {
+			t.Fatal("decoded lengths do not add up")
+		}
+	})
+}

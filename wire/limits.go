@@ -53,6 +53,8 @@ const (
 
 // State sync (blocks.go).
 const (
+	// SubscribeRequestBytes is the size of a subscription request: from(8).
+	SubscribeRequestBytes = 8
 	// BlocksRequestBytes is the size of a blocks request: from(8) and to(8).
 	BlocksRequestBytes = 8 + 8
 	// BlocksChunkMax caps the blocks one request may ask for (and an answer may hold).

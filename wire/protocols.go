@@ -11,6 +11,9 @@ const (
 	TxSession = "tx"
 	// BlocksProtocol is request/response state sync: blocks with their commit certificates (blocks.go).
 	BlocksProtocol = "blocks"
+	// SubscribeProtocol is a push subscription to committed blocks: the subscriber sends the first height it
+	// wants, the replica sends every block from there with its commit certificate, as it commits (blocks.go).
+	SubscribeProtocol = "subscribe"
 	// CheckpointProtocol is request/response: the last stable checkpoint with its certificate (checkpoint.go).
 	CheckpointProtocol = "checkpoint"
 	// CheckpointTopic is the gossipsub topic of signed checkpoint announcements (checkpoint.go).

@@ -1,0 +1,79 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/wire"
+)
+
+// serveSubscribe pushes committed blocks with their commit certificates to a subscriber (a client node), from
+// the height it asks, as they become durable here: no polling. Back-pressure: the replica waits up to
+// SubscriberStallTimeout for room in the subscriber's queue, then drops it; it subscribes again from its height.
+func (n *Node) serveSubscribe(s p2p.Session) {
+	if n.subscribers.Add(1) > SubscribersMax {
+		n.subscribers.Add(-1)
+		return
+	}
+	defer n.subscribers.Add(-1)
+	frame, err := s.Recv()
+	if err != nil {
+		return
+	}
+	next, err := wire.DecodeSubscribe(frame)
+	if err != nil || next == 0 {
+		return
+	}
+	for {
+		changed := n.driver.HeightChanged()
+		for top := n.driver.Status().Height; next <= top; next++ {
+			block, cert, err := blockWithCert(n.store, next)
+			if err != nil {
+				n.log.Debug("subscription ended", "peer", s.Remote(), "height", next, "err", err)
+				return
+			}
+			if err := s.SendWait(wire.EncodeBlockWithCert(block, cert), SubscriberStallTimeout); err != nil {
+				n.log.Debug("subscriber dropped", "peer", s.Remote(), "height", next, "err", err)
+				return
+			}
+		}
+		select {
+		case <-changed:
+		case <-n.done:
+			return
+		}
+	}
+}
+
+// blockWithCert reads block h and its commit certificate from store.
+func blockWithCert(store chain.Store, h uint64) (block, cert []byte, err error) {
+	if block, err = store.Get(chain.BlockKey(h)); err != nil {
+		return nil, nil, fmt.Errorf("block %d: %w", h, err)
+	}
+	if cert, err = store.Get(chain.CertKey(h)); err != nil {
+		return nil, nil, fmt.Errorf("certificate of block %d: %w", h, err)
+	}
+	return block, cert, nil
+}
+
+// ErrBlockCert is returned for a block whose commit certificate does not prove it.
+var ErrBlockCert = errors.New("block not proven by its certificate")
+
+// VerifyBlockCert checks that cert is a valid commit certificate (fast or slow path) of block: signed by a
+// quorum of the genesis's replicas, for the block's sequence number and its batch of transactions.
+func (v *Verifier) VerifyBlockCert(block *chain.Block, cert []byte) error {
+	c, err := wire.UnmarshalCertificate(cert)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBlockCert, err)
+	}
+	if err := v.verifyCert(&c, []consensus.CertKind{consensus.CertFast, consensus.CertCommit}); err != nil {
+		return fmt.Errorf("%w: %v", ErrBlockCert, err)
+	}
+	if c.Seq != block.Header.Seq || c.Digest != consensus.BatchDigest(consensus.RequestDigests(block.Txs)) {
+		return fmt.Errorf("%w: certificate of seq %d does not cover block %d (seq %d)", ErrBlockCert, c.Seq, block.Header.Height, block.Header.Seq)
+	}
+	return nil
+}
