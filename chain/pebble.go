@@ -33,7 +33,11 @@ func (l slogPebbleLogger) Errorf(format string, args ...any) {
 func (l slogPebbleLogger) Fatalf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	l.log.Error("store failed", "err", msg)
-	fmt.Fprintf(os.Stderr, "sbft: store failed: %s; %s\n", firstLine(msg), storeRemedy)
+	remedy := "check the disk (space, permissions, errors) and restart"
+	if strings.Contains(msg, "corrupt") {
+		remedy = storeRemedy
+	}
+	fmt.Fprintf(os.Stderr, "sbft: store failed: %s; %s\n", firstLine(msg), remedy)
 	os.Exit(1)
 }
 

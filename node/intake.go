@@ -12,8 +12,8 @@ import (
 )
 
 func (n *Node) registerProtocols() {
-	n.host.HandleSession(wire.TxSession, wire.SubmitFrameBytesMax, false, n.serveSession)
-	n.host.HandleSession(wire.SubscribeProtocol, wire.SubscribeRequestBytes, false, n.serveSubscribe)
+	n.host.HandleSession(wire.TxSession, wire.SubmitFrameBytesMax, p2p.ServedSessionQueueFramesMax, false, n.serveSession)
+	n.host.HandleSession(wire.SubscribeProtocol, wire.SubscribeRequestBytes, SubscribeQueueFrames, false, n.serveSubscribe)
 	n.registerInfo()
 	n.host.HandleRequest(wire.CheckpointProtocol, wire.CheckpointRequestBytesMax, false, n.serveCheckpoint)
 	serveBlocks := n.serveBlocks

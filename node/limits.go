@@ -27,9 +27,11 @@ const (
 	// (identity.go); another process counts if it showed within the replica's uptime less InstanceGrace.
 	InstanceCheckInterval = 15 * time.Second
 	InstanceGrace         = 10 * time.Second
-	// SubscribersMax bounds the block subscriptions a replica serves at once; SubscriberStallTimeout is how long
-	// it waits for a subscriber to make room before dropping it (subscribe.go).
-	SubscribersMax         = 64
+	// SubscribersMax bounds the block subscriptions a replica serves at once; SubscribeQueueFrames the blocks
+	// queued for one (each up to a batch, so a subscriber that does not read holds little); SubscriberStallTimeout
+	// is how long the replica waits for a subscriber to make room before dropping it (subscribe.go).
+	SubscribersMax         = 16
+	SubscribeQueueFrames   = 4
 	SubscriberStallTimeout = 10 * time.Second
 	// SignedMarkFile is the file in the data directory that records how far the replica signed (mark.go).
 	SignedMarkFile = "SIGNED"

@@ -24,8 +24,8 @@ func (n *Node) serveSubscribe(s p2p.Session) {
 		return
 	}
 	next, err := wire.DecodeSubscribe(frame)
-	if err != nil || next == 0 {
-		return
+	if err != nil || next == 0 || next > n.driver.Status().Height+1 {
+		return // a subscription from beyond the next block would hold its slot with nothing to send
 	}
 	for {
 		changed := n.driver.HeightChanged()

@@ -117,6 +117,7 @@ func New(cfg Config) (*Host, error) {
 	}
 	h, err := libp2p.New(opts...)
 	if err != nil {
+		rm.Close()
 		return nil, fmt.Errorf("libp2p host: %w", err)
 	}
 	if err := checkListening(cfg.ListenAddrs, h.Network().ListenAddresses()); err != nil {

@@ -125,7 +125,7 @@ func (hs *Host) serveMesh(s network.Stream) {
 	hs.replaceInbound(from, s)
 	defer hs.dropInbound(from, s)
 	r := bufio.NewReaderSize(s, MeshBufferBytes)
-	for {
+	for first := true; ; {
 		s.SetReadDeadline(time.Now().Add(MeshIdleTimeout))
 		f, err := ReadFrame(r, MeshFrameBytesMax)
 		if err != nil {
@@ -133,10 +133,14 @@ func (hs *Host) serveMesh(s network.Stream) {
 			return
 		}
 		if id, ok := wire.DecodeMeshHello(f); ok {
-			hs.noteInstance(from, id, 1)
-			defer hs.noteInstance(from, id, -1)
-			continue
+			if first {
+				hs.noteInstance(from, id, 1)
+				defer hs.noteInstance(from, id, -1)
+			}
+			first = false
+			continue // a hello is only counted as a stream's first frame
 		}
+		first = false
 		hs.metrics.frame(receivedVec, from)
 		hs.handler(from, f)
 	}

@@ -230,7 +230,7 @@ func TestNonReplicaCannotSpeakReplicaProtocols(t *testing.T) {
 	th.hosts[0].StartMesh(box.handler)
 	th.hosts[0].HandleRequest("secret", 100, true, func(peer.ID, []byte) ([]byte, error) { return []byte("s"), nil })
 	th.hosts[0].HandleRequest("open", 100, false, func(peer.ID, []byte) ([]byte, error) { return []byte("o"), nil })
-	th.hosts[0].HandleSession("sess", 100, false, func(s Session) {
+	th.hosts[0].HandleSession("sess", 100, ServedSessionQueueFramesMax, false, func(s Session) {
 		f, err := s.Recv()
 		if err == nil {
 			s.Send(append([]byte("echo:"), f...))
@@ -313,7 +313,7 @@ func TestMalformedBytesDoNotCrash(t *testing.T) {
 		maxSeen = max(maxSeen, len(f))
 		mu.Unlock()
 	})
-	th.hosts[0].HandleSession("sess", 16, false, func(s Session) {
+	th.hosts[0].HandleSession("sess", 16, ServedSessionQueueFramesMax, false, func(s Session) {
 		for {
 			if _, err := s.Recv(); err != nil {
 				return
@@ -498,7 +498,7 @@ func BenchmarkReadFrame(b *testing.B) {
 // A peer gets at most SessionsPerPeerMax sessions served at once: each holds a goroutine and a send queue.
 func TestSessionsPerPeerAreBounded(t *testing.T) {
 	th := newTestHosts(t, 1, false)
-	th.hosts[0].HandleSession("sess", 100, false, func(s Session) {
+	th.hosts[0].HandleSession("sess", 100, ServedSessionQueueFramesMax, false, func(s Session) {
 		for {
 			f, err := s.Recv()
 			if err != nil {

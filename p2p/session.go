@@ -145,7 +145,7 @@ func (ss *session) Close() error {
 
 // HandleSession serves sessions of protocol name; fn runs on its own goroutine per stream and the session is
 // closed when fn returns.
-func (hs *Host) HandleSession(name string, maxFrame int, replicasOnly bool, fn func(Session)) {
+func (hs *Host) HandleSession(name string, maxFrame, queueFrames int, replicasOnly bool, fn func(Session)) {
 	hs.h.SetStreamHandler(ProtocolID(hs.cfg.ChainID, name), func(s network.Stream) {
 		if !hs.allowStream(s, replicasOnly) || !hs.enter() {
 			s.Reset()
@@ -160,7 +160,7 @@ func (hs *Host) HandleSession(name string, maxFrame int, replicasOnly bool, fn f
 			return
 		}
 		defer hs.releaseSessionSlot(p)
-		ss, err := hs.newSession(s, maxFrame, ServedSessionQueueFramesMax)
+		ss, err := hs.newSession(s, maxFrame, min(max(queueFrames, 1), ServedSessionQueueFramesMax))
 		if err != nil {
 			return
 		}
