@@ -215,13 +215,12 @@ func (d *Driver) onForwarded(m *consensus.Message) {
 	var executed, unverified, dead, held, refused int
 	for i, raw := range m.Requests {
 		h := m.ReqDigests[i]
-		tx, err := chain.UnmarshalTx(raw)
 		switch {
 		case d.replies.executed(h):
 			executed++
 		case !d.cfg.TxCache.has(h):
 			unverified++ // its signature did not verify
-		case err != nil || d.app.CheckNonce(tx.Client, tx.Nonce) != nil:
+		case !d.forwardedExecutable(raw):
 			dead++
 		default:
 			err := d.core.ProposeForwarded(consensus.Request{Digest: h, Data: raw})
@@ -239,6 +238,13 @@ func (d *Driver) onForwarded(m *consensus.Message) {
 	mt.forwarded("unverified", unverified)
 	mt.forwarded("dead", dead)
 	mt.forwarded("refused", refused)
+}
+
+// forwardedExecutable reports whether a forwarded request's nonce can still execute; only its header is read
+// (its signature verified already).
+func (d *Driver) forwardedExecutable(raw []byte) bool {
+	client, nonce, ok := chain.TxOrigin(raw)
+	return ok && d.app.CheckNonce(client, nonce) == nil
 }
 
 // HeightChanged is closed once the published height moves past the current one; safe from any goroutine.
