@@ -20,6 +20,9 @@ type App struct {
 	// unflushed holds the writes of executed blocks whose batch the caller has not committed yet, so that
 	// several blocks can share one synced write and still read each other's state. Flushed clears it.
 	unflushed *overlay
+	// versions are the states of the last few blocks, for proven reads (versions.go).
+	versions     []stateVersion
+	versionBytes int
 }
 
 var metaLastHeader = MetaKey("last_header")
@@ -53,6 +56,7 @@ func OpenApp(store Store, chainID string, log *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("state root %x rebuilt from the store differs from block %d's %x",
 			root[:8], a.last.Height, a.last.StateRoot[:8])
 	}
+	a.keepVersion(a.last, nil)
 	return a, nil
 }
 
@@ -249,20 +253,6 @@ func (nc *NonceChecks) Executable(client [32]byte, nonce uint64) bool {
 		nc.states[client] = s
 	}
 	return s.accepts(nonce)
-}
-
-// Prove returns key's committed value and version with an inclusion or non-inclusion proof against StateRoot.
-func (a *App) Prove(key []byte) (value []byte, version uint64, proof smt.Proof, err error) {
-	sk := KVSMTKey(key)
-	e, err := a.readKV(sk)
-	if err != nil {
-		return nil, 0, smt.Proof{}, err
-	}
-	proof = a.tree.Prove(sk)
-	if e == nil {
-		return nil, 0, proof, nil
-	}
-	return e.Value, e.Version, proof, nil
 }
 
 // Block reads the block at height h.

@@ -250,9 +250,12 @@ func TestRestartRebuildsState(t *testing.T) {
 	if err != nil || blk.Header.Parent != mustBlock(t, b, 19).Header.Hash() {
 		t.Fatalf("hash chain broken: %v", err)
 	}
-	val, _, proof, err := b.Prove([]byte("k3"))
-	if err != nil || string(val) != "v" || !VerifyKV(b.StateRoot(), []byte("k3"), 1, val, proof) {
-		t.Fatal("inclusion proof of a stored key fails")
+	p, err := b.ProveAt([]byte("k3"), 20)
+	if err != nil || string(p.Value) != "v" || p.Header.StateRoot != b.StateRoot() || !p.Verify() {
+		t.Fatalf("inclusion proof of a stored key fails: %v", err)
+	}
+	if _, err := b.ProveAt([]byte("k3"), 19); !errors.Is(err, ErrHeightNotKept) {
+		t.Fatalf("a restarted app proves height 19: %v", err)
 	}
 }
 

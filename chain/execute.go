@@ -11,10 +11,11 @@ type overlay struct {
 	a      *App
 	kv     map[[32]byte]*kvEntry // nil entry: deleted
 	nonces map[[32]byte]*nonceState
+	prev   map[[32]byte]*kvEntry // a block's overlay: the entries before the block of the keys it wrote
 }
 
 func newOverlay(a *App) *overlay {
-	return &overlay{a: a, kv: map[[32]byte]*kvEntry{}, nonces: map[[32]byte]*nonceState{}}
+	return &overlay{a: a, kv: map[[32]byte]*kvEntry{}, nonces: map[[32]byte]*nonceState{}, prev: map[[32]byte]*kvEntry{}}
 }
 
 // mergeInto copies o's writes into dst (later writes win).
@@ -94,6 +95,7 @@ func (a *App) Execute(b Batch, seq uint64, txs [][]byte, verified func([32]byte)
 	b.Set(metaLastHeader, blk.Header.Marshal())
 	assert(blk.Header.Height == a.last.Height+1, "height %d after %d", blk.Header.Height, a.last.Height)
 	a.last = blk.Header
+	a.keepVersion(blk.Header, o.prev)
 	return blk, results, nil
 }
 
@@ -140,6 +142,9 @@ func (o *overlay) apply(tx *Tx, r *Result) error {
 	var curVersion uint64
 	if cur != nil {
 		curVersion = cur.Version
+	}
+	if _, written := o.kv[sk]; !written && tx.Op != OpGet {
+		o.prev[sk] = cur // the entry before this block, for reads at earlier heights (versions.go)
 	}
 	switch tx.Op {
 	case OpGet:

@@ -17,4 +17,8 @@ const (
 	PebbleMemTableBytes = 64 << 20
 	// ResultBytesMax bounds an encoded result.
 	ResultBytesMax = resultFixedBytes + ValueBytesMax
+	// StateVersionsMax is how many recent blocks' states are kept for proven reads (versions.go); a version
+	// holds the tree nodes its block changed and the entries it overwrote, StateVersionsBytesMax of those in all.
+	StateVersionsMax      = 16
+	StateVersionsBytesMax = 64 << 20
 )

@@ -21,9 +21,10 @@ type Proof struct {
 }
 
 // Prove returns a proof for key against Root().
-func (t *Tree) Prove(key Hash) Proof {
+func (t *Tree) Prove(key Hash) Proof { return prove(t.root, key) }
+
+func prove(n *node, key Hash) Proof {
 	var p Proof
-	n := t.root
 	for depth := 0; n != nil; depth++ {
 		if n.leaf {
 			p.HasLeaf, p.LeafKey, p.LeafValue = true, n.key, n.val

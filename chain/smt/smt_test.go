@@ -248,3 +248,56 @@ func BenchmarkBuild1M(b *testing.B) {
 		tr.Commit()
 	}
 }
+
+// A snapshot keeps answering for its version while the tree goes on: same root, same values, and proofs that
+// verify against its root, whatever later commits change or delete.
+func TestSnapshotsStayValid(t *testing.T) {
+	seed := uint64(7)
+	rng := rand.New(rand.NewPCG(seed, seed))
+	tr := New()
+	type version struct {
+		snap   Snapshot
+		leaves map[Hash]Hash
+	}
+	var versions []version
+	leaves := map[Hash]Hash{}
+	for round := 0; round < 40; round++ {
+		for k := 0; k < 20; k++ {
+			key := randomKey(rng)
+			if rng.IntN(4) == 0 {
+				tr.Delete(key)
+				delete(leaves, key)
+				continue
+			}
+			v := hashOfInt(rng.Uint64())
+			tr.Set(key, v)
+			leaves[key] = v
+		}
+		tr.Commit()
+		copied := make(map[Hash]Hash, len(leaves))
+		for k, v := range leaves {
+			copied[k] = v
+		}
+		versions = append(versions, version{snap: tr.Snapshot(), leaves: copied})
+	}
+	for i, v := range versions {
+		if got, want := v.snap.Root(), naiveRoot(v.leaves); got != want || v.snap.Len() != len(v.leaves) {
+			t.Fatalf("seed %d: snapshot %d root %x (len %d), want %x (len %d)", seed, i, got[:4], v.snap.Len(), want[:4], len(v.leaves))
+		}
+		for k := 0; k < 30; k++ {
+			key := randomKey(rng)
+			val, in := v.leaves[key]
+			got, ok := v.snap.Get(key)
+			if ok != in || got != val {
+				t.Fatalf("seed %d: snapshot %d Get differs", seed, i)
+			}
+			var vp *Hash
+			if in {
+				vp = &val
+			}
+			if !Verify(v.snap.Root(), key, vp, v.snap.Prove(key)) {
+				t.Fatalf("seed %d: snapshot %d proof does not verify", seed, i)
+			}
+		}
+	}
+}

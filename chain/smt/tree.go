@@ -42,8 +42,31 @@ func (t *Tree) Len() int { return t.count }
 func (t *Tree) Root() Hash { return hashOf(t.root) }
 
 // Get returns the committed value hash of key.
-func (t *Tree) Get(key Hash) (Hash, bool) {
-	n := t.root
+func (t *Tree) Get(key Hash) (Hash, bool) { return get(t.root, key) }
+
+// Snapshot is the tree as of one Commit: immutable, so it stays valid (and safe to read from any goroutine)
+// while the tree goes on. It keeps the nodes it shares with later versions alive: hold few.
+type Snapshot struct {
+	root  *node
+	count int
+}
+
+// Snapshot returns the committed tree as it is now.
+func (t *Tree) Snapshot() Snapshot { return Snapshot{root: t.root, count: t.count} }
+
+// Root is the snapshot's root hash.
+func (s Snapshot) Root() Hash { return hashOf(s.root) }
+
+// Len is the number of leaves in the snapshot.
+func (s Snapshot) Len() int { return s.count }
+
+// Get returns the value hash of key in the snapshot.
+func (s Snapshot) Get(key Hash) (Hash, bool) { return get(s.root, key) }
+
+// Prove returns a proof for key against the snapshot's Root.
+func (s Snapshot) Prove(key Hash) Proof { return prove(s.root, key) }
+
+func get(n *node, key Hash) (Hash, bool) {
 	for depth := 0; n != nil; depth++ {
 		if n.leaf {
 			if n.key == key {
@@ -101,9 +124,9 @@ func (t *Tree) apply(n *node, depth int, ops []op) *node {
 		return t.rebuild(n, depth, ops)
 	}
 	i := splitIndex(ops, depth)
-	n.left = t.apply(n.left, depth+1, ops[:i])
-	n.right = t.apply(n.right, depth+1, ops[i:])
-	return collapse(n)
+	// Path copying: a node reachable from an earlier root is never changed, so Snapshots stay valid.
+	c := &node{left: t.apply(n.left, depth+1, ops[:i]), right: t.apply(n.right, depth+1, ops[i:])}
+	return collapse(c)
 }
 
 // rebuild replaces an empty or single-leaf subtree by the canonical subtree of its leaf merged with ops.
