@@ -10,6 +10,7 @@ import "github.com/sbftnet/sbft/wire/be"
 //	0x03 smtKey(32)           -> KV entry: version(8) keyLen(2) key value; smtKey = sha256(0x01||key)
 //	0x04 clientPub(32)        -> nonce state of a client
 //	0x05 name                 -> meta: last header, schema version, network (genesis ID, chain ID)
+//	0x06 height(8)            -> execution certificate of that block (opaque, written by the node)
 //	0x10 seq(8) kind(1)       -> consensus log record (opaque, written by the node)
 //	0x11                      -> consensus hard state (opaque, written by the node)
 //	0x12                      -> last stable checkpoint certificate (opaque, written by the node)
@@ -19,6 +20,7 @@ const (
 	prefixKV           byte = 0x03
 	prefixNonce        byte = 0x04
 	prefixMeta         byte = 0x05
+	prefixExecCert     byte = 0x06
 	prefixConsensusLog byte = 0x10
 	prefixHardState    byte = 0x11
 	prefixStable       byte = 0x12
@@ -36,6 +38,9 @@ func BlockKey(h uint64) []byte { return keyU64(prefixBlock, h) }
 
 // CertKey is the key of the commit certificate of the block at height h.
 func CertKey(h uint64) []byte { return keyU64(prefixCert, h) }
+
+// ExecCertKey is the key of the execution certificate of the block at height h.
+func ExecCertKey(h uint64) []byte { return keyU64(prefixExecCert, h) }
 
 // KVKey is the key of a KV entry by its SMT key.
 func KVKey(smtKey [32]byte) []byte { return append([]byte{prefixKV}, smtKey[:]...) }

@@ -34,6 +34,22 @@ type Byzantine struct {
 	// CorruptBlocks and StallBlocks: as a state transfer source, the replica serves blocks whose
 	// transactions do not match their headers, or answers too late.
 	CorruptBlocks, StallBlocks bool
+	// ForgeSubscription: the replica pushes its subscribers (client nodes) blocks from height 3 on whose
+	// header claims another state root (the transactions and commit certificate stay genuine).
+	ForgeSubscription bool
+}
+
+// subscribedBlock is what a subscriber is sent of an encoded block: itself, or a forgery.
+func (b Byzantine) subscribedBlock(raw []byte) []byte {
+	if !b.ForgeSubscription {
+		return raw
+	}
+	blk, err := chain.UnmarshalBlock(raw)
+	if err != nil || blk.Header.Height < 3 {
+		return raw
+	}
+	blk.Header.StateRoot[0] ^= 0xff
+	return blk.Marshal()
 }
 
 // ErrByzantineRefused is returned when a byzantine mode is asked for without the environment opt-in.
@@ -44,7 +60,7 @@ var ErrByzantineRefused = errors.New("byzantine test mode refused")
 const ByzantineEnv = "SBFT_ALLOW_BYZANTINE_TEST_MODE"
 
 // ByzantineModes lists what ParseByzantine accepts.
-var ByzantineModes = []string{"silent-primary", "equivocating-primary", "censor:<client public key, hex>", "corrupt-checkpoints", "corrupt-blocks", "stall-blocks"}
+var ByzantineModes = []string{"silent-primary", "equivocating-primary", "censor:<client public key, hex>", "corrupt-checkpoints", "corrupt-blocks", "stall-blocks", "forge-subscription"}
 
 // ParseByzantine reads a mode; "" is honest.
 func ParseByzantine(mode string) (Byzantine, error) {
@@ -66,6 +82,8 @@ func ParseByzantine(mode string) (Byzantine, error) {
 		b.CorruptBlocks = true
 	case mode == "stall-blocks":
 		b.StallBlocks = true
+	case mode == "forge-subscription":
+		b.ForgeSubscription = true
 	case strings.HasPrefix(mode, "censor:"):
 		raw, err := hex.DecodeString(strings.TrimPrefix(mode, "censor:"))
 		if err != nil || len(raw) != 32 {

@@ -70,9 +70,11 @@ type Driver struct {
 	app     *chain.App
 	replies *replies // waiters, result cache, execution proofs
 	status  atomic.Pointer[Status]
-	// heightCh is closed (and replaced) when the published height changes: subscriptions wait on it.
+	// heightCh is closed (and replaced) when the published height or certified height changes: subscriptions
+	// wait on it.
 	heightCh  atomic.Pointer[chan struct{}]
-	published uint64 // the height heightCh was made for
+	certified atomic.Pointer[wire.ExecCert] // LatestExecCert
+	published uint64                        // the height heightCh was made for
 	ticks     uint64
 	views     viewTracker
 	busy      atomic.Bool // the core refuses new client requests (admission control), for intake goroutines
@@ -104,11 +106,13 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 	}
 	d := &Driver{cfg: cfg, cc: cc, log: cfg.Logger, core: core, app: app}
 	d.replies = newReplies(&d.cfg, func() uint64 { return d.app.LastHeader().Height }, d.runCrypto)
+	d.replies.certified = d.onExecCert
 	d.views.view, d.views.active = core.ViewState()
 	d.log.Info("replica restored", "last_executed_seq", rs.LastExecuted, "view", rs.HardState.View,
 		"log_records", len(rs.Records), "height", app.LastHeader().Height)
 	ch := make(chan struct{})
 	d.heightCh.Store(&ch)
+	d.loadExecCert()
 	d.publishStatus()
 	return d, nil
 }
@@ -132,7 +136,11 @@ func ttlTicks(tick time.Duration) uint64 {
 func (d *Driver) Step(m *consensus.Message) {
 	switch m.Type {
 	case consensus.MsgExecShare:
-		d.replies.onExecShare(m)
+		if m.Cert != nil {
+			d.replies.onExecCert(execCertOf(m))
+		} else {
+			d.replies.onExecShare(m)
+		}
 		return
 	case consensus.MsgRequest:
 		d.onForwarded(m)
@@ -247,7 +255,8 @@ func (d *Driver) forwardedExecutable(raw []byte) bool {
 	return ok && d.app.CheckNonce(client, nonce) == nil
 }
 
-// HeightChanged is closed once the published height moves past the current one; safe from any goroutine.
+// HeightChanged is closed once the published height, or the certified one, moves past the current one; safe
+// from any goroutine.
 func (d *Driver) HeightChanged() <-chan struct{} { return *d.heightCh.Load() }
 
 // Busy reports whether the replica refuses new client transactions now (admission.go); safe from any

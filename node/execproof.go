@@ -163,6 +163,7 @@ func (rp *replies) proven(h uint64, eb *execBlock, res consensus.CombineResult, 
 	delete(rp.exec.blocks, h)
 	pb := &provenBlock{header: eb.header, leaves: eb.leaves, tree: tree, signers: res.Cert.Signers, sig: res.Cert.Sig}
 	rp.exec.proven[h] = pb
+	rp.certify(&wire.ExecCert{Height: h, BlockHash: eb.hash, Signers: res.Cert.Signers, Sig: res.Cert.Sig})
 	for _, w := range eb.waiting {
 		w.w.Deliver(rp.provenReply(pb, w.index, w.txHash, w.result))
 	}

@@ -16,11 +16,13 @@ func (n *Node) registerProtocols() {
 	n.host.HandleSession(wire.SubscribeProtocol, wire.SubscribeRequestBytes, SubscribeQueueFrames, false, n.serveSubscribe)
 	n.registerInfo()
 	n.host.HandleRequest(wire.CheckpointProtocol, wire.CheckpointRequestBytesMax, false, n.serveCheckpoint)
+	n.host.HandleRequest(wire.ReadProtocol, wire.ReadRequestBytesMax, false, n.serveRead)
 	serveBlocks := n.serveBlocks
 	if b := n.opts.Byzantine; b.StallBlocks || b.CorruptBlocks {
 		serveBlocks = b.blocksHandler(n.store) // test-only byzantine source
 	}
-	n.host.HandleRequest(wire.BlocksProtocol, wire.BlocksRequestBytes, true, serveBlocks)
+	// Open to client nodes too: they catch up by fetching from several replicas, as a replica does.
+	n.host.HandleRequest(wire.BlocksProtocol, wire.BlocksRequestBytes, false, serveBlocks)
 }
 
 // sessionWaiter answers on a client's session; Send never blocks (a full queue drops the reply and the

@@ -66,6 +66,13 @@ const (
 	// ExecBlocksMax bounds the blocks an execution collector keeps shares for, and how far from its own height
 	// it accepts shares.
 	ExecBlocksMax = 256
+	// ExecCertsKept bounds the execution certificates a replica keeps in memory for reads (certified.go): of
+	// heights within this distance of its own.
+	ExecCertsKept = 64
+	// ReadsQueuedMax bounds the proven reads waiting for the loop; more are answered busy at once.
+	ReadsQueuedMax = 256
+	// ReadAnswerTimeout is how long a read waits for the loop before it is answered busy.
+	ReadAnswerTimeout = 2 * time.Second
 	// CryptoJobsInFlightMax bounds BLS jobs handed to the crypto workers and not yet taken back; beyond it
 	// the driver runs them itself (slower, never stuck).
 	CryptoJobsInFlightMax = 1024

@@ -22,6 +22,7 @@ type Metrics struct {
 	syncSourceBlocks                    *prometheus.GaugeVec
 	blocks, txs                         prometheus.Counter
 	rejectedTotal, forwardedTotal       *prometheus.CounterVec
+	readsTotal                          *prometheus.CounterVec
 	persistSeconds, applySeconds        prometheus.Histogram
 	coreCounters                        *prometheus.GaugeVec
 }
@@ -73,6 +74,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	reg.MustRegister(m.syncSourceBlocks)
 	m.viewChangeSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "sbft", Name: "view_change_seconds",
 		Help: "Time from leaving a started view to starting the next one.", Buckets: prometheus.ExponentialBuckets(0.05, 2, 10)})
+	m.readsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sbft", Name: "proven_reads_total",
+		Help: "Proven reads asked of this replica, by outcome (proven, uncertified: no certified recent state, busy, timeout)."}, []string{"outcome"})
+	reg.MustRegister(m.readsTotal)
 	reg.MustRegister(m.rejectedTotal, m.forwardedTotal, m.coreCounters, m.viewChangeSeconds)
 	return m
 }
@@ -113,6 +117,13 @@ func (m *Metrics) rejected(r wire.Reject) {
 func (m *Metrics) forwarded(outcome string, n int) {
 	if m != nil && n > 0 {
 		m.forwardedTotal.WithLabelValues(outcome).Add(float64(n))
+	}
+}
+
+// read counts one proven read with its outcome.
+func (m *Metrics) read(outcome string) {
+	if m != nil {
+		m.readsTotal.WithLabelValues(outcome).Inc()
 	}
 }
 

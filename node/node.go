@@ -74,6 +74,7 @@ type Node struct {
 	inbound    chan *consensus.Message
 	unverified chan Intake
 	intake     chan Intake
+	reads      chan *readJob // proven reads for the loop (reads.go)
 	done       chan struct{}
 }
 
@@ -104,7 +105,7 @@ func New(opts Options) (*Node, error) {
 	}
 	n := &Node{opts: opts, log: opts.Logger.With("replica", id), id: id, registry: prometheus.NewRegistry(),
 		inbound: make(chan *consensus.Message, InboundMessagesMax), intake: make(chan Intake, IntakeQueueMax),
-		unverified: make(chan Intake, UnverifiedQueueMax), badSigs: newFailureBudget(), txRate: newRateBudget(),
+		unverified: make(chan Intake, UnverifiedQueueMax), reads: make(chan *readJob, ReadsQueuedMax), badSigs: newFailureBudget(), txRate: newRateBudget(),
 		done: make(chan struct{})}
 	n.registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	var err error
@@ -301,6 +302,8 @@ func (n *Node) loop(ctx context.Context, workers *sync.WaitGroup) error {
 			n.driver.Finish(done)
 		case tr := <-n.transfers:
 			n.installTransfer(tr)
+		case job := <-n.reads:
+			n.answerRead(job)
 		}
 		n.drain()
 		if err := n.driver.Process(); err != nil {

@@ -144,6 +144,7 @@ func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
 			ckpts = append(ckpts, blk.Header)
 		}
 	}
+	d.notifyCertified() // a certificate may have come before this replica executed its block
 	d.cfg.Metrics.observeApply(time.Since(start), len(rd.Committed), txs, d.app.LastHeader().Height)
 	return ckpts, nil
 }

@@ -16,11 +16,14 @@ type replies struct {
 	waiters   waiters
 	results   resultCache
 	exec      execCollector
+	certs     execCerts              // certified.go
+	certified func(c *wire.ExecCert) // told of every new certificate kept (the driver)
 }
 
 func newReplies(cfg *DriverConfig, height func() uint64, runCrypto func(CryptoJob)) *replies {
 	return &replies{cfg: cfg, height: height, runCrypto: runCrypto, waiters: newWaiters(ttlTicks(cfg.TickInterval)),
-		results: newResultCache(ResultCacheMax), exec: newExecCollector()}
+		results: newResultCache(ResultCacheMax), exec: newExecCollector(),
+		certs: execCerts{byHeight: map[uint64]*wire.ExecCert{}}}
 }
 
 // answered answers a copy of a transaction that executed already with its result (and its proof, where this

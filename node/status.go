@@ -95,9 +95,14 @@ func (d *Driver) publishStatus() {
 	d.cfg.Metrics.observeStatus(cs)
 	if h.Height != d.published {
 		d.published = h.Height
-		ch := make(chan struct{})
-		close(*d.heightCh.Swap(&ch))
+		d.notify()
 	}
+}
+
+// notify wakes everyone waiting on HeightChanged.
+func (d *Driver) notify() {
+	ch := make(chan struct{})
+	close(*d.heightCh.Swap(&ch))
 }
 
 // Status returns the latest published snapshot; safe from any goroutine.

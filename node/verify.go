@@ -15,6 +15,12 @@ import (
 	"github.com/sbftnet/sbft/wire/be"
 )
 
+// VerifyExecCert checks an execution certificate: f+1 replicas' aggregate signature over its height and block.
+func (v *Verifier) VerifyExecCert(c *wire.ExecCert) error {
+	return v.verifyCert(&consensus.Certificate{Kind: consensus.CertExec, Seq: c.Height, Digest: c.BlockHash,
+		Signers: c.Signers, Sig: c.Sig}, []consensus.CertKind{consensus.CertExec})
+}
+
 // ErrVerify is returned for a message that fails verification.
 var ErrVerify = errors.New("message verification failed")
 
@@ -45,6 +51,12 @@ var certKinds = map[consensus.MsgType][]consensus.CertKind{
 	consensus.MsgCommitFull:  {consensus.CertCommit},
 	consensus.MsgCommitted:   {consensus.CertFast, consensus.CertCommit},
 	consensus.MsgCheckpoint:  {consensus.CertCheckpoint}, // a stable checkpoint; a share comes without one
+	consensus.MsgExecShare:   {consensus.CertExec},       // a combined execution certificate; a share comes without one
+}
+
+// certOptional reports whether a message type may come with or without its certificate.
+func certOptional(t consensus.MsgType) bool {
+	return t == consensus.MsgCheckpoint || t == consensus.MsgExecShare
 }
 
 // verify checks m from transport peer `from`: sender, signature, batch digest, certificate, and pre-checks the
@@ -57,7 +69,7 @@ func (v *Verifier) verify(from uint32, m *consensus.Message) error {
 	if !ed25519.Verify(v.pubs[m.From], wire.MessageSigningBytes(v.chainID, m), m.Sig) {
 		return fmt.Errorf("%w: bad %v signature from %d", ErrVerify, m.Type, m.From)
 	}
-	if kinds, ok := certKinds[m.Type]; ok && (m.Cert != nil || m.Type != consensus.MsgCheckpoint) {
+	if kinds, ok := certKinds[m.Type]; ok && (m.Cert != nil || !certOptional(m.Type)) {
 		if err := v.verifyCert(m.Cert, kinds); err != nil {
 			return err
 		}

@@ -20,6 +20,8 @@ func resourceManager(chainID string) (network.ResourceManager, error) {
 		ProtocolID(chainID, wire.TxSession):          perPeer(SessionsPerPeerMax + 2), // a closing one may linger
 		ProtocolID(chainID, wire.BlocksProtocol):     perPeer(RequestStreamsPerPeerMax),
 		ProtocolID(chainID, wire.CheckpointProtocol): perPeer(RequestStreamsPerPeerMax),
+		ProtocolID(chainID, wire.ReadProtocol):       perPeer(RequestStreamsPerPeerMax),
+		ProtocolID(chainID, wire.SubscribeProtocol):  perPeer(SessionsPerPeerMax + 2),
 		ProtocolID(chainID, wire.InstancesProtocol):  perPeer(RequestStreamsPerPeerMax),
 		protocol.ID(wire.InfoProtocol):               perPeer(RequestStreamsPerPeerMax),
 	}}

@@ -73,8 +73,7 @@ func UnmarshalBlocksAnswer(b []byte) ([]BlockWithCert, error) {
 	return out, nil
 }
 
-// Subscription frames (SubscribeProtocol): the request is from(8); each pushed frame is one block with its
-// certificate, blockLen(4) block certLen(4) cert, as in a blocks answer.
+// The subscription request (SubscribeProtocol); the pushed frames are in reads.go.
 
 // EncodeSubscribe is a subscription request from height from.
 func EncodeSubscribe(from uint64) []byte { return be.AppendU64(nil, from) }
@@ -84,15 +83,4 @@ func DecodeSubscribe(b []byte) (uint64, error) {
 	r := be.NewReader(b, ErrMalformedFrame)
 	from := r.U64()
 	return from, r.Done()
-}
-
-// EncodeBlockWithCert is one pushed block.
-func EncodeBlockWithCert(block, cert []byte) []byte { return AppendBlockWithCert(nil, block, cert) }
-
-// DecodeBlockWithCert parses one pushed block; it never panics on bad bytes.
-func DecodeBlockWithCert(b []byte) (BlockWithCert, error) {
-	r := be.NewReader(b, ErrMalformedBlocks)
-	bc := BlockWithCert{Block: r.Bytes(int(r.U32()))}
-	bc.Cert = r.Bytes(int(r.U32()))
-	return bc, r.Done()
 }

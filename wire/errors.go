@@ -15,6 +15,7 @@ var (
 	ErrMalformedFrame        = fmt.Errorf("%w tx protocol frame", ErrMalformed)
 	ErrMalformedAnnouncement = fmt.Errorf("%w checkpoint announcement", ErrMalformed)
 	ErrMalformedBlocks       = fmt.Errorf("%w blocks frame", ErrMalformed)
+	ErrMalformedCertified    = fmt.Errorf("%w certified-state frame", ErrMalformed)
 )
 
 // errorf wraps a codec's sentinel with what was wrong.

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/chain/smt"
 	"github.com/sbftnet/sbft/consensus"
 )
 
@@ -65,4 +66,18 @@ const (
 	// BlocksAnswerReadBytesMax is what a fetcher reads of an answer: BlocksAnswerBytesMax plus slack for a
 	// source whose cap is a little larger, so a version skew does not stall state transfer.
 	BlocksAnswerReadBytesMax = BlocksAnswerBytesMax + 1024
+)
+
+// Certified state (reads.go).
+const (
+	// ReadRequestBytesMax caps a read request: one key.
+	ReadRequestBytesMax = chain.KeyBytesMax
+	// ProvenReadBytesMax caps a read answer: key, flags, version, the largest value, a header, an execution
+	// certificate's signers and signature, and the longest state proof (smt.DepthMax siblings and a leaf).
+	ProvenReadBytesMax = 2 + chain.KeyBytesMax + 1 + 8 + 4 + chain.ValueBytesMax + chain.HeaderBytes + 8 + 1 +
+		consensus.SigBytesMax + 2 + smtProofBytesMax
+	// SubscribedFrameBytesMax caps a pushed subscription frame: kind, top and one block with its certificate.
+	SubscribedFrameBytesMax = BlocksAnswerReadBytesMax
+
+	smtProofBytesMax = 2 + 32*smt.DepthMax + 1 + 64
 )

@@ -14,6 +14,9 @@ const (
 	// SubscribeProtocol is a push subscription to committed blocks: the subscriber sends the first height it
 	// wants, the replica sends every block from there with its commit certificate, as it commits (blocks.go).
 	SubscribeProtocol = "subscribe"
+	// ReadProtocol is request/response: a key in, its value at a recent height with a proof against a certified
+	// state root out (reads.go).
+	ReadProtocol = "read"
 	// CheckpointProtocol is request/response: the last stable checkpoint with its certificate (checkpoint.go).
 	CheckpointProtocol = "checkpoint"
 	// CheckpointTopic is the gossipsub topic of signed checkpoint announcements (checkpoint.go).
