@@ -11,6 +11,7 @@ import "github.com/sbftnet/sbft/wire/be"
 //	0x04 clientPub(32)        -> nonce state of a client
 //	0x05 name                 -> meta: last header, schema version, network (genesis ID, chain ID)
 //	0x06 height(8)            -> execution certificate of that block (opaque, written by the node)
+//	0x07 height(8)            -> outcomes of that block's transactions (Outcomes; client nodes only)
 //	0x10 seq(8) kind(1)       -> consensus log record (opaque, written by the node)
 //	0x11                      -> consensus hard state (opaque, written by the node)
 //	0x12                      -> last stable checkpoint certificate (opaque, written by the node)
@@ -21,6 +22,7 @@ const (
 	prefixNonce        byte = 0x04
 	prefixMeta         byte = 0x05
 	prefixExecCert     byte = 0x06
+	prefixOutcomes     byte = 0x07
 	prefixConsensusLog byte = 0x10
 	prefixHardState    byte = 0x11
 	prefixStable       byte = 0x12
@@ -41,6 +43,9 @@ func CertKey(h uint64) []byte { return keyU64(prefixCert, h) }
 
 // ExecCertKey is the key of the execution certificate of the block at height h.
 func ExecCertKey(h uint64) []byte { return keyU64(prefixExecCert, h) }
+
+// OutcomesKey is the key of the outcomes of the block at height h (client nodes).
+func OutcomesKey(h uint64) []byte { return keyU64(prefixOutcomes, h) }
 
 // KVKey is the key of a KV entry by its SMT key.
 func KVKey(smtKey [32]byte) []byte { return append([]byte{prefixKV}, smtKey[:]...) }

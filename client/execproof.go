@@ -1,6 +1,7 @@
 package client
 
 import (
+	"errors"
 	"fmt"
 	"math/bits"
 	"sync"
@@ -52,34 +53,45 @@ func (v *ProofVerifier) Verify(txHash [32]byte, r *wire.Reply) (*chain.Result, e
 	if !chain.VerifyMerkleProof(hdr.ResultsRoot, chain.ResultLeaf(res), int(p.Index), int(p.Count), p.Siblings) {
 		return nil, fmt.Errorf("result is not in the block's results")
 	}
-	if v.known(hdr.Height, hash) {
-		return res, nil
+	if err := v.verifyExecCert(hdr.Height, hash, p.Signers, p.Sig); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ErrExecCert is returned for an execution certificate that does not certify its block.
+var ErrExecCert = errors.New("execution certificate does not verify")
+
+// verifyExecCert checks that f+1 replicas certified block hash at height (cached once it verified).
+func (v *ProofVerifier) verifyExecCert(height uint64, hash [32]byte, signers uint64, sigBytes []byte) error {
+	if v.known(height, hash) {
+		return nil
 	}
 	need := v.f + 1
 	if mutant.On(mutant.ExecQuorum) {
 		need = v.f // planted: one signer short
 	}
 	n := len(v.pubs)
-	if p.Signers>>uint(n) != 0 || bits.OnesCount64(p.Signers) < need {
-		return nil, fmt.Errorf("execution certificate has too few signers")
+	if signers>>uint(n) != 0 || bits.OnesCount64(signers) < need {
+		return fmt.Errorf("%w: too few signers", ErrExecCert)
 	}
 	var pks []bls.PublicKey
 	for i := 0; i < n; i++ {
-		if p.Signers&(1<<uint(i)) != 0 {
+		if signers&(1<<uint(i)) != 0 {
 			pks = append(pks, v.pubs[i])
 		}
 	}
-	sig, err := bls.SignatureFromBytes(p.Sig)
-	if err != nil || !bls.VerifyAggregate(pks, wire.ExecSigningBytes(v.chainID, hdr.Height, hash), sig) {
-		return nil, fmt.Errorf("execution certificate does not verify")
+	sig, err := bls.SignatureFromBytes(sigBytes)
+	if err != nil || !bls.VerifyAggregate(pks, wire.ExecSigningBytes(v.chainID, height, hash), sig) {
+		return fmt.Errorf("%w: bad aggregate signature", ErrExecCert)
 	}
 	v.mu.Lock()
 	if len(v.blocks) >= ProvenBlocksMax {
 		clear(v.blocks)
 	}
-	v.blocks[hdr.Height] = hash
+	v.blocks[height] = hash
 	v.mu.Unlock()
-	return res, nil
+	return nil
 }
 
 func (v *ProofVerifier) known(height uint64, hash [32]byte) bool {

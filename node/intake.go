@@ -17,6 +17,7 @@ func (n *Node) registerProtocols() {
 	n.registerInfo()
 	n.host.HandleRequest(wire.CheckpointProtocol, wire.CheckpointRequestBytesMax, false, n.serveCheckpoint)
 	n.host.HandleRequest(wire.ReadProtocol, wire.ReadRequestBytesMax, false, n.serveRead)
+	n.host.HandleRequest(wire.HeadProtocol, wire.HeadRequestBytesMax, false, n.serveHead)
 	serveBlocks := n.serveBlocks
 	if b := n.opts.Byzantine; b.StallBlocks || b.CorruptBlocks {
 		serveBlocks = b.blocksHandler(n.store) // test-only byzantine source

@@ -73,6 +73,8 @@ const (
 	ReadsQueuedMax = 256
 	// ReadAnswerTimeout is how long a read waits for the loop before it is answered busy.
 	ReadAnswerTimeout = 2 * time.Second
+	// CheckpointQueryTimeout bounds asking every replica for its stable checkpoint.
+	CheckpointQueryTimeout = 5 * time.Second
 	// CryptoJobsInFlightMax bounds BLS jobs handed to the crypto workers and not yet taken back; beyond it
 	// the driver runs them itself (slower, never stuck).
 	CryptoJobsInFlightMax = 1024
@@ -94,4 +96,30 @@ const (
 	StatusBodyBytesMax = 1 << 20
 	// HTTPReadHeaderTimeout guards the status server against slow clients.
 	HTTPReadHeaderTimeout = 5 * time.Second
+)
+
+// Client nodes (follower.go, follow.go, followhttp.go).
+const (
+	// FollowCatchUpBlocks: a client node this far behind what the network certified catches up by the parallel
+	// fetch instead of one replica's subscription.
+	FollowCatchUpBlocks = 512
+	// FollowStallTimeout: a source that sends no block for this long while the network certified higher ones
+	// withholds them, and is dropped for FollowWithholdPenalty.
+	FollowStallTimeout    = 5 * time.Second
+	FollowWithholdPenalty = 30 * time.Second
+	// FollowBadSourcePenalty: a source that sent a forged, out-of-order or unproven block is not followed
+	// again for this long.
+	FollowBadSourcePenalty = 5 * time.Minute
+	// FollowRetryInterval: a source whose subscription failed otherwise is tried again after this.
+	FollowRetryInterval = time.Second
+	// FollowOpenTimeout bounds opening a subscription.
+	FollowOpenTimeout = 5 * time.Second
+	// FollowFramesQueued bounds pushed frames read and not yet applied.
+	FollowFramesQueued = 8
+	// FollowPollInterval: how often a client node asks every replica for its latest certified height.
+	FollowPollInterval = 2 * time.Second
+	// FollowStreamsMax bounds the block streams a client node serves at once; FollowStreamWriteTimeout drops a
+	// reader that takes no data for this long.
+	FollowStreamsMax         = 16
+	FollowStreamWriteTimeout = 10 * time.Second
 )

@@ -66,3 +66,12 @@ func (n *Node) answerRead(job *readJob) {
 	n.metrics.read("proven")
 	job.answer <- readAnswer{b: p.Marshal()}
 }
+
+// serveHead answers the execution certificate of the highest block this replica executed and knows certified.
+func (n *Node) serveHead(_ peer.ID, _ []byte) ([]byte, error) {
+	c := n.driver.LatestExecCert()
+	if c == nil {
+		return nil, fmt.Errorf("%w at height %d", ErrNoCertifiedState, n.driver.Status().Height)
+	}
+	return c.Marshal(), nil
+}

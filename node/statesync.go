@@ -13,6 +13,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/mutant"
+	"github.com/sbftnet/sbft/p2p"
 	bsync "github.com/sbftnet/sbft/sync"
 	"github.com/sbftnet/sbft/wire"
 )
@@ -80,12 +81,15 @@ func DecodeBlocks(b []byte) ([]bsync.Block, error) {
 	return out, nil
 }
 
-// p2pSource fetches blocks from replicas over the blocks protocol.
-type p2pSource struct{ n *Node }
+// p2pSource fetches blocks from replicas (by index in peers) over the blocks protocol.
+type p2pSource struct {
+	host  *p2p.Host
+	peers []peer.ID
+}
 
 func (s p2pSource) Blocks(ctx context.Context, src bsync.SourceID, from, to uint64) ([]bsync.Block, error) {
 	req := wire.BlocksRequest{From: from, To: to}.Marshal()
-	resp, err := s.n.host.Request(ctx, s.n.replicaPeer(src), wire.BlocksProtocol, req, wire.BlocksAnswerReadBytesMax)
+	resp, err := s.host.Request(ctx, s.peers[src], wire.BlocksProtocol, req, wire.BlocksAnswerReadBytesMax)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +107,7 @@ type transfer struct {
 // the blocks up to it from all of them, and hands them over for execution.
 func (n *Node) stateTransfer(ctx context.Context, base uint64) (*transfer, error) {
 	start := time.Now()
-	proof, sources, err := n.bestCheckpoint(ctx)
+	proof, sources, err := bestCheckpoint(ctx, n.host, n.verifier, n.peers, int(n.id))
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +116,7 @@ func (n *Node) stateTransfer(ctx context.Context, base uint64) (*transfer, error
 	}
 	n.log.Info("state transfer started", "from_height", base, "to_height", proof.Height, "sources", sources)
 	target := bsync.Target{Height: proof.Height, BlockHash: proof.BlockHash}
-	blocks, err := bsync.Fetch(ctx, bsync.DefaultConfig(), target, base, sources, p2pSource{n}, time.Second, func(p bsync.Progress) {
+	blocks, err := bsync.Fetch(ctx, bsync.DefaultConfig(), target, base, sources, p2pSource{n.host, n.peers}, time.Second, func(p bsync.Progress) {
 		n.syncProgress.Store(&p)
 		n.metrics.observeSync(&p, false)
 		elapsed := time.Since(start).Seconds()
@@ -129,27 +133,26 @@ func (n *Node) stateTransfer(ctx context.Context, base uint64) (*transfer, error
 
 var errNothingToTransfer = errors.New("nothing to transfer")
 
-// bestCheckpoint asks every other replica for its stable checkpoint and returns the highest one whose
-// certificate verifies, with the replicas that answered (the sources).
-func (n *Node) bestCheckpoint(ctx context.Context) (*wire.StableCheckpointProof, []bsync.SourceID, error) {
+// bestCheckpoint asks every replica but skip (-1: none) for its stable checkpoint and returns the highest one
+// whose certificate verifies, with the replicas that answered (the sources).
+func bestCheckpoint(ctx context.Context, host *p2p.Host, v *Verifier, peers []peer.ID, skip int) (*wire.StableCheckpointProof, []bsync.SourceID, error) {
 	type answer struct {
 		from  uint32
 		proof *wire.StableCheckpointProof
 	}
-	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	qctx, cancel := context.WithTimeout(ctx, CheckpointQueryTimeout)
 	defer cancel()
-	ch := make(chan answer, n.opts.Genesis.N())
+	ch := make(chan answer, len(peers))
 	asked := 0
-	for i := 0; i < n.opts.Genesis.N(); i++ {
-		if uint32(i) == n.id {
+	for i := range peers {
+		if i == skip {
 			continue
 		}
 		asked++
 		go func() {
-			var a answer
-			a.from = uint32(i)
-			if resp, err := n.host.Request(qctx, n.replicaPeer(uint32(i)), wire.CheckpointProtocol, nil, wire.CheckpointProofBytesMax); err == nil {
-				if p, err := wire.UnmarshalStableCheckpointProof(resp); err == nil && n.verifier.VerifyStableCheckpoint(p) == nil {
+			a := answer{from: uint32(i)}
+			if resp, err := host.Request(qctx, peers[i], wire.CheckpointProtocol, nil, wire.CheckpointProofBytesMax); err == nil {
+				if p, err := wire.UnmarshalStableCheckpointProof(resp); err == nil && v.VerifyStableCheckpoint(p) == nil {
 					a.proof = p
 				}
 			}
@@ -202,11 +205,7 @@ func (d *Driver) installBlocks(proof *wire.StableCheckpointProof, blocks []bsync
 			return fmt.Errorf("state transfer: block %d after height %d", h.Height, last)
 		}
 		b := d.cfg.Store.NewBatch()
-		blk, _, err := d.app.Execute(b, h.Seq, fb.Block.Txs, d.cfg.TxCache.has)
-		if err == nil && !reproduces(blk.Header, h) {
-			err = fmt.Errorf("executing block %d gave state root %x, the network's is %x", h.Height, blk.Header.StateRoot[:8], h.StateRoot[:8])
-		}
-		if err != nil {
+		if _, err := executeFetched(b, d.app, fb.Block, d.cfg.TxCache.has); err != nil {
 			b.Close()
 			return fmt.Errorf("state transfer: %w", err)
 		}
@@ -214,7 +213,7 @@ func (d *Driver) installBlocks(proof *wire.StableCheckpointProof, blocks []bsync
 		if h.Height == proof.Height {
 			b.Set(chain.StableCheckpointKey(), wire.MarshalCertificate(proof.Certificate(d.cfg.ChainID)))
 		}
-		err = b.Commit(h.Height == proof.Height)
+		err := b.Commit(h.Height == proof.Height)
 		b.Close()
 		if err != nil {
 			return fmt.Errorf("state transfer: persist block %d: %w", h.Height, err)
@@ -224,6 +223,26 @@ func (d *Driver) installBlocks(proof *wire.StableCheckpointProof, blocks []bsync
 	}
 	return nil
 }
+
+// executeFetched executes a block another node sent as the next block of app, staging it into b, and checks
+// that it reproduces the block sent. On an error the app has advanced in memory: the caller reloads it.
+func executeFetched(b chain.Batch, app *chain.App, fetched *chain.Block, verified func([32]byte) bool) ([]chain.Result, error) {
+	h := fetched.Header
+	blk, results, err := app.Execute(b, h.Seq, fetched.Txs, verified)
+	if err != nil {
+		return nil, err
+	}
+	if !reproduces(blk.Header, h) {
+		return nil, fmt.Errorf("%w: executing block %d gave block %x (state root %x), the one sent is %x (state root %x)",
+			ErrNotReproduced, h.Height, hashPrefix(blk.Header.Hash()), blk.Header.StateRoot[:4], hashPrefix(h.Hash()), h.StateRoot[:4])
+	}
+	return results, nil
+}
+
+// ErrNotReproduced is returned for a block whose execution here gave another block than the one sent.
+var ErrNotReproduced = errors.New("block not reproduced")
+
+func hashPrefix(h [32]byte) []byte { return h[:4] }
 
 // reproduces reports whether executing a fetched block gave the same block: same hash, so same parent too.
 func reproduces(executed, fetched chain.Header) bool {
@@ -248,8 +267,6 @@ func (d *Driver) restartCore() error {
 	d.publishStatus()
 	return nil
 }
-
-func (n *Node) replicaPeer(i uint32) peer.ID { return n.peers[i] }
 
 // maybeStartTransfer starts a state transfer on its own goroutine when the core asked for one (the replica fell
 // behind what its peers can still send it); at most one at a time.

@@ -21,6 +21,7 @@ func resourceManager(chainID string) (network.ResourceManager, error) {
 		ProtocolID(chainID, wire.BlocksProtocol):     perPeer(RequestStreamsPerPeerMax),
 		ProtocolID(chainID, wire.CheckpointProtocol): perPeer(RequestStreamsPerPeerMax),
 		ProtocolID(chainID, wire.ReadProtocol):       perPeer(RequestStreamsPerPeerMax),
+		ProtocolID(chainID, wire.HeadProtocol):       perPeer(RequestStreamsPerPeerMax),
 		ProtocolID(chainID, wire.SubscribeProtocol):  perPeer(SessionsPerPeerMax + 2),
 		ProtocolID(chainID, wire.InstancesProtocol):  perPeer(RequestStreamsPerPeerMax),
 		protocol.ID(wire.InfoProtocol):               perPeer(RequestStreamsPerPeerMax),

@@ -70,6 +70,10 @@ const (
 
 // Certified state (reads.go).
 const (
+	// HeadRequestBytesMax caps a head request (it is empty; the cap only bounds garbage).
+	HeadRequestBytesMax = 64
+	// ExecCertBytesMax caps an encoded execution certificate (a head answer).
+	ExecCertBytesMax = 8 + 32 + 8 + 1 + consensus.SigBytesMax
 	// ReadRequestBytesMax caps a read request: one key.
 	ReadRequestBytesMax = chain.KeyBytesMax
 	// ProvenReadBytesMax caps a read answer: key, flags, version, the largest value, a header, an execution

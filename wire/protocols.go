@@ -17,6 +17,9 @@ const (
 	// ReadProtocol is request/response: a key in, its value at a recent height with a proof against a certified
 	// state root out (reads.go).
 	ReadProtocol = "read"
+	// HeadProtocol is request/response: the execution certificate of the highest block the replica executed and
+	// knows certified (reads.go); client nodes learn how far the network is from it, unforgeably.
+	HeadProtocol = "head"
 	// CheckpointProtocol is request/response: the last stable checkpoint with its certificate (checkpoint.go).
 	CheckpointProtocol = "checkpoint"
 	// CheckpointTopic is the gossipsub topic of signed checkpoint announcements (checkpoint.go).

@@ -22,7 +22,7 @@ const clientKeyFile = "key.json"
 
 func clientFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "home", Required: true, EnvVars: []string{"SBFT_CLIENT_HOME"}, Usage: "client directory holding key.json"},
+		&cli.StringFlag{Name: "home", EnvVars: []string{"SBFT_CLIENT_HOME"}, Usage: "client directory holding key.json (needed to submit transactions)"},
 		&cli.StringFlag{Name: "network", Usage: "path of the network's genesis.json"},
 		&cli.StringFlag{Name: "peer", Usage: "multiaddr (with /p2p/<peer-id>) of one replica; the network is learnt from it"},
 		&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object"},
@@ -36,7 +36,11 @@ func clientCommand() *cli.Command {
 		Usage: "submit signed transactions; a result is shown once f+1 replicas report the same one",
 		Subcommands: []*cli.Command{
 			{Name: "put", Usage: "put KEY VALUE", ArgsUsage: "KEY VALUE", Flags: clientFlags(), Action: runClientOp},
-			{Name: "get", Usage: "get KEY (ordered through consensus)", ArgsUsage: "KEY", Flags: clientFlags(), Action: runClientOp},
+			{Name: "get", Usage: "get KEY: ordered through consensus (linearizable); with --node or --proven a proven read of a certified recent state",
+				ArgsUsage: "KEY", Flags: append(clientFlags(),
+					&cli.StringFlag{Name: "node", Usage: "URL of a client node (sbft follow --http) to read from, with a proof checked here"},
+					&cli.BoolFlag{Name: "proven", Usage: "read from one replica, with a proof checked here (no consensus round)"}),
+				Action: runClientOp},
 			{Name: "cas", Usage: "cas KEY VERSION VALUE: put only if the key's version is VERSION (0: absent)",
 				ArgsUsage: "KEY VERSION VALUE", Flags: clientFlags(), Action: runClientOp},
 			{Name: "delete", Usage: "delete KEY", ArgsUsage: "KEY", Flags: clientFlags(), Action: runClientOp},
@@ -65,6 +69,9 @@ func openClient(ctx context.Context, c *cli.Context) (*client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.String("home") == "" {
+		return nil, errors.New("give --home DIR (a client directory holding key.json) to submit transactions")
+	}
 	key, err := genesis.LoadKey(filepath.Join(c.String("home"), clientKeyFile))
 	if err != nil {
 		return nil, err
@@ -81,6 +88,9 @@ func runClientOp(c *cli.Context) error {
 	want := map[string]int{"put": 2, "get": 1, "cas": 3, "delete": 1}[op]
 	if len(args) != want {
 		return fmt.Errorf("%s takes %d arguments: %s", op, want, c.Command.ArgsUsage)
+	}
+	if op == "get" && (c.String("node") != "" || c.Bool("proven")) {
+		return runProvenGet(c, args[0])
 	}
 	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 	defer cancel()

@@ -28,6 +28,7 @@ func newApp() *cli.App {
 			startCommand(),
 			statusCommand(),
 			clientCommand(),
+			followCommand(),
 			benchCommand(),
 			simCommand(),
 		}, extraCommands...),
@@ -38,7 +39,8 @@ func newApp() *cli.App {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := newApp().RunContext(ctx, os.Args); err != nil {
+	app := newApp()
+	if err := app.RunContext(ctx, interspersedFlags(app, os.Args)); err != nil {
 		fmt.Fprintln(os.Stderr, "sbft:", err)
 		stop()
 		os.Exit(1)

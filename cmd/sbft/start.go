@@ -62,13 +62,9 @@ func runStart(c *cli.Context) error {
 	if !byz.Honest() {
 		log.Warn("BYZANTINE TEST MODE: this replica misbehaves as primary", "mode", c.String("byzantine"))
 	}
-	var peers []multiaddr.Multiaddr
-	for _, p := range c.StringSlice("peer") {
-		a, err := multiaddr.NewMultiaddr(p)
-		if err != nil {
-			return fmt.Errorf("--peer %q: %w", p, err)
-		}
-		peers = append(peers, a)
+	peers, err := peerFlags(c)
+	if err != nil {
+		return err
 	}
 	n, err := node.New(node.Options{Home: home, Config: cfg, Genesis: g, Key: key, ShareKey: shareKey, ExtraPeers: peers, Logger: log, Byzantine: byz})
 	if err != nil {
@@ -87,4 +83,17 @@ func newLogger(level string, asJSON bool) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+}
+
+// peerFlags parses the repeatable --peer multiaddrs.
+func peerFlags(c *cli.Context) ([]multiaddr.Multiaddr, error) {
+	var peers []multiaddr.Multiaddr
+	for _, p := range c.StringSlice("peer") {
+		a, err := multiaddr.NewMultiaddr(p)
+		if err != nil {
+			return nil, fmt.Errorf("--peer %q: %w", p, err)
+		}
+		peers = append(peers, a)
+	}
+	return peers, nil
 }

@@ -1,0 +1,308 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/p2p"
+	bsync "github.com/sbftnet/sbft/sync"
+	"github.com/sbftnet/sbft/wire"
+)
+
+// The client node's following (follower.go): one replica's block subscription at a time, every block checked
+// and executed here; sources that lie or withhold are dropped for a while.
+
+// Why the node stopped following a source.
+var (
+	// errBadSource: the source sent a block that is forged, out of order or not proven by its certificate.
+	errBadSource = errors.New("source sent a bad block")
+	// errWithheld: the network certified blocks above this node's height, and the source sent none for
+	// FollowStallTimeout.
+	errWithheld = errors.New("source withholds certified blocks")
+	// errFarBehind: the node is far enough behind for the parallel fetch to be faster.
+	errFarBehind = errors.New("far behind: catching up in parallel")
+)
+
+// follow runs until ctx ends: catch up when far behind, else follow one source after another.
+func (f *Follower) follow(ctx context.Context) {
+	penalty := make([]time.Time, len(f.peers)) // a source is not followed again before this
+	next := 0
+	for ctx.Err() == nil {
+		if f.certified.Load() >= f.height.Load()+FollowCatchUpBlocks {
+			f.catchUp(ctx)
+		}
+		src, wait := pickSource(penalty, &next, time.Now())
+		if wait > 0 {
+			sleepCtx(ctx, wait)
+			continue
+		}
+		f.source.Store(int64(src))
+		f.sourceTop.Store(0)
+		err := f.followSource(ctx, src)
+		f.source.Store(-1)
+		penalty[src] = time.Now().Add(sourcePenalty(err))
+		switch {
+		case ctx.Err() != nil:
+		case errors.Is(err, errBadSource), errors.Is(err, errWithheld):
+			f.metrics.dropped.Inc()
+			f.log.Warn("dropped a replica as block source", "replica", src, "for", sourcePenalty(err), "err", err)
+		default:
+			f.log.Debug("block source ended", "replica", src, "err", err)
+		}
+	}
+}
+
+func sourcePenalty(err error) time.Duration {
+	switch {
+	case errors.Is(err, errBadSource):
+		return FollowBadSourcePenalty
+	case errors.Is(err, errWithheld):
+		return FollowWithholdPenalty
+	case errors.Is(err, errFarBehind):
+		return 0
+	}
+	return FollowRetryInterval
+}
+
+// pickSource returns the next source (round robin) not under penalty, or how long to wait for one.
+func pickSource(penalty []time.Time, next *int, now time.Time) (int, time.Duration) {
+	wait := time.Duration(math.MaxInt64)
+	for k := 0; k < len(penalty); k++ {
+		i := (*next + k) % len(penalty)
+		if !penalty[i].After(now) {
+			*next = i + 1
+			return i, 0
+		}
+		wait = min(wait, penalty[i].Sub(now))
+	}
+	return 0, wait
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+type subscribedFrame struct {
+	b   []byte
+	err error
+}
+
+// followSource subscribes to replica src from the next height and applies what it pushes.
+func (f *Follower) followSource(ctx context.Context, src int) error {
+	octx, cancel := context.WithTimeout(ctx, FollowOpenTimeout)
+	s, err := f.host.OpenSession(octx, f.peers[src], wire.SubscribeProtocol, wire.SubscribedFrameBytesMax, 1)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Send(wire.EncodeSubscribe(f.height.Load() + 1)); err != nil {
+		return err
+	}
+	frames := make(chan subscribedFrame, FollowFramesQueued)
+	done := make(chan struct{})
+	defer close(done)
+	go readFrames(s, frames, done)
+	check := time.NewTicker(FollowStallTimeout / 4)
+	defer check.Stop()
+	progress := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case fr := <-frames:
+			if fr.err != nil {
+				return fr.err
+			}
+			applied, err := f.onSubscribed(fr.b)
+			if err != nil {
+				return err
+			}
+			if applied {
+				progress = time.Now()
+			}
+		case <-check.C:
+			h, certified := f.height.Load(), f.certified.Load()
+			if certified >= h+FollowCatchUpBlocks {
+				return errFarBehind
+			}
+			if certified > h && time.Since(progress) > FollowStallTimeout {
+				return fmt.Errorf("%w: the network certified height %d, this node is at %d", errWithheld, certified, h)
+			}
+		}
+	}
+}
+
+// readFrames hands a session's frames to the follower until the session fails or done is closed.
+func readFrames(s p2p.Session, out chan<- subscribedFrame, done <-chan struct{}) {
+	for {
+		b, err := s.Recv()
+		select {
+		case out <- subscribedFrame{b, err}:
+		case <-done:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// onSubscribed takes one pushed frame; applied reports a block executed.
+func (f *Follower) onSubscribed(frame []byte) (applied bool, err error) {
+	sf, err := wire.DecodeSubscribed(frame)
+	if err != nil {
+		return false, fmt.Errorf("%w: %v", errBadSource, err)
+	}
+	if sf.Kind == wire.SubscribedExecCert {
+		if err := f.verifier.VerifyExecCert(sf.Exec); err != nil {
+			return false, fmt.Errorf("%w: execution certificate of height %d: %v", errBadSource, sf.Exec.Height, err)
+		}
+		f.mu.Lock()
+		f.addCert(sf.Exec)
+		f.mu.Unlock()
+		f.noteCertified(sf.Exec.Height)
+		return false, nil
+	}
+	f.sourceTop.Store(sf.Top)
+	blk, err := chain.UnmarshalBlock(sf.Block.Block)
+	if err == nil {
+		err = f.verifier.VerifyBlockCert(blk, sf.Block.Cert)
+	}
+	if err == nil {
+		err = f.applyBlock(blk, sf.Block.Cert, true)
+	}
+	if err != nil {
+		f.refused.Add(1)
+		f.metrics.refused.Inc()
+		return false, fmt.Errorf("%w: %v", errBadSource, err)
+	}
+	return true, nil
+}
+
+// applyBlock executes blk as the next block, keeps it (synced when sync) if it reproduces the block sent, and
+// reloads the application from the store if it does not.
+func (f *Follower) applyBlock(blk *chain.Block, cert []byte, sync bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	last := f.app.LastHeader().Height
+	if blk.Header.Height != last+1 {
+		return fmt.Errorf("block %d sent after height %d", blk.Header.Height, last)
+	}
+	b := f.store.NewBatch()
+	defer b.Close()
+	results, err := executeFetched(b, f.app, blk, nil)
+	if err == nil {
+		f.app.StageCert(b, blk.Header.Height, cert)
+		b.Set(chain.OutcomesKey(blk.Header.Height), chain.Outcomes(results))
+		if err = b.Commit(sync); err != nil {
+			return fmt.Errorf("%w: persist block %d: %v", errStoreFailed, blk.Header.Height, err)
+		}
+		f.app.Flushed()
+		f.refreshLatest()
+		f.metrics.applied.Inc()
+		f.notifyHeight(blk.Header.Height)
+		return nil
+	}
+	app, rerr := chain.OpenApp(f.store, f.opts.Genesis.ChainID, f.log)
+	if rerr != nil {
+		return errors.Join(err, fmt.Errorf("%w: reload application: %v", errStoreFailed, rerr))
+	}
+	f.app = app
+	return err
+}
+
+// errStoreFailed: the node could not write or read its own store.
+var errStoreFailed = errors.New("store failed")
+
+// noteCertified records that the network certified height h.
+func (f *Follower) noteCertified(h uint64) {
+	for {
+		old := f.certified.Load()
+		if h <= old || f.certified.CompareAndSwap(old, h) {
+			return
+		}
+	}
+}
+
+// pollHeads asks every replica for its latest execution certificate every FollowPollInterval: how far the
+// network is, unforgeably (f+1 signatures), to measure lag and find withholding sources.
+func (f *Follower) pollHeads(ctx context.Context) {
+	t := time.NewTicker(FollowPollInterval)
+	defer t.Stop()
+	for {
+		f.pollHeadsOnce(ctx)
+		f.metrics.lag.Set(float64(f.Status().Lag))
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (f *Follower) pollHeadsOnce(ctx context.Context) {
+	qctx, cancel := context.WithTimeout(ctx, FollowPollInterval)
+	defer cancel()
+	certs := make(chan *wire.ExecCert, len(f.peers))
+	for _, p := range f.peers {
+		go func() {
+			var c *wire.ExecCert
+			if resp, err := f.host.Request(qctx, p, wire.HeadProtocol, nil, wire.ExecCertBytesMax); err == nil {
+				if c, err = wire.UnmarshalExecCert(resp); err != nil || f.verifier.VerifyExecCert(c) != nil {
+					c = nil
+				}
+			}
+			certs <- c
+		}()
+	}
+	for range f.peers {
+		if c := <-certs; c != nil {
+			f.noteCertified(c.Height)
+			f.mu.Lock()
+			f.addCert(c)
+			f.mu.Unlock()
+		}
+	}
+}
+
+// catchUp fetches the blocks up to the best stable checkpoint from every replica in parallel (the state
+// transfer planner: each chunk linked by hash to the certified checkpoint) and executes them here.
+func (f *Follower) catchUp(ctx context.Context) {
+	f.catchingUp.Store(true)
+	defer f.catchingUp.Store(false)
+	start, base := time.Now(), f.height.Load()
+	proof, sources, err := bestCheckpoint(ctx, f.host, f.verifier, f.peers, -1)
+	if err != nil || proof.Height <= base {
+		f.log.Debug("no checkpoint to catch up to", "height", base, "err", err)
+		return
+	}
+	f.log.Info("catching up", "from_height", base, "to_height", proof.Height, "sources", sources)
+	target := bsync.Target{Height: proof.Height, BlockHash: proof.BlockHash}
+	blocks, err := bsync.Fetch(ctx, bsync.DefaultConfig(), target, base, sources, p2pSource{f.host, f.peers}, time.Second,
+		func(p bsync.Progress) {
+			f.log.Info("catch-up progress", "fetched", p.Verified+p.Buffered, "of", p.Target-p.Base, "per_source", p.PerSource)
+		})
+	if err != nil {
+		f.log.Warn("catch-up failed; following a replica instead", "err", err)
+		return
+	}
+	for i, fb := range blocks {
+		if err := f.applyBlock(fb.Block, fb.Cert, i == len(blocks)-1); err != nil {
+			f.log.Error("catch-up block refused", "height", fb.Block.Header.Height, "err", err)
+			return
+		}
+	}
+	took := time.Since(start)
+	f.log.Info("caught up", "height", f.height.Load(), "blocks", len(blocks), "took", took.Round(time.Millisecond),
+		"blocks_per_s", math.Round(float64(len(blocks))/took.Seconds()))
+}

@@ -1,0 +1,261 @@
+package node
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/multiformats/go-multiaddr"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/genesis"
+	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/wire"
+)
+
+// A client node (Follower) holds an identical, verified copy of the replicated state outside the replica set.
+// It votes on nothing and trusts no single replica: it takes every committed block from one replica's
+// subscription, checks the block's commit certificate against the genesis keys, executes it with the same
+// application code and keeps it only if that reproduces the block sent (same hash: same parent, same state
+// root). A replica that sends a forged or out-of-order block, or withholds blocks the network has certified, is
+// dropped for a while and the node follows another. Far behind, it catches up by the parallel multi-replica
+// fetch of state transfer. Its store has the replica's durability rules (synced writes). It serves proven reads
+// at the highest height it executed whose execution certificate it holds, and a stream of blocks and updates.
+
+// FollowerOptions are what a client node is started with.
+type FollowerOptions struct {
+	Home     string // holds the node's own key; the store is Home/data
+	Genesis  *genesis.Genesis
+	Key      ed25519.PrivateKey    // the node's libp2p identity (not a replica key)
+	Peers    []multiaddr.Multiaddr // `--peer` replica multiaddrs, added to the genesis's addresses
+	HTTPAddr string
+	Logger   *slog.Logger
+}
+
+// Follower is a running client node.
+type Follower struct {
+	opts     FollowerOptions
+	log      *slog.Logger
+	store    chain.Store
+	host     *p2p.Host
+	verifier *Verifier
+	peers    []peer.ID // replica peer IDs by index
+	registry *prometheus.Registry
+	metrics  *followerMetrics
+
+	mu     sync.Mutex // guards app, certs and latest
+	app    *chain.App
+	certs  map[uint64]*wire.ExecCert // verified execution certificates of recent heights
+	latest *wire.ExecCert            // of the highest height executed here whose certificate matches
+
+	heightCh   atomic.Pointer[chan struct{}] // closed (and replaced) when the height changes
+	height     atomic.Uint64
+	certified  atomic.Uint64 // the highest height the network certified, as far as this node knows
+	sourceTop  atomic.Uint64 // the height the followed replica reported last
+	refused    atomic.Uint64 // blocks refused (forged, out of order, not reproduced)
+	source     atomic.Int64  // the replica followed now; -1: none
+	catchingUp atomic.Bool
+	streams    atomic.Int64 // block streams served (followhttp.go)
+}
+
+// NewFollower opens the store (bound to the genesis's network) and creates the node's libp2p host.
+func NewFollower(opts FollowerOptions) (*Follower, error) {
+	g := opts.Genesis
+	if _, isReplica := g.IndexOf(opts.Key.Public().(ed25519.PublicKey)); isReplica {
+		return nil, fmt.Errorf("%w: this key is a replica's; a client node needs its own (a client home)", ErrConfig)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	f := &Follower{opts: opts, log: opts.Logger.With("follower", true), registry: prometheus.NewRegistry(),
+		certs: map[uint64]*wire.ExecCert{}}
+	f.source.Store(-1)
+	f.registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	f.metrics = newFollowerMetrics(f.registry)
+	f.verifier = NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, g.C, NewTxCache(VerifiedTxCacheMax))
+	dataDir := filepath.Join(opts.Home, "data")
+	var err error
+	if f.store, err = chain.OpenPebble(dataDir, f.log); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := f.open(dataDir); err != nil {
+		f.store.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func (f *Follower) open(dataDir string) error {
+	g := f.opts.Genesis
+	if err := chain.BindNetwork(f.store, g.ChainID, g.ID()); err != nil {
+		return fmt.Errorf("%w; %s: start with the genesis it was made for, or wipe it to follow this network", err, dataDir)
+	}
+	app, err := chain.OpenApp(f.store, g.ChainID, f.log)
+	if err != nil {
+		return fmt.Errorf("open application: %w", err)
+	}
+	f.app = app
+	f.height.Store(app.LastHeader().Height)
+	ch := make(chan struct{})
+	f.heightCh.Store(&ch)
+	if raw, err := f.store.Get(chain.ExecCertKey(app.LastHeader().Height)); err == nil {
+		if c, err := wire.UnmarshalExecCert(raw); err == nil {
+			f.addCert(c)
+		}
+	}
+	reps, err := g.P2PReplicas()
+	if err != nil {
+		return err
+	}
+	for _, r := range reps {
+		f.peers = append(f.peers, r.ID)
+	}
+	key, err := genesis.LibP2PKey(f.opts.Key)
+	if err != nil {
+		return err
+	}
+	f.host, err = p2p.New(p2p.Config{ChainID: g.ChainID, Key: key, Replicas: reps, ExtraPeers: f.opts.Peers,
+		Logger: f.log, Registerer: f.registry})
+	if err != nil {
+		return fmt.Errorf("start libp2p host: %w", err)
+	}
+	return nil
+}
+
+// Run follows the network and serves HTTP until ctx is cancelled; it always releases everything it holds.
+func (f *Follower) Run(ctx context.Context) error {
+	defer f.store.Close()
+	defer f.host.Close()
+	ln, err := net.Listen("tcp", f.opts.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen http %s: %w", f.opts.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: f.httpHandler(), ReadHeaderTimeout: HTTPReadHeaderTimeout}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); srv.Serve(ln) }()
+	go func() { defer wg.Done(); f.pollHeads(ctx) }()
+	go func() { defer wg.Done(); f.follow(ctx) }()
+	f.log.Info("client node started", "chain_id", f.opts.Genesis.ChainID, "peer_id", f.host.ID(),
+		"height", f.height.Load(), "http", ln.Addr().String())
+	<-ctx.Done()
+	sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+	srv.Shutdown(sctx)
+	scancel()
+	cancel()
+	wg.Wait()
+	f.log.Info("client node stopped", "height", f.height.Load())
+	return nil
+}
+
+// FollowerStatus is a client node's status document (GET /status). Field names are a contract: add fields,
+// never rename them.
+type FollowerStatus struct {
+	ChainID         string `json:"chain_id"`
+	PeerID          string `json:"peer_id"`
+	Height          uint64 `json:"height"`
+	LastBlockHash   string `json:"last_block_hash"`
+	StateRoot       string `json:"state_root"`
+	CertifiedHeight uint64 `json:"certified_height"` // the highest height here with an execution certificate
+	NetworkHeight   uint64 `json:"network_height"`   // the highest height it knows the replicas reached
+	Lag             uint64 `json:"lag"`              // blocks behind that
+	RefusedBlocks   uint64 `json:"refused_blocks"`   // forged, out-of-order or not reproduced blocks refused
+	Source          int64  `json:"source"`           // the replica followed now; -1: none
+	CatchingUp      bool   `json:"catching_up"`      // fetching from several replicas in parallel
+}
+
+// Status returns the node's status; safe from any goroutine.
+func (f *Follower) Status() FollowerStatus {
+	f.mu.Lock()
+	h := f.app.LastHeader()
+	var certified uint64
+	if f.latest != nil {
+		certified = f.latest.Height
+	}
+	f.mu.Unlock()
+	bh := h.Hash()
+	if h.Height == 0 {
+		bh = [32]byte{}
+	}
+	network := max(f.certified.Load(), f.sourceTop.Load(), h.Height)
+	return FollowerStatus{ChainID: f.opts.Genesis.ChainID, PeerID: f.host.ID().String(), Height: h.Height,
+		LastBlockHash: hex.EncodeToString(bh[:]), StateRoot: hex.EncodeToString(h.StateRoot[:]),
+		CertifiedHeight: certified, NetworkHeight: network, Lag: network - h.Height,
+		RefusedBlocks: f.refused.Load(), Source: f.source.Load(), CatchingUp: f.catchingUp.Load()}
+}
+
+// ProvenRead answers a read of key at the highest height executed here whose execution certificate it holds.
+func (f *Follower) ProvenRead(key []byte) (*wire.ProvenRead, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.latest == nil {
+		return nil, fmt.Errorf("%w at height %d", ErrNoCertifiedState, f.app.LastHeader().Height)
+	}
+	kv, err := f.app.ProveAt(key, f.latest.Height)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.ProvenRead{KV: *kv, Exec: *f.latest}, nil
+}
+
+// addCert keeps a verified execution certificate and moves latest up if it certifies a block executed here.
+// Callers hold mu (or own f exclusively).
+func (f *Follower) addCert(c *wire.ExecCert) {
+	h := f.app.LastHeader().Height
+	if c.Height+ExecCertsKept <= h || c.Height > h+ExecCertsKept {
+		return
+	}
+	f.certs[c.Height] = c
+	for k := range f.certs {
+		if k+ExecCertsKept <= max(h, c.Height) {
+			delete(f.certs, k)
+		}
+	}
+	f.refreshLatest()
+}
+
+// refreshLatest moves latest to the highest kept height whose certificate matches the block executed here.
+func (f *Follower) refreshLatest() {
+	for h := f.app.LastHeader().Height; h > 0; h-- {
+		if f.latest != nil && h <= f.latest.Height {
+			return
+		}
+		hdr, ok := f.app.KeptHeader(h)
+		if !ok {
+			return
+		}
+		c := f.certs[h]
+		if c == nil {
+			continue
+		}
+		if c.BlockHash != hdr.Hash() {
+			f.log.Error("an execution certificate of f+1 replicas certifies another block than this node executed: this node's application differs from the replicas'",
+				"height", h)
+			continue
+		}
+		f.latest = c
+		f.metrics.certifiedHeight.Set(float64(h))
+		return
+	}
+}
+
+// HeightChanged is closed once the height moves; safe from any goroutine.
+func (f *Follower) HeightChanged() <-chan struct{} { return *f.heightCh.Load() }
+
+func (f *Follower) notifyHeight(h uint64) {
+	f.height.Store(h)
+	f.metrics.height.Set(float64(h))
+	ch := make(chan struct{})
+	close(*f.heightCh.Swap(&ch))
+}
