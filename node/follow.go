@@ -2,10 +2,14 @@ package node
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/p2p"
@@ -30,7 +34,8 @@ var (
 // follow runs until ctx ends: catch up when far behind, else follow one source after another.
 func (f *Follower) follow(ctx context.Context) {
 	penalty := make([]time.Time, len(f.peers)) // a source is not followed again before this
-	next := 0
+	next := FirstSource(f.host.ID(), len(f.peers))
+	f.pollHeadsOnce(ctx) // so that a node far behind catches up in parallel at once
 	for ctx.Err() == nil {
 		if f.certified.Load() >= f.height.Load()+FollowCatchUpBlocks {
 			f.catchUp(ctx)
@@ -66,6 +71,13 @@ func sourcePenalty(err error) time.Duration {
 		return 0
 	}
 	return FollowRetryInterval
+}
+
+// FirstSource is the replica a client node follows first: spread over the replicas by the node's peer ID, so
+// that client nodes do not all start with the same one.
+func FirstSource(id peer.ID, n int) int {
+	h := sha256.Sum256([]byte(id))
+	return int(binary.BigEndian.Uint64(h[:8]) % uint64(n))
 }
 
 // pickSource returns the next source (round robin) not under penalty, or how long to wait for one.
@@ -290,6 +302,7 @@ func (f *Follower) catchUp(ctx context.Context) {
 	target := bsync.Target{Height: proof.Height, BlockHash: proof.BlockHash}
 	blocks, err := bsync.Fetch(ctx, bsync.DefaultConfig(), target, base, sources, p2pSource{f.host, f.peers}, time.Second,
 		func(p bsync.Progress) {
+			f.lastProgress.Store(&p)
 			f.log.Info("catch-up progress", "fetched", p.Verified+p.Buffered, "of", p.Target-p.Base, "per_source", p.PerSource)
 		})
 	if err != nil {
@@ -303,6 +316,12 @@ func (f *Follower) catchUp(ctx context.Context) {
 		}
 	}
 	took := time.Since(start)
+	p := f.lastProgress.Load()
+	cu := &CatchUpStatus{FromHeight: base, ToHeight: proof.Height, Blocks: len(blocks), TookMs: took.Milliseconds()}
+	if p != nil {
+		cu.PerSource = p.PerSource
+	}
+	f.lastCatchUp.Store(cu)
 	f.log.Info("caught up", "height", f.height.Load(), "blocks", len(blocks), "took", took.Round(time.Millisecond),
 		"blocks_per_s", math.Round(float64(len(blocks))/took.Seconds()))
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/p2p"
+	bsync "github.com/sbftnet/sbft/sync"
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -66,6 +67,18 @@ type Follower struct {
 	source     atomic.Int64  // the replica followed now; -1: none
 	catchingUp atomic.Bool
 	streams    atomic.Int64 // block streams served (followhttp.go)
+
+	lastProgress atomic.Pointer[bsync.Progress] // of the catch-up under way
+	lastCatchUp  atomic.Pointer[CatchUpStatus]
+}
+
+// CatchUpStatus describes a completed catch-up: the blocks fetched in parallel and from which replicas.
+type CatchUpStatus struct {
+	FromHeight uint64                          `json:"from_height"`
+	ToHeight   uint64                          `json:"to_height"`
+	Blocks     int                             `json:"blocks"`
+	TookMs     int64                           `json:"took_ms"`
+	PerSource  map[uint32]bsync.SourceProgress `json:"per_source"`
 }
 
 // NewFollower opens the store (bound to the genesis's network) and creates the node's libp2p host.
@@ -173,6 +186,8 @@ type FollowerStatus struct {
 	RefusedBlocks   uint64 `json:"refused_blocks"`   // forged, out-of-order or not reproduced blocks refused
 	Source          int64  `json:"source"`           // the replica followed now; -1: none
 	CatchingUp      bool   `json:"catching_up"`      // fetching from several replicas in parallel
+	// LastCatchUp is the last completed catch-up since start (nil: none).
+	LastCatchUp *CatchUpStatus `json:"last_catch_up,omitempty"`
 }
 
 // Status returns the node's status; safe from any goroutine.
@@ -192,7 +207,8 @@ func (f *Follower) Status() FollowerStatus {
 	return FollowerStatus{ChainID: f.opts.Genesis.ChainID, PeerID: f.host.ID().String(), Height: h.Height,
 		LastBlockHash: hex.EncodeToString(bh[:]), StateRoot: hex.EncodeToString(h.StateRoot[:]),
 		CertifiedHeight: certified, NetworkHeight: network, Lag: network - h.Height,
-		RefusedBlocks: f.refused.Load(), Source: f.source.Load(), CatchingUp: f.catchingUp.Load()}
+		RefusedBlocks: f.refused.Load(), Source: f.source.Load(), CatchingUp: f.catchingUp.Load(),
+		LastCatchUp: f.lastCatchUp.Load()}
 }
 
 // ProvenRead answers a read of key at the highest height executed here whose execution certificate it holds.
