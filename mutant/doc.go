@@ -28,8 +28,10 @@ const (
 	SMTLeafValue      Bug = "smt-leaf-value"      // the state tree's leaf hash ignores the value
 	ExecQuorum        Bug = "exec-quorum"         // a client accepts an execution certificate of f signers instead of f+1
 	ResultProof       Bug = "result-proof"        // a client takes a result of a block it proved before without its Merkle path
+	ReadProof         Bug = "read-proof"          // a client takes a proven read's value without its state proof
 )
 
 // Catalogue lists every planted bug, in the order `make mutants` runs them.
 var Catalogue = []Bug{SlowQuorum, FastQuorum, ViewChangeQuorum, CheckpointQuorum, AnyPrimary, NewViewLowest,
-	OlderViews, OutOfOrder, SkipPersist, NonceReplay, TransferHashChain, SMTLeafValue, ExecQuorum, ResultProof}
+	OlderViews, OutOfOrder, SkipPersist, NonceReplay, TransferHashChain, SMTLeafValue, ExecQuorum, ResultProof,
+	ReadProof}

@@ -51,6 +51,10 @@ type simClient struct {
 	sharedAcked int               // acknowledged operations on shared keys
 	proofs      *client.ProofVerifier
 	provenAcks  int // transactions acknowledged on an execution proof
+	// Proven reads (reads.go): the keys acknowledged, in order, and the height each put executed at.
+	ackedKeys   []string
+	ackedAt     map[string]uint64
+	provenReads int // proven reads from correct replicas accepted
 }
 
 func clientKey(w *world, id int) ed25519.PrivateKey {
@@ -60,7 +64,7 @@ func clientKey(w *world, id int) ed25519.PrivateKey {
 
 func newSimClient(w *world, id int) *simClient {
 	return &simClient{w: w, id: id, key: clientKey(w, id),
-		pending: map[[32]byte]*pendingTx{}, acked: map[string]string{}, versions: map[string]uint64{},
+		pending: map[[32]byte]*pendingTx{}, acked: map[string]string{}, versions: map[string]uint64{}, ackedAt: map[string]uint64{},
 		proofs: client.NewProofVerifier(chainID, w.f, w.blsPubs)}
 }
 
@@ -75,6 +79,7 @@ func (c *simClient) tick() {
 			c.send(p)
 		}
 	}
+	c.maybeRead()
 }
 
 func (c *simClient) sortedPending() []*pendingTx {
@@ -188,4 +193,6 @@ func (c *simClient) accept(p *pendingTx, res *chain.Result) {
 		return
 	}
 	c.acked[p.key] = p.val
+	c.ackedKeys = append(c.ackedKeys, p.key)
+	c.ackedAt[p.key] = res.Height
 }

@@ -10,7 +10,7 @@ import (
 
 // Safety checkers, as the prefixes of the violations they report. Only these count as catching a planted
 // bug: a liveness timeout or a verifier that disagrees with a replica proves nothing about safety.
-var safetyCheckers = []string{"agreement", "linearizability", "certificate validity", "state equality"}
+var safetyCheckers = []string{"agreement", "linearizability", "certificate validity", "state equality", "read validity"}
 
 // SafetyViolation returns the first violation a safety checker reported, and which checker.
 func (r *Result) SafetyViolation() (checker, violation string, ok bool) {
@@ -52,6 +52,9 @@ func HuntScenario(b mutant.Bug) Options {
 	case mutant.NewViewLowest:
 		// The withholding attack (withhold.go) by a coalition whose member is the first primary.
 		return Options{Replicas: 4, Adversary: Colluder, Withhold: true, Steps: 1500}
+	case mutant.ReadProof:
+		// Proven reads answered by a colluder (reads.go).
+		return Options{Replicas: 4, Adversary: Colluder, AdversaryReplica: 2}
 	case mutant.TransferHashChain:
 		// A replica down long enough to need a state transfer, from sources that include a colluder (f-1 of
 		// them: the replica down is the f-th fault).

@@ -88,6 +88,8 @@ type Result struct {
 	Acked                                               int
 	ProvenAcks                                          int // acknowledged on an execution proof
 	ForgedProofs                                        int // forged proven replies the coalition sent clients
+	ProvenReads                                         int // proven reads from correct replicas clients accepted
+	ForgedReads                                         int // forged proven reads the coalition gave clients
 	Height                                              uint64
 	View                                                uint64   // highest view a correct replica reached
 	StateTransfers                                      int      // state transfers started by correct replicas
@@ -689,6 +691,7 @@ func (w *world) finalChecks() {
 		w.res.Submitted += c.submitted
 		w.res.Acked += len(c.acked) + c.sharedAcked
 		w.res.ProvenAcks += c.provenAcks
+		w.res.ProvenReads += c.provenReads
 		for key, val := range c.acked {
 			for i, r := range w.reps {
 				// A replica below the others is the liveness checker's (it reported that); it is not wrong.
