@@ -112,6 +112,8 @@ func TestDockerTestnet(t *testing.T) {
 				out, _ := exec.Command("docker", "logs", "--tail", "40", fmt.Sprintf("sbfte2e-replica-%d", i)).CombinedOutput()
 				t.Logf("replica %d log tail:\n%s", i, out)
 			}
+			out, _ := exec.Command("docker", "logs", "--tail", "40", "sbfte2e-follower").CombinedOutput()
+			t.Logf("client node log tail:\n%s", out)
 		}
 		d.script("down")
 	})
@@ -186,7 +188,28 @@ func TestDockerTestnet(t *testing.T) {
 	defer cancel()
 	checkReadBack(t, rctx, c, keys)
 	t.Logf("all %d acknowledged writes read back", len(keys))
+
+	// The client node container followed through every fault: same state, and its proven read verifies.
+	st, _ := d.status(0)
+	fo := &follower{tn: d.tn, http: d.followerHTTP()}
+	fo.waitSame(st)
+	key := keys[len(keys)-1]
+	out, stderr, code := d.tn.cli("client", "get", "--node", "http://"+fo.http, key, "--json", "--network", filepath.Join(dir, "genesis.json"))
+	if code != 0 || !strings.Contains(out, `"verified":true`) || !strings.Contains(out, `"value":"v-`+key+`"`) {
+		t.Fatalf("proven read from the client node container: exit %d, %s %s", code, out, stderr)
+	}
 	d.script("check")
+}
+
+// followerHTTP is the client node container's API address (scripts/docker-testnet.sh: .200 of the subnet).
+func (d *dockerNet) followerHTTP() string {
+	for _, e := range d.env {
+		if subnet, ok := strings.CutPrefix(e, "DOCKER_TESTNET_SUBNET="); ok {
+			return subnet + ".200:8090"
+		}
+	}
+	d.t.Fatal("no subnet")
+	return ""
 }
 
 func others(all []int, x int) []int {

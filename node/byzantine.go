@@ -37,6 +37,8 @@ type Byzantine struct {
 	// ForgeSubscription: the replica pushes its subscribers (client nodes) blocks from height 3 on whose
 	// header claims another state root (the transactions and commit certificate stay genuine).
 	ForgeSubscription bool
+	// StallSubscription: the replica takes subscriptions and never pushes a block (withholding).
+	StallSubscription bool
 }
 
 // subscribedBlock is what a subscriber is sent of an encoded block: itself, or a forgery.
@@ -60,7 +62,7 @@ var ErrByzantineRefused = errors.New("byzantine test mode refused")
 const ByzantineEnv = "SBFT_ALLOW_BYZANTINE_TEST_MODE"
 
 // ByzantineModes lists what ParseByzantine accepts.
-var ByzantineModes = []string{"silent-primary", "equivocating-primary", "censor:<client public key, hex>", "corrupt-checkpoints", "corrupt-blocks", "stall-blocks", "forge-subscription"}
+var ByzantineModes = []string{"silent-primary", "equivocating-primary", "censor:<client public key, hex>", "corrupt-checkpoints", "corrupt-blocks", "stall-blocks", "forge-subscription", "stall-subscription"}
 
 // ParseByzantine reads a mode; "" is honest.
 func ParseByzantine(mode string) (Byzantine, error) {
@@ -84,6 +86,8 @@ func ParseByzantine(mode string) (Byzantine, error) {
 		b.StallBlocks = true
 	case mode == "forge-subscription":
 		b.ForgeSubscription = true
+	case mode == "stall-subscription":
+		b.StallSubscription = true
 	case strings.HasPrefix(mode, "censor:"):
 		raw, err := hex.DecodeString(strings.TrimPrefix(mode, "censor:"))
 		if err != nil || len(raw) != 32 {

@@ -29,6 +29,10 @@ func (n *Node) serveSubscribe(s p2p.Session) {
 	if err != nil || next == 0 || next > n.driver.Status().Height+1 {
 		return // a subscription from beyond the next block would hold its slot with nothing to send
 	}
+	if n.opts.Byzantine.StallSubscription {
+		<-n.done // test-only: withholds every block
+		return
+	}
 	var certSent uint64
 	for {
 		changed := n.driver.HeightChanged()

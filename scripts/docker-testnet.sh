@@ -13,9 +13,12 @@
 #   scripts/docker-testnet.sh heal-all        reconnect every replica
 #   scripts/docker-testnet.sh restart-all     restart every replica at once
 #   scripts/docker-testnet.sh workload [COUNT] write COUNT keys from a client container
+#   scripts/docker-testnet.sh follower        the client node's status (a container beside the replicas, `sbft
+#                                             follow`, HTTP API at FOLLOWER_HTTP); check compares it too
 #
 # Environment: DOCKER_TESTNET_DIR (docker-testnet), DOCKER_TESTNET_PROJECT (sbftnet), DOCKER_TESTNET_SUBNET
-# (172.28.7: replica i at .10+i, the client at .250), SBFT_BIN (bin/sbft, built with CGO_ENABLED=0).
+# (172.28.7: replica i at .10+i, the client node at .200, the client at .250), SBFT_BIN (bin/sbft, built with
+# CGO_ENABLED=0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=$(realpath -m "${DOCKER_TESTNET_DIR:-docker-testnet}")
@@ -29,6 +32,7 @@ compose() { docker-compose -p "$PROJECT" -f "$DIR/docker-compose.yml" "$@"; }
 ip_of() { echo "$SUBNET.$((10 + $1))"; }
 container() { echo "$PROJECT-replica-$1"; }
 count() { ls -d "$DIR"/replica-* 2>/dev/null | wc -l; }
+FOLLOWER_HTTP="$SUBNET.200:8090"
 say() { echo "[docker-testnet $(date +%H:%M:%S)] $*"; }
 
 build_image() {
@@ -67,6 +71,16 @@ write_compose() {
 			echo "      net:"
 			echo "        ipv4_address: $(ip_of "$i")"
 		done
+		echo "  follower:"
+		echo "    image: $IMAGE"
+		echo "    container_name: $PROJECT-follower"
+		echo "    command: [\"follow\", \"--home\", \"/net/follower\", \"--network\", \"/net/genesis.json\", \"--http\", \"0.0.0.0:8090\"]"
+		echo "    user: \"10001:10001\""
+		echo "    stop_grace_period: 15s"
+		echo "    volumes: [\"./:/net\"]"
+		echo "    networks:"
+		echo "      net:"
+		echo "        ipv4_address: $SUBNET.200"
 	} >"$DIR/docker-compose.yml"
 }
 
@@ -95,13 +109,19 @@ workload() {
 		client fill --home /net/client-0 --network /net/genesis.json --count "$keys" --prefix key-
 }
 
+follower_line() {
+	curl -s --max-time 2 "http://$FOLLOWER_HTTP/status" |
+		python3 -c 'import json,sys; s=json.load(sys.stdin); print("follower - - - height %d hash %s root %s lag %d refused %d source %d" % (s["height"], s["last_block_hash"][:16], s["state_root"][:16], s["lag"], s["refused_blocks"], s["source"]))' 2>/dev/null ||
+		echo "follower unreachable"
+}
+
 check() {
 	local n lines
 	n=$(count)
-	lines=$(for i in $(seq 0 $((n - 1))); do status_line "$i"; done)
+	lines=$(for i in $(seq 0 $((n - 1))); do status_line "$i"; done; follower_line)
 	echo "$lines"
 	if [ "$(echo "$lines" | awk '{print $6, $8, $10}' | sort -u | wc -l)" = 1 ] && ! echo "$lines" | grep -q unreachable; then
-		say "all replicas agree"
+		say "all replicas and the client node agree"
 	else
 		say "replicas do not agree (yet)"
 		return 1
@@ -131,7 +151,11 @@ down)
 	rm -rf "$DIR"
 	say "removed containers, network $NET, image $IMAGE and $DIR"
 	;;
-status) for i in $(seq 0 $(($(count) - 1))); do status_line "$i"; done ;;
+status)
+	for i in $(seq 0 $(($(count) - 1))); do status_line "$i"; done
+	follower_line
+	;;
+follower) curl -s --max-time 2 "http://$FOLLOWER_HTTP/status" ;;
 check) check ;;
 stop | kill | start | restart | pause | unpause)
 	say "$1 replica $2"
