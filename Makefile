@@ -8,7 +8,7 @@ export CGO_ENABLED ?= 0
 SEEDS   ?= 1000
 MUTANT_SEEDS ?= 300
 
-.PHONY: all build test lint testnet testnet-down docker-testnet docker-testnet-down e2e bench bench-sync sim mutants fuzz clean
+.PHONY: all build test lint testnet testnet-down docker-testnet docker-testnet-down e2e bench bench-sync bench-follow sim mutants fuzz clean
 
 N ?= 4
 
@@ -59,6 +59,10 @@ bench: build
 	scripts/bench.sh
 
 # State transfer blocks/s from 1, 2 and 3 sources over real libp2p (loopback, and with 10 ms per answer).
+# Client node: blocks/s it applies while the network runs at capacity, and verified reads/s it serves.
+bench-follow: build
+	scripts/bench-follow.sh
+
 bench-sync:
 	$(GO) test -run '^$$' -bench StateTransfer -benchtime 5x ./node
 

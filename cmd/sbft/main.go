@@ -30,6 +30,7 @@ func newApp() *cli.App {
 			clientCommand(),
 			followCommand(),
 			benchCommand(),
+			benchReadsCommand(),
 			simCommand(),
 		}, extraCommands...),
 		EnableBashCompletion: true,
