@@ -121,11 +121,6 @@ func (f *Follower) open(dataDir string) error {
 	f.height.Store(app.LastHeader().Height)
 	ch := make(chan struct{})
 	f.heightCh.Store(&ch)
-	if raw, err := f.store.Get(chain.ExecCertKey(app.LastHeader().Height)); err == nil {
-		if c, err := wire.UnmarshalExecCert(raw); err == nil {
-			f.addCert(c)
-		}
-	}
 	reps, err := g.P2PReplicas()
 	if err != nil {
 		return err

@@ -114,8 +114,9 @@ const (
 	FollowRetryInterval = time.Second
 	// FollowOpenTimeout bounds opening a subscription.
 	FollowOpenTimeout = 5 * time.Second
-	// FollowFramesQueued bounds pushed frames read and not yet applied.
-	FollowFramesQueued = 8
+	// FollowFramesQueued bounds pushed frames read and not yet applied (each up to wire.SubscribedFrameBytesMax,
+	// about 16 MiB: a source can hold at most a few of those in a client node's memory).
+	FollowFramesQueued = 2
 	// FollowPollInterval: how often a client node asks every replica for its latest certified height.
 	FollowPollInterval = 2 * time.Second
 	// FollowStreamsMax bounds the block streams a client node serves at once; FollowStreamWriteTimeout drops a

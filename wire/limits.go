@@ -80,8 +80,9 @@ const (
 	// certificate's signers and signature, and the longest state proof (smt.DepthMax siblings and a leaf).
 	ProvenReadBytesMax = 2 + chain.KeyBytesMax + 1 + 8 + 4 + chain.ValueBytesMax + chain.HeaderBytes + 8 + 1 +
 		consensus.SigBytesMax + 2 + smtProofBytesMax
-	// SubscribedFrameBytesMax caps a pushed subscription frame: kind, top and one block with its certificate.
-	SubscribedFrameBytesMax = BlocksAnswerReadBytesMax
+	// SubscribedFrameBytesMax caps a pushed subscription frame: kind, top and one block (at most
+	// chain.BlockBytesMax) with its commit certificate (an empty message carrying it: well under 4 KiB).
+	SubscribedFrameBytesMax = 1 + 8 + 4 + chain.BlockBytesMax + 4 + 4096
 
 	smtProofBytesMax = 2 + 32*smt.DepthMax + 1 + 64
 )
