@@ -18,7 +18,6 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
-	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/node"
 	"github.com/sbftnet/sbft/p2p"
@@ -215,7 +214,7 @@ func TestClientNodeFollowsCatchesUpAndProvesReads(t *testing.T) {
 	} {
 		out, stderr, code := tn.cli(args...)
 		var r struct {
-			client.ReadJSON
+			wire.ReadJSON
 			Verified bool `json:"verified"`
 		}
 		if code != 0 || json.Unmarshal([]byte(out), &r) != nil || !r.Verified || !r.Found || r.Value != "v-"+key || r.Version != 1 {
@@ -228,16 +227,16 @@ func TestClientNodeFollowsCatchesUpAndProvesReads(t *testing.T) {
 // tamperedReadsRefused serves the CLI a client node's genuine answer with one field changed at a time: each
 // must fail verification (exit non-zero, verified false).
 func tamperedReadsRefused(t *testing.T, tn *testnet, fo *follower, key string) {
-	var genuine client.ReadJSON
+	var genuine wire.ReadJSON
 	if err := fo.get("/kv/"+key, &genuine); err != nil {
 		t.Fatal(err)
 	}
-	for name, tamper := range map[string]func(r *client.ReadJSON){
-		"value":   func(r *client.ReadJSON) { r.Value, r.ValueBase64 = "forged", []byte("forged") },
-		"version": func(r *client.ReadJSON) { r.Version++ },
-		"absent":  func(r *client.ReadJSON) { r.Found, r.Value, r.ValueBase64, r.Version = false, "", nil, 0 },
-		"signers": func(r *client.ReadJSON) { r.ExecSigners = 1 },
-		"header": func(r *client.ReadJSON) { // another state root, so another block than the certified one
+	for name, tamper := range map[string]func(r *wire.ReadJSON){
+		"value":   func(r *wire.ReadJSON) { r.Value, r.ValueBase64 = "forged", []byte("forged") },
+		"version": func(r *wire.ReadJSON) { r.Version++ },
+		"absent":  func(r *wire.ReadJSON) { r.Found, r.Value, r.ValueBase64, r.Version = false, "", nil, 0 },
+		"signers": func(r *wire.ReadJSON) { r.ExecSigners = 1 },
+		"header": func(r *wire.ReadJSON) { // another state root, so another block than the certified one
 			b, _ := hex.DecodeString(r.Header)
 			b[len(b)-65] ^= 1
 			r.Header = hex.EncodeToString(b)

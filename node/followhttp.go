@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/client"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // A client node's HTTP API, for the applications beside it:
 //
 //	GET /status            FollowerStatus
-//	GET /kv/KEY            client.ReadJSON: the key's value at the certified height, with the proof material
+//	GET /kv/KEY            wire.ReadJSON: the key's value at the certified height, with the proof material
 //	GET /blocks?from=H     a stream of BlockJSON lines (NDJSON) from height H on, as blocks are applied
 //	GET /genesis           the genesis this node follows (a reader should pin its own rather than trust it)
 //	GET /metrics           Prometheus
@@ -60,7 +60,7 @@ func (f *Follower) handleRead(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.metrics.reads.WithLabelValues("proven").Inc()
-	writeJSON(w, http.StatusOK, client.NewReadJSON(p))
+	writeJSON(w, http.StatusOK, wire.NewReadJSON(p))
 }
 
 // BlockJSON is one line of a client node's block stream. Field names are a contract: add, never rename.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/genesis"
+	"github.com/sbftnet/sbft/wire"
 )
 
 func benchReadsCommand() *cli.Command {
@@ -131,7 +132,7 @@ func runBenchReads(c *cli.Context) error {
 }
 
 // readOne reads one key from a client node and, if verify, checks its proof.
-func readOne(hc *http.Client, url string, pv *client.ProofVerifier, verify bool) (*client.ReadJSON, error) {
+func readOne(hc *http.Client, url string, pv *client.ProofVerifier, verify bool) (*wire.ReadJSON, error) {
 	resp, err := hc.Get(url)
 	if err != nil {
 		return nil, err
@@ -140,7 +141,7 @@ func readOne(hc *http.Client, url string, pv *client.ProofVerifier, verify bool)
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%s: %s", url, resp.Status)
 	}
-	var j client.ReadJSON
+	var j wire.ReadJSON
 	if err := json.NewDecoder(resp.Body).Decode(&j); err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ const readBodyBytesMax = 4*wire.ProvenReadBytesMax + 4096
 
 // readOutput is the JSON printed: the read and how it was checked.
 type readOutput struct {
-	*client.ReadJSON
+	*wire.ReadJSON
 	Source        string `json:"source"`         // the node or replica that answered
 	GenesisSource string `json:"genesis_source"` // where the genesis keys came from: file, or node (not pinned)
 }
@@ -62,7 +62,7 @@ func runProvenGet(c *cli.Context, key string) error {
 		verr = fmt.Errorf("the answer is for key %q", p.KV.Key)
 	}
 	verified := verr == nil
-	out.ReadJSON = client.NewReadJSON(p)
+	out.ReadJSON = wire.NewReadJSON(p)
 	out.Verified = &verified
 	printRead(c, &out)
 	if verr != nil {
@@ -115,7 +115,7 @@ func readFromNode(ctx context.Context, node, key string) (*wire.ProvenRead, erro
 	if err != nil {
 		return nil, err
 	}
-	var j client.ReadJSON
+	var j wire.ReadJSON
 	if err := json.Unmarshal(body, &j); err != nil {
 		return nil, fmt.Errorf("client node answer: %w", err)
 	}
