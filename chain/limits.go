@@ -17,8 +17,10 @@ const (
 	PebbleMemTableBytes = 64 << 20
 	// ResultBytesMax bounds an encoded result.
 	ResultBytesMax = resultFixedBytes + ValueBytesMax
-	// StateVersionsMax is how many recent blocks' states are kept for proven reads (versions.go); a version
-	// holds the tree nodes its block changed and the entries it overwrote, StateVersionsBytesMax of those in all.
+	// StateVersionsMax is how many recent blocks' states are kept for proven reads (versions.go). A version
+	// holds the entries its block overwrote, StateVersionsBytesMax of those in all (older versions are dropped
+	// first), and the state-tree nodes its block replaced: those are not counted, but bounded by the block
+	// (at most BlockTxsMax paths of 256 nodes each) times StateVersionsMax.
 	StateVersionsMax      = 16
 	StateVersionsBytesMax = 64 << 20
 )

@@ -221,6 +221,11 @@ func TestClientNodeFollowsCatchesUpAndProvesReads(t *testing.T) {
 			t.Fatalf("sbft %v: exit %d, %s %s", args, code, out, stderr)
 		}
 	}
+	// A proof shows a state at its height, not that it is recent: a reader that asks for more is refused.
+	if out, _, code := tn.cli("client", "get", "--node", "http://"+fo.http, key, "--json", "--network", network,
+		"--min-height", "1000000000"); code == 0 {
+		t.Fatalf("a read below --min-height was accepted: %s", out)
+	}
 	tamperedReadsRefused(t, tn, fo, key)
 }
 

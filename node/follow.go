@@ -31,14 +31,17 @@ var (
 	errFarBehind = errors.New("far behind: catching up in parallel")
 )
 
-// follow runs until ctx ends: catch up when far behind, else follow one source after another.
-func (f *Follower) follow(ctx context.Context) {
+// follow runs until ctx ends or the node's own store fails: catch up when far behind, else follow one source
+// after another.
+func (f *Follower) follow(ctx context.Context) error {
 	penalty := make([]time.Time, len(f.peers)) // a source is not followed again before this
 	next := FirstSource(f.host.ID(), len(f.peers))
 	f.pollHeadsOnce(ctx) // so that a node far behind catches up in parallel at once
 	for ctx.Err() == nil {
 		if f.certified.Load() >= f.height.Load()+FollowCatchUpBlocks {
-			f.catchUp(ctx)
+			if err := f.catchUp(ctx); err != nil {
+				return err
+			}
 		}
 		src, wait := pickSource(penalty, &next, time.Now())
 		if wait > 0 {
@@ -52,6 +55,8 @@ func (f *Follower) follow(ctx context.Context) {
 		penalty[src] = time.Now().Add(sourcePenalty(err))
 		switch {
 		case ctx.Err() != nil:
+		case errors.Is(err, errStoreFailed):
+			return err
 		case errors.Is(err, errBadSource), errors.Is(err, errWithheld):
 			f.metrics.dropped.Inc()
 			f.log.Warn("dropped a replica as block source", "replica", src, "for", sourcePenalty(err), "err", err)
@@ -59,6 +64,7 @@ func (f *Follower) follow(ctx context.Context) {
 			f.log.Debug("block source ended", "replica", src, "err", err)
 		}
 	}
+	return nil
 }
 
 func sourcePenalty(err error) time.Duration {
@@ -185,7 +191,6 @@ func (f *Follower) onSubscribed(frame []byte) (applied bool, err error) {
 		f.noteCertified(sf.Exec.Height)
 		return false, nil
 	}
-	f.sourceTop.Store(sf.Top)
 	blk, err := chain.UnmarshalBlock(sf.Block.Block)
 	if err == nil {
 		err = f.verifier.VerifyBlockCert(blk, sf.Block.Cert)
@@ -193,11 +198,16 @@ func (f *Follower) onSubscribed(frame []byte) (applied bool, err error) {
 	if err == nil {
 		err = f.applyBlock(blk, sf.Block.Cert, true)
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, errStoreFailed):
+		return false, err
+	case err != nil:
 		f.refused.Add(1)
 		f.metrics.refused.Inc()
 		return false, fmt.Errorf("%w: %v", errBadSource, err)
 	}
+	// The height the source says it reached counts only once it sent a block that checks out.
+	f.sourceTop.Store(sf.Top)
 	return true, nil
 }
 
@@ -206,9 +216,12 @@ func (f *Follower) onSubscribed(frame []byte) (applied bool, err error) {
 func (f *Follower) applyBlock(blk *chain.Block, cert []byte, sync bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	last := f.app.LastHeader().Height
-	if blk.Header.Height != last+1 {
-		return fmt.Errorf("block %d sent after height %d", blk.Header.Height, last)
+	// Consensus executes every sequence number in order, each into one block: a block that skips one (a
+	// certified block of a later batch) would execute here into a block no replica has.
+	last := f.app.LastHeader()
+	if blk.Header.Height != last.Height+1 || blk.Header.Seq != last.Seq+1 {
+		return fmt.Errorf("%w: block %d of seq %d sent after block %d of seq %d", errOutOfOrder,
+			blk.Header.Height, blk.Header.Seq, last.Height, last.Seq)
 	}
 	b := f.store.NewBatch()
 	defer b.Close()
@@ -230,11 +243,16 @@ func (f *Follower) applyBlock(blk *chain.Block, cert []byte, sync bool) error {
 		return errors.Join(err, fmt.Errorf("%w: reload application: %v", errStoreFailed, rerr))
 	}
 	f.app = app
+	f.refreshLatest() // the reloaded application keeps no earlier state versions
 	return err
 }
 
-// errStoreFailed: the node could not write or read its own store.
-var errStoreFailed = errors.New("store failed")
+var (
+	// errStoreFailed: the node could not write or read its own store; it stops rather than go on without it.
+	errStoreFailed = errors.New("store failed")
+	// errOutOfOrder: a block that is not the next one.
+	errOutOfOrder = errors.New("block out of order")
+)
 
 // noteCertified records that the network certified height h.
 func (f *Follower) noteCertified(h uint64) {
@@ -288,15 +306,16 @@ func (f *Follower) pollHeadsOnce(ctx context.Context) {
 }
 
 // catchUp fetches the blocks up to the best stable checkpoint from every replica in parallel (the state
-// transfer planner: each chunk linked by hash to the certified checkpoint) and executes them here.
-func (f *Follower) catchUp(ctx context.Context) {
+// transfer planner: each chunk linked by hash to the certified checkpoint) and executes them here. It fails
+// only when the node's own store does; a failed fetch leaves following a replica to do the rest.
+func (f *Follower) catchUp(ctx context.Context) error {
 	f.catchingUp.Store(true)
 	defer f.catchingUp.Store(false)
 	start, base := time.Now(), f.height.Load()
 	proof, sources, err := bestCheckpoint(ctx, f.host, f.verifier, f.peers, -1)
 	if err != nil || proof.Height <= base {
 		f.log.Debug("no checkpoint to catch up to", "height", base, "err", err)
-		return
+		return nil
 	}
 	f.log.Info("catching up", "from_height", base, "to_height", proof.Height, "sources", sources)
 	target := bsync.Target{Height: proof.Height, BlockHash: proof.BlockHash}
@@ -307,12 +326,15 @@ func (f *Follower) catchUp(ctx context.Context) {
 		})
 	if err != nil {
 		f.log.Warn("catch-up failed; following a replica instead", "err", err)
-		return
+		return nil
 	}
 	for i, fb := range blocks {
 		if err := f.applyBlock(fb.Block, fb.Cert, i == len(blocks)-1); err != nil {
+			if errors.Is(err, errStoreFailed) {
+				return err
+			}
 			f.log.Error("catch-up block refused", "height", fb.Block.Header.Height, "err", err)
-			return
+			return nil
 		}
 	}
 	took := time.Since(start)
@@ -324,4 +346,5 @@ func (f *Follower) catchUp(ctx context.Context) {
 	f.lastCatchUp.Store(cu)
 	f.log.Info("caught up", "height", f.height.Load(), "blocks", len(blocks), "took", took.Round(time.Millisecond),
 		"blocks_per_s", math.Round(float64(len(blocks))/took.Seconds()))
+	return nil
 }

@@ -67,6 +67,8 @@ type Follower struct {
 	source     atomic.Int64  // the replica followed now; -1: none
 	catchingUp atomic.Bool
 	streams    atomic.Int64 // block streams served (followhttp.go)
+	serving    sync.RWMutex // held (read) by every HTTP handler, so that the store outlives them
+	stopped    bool         // under serving: Run is closing the store
 
 	lastProgress atomic.Pointer[bsync.Progress] // of the catch-up under way
 	lastCatchUp  atomic.Pointer[CatchUpStatus]
@@ -140,7 +142,8 @@ func (f *Follower) open(dataDir string) error {
 	return nil
 }
 
-// Run follows the network and serves HTTP until ctx is cancelled; it always releases everything it holds.
+// Run follows the network and serves HTTP until ctx is cancelled or the node's own store fails (then it
+// returns that error); it always releases everything it holds.
 func (f *Follower) Run(ctx context.Context) error {
 	defer f.store.Close()
 	defer f.host.Close()
@@ -148,21 +151,33 @@ func (f *Follower) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen http %s: %w", f.opts.HTTPAddr, err)
 	}
-	srv := &http.Server{Handler: f.httpHandler(), ReadHeaderTimeout: HTTPReadHeaderTimeout}
 	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// Requests see ctx: block streams end when the node stops.
+	srv := &http.Server{Handler: f.httpHandler(), ReadHeaderTimeout: HTTPReadHeaderTimeout,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
 	var wg sync.WaitGroup
+	var fatal error
 	wg.Add(3)
 	go func() { defer wg.Done(); srv.Serve(ln) }()
 	go func() { defer wg.Done(); f.pollHeads(ctx) }()
-	go func() { defer wg.Done(); f.follow(ctx) }()
+	go func() { defer wg.Done(); fatal = f.follow(ctx); cancel() }()
 	f.log.Info("client node started", "chain_id", f.opts.Genesis.ChainID, "peer_id", f.host.ID(),
 		"height", f.height.Load(), "http", ln.Addr().String())
 	<-ctx.Done()
 	sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
-	srv.Shutdown(sctx)
+	if srv.Shutdown(sctx) != nil {
+		srv.Close() // cuts streams to readers that stopped reading
+	}
 	scancel()
-	cancel()
 	wg.Wait()
+	f.serving.Lock()
+	f.stopped = true
+	f.serving.Unlock()
+	if fatal != nil {
+		f.log.Error("client node stopped: its store failed", "height", f.height.Load(), "err", fatal)
+		return fatal
+	}
 	f.log.Info("client node stopped", "height", f.height.Load())
 	return nil
 }
@@ -206,6 +221,16 @@ func (f *Follower) Status() FollowerStatus {
 		LastCatchUp: f.lastCatchUp.Load()}
 }
 
+// certifiedHeight is the height reads are answered at (0: none yet).
+func (f *Follower) certifiedHeight() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.latest == nil {
+		return 0
+	}
+	return f.latest.Height
+}
+
 // ProvenRead answers a read of key at the highest height executed here whose execution certificate it holds.
 func (f *Follower) ProvenRead(key []byte) (*wire.ProvenRead, error) {
 	f.mu.Lock()
@@ -236,12 +261,11 @@ func (f *Follower) addCert(c *wire.ExecCert) {
 	f.refreshLatest()
 }
 
-// refreshLatest moves latest to the highest kept height whose certificate matches the block executed here.
+// refreshLatest sets latest to the highest height whose state is kept and whose certificate matches the block
+// executed here (nil: none). It searches afresh each time: after a reload the kept heights start over.
 func (f *Follower) refreshLatest() {
+	f.latest = nil
 	for h := f.app.LastHeader().Height; h > 0; h-- {
-		if f.latest != nil && h <= f.latest.Height {
-			return
-		}
 		hdr, ok := f.app.KeptHeader(h)
 		if !ok {
 			return
@@ -253,6 +277,7 @@ func (f *Follower) refreshLatest() {
 		if c.BlockHash != hdr.Hash() {
 			f.log.Error("an execution certificate of f+1 replicas certifies another block than this node executed: this node's application differs from the replicas'",
 				"height", h)
+			delete(f.certs, h) // said once
 			continue
 		}
 		f.latest = c

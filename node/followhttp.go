@@ -33,7 +33,23 @@ func (f *Follower) httpHandler() http.Handler {
 		w.Write(f.opts.Genesis.Marshal())
 	})
 	mux.Handle("GET /metrics", promhttpHandler(f.registry))
-	return mux
+	return f.whileOpen(mux)
+}
+
+// ErrStopped is answered by a client node that is shutting down.
+var ErrStopped = errors.New("client node stopping")
+
+// whileOpen serves requests only while the store is open: Run closes it after the last handler returned.
+func (f *Follower) whileOpen(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.serving.RLock()
+		defer f.serving.RUnlock()
+		if f.stopped {
+			writeError(w, http.StatusServiceUnavailable, ErrStopped)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -23,7 +23,7 @@ func (n *Node) registerProtocols() {
 		serveBlocks = b.blocksHandler(n.store) // test-only byzantine source
 	}
 	// Open to client nodes too: they catch up by fetching from several replicas, as a replica does.
-	n.host.HandleRequest(wire.BlocksProtocol, wire.BlocksRequestBytes, false, serveBlocks)
+	n.host.HandleRequest(wire.BlocksProtocol, wire.BlocksRequestBytes, false, n.forClients(serveBlocks))
 }
 
 // sessionWaiter answers on a client's session; Send never blocks (a full queue drops the reply and the

@@ -19,6 +19,24 @@ import (
 )
 
 // serveBlocks answers the blocks protocol from the store (pebble reads are safe beside the driver).
+// ErrBlocksBusy is answered to a client node when BlockAnswersForClientsMax blocks answers are being built.
+var ErrBlocksBusy = errors.New("busy serving blocks to other client nodes; fetch from another replica")
+
+// forClients bounds the blocks answers built at once for peers that are not replicas.
+func (n *Node) forClients(serve func(peer.ID, []byte) ([]byte, error)) func(peer.ID, []byte) ([]byte, error) {
+	return func(from peer.ID, req []byte) ([]byte, error) {
+		if !n.host.IsReplica(from) {
+			select {
+			case n.clientBlocks <- struct{}{}:
+				defer func() { <-n.clientBlocks }()
+			default:
+				return nil, ErrBlocksBusy
+			}
+		}
+		return serve(from, req)
+	}
+}
+
 func (n *Node) serveBlocks(_ peer.ID, req []byte) ([]byte, error) {
 	q, err := wire.UnmarshalBlocksRequest(req)
 	if err != nil {

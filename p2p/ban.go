@@ -10,7 +10,7 @@ import (
 // its checks). Replicas are never banned: a faulty replica is the protocol's to tolerate, and cutting it off
 // could cost a quorum. At most BannedPeersMax bans are held; beyond that the one ending first is dropped.
 func (hs *Host) Ban(p peer.ID, d time.Duration) {
-	if hs.isReplica(p) {
+	if hs.IsReplica(p) {
 		return
 	}
 	now := time.Now()

@@ -13,12 +13,12 @@ type gater struct {
 	hs *Host
 }
 
-func (g *gater) InterceptPeerDial(p peer.ID) bool                    { return g.hs.isReplica(p) }
+func (g *gater) InterceptPeerDial(p peer.ID) bool                    { return g.hs.IsReplica(p) }
 func (g *gater) InterceptAddrDial(peer.ID, multiaddr.Multiaddr) bool { return true }
 func (g *gater) InterceptAccept(network.ConnMultiaddrs) bool         { return true }
 
 func (g *gater) InterceptSecured(dir network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {
-	if dir == network.DirOutbound || g.hs.isReplica(p) {
+	if dir == network.DirOutbound || g.hs.IsReplica(p) {
 		return true
 	}
 	if g.hs.isBanned(p) {
@@ -30,7 +30,7 @@ func (g *gater) InterceptSecured(dir network.Direction, p peer.ID, _ network.Con
 	}
 	clients := 0
 	for _, q := range g.hs.h.Network().Peers() {
-		if !g.hs.isReplica(q) {
+		if !g.hs.IsReplica(q) {
 			clients++
 		}
 	}

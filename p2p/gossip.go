@@ -93,7 +93,7 @@ func (g *Gossip) scoreParams() *pubsub.PeerScoreParams {
 		SkipAtomicValidation: true,
 		Topics:               topics,
 		AppSpecificScore: func(p peer.ID) float64 {
-			if g.hs.isReplica(p) {
+			if g.hs.IsReplica(p) {
 				return 10
 			}
 			return 0

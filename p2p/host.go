@@ -194,7 +194,8 @@ func (hs *Host) SelfIndex() (uint32, bool) { return hs.self, hs.isSelf }
 // Connect dials a peer.
 func (hs *Host) Connect(ctx context.Context, ai peer.AddrInfo) error { return hs.h.Connect(ctx, ai) }
 
-func (hs *Host) isReplica(p peer.ID) bool {
+// IsReplica reports whether p is a replica of the genesis.
+func (hs *Host) IsReplica(p peer.ID) bool {
 	_, ok := hs.byID[p]
 	return ok
 }
@@ -213,7 +214,7 @@ func (hs *Host) ConnectedReplicas() int {
 // allowStream enforces the allowlist for replicas-only protocols, logging refusals.
 func (hs *Host) allowStream(s network.Stream, replicasOnly bool) bool {
 	p := s.Conn().RemotePeer()
-	if !replicasOnly || hs.isReplica(p) {
+	if !replicasOnly || hs.IsReplica(p) {
 		return true
 	}
 	hs.peerLog.Warn("not_replica", "rejected stream from a peer that is not a replica of the genesis", "peer", p, "protocol", s.Protocol())

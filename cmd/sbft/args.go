@@ -8,7 +8,8 @@ import (
 
 // interspersedFlags moves the flags that follow a command's positional arguments before them, so that
 // `sbft client get KEY --json` works as `sbft client get --json KEY` does (urfave/cli stops parsing flags at
-// the first argument). A flag's value goes with it unless the flag is boolean; "--" ends the flags.
+// the first argument). Only the command's own flags (and help) move, a flag's value with it unless the flag is
+// boolean; any other token, such as a negative number, stays a positional argument; "--" ends the flags.
 func interspersedFlags(app *cli.App, args []string) []string {
 	if len(args) < 2 {
 		return args
@@ -33,7 +34,7 @@ func interspersedFlags(app *cli.App, args []string) []string {
 		case a == "--":
 			positional = append(positional, args[i:]...)
 			i = len(args)
-		case len(a) > 1 && a[0] == '-':
+		case isFlagOf(leaf, a):
 			flags = append(flags, a)
 			if takesValue(leaf, a) && i+1 < len(args) {
 				i++
@@ -55,19 +56,32 @@ func findCommand(cmds []*cli.Command, name string) *cli.Command {
 	return nil
 }
 
+// flagOf returns cmd's flag that token a ("-x", "--name" or "--name=value") names, or nil.
+func flagOf(cmd *cli.Command, a string) cli.Flag {
+	if len(a) < 2 || a[0] != '-' {
+		return nil
+	}
+	name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// isFlagOf reports whether token a is one of cmd's flags or asks for help.
+func isFlagOf(cmd *cli.Command, a string) bool {
+	return a == "-h" || a == "--help" || flagOf(cmd, a) != nil
+}
+
 // takesValue reports whether flag token a (without "=value") names a non-boolean flag of cmd.
 func takesValue(cmd *cli.Command, a string) bool {
 	if strings.Contains(a, "=") {
 		return false
 	}
-	name := strings.TrimLeft(a, "-")
-	for _, f := range cmd.Flags {
-		for _, n := range f.Names() {
-			if n == name {
-				_, isBool := f.(*cli.BoolFlag)
-				return !isBool
-			}
-		}
-	}
-	return false
+	_, isBool := flagOf(cmd, a).(*cli.BoolFlag)
+	return flagOf(cmd, a) != nil && !isBool
 }

@@ -14,6 +14,9 @@ func TestInterspersedFlags(t *testing.T) {
 		{[]string{"sbft", "client", "put", "K", "--", "-V"}, []string{"sbft", "client", "put", "K", "--", "-V"}},
 		{[]string{"sbft", "client", "put", "--home=H", "K", "V"}, []string{"sbft", "client", "put", "--home=H", "K", "V"}},
 		{[]string{"sbft", "--help"}, []string{"sbft", "--help"}},
+		// A value that looks like a flag but is none of the command's stays where it is.
+		{[]string{"sbft", "client", "put", "K", "-5", "--home", "H"}, []string{"sbft", "client", "put", "--home", "H", "K", "-5"}},
+		{[]string{"sbft", "client", "get", "K", "--json=true", "-h"}, []string{"sbft", "client", "get", "--json=true", "-h", "K"}},
 		{[]string{"sbft", "nosuch", "x", "--y"}, []string{"sbft", "nosuch", "x", "--y"}},
 	} {
 		if got := interspersedFlags(app, tc.in); !slices.Equal(got, tc.want) {

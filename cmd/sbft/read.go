@@ -61,6 +61,10 @@ func runProvenGet(c *cli.Context, key string) error {
 	if verr == nil && string(p.KV.Key) != key {
 		verr = fmt.Errorf("the answer is for key %q", p.KV.Key)
 	}
+	// A proof shows the value at its height, not that the height is recent: the reader sets how recent.
+	if min := c.Uint64("min-height"); verr == nil && p.KV.Header.Height < min {
+		verr = fmt.Errorf("%w: the proven state is of height %d, below --min-height %d", errStale, p.KV.Header.Height, min)
+	}
 	verified := verr == nil
 	out.ReadJSON = wire.NewReadJSON(p)
 	out.Verified = &verified
@@ -70,6 +74,9 @@ func runProvenGet(c *cli.Context, key string) error {
 	}
 	return nil
 }
+
+// errStale: a proven read older than the reader asked for.
+var errStale = errors.New("stale read")
 
 func printRead(c *cli.Context, out *readOutput) {
 	switch {
