@@ -14,8 +14,14 @@ N ?= 4
 
 all: build
 
+# The version and commit `sbft version`, /status, the libp2p agent string and sbft_build_info report.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -s -w -X github.com/sbftnet/sbft/buildinfo.version=$(VERSION) -X github.com/sbftnet/sbft/buildinfo.commit=$(COMMIT)
+export SBFT_LDFLAGS := $(LDFLAGS)
+
 build:
-	$(GO) build -trimpath -ldflags "-s -w" -o $(BIN) ./cmd/sbft
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/sbft
 
 lint:
 	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt needed:"; echo "$$fmt"; exit 1; fi

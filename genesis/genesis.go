@@ -73,24 +73,31 @@ func (g *Genesis) Validate() error {
 		if r.Index != uint32(i) {
 			return fmt.Errorf("%w: replica %d has index %d", ErrInvalid, i, r.Index)
 		}
-		pub, err := r.PublicKey()
-		if err != nil {
+		if err := r.check(); err != nil {
 			return fmt.Errorf("%w: replica %d: %v", ErrInvalid, i, err)
 		}
-		id, err := PeerIDOf(pub)
-		if err != nil || id.String() != r.PeerID {
-			return fmt.Errorf("%w: replica %d: peer_id does not match pub_key", ErrInvalid, i)
-		}
-		if _, err := r.BLSPublicKey(); err != nil {
-			return fmt.Errorf("%w: replica %d: %v", ErrInvalid, i, err)
-		}
-		if len(r.Multiaddrs) > AddrsPerReplicaMax {
-			return fmt.Errorf("%w: replica %d has too many multiaddrs", ErrInvalid, i)
-		}
-		for _, a := range r.Multiaddrs {
-			if _, err := multiaddr.NewMultiaddr(a); err != nil {
-				return fmt.Errorf("%w: replica %d: multiaddr %q: %v", ErrInvalid, i, a, err)
-			}
+	}
+	return nil
+}
+
+// check checks a replica's keys and addresses: the peer ID is the one of the key, the BLS key is proven.
+func (r *Replica) check() error {
+	pub, err := r.PublicKey()
+	if err != nil {
+		return err
+	}
+	if id, err := PeerIDOf(pub); err != nil || id.String() != r.PeerID {
+		return fmt.Errorf("peer_id does not match pub_key")
+	}
+	if _, err := r.BLSPublicKey(); err != nil {
+		return err
+	}
+	if len(r.Multiaddrs) > AddrsPerReplicaMax {
+		return fmt.Errorf("%d multiaddrs, at most %d", len(r.Multiaddrs), AddrsPerReplicaMax)
+	}
+	for _, a := range r.Multiaddrs {
+		if _, err := multiaddr.NewMultiaddr(a); err != nil {
+			return fmt.Errorf("multiaddr %q: %v", a, err)
 		}
 	}
 	return nil

@@ -3,7 +3,6 @@ package node
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -21,13 +20,14 @@ var ErrConfig = errors.New("invalid replica config")
 
 // Config is a replica's config.toml. Relative paths are relative to the home directory.
 type Config struct {
-	Genesis  string   `toml:"genesis"`
-	KeyFile  string   `toml:"key_file"`
-	DataDir  string   `toml:"data_dir"`
-	Listen   []string `toml:"listen"`
-	HTTPAddr string   `toml:"http_addr"`
-	LogLevel string   `toml:"log_level"`
-	TickMs   int      `toml:"tick_ms"`
+	Genesis   string   `toml:"genesis"`
+	KeyFile   string   `toml:"key_file"`
+	DataDir   string   `toml:"data_dir"`
+	Listen    []string `toml:"listen"`
+	HTTPAddr  string   `toml:"http_addr"`
+	PprofAddr string   `toml:"pprof_addr"` // Go profiles (net/http/pprof); "" serves none
+	LogLevel  string   `toml:"log_level"`
+	TickMs    int      `toml:"tick_ms"`
 
 	Consensus ConsensusConfig `toml:"consensus"`
 }
@@ -115,17 +115,4 @@ func LoadConfig(home string) (*Config, error) {
 		return nil, err
 	}
 	return &c, nil
-}
-
-// Save writes the config to home/config.toml.
-func (c *Config) Save(home string) error {
-	f, err := os.OpenFile(filepath.Join(home, ConfigFileName), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if err := toml.NewEncoder(f).Encode(c); err != nil {
-		f.Close()
-		return fmt.Errorf("encode config: %w", err)
-	}
-	return f.Close()
 }

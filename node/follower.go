@@ -97,6 +97,7 @@ func NewFollower(opts FollowerOptions) (*Follower, error) {
 	f.source.Store(-1)
 	f.registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	f.metrics = newFollowerMetrics(f.registry)
+	registerBuildInfo(f.registry, g.ChainID)
 	f.verifier = NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, g.C, NewTxCache(VerifiedTxCacheMax))
 	dataDir := filepath.Join(opts.Home, "data")
 	var err error

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sbftnet/sbft/bls"
+	"github.com/sbftnet/sbft/buildinfo"
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/genesis"
@@ -109,6 +110,7 @@ func New(opts Options) (*Node, error) {
 		unverified: make(chan Intake, UnverifiedQueueMax), reads: make(chan *readJob, ReadsQueuedMax), clientBlocks: make(chan struct{}, BlockAnswersForClientsMax), badSigs: newFailureBudget(), txRate: newRateBudget(),
 		done: make(chan struct{})}
 	n.registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	registerBuildInfo(n.registry, opts.Genesis.ChainID)
 	var err error
 	dataDir := Resolve(opts.Home, cfg.DataDir)
 	n.mark = signedMark{path: filepath.Join(dataDir, SignedMarkFile)}
@@ -239,6 +241,11 @@ func (n *Node) Status() Status {
 			Total: p.Target - p.Base, InFlight: p.InFlight, PerSource: p.PerSource}
 	}
 	s.LastTransfer = n.lastTransfer.Load()
+	s.PeerID = n.host.ID().String()
+	for _, a := range n.host.Addrs() {
+		s.ListenAddrs = append(s.ListenAddrs, a.String()+"/p2p/"+s.PeerID)
+	}
+	s.Build = buildinfo.Get()
 	if s.DuplicateIdentity = n.duplicate.Load(); s.DuplicateIdentity {
 		s.Healthy = false
 	}
@@ -252,14 +259,16 @@ func (n *Node) Run(ctx context.Context) error {
 	defer n.host.Close()
 	defer workers.Wait()
 	defer close(n.done)
-	srv, err := n.serveHTTP()
+	servers, err := n.serveHTTP()
 	if err != nil {
 		return err
 	}
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		srv.Shutdown(sctx)
+		for _, srv := range servers {
+			srv.Shutdown(sctx)
+		}
 	}()
 	n.crypto.Start(0)
 	defer n.crypto.Close()
@@ -345,17 +354,36 @@ func (n *Node) onFrame(from uint32, frame []byte) {
 	}
 }
 
-func (n *Node) serveHTTP() (*http.Server, error) {
+func (n *Node) serveHTTP() ([]*http.Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", n.handleStatus)
+	mux.HandleFunc("GET /health", n.handleHealth)
 	mux.Handle("GET /metrics", promhttpHandler(n.registry))
-	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-	ln, err := net.Listen("tcp", n.opts.Config.HTTPAddr)
+	srv, err := listenHTTP(n.opts.Config.HTTPAddr, mux)
 	if err != nil {
-		return nil, fmt.Errorf("listen http %s: %w", n.opts.Config.HTTPAddr, err)
+		return nil, err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: HTTPReadHeaderTimeout}
+	if n.opts.Config.PprofAddr == "" {
+		return []*http.Server{srv}, nil
+	}
+	// Profiles show what the replica holds in memory: on an address of their own, opt-in.
+	pp := http.NewServeMux()
+	pp.HandleFunc("GET /debug/pprof/", pprof.Index)
+	pp.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	psrv, err := listenHTTP(n.opts.Config.PprofAddr, pp)
+	if err != nil {
+		srv.Close()
+		return nil, err
+	}
+	return []*http.Server{srv, psrv}, nil
+}
+
+func listenHTTP(addr string, h http.Handler) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen http %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: HTTPReadHeaderTimeout}
 	go srv.Serve(ln)
 	return srv, nil
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"encoding/hex"
+	"github.com/sbftnet/sbft/buildinfo"
 	"time"
 
 	"github.com/sbftnet/sbft/consensus"
@@ -11,31 +12,34 @@ import (
 // Status is the replica's status document (GET /status, `sbft status --json`). Field names are a contract
 // with scripts and tests: add fields, never rename them.
 type Status struct {
-	Replica                     uint32   `json:"replica"`
-	ChainID                     string   `json:"chain_id"`
-	View                        uint64   `json:"view"`
-	Primary                     uint32   `json:"primary"`
-	LastExecutedSeq             uint64   `json:"last_executed_seq"`
-	Height                      uint64   `json:"height"`
-	LastBlockHash               string   `json:"last_block_hash"`
-	StateRoot                   string   `json:"state_root"`
-	Peers                       int      `json:"peers"`
-	PendingRequests             int      `json:"pending_requests"`
-	PeerExecuted                []uint64 `json:"peer_last_executed"`
-	CommitsFast                 uint64   `json:"commits_fast"`
-	CommitsSlow                 uint64   `json:"commits_slow"`
-	CommitPath                  string   `json:"commit_path"` // the path this replica proposes on as primary: fast or slow
-	SlowPathTimerMs             int      `json:"slow_path_timer_ms"`
-	ViewActive                  bool     `json:"view_active"`         // false while the replica waits for its view's NewView
-	ViewChanges                 uint64   `json:"view_changes"`        // views this replica moved to since start
-	LastViewChangeMs            int64    `json:"last_view_change_ms"` // how long the last view change took here
-	LastStableCheckpoint        uint64   `json:"last_stable_checkpoint"`
-	LastStableCheckpointHash    string   `json:"last_stable_checkpoint_hash"` // the checkpoint digest its certificate signs
-	Healthy                     bool     `json:"healthy"`                     // false once a checkpoint of this replica differed from a stable one, or while another process uses its key
-	DuplicateIdentity           bool     `json:"duplicate_identity"`          // another process opened consensus streams with this replica's key
-	LastStableCheckpointSigners []uint32 `json:"last_stable_checkpoint_signers"`
-	LastCheckpoint              uint64   `json:"last_checkpoint"`              // the last checkpoint this replica signed
-	CheckpointMismatchReplicas  []uint32 `json:"checkpoint_mismatch_replicas"` // replicas whose checkpoints differed from stable ones
+	Replica                     uint32         `json:"replica"`
+	ChainID                     string         `json:"chain_id"`
+	PeerID                      string         `json:"peer_id"`
+	ListenAddrs                 []string       `json:"listen_addrs"` // with /p2p/PEER-ID
+	Build                       buildinfo.Info `json:"build"`
+	View                        uint64         `json:"view"`
+	Primary                     uint32         `json:"primary"`
+	LastExecutedSeq             uint64         `json:"last_executed_seq"`
+	Height                      uint64         `json:"height"`
+	LastBlockHash               string         `json:"last_block_hash"`
+	StateRoot                   string         `json:"state_root"`
+	Peers                       int            `json:"peers"`
+	PendingRequests             int            `json:"pending_requests"`
+	PeerExecuted                []uint64       `json:"peer_last_executed"`
+	CommitsFast                 uint64         `json:"commits_fast"`
+	CommitsSlow                 uint64         `json:"commits_slow"`
+	CommitPath                  string         `json:"commit_path"` // the path this replica proposes on as primary: fast or slow
+	SlowPathTimerMs             int            `json:"slow_path_timer_ms"`
+	ViewActive                  bool           `json:"view_active"`         // false while the replica waits for its view's NewView
+	ViewChanges                 uint64         `json:"view_changes"`        // views this replica moved to since start
+	LastViewChangeMs            int64          `json:"last_view_change_ms"` // how long the last view change took here
+	LastStableCheckpoint        uint64         `json:"last_stable_checkpoint"`
+	LastStableCheckpointHash    string         `json:"last_stable_checkpoint_hash"` // the checkpoint digest its certificate signs
+	Healthy                     bool           `json:"healthy"`                     // false once a checkpoint of this replica differed from a stable one, or while another process uses its key
+	DuplicateIdentity           bool           `json:"duplicate_identity"`          // another process opened consensus streams with this replica's key
+	LastStableCheckpointSigners []uint32       `json:"last_stable_checkpoint_signers"`
+	LastCheckpoint              uint64         `json:"last_checkpoint"`              // the last checkpoint this replica signed
+	CheckpointMismatchReplicas  []uint32       `json:"checkpoint_mismatch_replicas"` // replicas whose checkpoints differed from stable ones
 
 	Gossip *GossipStatus `json:"gossip,omitempty"`
 	// Syncing: a state transfer is under way (Sync shows how far); StateTransfers: completed since start.

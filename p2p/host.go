@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sbftnet/sbft/buildinfo"
 	"log/slog"
 	"slices"
 	"sync"
@@ -109,6 +110,7 @@ func New(cfg Config) (*Host, error) {
 		libp2p.Transport(libp2pquic.NewTransport),
 		libp2p.ConnectionGater(g),
 		libp2p.DisableRelay(),
+		libp2p.UserAgent(buildinfo.AgentVersion()),
 	}
 	if len(cfg.ListenAddrs) > 0 {
 		opts = append(opts, libp2p.ListenAddrs(cfg.ListenAddrs...))

@@ -37,7 +37,7 @@ say() { echo "[docker-testnet $(date +%H:%M:%S)] $*"; }
 
 build_image() {
 	if [ ! -x "$BIN" ] || { command -v file >/dev/null && ! file "$BIN" | grep -q 'statically linked'; }; then
-		CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BIN" ./cmd/sbft
+		CGO_ENABLED=0 go build -trimpath -ldflags "${SBFT_LDFLAGS:--s -w}" -o "$BIN" ./cmd/sbft
 	fi
 	ctx=$(mktemp -d)
 	cp "$BIN" "$ctx/sbft"

@@ -10,10 +10,9 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
-)
 
-// version is set by the linker (-X main.version=...).
-var version = "dev"
+	"github.com/sbftnet/sbft/buildinfo"
+)
 
 // extraCommands are added by builds with tags (the mutants build's `sbft mutants`).
 var extraCommands []*cli.Command
@@ -22,8 +21,13 @@ func newApp() *cli.App {
 	return &cli.App{
 		Name:    "sbft",
 		Usage:   "a Byzantine-fault-tolerant replicated key-value network (SBFT over libp2p)",
-		Version: version,
+		Version: buildinfo.Get().Version,
 		Commands: append([]*cli.Command{
+			initCommand(),
+			genesisCommand(),
+			idCommand(),
+			versionCommand(),
+			resetCommand(),
 			testnetCommand(),
 			startCommand(),
 			statusCommand(),

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/multiformats/go-multiaddr"
@@ -19,6 +20,7 @@ func startCommand() *cli.Command {
 		Usage: "run a replica until SIGINT or SIGTERM",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "home", Required: true, EnvVars: []string{"SBFT_HOME"}, Usage: "replica home directory"},
+			&cli.StringFlag{Name: "network", Usage: "genesis file (overrides genesis in config.toml)"},
 			&cli.StringSliceFlag{Name: "peer", Usage: "multiaddr (with /p2p/<peer-id>) of a replica to join through; repeatable"},
 			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (overrides config.toml)"},
 			&cli.BoolFlag{Name: "log-json", Usage: "log JSON lines instead of text"},
@@ -42,6 +44,14 @@ func runStart(c *cli.Context) error {
 	log, err := newLogger(level, c.Bool("log-json"))
 	if err != nil {
 		return err
+	}
+	if c.IsSet("network") {
+		cfg.Genesis = c.String("network")
+		if !filepath.IsAbs(cfg.Genesis) { // relative to where the command runs, as every path flag is
+			if cfg.Genesis, err = filepath.Abs(cfg.Genesis); err != nil {
+				return err
+			}
+		}
 	}
 	g, err := genesis.Load(node.Resolve(home, cfg.Genesis))
 	if err != nil {

@@ -1,18 +1,13 @@
 package main
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/genesis"
-	"github.com/sbftnet/sbft/node"
 )
 
 // Port layout of replica i: base+10i (TCP), base+10i+1 (QUIC), base+10i+2 (HTTP status and metrics).
@@ -36,6 +31,8 @@ func testnetCommand() *cli.Command {
 	}
 }
 
+// runTestnet is `sbft init` for each replica and `sbft genesis` over their public parts, all in one directory:
+// right for a laptop, where one operator holds every key.
 func runTestnet(c *cli.Context) error {
 	n, dir, hosts := c.Int("replicas"), c.String("dir"), c.StringSlice("host")
 	if n < 4 || n > genesis.ReplicasMax {
@@ -47,59 +44,26 @@ func runTestnet(c *cli.Context) error {
 	if _, err := os.Stat(filepath.Join(dir, "genesis.json")); err == nil {
 		return fmt.Errorf("%s already holds a network (genesis.json exists)", dir)
 	}
-	extra := c.Int("c")
-	g := &genesis.Genesis{ChainID: c.String("chain-id"), F: (n - 2*extra - 1) / 3, C: extra,
-		CheckpointInterval: genesis.DefaultCheckpointInterval}
-	keys := make([]ed25519.PrivateKey, n)
-	blsSeeds := make([][]byte, n)
-	cfgs := make([]node.Config, n)
-	for i := 0; i < n; i++ {
+	parts := make([]*genesis.Public, n)
+	for i := range n {
 		host := hosts[0]
 		if len(hosts) == n {
 			host = hosts[i]
 		}
 		base := c.Int("base-port") + portsPerReplica*i
-		keys[i] = genesis.GenerateKey()
-		pub := keys[i].Public().(ed25519.PublicKey)
-		pid, err := genesis.PeerIDOf(pub)
+		listen := []string{fmt.Sprintf("/ip4/%s/tcp/%d", host, base), fmt.Sprintf("/ip4/%s/udp/%d/quic-v1", host, base+1)}
+		var err error
+		parts[i], err = initHome(filepath.Join(dir, fmt.Sprintf("replica-%d", i)), listen, nil, fmt.Sprintf("%s:%d", host, base+2), "../genesis.json")
 		if err != nil {
 			return err
 		}
-		seed, blsKey, err := bls.GenerateKey(rand.Reader)
-		if err != nil {
-			return err
-		}
-		blsSeeds[i] = seed
-		blsPub := blsKey.PublicKey()
-		tcp := fmt.Sprintf("/ip4/%s/tcp/%d", host, base)
-		quic := fmt.Sprintf("/ip4/%s/udp/%d/quic-v1", host, base+1)
-		g.Replicas = append(g.Replicas, genesis.Replica{Index: uint32(i), PeerID: pid.String(),
-			PubKey: hex.EncodeToString(pub), BLSPubKey: hex.EncodeToString(blsPub.Bytes()),
-			BLSPoP: hex.EncodeToString(blsKey.ProvePossession().Bytes()), Multiaddrs: []string{tcp, quic}})
-		cfgs[i] = node.DefaultConfig()
-		cfgs[i].Listen = []string{tcp, quic}
-		cfgs[i].HTTPAddr = fmt.Sprintf("%s:%d", host, base+2)
 	}
-	if err := g.Validate(); err != nil {
+	g, err := genesis.Assemble(c.String("chain-id"), c.Int("c"), genesis.DefaultCheckpointInterval, parts)
+	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := saveNew(filepath.Join(dir, "genesis.json"), g.Marshal()); err != nil {
 		return err
-	}
-	if err := g.Save(filepath.Join(dir, "genesis.json")); err != nil {
-		return err
-	}
-	for i := 0; i < n; i++ {
-		home := filepath.Join(dir, fmt.Sprintf("replica-%d", i))
-		if err := os.MkdirAll(filepath.Join(home, "data"), 0o700); err != nil {
-			return err
-		}
-		if err := genesis.SaveKeys(filepath.Join(home, cfgs[i].KeyFile), keys[i], blsSeeds[i]); err != nil {
-			return err
-		}
-		if err := cfgs[i].Save(home); err != nil {
-			return err
-		}
 	}
 	for j := 0; j < c.Int("clients"); j++ {
 		home := filepath.Join(dir, fmt.Sprintf("client-%d", j))
