@@ -28,6 +28,7 @@ lint:
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags mutants $(PKGS)
 	scripts/lint-deps.sh
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
 
 # Everything CI runs: lint, the race-enabled unit and end-to-end tests (the e2e package builds the binary).
 test: lint

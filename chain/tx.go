@@ -52,7 +52,50 @@ var (
 	ErrStoreInUse = errors.New("the data directory is in use")
 	// ErrStoreCorrupt: the data directory's files are damaged; the state must be fetched again.
 	ErrStoreCorrupt = errors.New("the data directory is corrupted")
+	// ErrTooLarge: a key or value over its bound (a SizeError says which and by how much).
+	ErrTooLarge = errors.New("too large")
 )
+
+// SizeError is a key or value outside its bounds, said so that the user knows the limit.
+type SizeError struct {
+	What       string // "key" or "value"
+	Bytes, Max int
+}
+
+func (e *SizeError) Error() string {
+	if e.Bytes == 0 {
+		return fmt.Sprintf("%s empty: want 1 to %s bytes", e.What, groupDigits(e.Max))
+	}
+	return fmt.Sprintf("%s too large: %s bytes, max %s", e.What, groupDigits(e.Bytes), groupDigits(e.Max))
+}
+
+// Unwrap lets errors.Is(err, ErrTooLarge) hold for an oversized key or value.
+func (e *SizeError) Unwrap() error {
+	if e.Bytes == 0 {
+		return ErrMalformedTx
+	}
+	return ErrTooLarge
+}
+
+// CheckSizes reports a key or value that no replica would accept, before anything is signed or sent.
+func CheckSizes(key, value []byte) error {
+	if len(key) == 0 || len(key) > KeyBytesMax {
+		return &SizeError{What: "key", Bytes: len(key), Max: KeyBytesMax}
+	}
+	if len(value) > ValueBytesMax {
+		return &SizeError{What: "value", Bytes: len(value), Max: ValueBytesMax}
+	}
+	return nil
+}
+
+// groupDigits writes n with thousands separators (65536 → "65,536").
+func groupDigits(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
 
 // Tx is a client's signed transaction.
 type Tx struct {

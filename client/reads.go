@@ -33,8 +33,8 @@ func (v *ProofVerifier) VerifyRead(p *wire.ProvenRead) error {
 // ReadProven asks the replicas one after another for key's value with a proof and returns the first answer
 // that verifies, with the index of the replica that gave it.
 func (c *Client) ReadProven(ctx context.Context, key []byte) (*wire.ProvenRead, uint32, error) {
-	if len(key) == 0 || len(key) > chain.KeyBytesMax {
-		return nil, 0, fmt.Errorf("key of %d bytes: want 1..%d", len(key), chain.KeyBytesMax)
+	if err := chain.CheckSizes(key, nil); err != nil {
+		return nil, 0, err
 	}
 	var errs []error
 	for i, r := range c.ids {

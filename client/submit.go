@@ -45,6 +45,9 @@ func (c *Client) SubmitRaw(ctx context.Context, raw []byte) (*chain.Result, erro
 // the way) provably never applied and never will, so it is signed again with a fresh nonce, up to
 // StaleNonceRetriesMax times, rather than reported failed.
 func (c *Client) submitNew(ctx context.Context, op chain.Op, key, value []byte, version uint64) (*chain.Result, error) {
+	if err := chain.CheckSizes(key, value); err != nil {
+		return nil, err
+	}
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
 	for attempt := 0; ; attempt++ {

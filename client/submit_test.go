@@ -31,3 +31,12 @@ func TestOnlyStaleNoncesAreSignedAgain(t *testing.T) {
 		}
 	}
 }
+
+// An oversized value is refused before it is signed or sent (a zero Client has no network to send on), with
+// the limit in the message rather than a quorum failure.
+func TestOversizedValueRefusedBeforeSending(t *testing.T) {
+	_, err := (&Client{}).Put(t.Context(), []byte("k"), make([]byte, 100<<10))
+	if !errors.Is(err, chain.ErrTooLarge) || err.Error() != "value too large: 102,400 bytes, max 65,536" {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -123,6 +123,7 @@ func TestDockerTestnet(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.tn = &testnet{t: t, dir: dir, n: 4, g: g}
+	d.checkOwnKeysOnly(4)
 	ctx := ctxT(t, 15*time.Minute)
 	c := d.tn.client(1)
 	l := startLoad(ctx, c, "dk", 8)
@@ -199,6 +200,23 @@ func TestDockerTestnet(t *testing.T) {
 		t.Fatalf("proven read from the client node container: exit %d, %s %s", code, out, stderr)
 	}
 	d.script("check")
+}
+
+// checkOwnKeysOnly: each replica container made its own key and mounts only its own home and the genesis, so
+// no container can read another's key.
+func (d *dockerNet) checkOwnKeysOnly(n int) {
+	d.t.Helper()
+	for i := range n {
+		out, err := exec.Command("docker", "inspect", "-f", "{{range .Mounts}}{{.Source}} {{end}}", fmt.Sprintf("sbfte2e-replica-%d", i)).Output()
+		if err != nil {
+			d.t.Fatalf("docker inspect replica %d: %v", i, err)
+		}
+		mounts := strings.Fields(string(out))
+		want := map[string]bool{filepath.Join(d.dir, fmt.Sprintf("replica-%d", i)): true, filepath.Join(d.dir, "genesis.json"): true}
+		if len(mounts) != len(want) || !want[mounts[0]] || !want[mounts[1]] {
+			d.t.Fatalf("replica %d mounts %v; want only its home and the genesis", i, mounts)
+		}
+	}
 }
 
 // followerHTTP is the client node container's API address (scripts/docker-testnet.sh: .200 of the subnet).

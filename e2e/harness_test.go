@@ -54,6 +54,7 @@ type testnet struct {
 	n     int
 	base  int
 	g     *genesis.Genesis
+	homes []string // set when the homes are not dir/replica-i (operators' separate directories)
 	procs []*exec.Cmd
 	exits []chan error
 }
@@ -97,6 +98,13 @@ func newTestnet(t *testing.T, n int) *testnet {
 	if tn.g, err = genesis.Load(filepath.Join(tn.dir, "genesis.json")); err != nil {
 		t.Fatal(err)
 	}
+	tn.stopAtCleanup()
+	return tn
+}
+
+// stopAtCleanup kills every replica when the test ends, with their logs' tails when it failed.
+func (tn *testnet) stopAtCleanup() {
+	t := tn.t
 	t.Cleanup(func() {
 		for i := range tn.procs {
 			tn.stop(i, syscall.SIGKILL)
@@ -105,10 +113,14 @@ func newTestnet(t *testing.T, n int) *testnet {
 			tn.dumpLogs()
 		}
 	})
-	return tn
 }
 
-func (tn *testnet) home(i int) string { return filepath.Join(tn.dir, fmt.Sprintf("replica-%d", i)) }
+func (tn *testnet) home(i int) string {
+	if tn.homes != nil {
+		return tn.homes[i]
+	}
+	return filepath.Join(tn.dir, fmt.Sprintf("replica-%d", i))
+}
 
 func (tn *testnet) start(i int, extra ...string) { tn.startEnv(i, nil, extra...) }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -20,6 +21,9 @@ import (
 
 // ErrInvalid is returned for a genesis that breaks a rule of the package doc.
 var ErrInvalid = errors.New("invalid genesis")
+
+// ErrKeyMisplaced: a private key file given where a genesis or a public part belongs.
+var ErrKeyMisplaced = errors.New("private key given where public data belongs")
 
 // Bounds on what a genesis file may hold.
 const (
@@ -187,10 +191,39 @@ func PeerIDOf(pub ed25519.PublicKey) (peer.ID, error) {
 // Load reads and validates a genesis file.
 func Load(path string) (*Genesis, error) {
 	b, err := readBounded(path, FileBytesMax)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no genesis at %s: copy the network's genesis.json there (the path config.toml names), or give --network FILE", path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read genesis: %w", err)
 	}
-	return Parse(b)
+	if err := notAGenesis(path, b); err != nil {
+		return nil, err
+	}
+	g, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return g, nil
+}
+
+// notAGenesis names the files an operator may give by mistake where a genesis or a public part belongs.
+func notAGenesis(path string, b []byte) error {
+	var probe struct {
+		Seed     *string         `json:"seed"`
+		PeerID   *string         `json:"peer_id"`
+		Replicas json.RawMessage `json:"replicas"`
+	}
+	if json.Unmarshal(b, &probe) != nil {
+		return nil // Parse says what is wrong
+	}
+	switch {
+	case probe.Seed != nil:
+		return fmt.Errorf("%w: %s is a private key file: never hand it out; give the genesis (sbft genesis) or a public.json", ErrKeyMisplaced, path)
+	case probe.PeerID != nil && probe.Replicas == nil:
+		return fmt.Errorf("%w: %s is one replica's public part (public.json), not a genesis: assemble one with `sbft genesis --chain-id ID --out genesis.json PUBLIC.json...`", ErrInvalid, path)
+	}
+	return nil
 }
 
 // Parse decodes and validates genesis JSON.

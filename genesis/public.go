@@ -46,6 +46,12 @@ func LoadPublic(path string) (*Public, error) {
 	if err != nil {
 		return nil, err
 	}
+	var probe struct {
+		Seed *string `json:"seed"`
+	}
+	if json.Unmarshal(b, &probe) == nil && probe.Seed != nil {
+		return nil, fmt.Errorf("%w: %s is a private key file: give the replica's public.json (made by sbft init) and keep key.json on its machine", ErrKeyMisplaced, path)
+	}
 	var p Public
 	if err := json.Unmarshal(b, &p); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, path, err)
@@ -72,6 +78,9 @@ func FaultsTolerated(n, c int) int { return (n - 2*c - 1) / 3 }
 // Assemble makes a genesis from the replicas' public parts, in the order given (that is their index), with f
 // the largest n allows. It refuses a replica given twice.
 func Assemble(chainID string, c int, checkpointInterval uint64, parts []*Public) (*Genesis, error) {
+	if need := 3 + 2*c + 1; len(parts) < need {
+		return nil, fmt.Errorf("%w: %d replicas: with c=%d a network needs at least %d (n >= 3f+2c+1, f >= 1)", ErrInvalid, len(parts), c, need)
+	}
 	g := &Genesis{ChainID: chainID, F: FaultsTolerated(len(parts), c), C: c, CheckpointInterval: checkpointInterval}
 	seen := map[string]int{}
 	for i, p := range parts {

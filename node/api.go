@@ -28,10 +28,10 @@ type Health struct {
 	OK        bool     `json:"ok"`
 	Reasons   []string `json:"reasons,omitempty"`
 	Connected int      `json:"connected_replicas"` // other replicas with a live connection
-	Quorum    int      `json:"quorum"`             // replicas (counting this one) a quorum needs: 2f+1
+	Quorum    int      `json:"quorum"`             // replicas (counting this one) a quorum needs: 2f+c+1
 }
 
-// HealthOf judges a status: quorum is 2f+1.
+// HealthOf judges a status: quorum is 2f+c+1, the replicas (counting this one) a commit needs.
 func HealthOf(s *Status, quorum int) Health {
 	h := Health{Connected: s.Peers, Quorum: quorum}
 	if s.Peers+1 < quorum {
@@ -51,7 +51,7 @@ func HealthOf(s *Status, quorum int) Health {
 
 func (n *Node) handleHealth(w http.ResponseWriter, _ *http.Request) {
 	s := n.Status()
-	h := HealthOf(&s, 2*n.opts.Genesis.F+1)
+	h := HealthOf(&s, 2*n.opts.Genesis.F+n.opts.Genesis.C+1)
 	status := http.StatusOK
 	if !h.OK {
 		status = http.StatusServiceUnavailable
@@ -59,11 +59,16 @@ func (n *Node) handleHealth(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, status, h)
 }
 
-// registerBuildInfo exports sbft_build_info{version, commit, go_version, chain_id} = 1.
-func registerBuildInfo(reg prometheus.Registerer, chainID string) {
+// newRegistry fills reg with the Go runtime's and the process's collectors and sbft_build_info, and returns the
+// registerer for everything else: sbft's and libp2p's metrics, each with a chain_id label (one process, one
+// chain; the label tells networks apart in a shared Prometheus).
+func newRegistry(reg *prometheus.Registry, chainID string) prometheus.Registerer {
+	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	labelled := prometheus.WrapRegistererWith(prometheus.Labels{"chain_id": chainID}, reg)
 	bi := buildinfo.Get()
 	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "sbft_build_info", Help: "The running build; always 1.",
-		ConstLabels: prometheus.Labels{"version": bi.Version, "commit": bi.Commit, "go_version": bi.GoVersion, "chain_id": chainID}})
+		ConstLabels: prometheus.Labels{"version": bi.Version, "commit": bi.Commit, "go_version": bi.GoVersion}})
 	g.Set(1)
-	reg.MustRegister(g)
+	labelled.MustRegister(g)
+	return labelled
 }

@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"time"
 
@@ -105,6 +106,9 @@ func LoadConfig(home string) (*Config, error) {
 	c := DefaultConfig()
 	path := filepath.Join(home, ConfigFileName)
 	md, err := toml.DecodeFile(path, &c)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s has no %s: is --home a replica's home? make one with `sbft init --home %s`", ErrConfig, home, ConfigFileName, home)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}

@@ -52,6 +52,7 @@ type Follower struct {
 	verifier *Verifier
 	peers    []peer.ID // replica peer IDs by index
 	registry *prometheus.Registry
+	reg      prometheus.Registerer // registry with the chain_id label
 	metrics  *followerMetrics
 
 	mu     sync.Mutex // guards app, certs and latest
@@ -95,9 +96,8 @@ func NewFollower(opts FollowerOptions) (*Follower, error) {
 	f := &Follower{opts: opts, log: opts.Logger.With("follower", true), registry: prometheus.NewRegistry(),
 		certs: map[uint64]*wire.ExecCert{}}
 	f.source.Store(-1)
-	f.registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	f.metrics = newFollowerMetrics(f.registry)
-	registerBuildInfo(f.registry, g.ChainID)
+	f.reg = newRegistry(f.registry, g.ChainID)
+	f.metrics = newFollowerMetrics(f.reg)
 	f.verifier = NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, g.C, NewTxCache(VerifiedTxCacheMax))
 	dataDir := filepath.Join(opts.Home, "data")
 	var err error
@@ -136,7 +136,7 @@ func (f *Follower) open(dataDir string) error {
 		return err
 	}
 	f.host, err = p2p.New(p2p.Config{ChainID: g.ChainID, Key: key, Replicas: reps, ExtraPeers: f.opts.Peers,
-		Logger: f.log, Registerer: f.registry})
+		Logger: f.log, Registerer: f.reg})
 	if err != nil {
 		return fmt.Errorf("start libp2p host: %w", err)
 	}

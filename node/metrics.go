@@ -2,6 +2,7 @@ package node
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,7 +25,10 @@ type Metrics struct {
 	rejectedTotal, forwardedTotal       *prometheus.CounterVec
 	readsTotal                          *prometheus.CounterVec
 	persistSeconds, applySeconds        prometheus.Histogram
-	coreCounters                        *prometheus.GaugeVec
+	blockInterval, blockTxs, blockBytes prometheus.Histogram
+	commitLatency                       prometheus.Histogram
+	lastBlockAt                         time.Time // driver goroutine only
+	core                                *coreEvents
 }
 
 // NewMetrics registers the replica's metrics with reg.
@@ -62,9 +66,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Client transactions rejected at intake, by reason."}, []string{"reason"}),
 		forwardedTotal: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sbft", Name: "forwarded_requests_total",
 			Help: "Client requests backups forwarded to this replica as primary, by what became of them (queued, held: queued already, executed, unverified, dead nonce, refused)."}, []string{"outcome"}),
-		coreCounters: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "sbft", Name: "consensus_events",
-			Help: "Consensus core event counts since start, by event."}, []string{"event"}),
+		core: &coreEvents{},
 	}
+	m.blockInterval = histogram(reg, "block_interval_seconds", "Time between one block's execution here and the next's (blocks committed together: 0).",
+		prometheus.ExponentialBuckets(0.001, 2, 14))
+	m.blockTxs = histogram(reg, "block_txs", "Transactions per executed block (the batch size).", prometheus.ExponentialBuckets(1, 2, 14))
+	m.blockBytes = histogram(reg, "block_bytes", "Transaction bytes per executed block.", prometheus.ExponentialBuckets(256, 4, 10))
+	m.commitLatency = histogram(reg, "commit_latency_seconds",
+		"Time from a client transaction's arrival here to its durable execution here.", prometheus.ExponentialBuckets(0.001, 2, 16))
 	m.syncing = g("syncing", "1 while a state transfer runs.")
 	m.syncFetched = g("sync_fetched_blocks", "Blocks the running state transfer fetched (verified or buffered).")
 	m.syncTotal = g("sync_total_blocks", "Blocks the running state transfer needs.")
@@ -77,8 +86,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.readsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sbft", Name: "proven_reads_total",
 		Help: "Proven reads asked of this replica, by outcome (proven, uncertified: no certified recent state, busy, timeout)."}, []string{"outcome"})
 	reg.MustRegister(m.readsTotal)
-	reg.MustRegister(m.rejectedTotal, m.forwardedTotal, m.coreCounters, m.viewChangeSeconds)
+	reg.MustRegister(m.rejectedTotal, m.forwardedTotal, m.core, m.viewChangeSeconds)
 	return m
+}
+
+func histogram(reg prometheus.Registerer, name, help string, buckets []float64) prometheus.Histogram {
+	h := prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "sbft", Name: name, Help: help, Buckets: buckets})
+	reg.MustRegister(h)
+	return h
 }
 
 // observeSync records a state transfer's progress (nil: none running).
@@ -142,6 +157,26 @@ func (m *Metrics) observeApply(d time.Duration, blocks, txs int, height uint64) 
 	}
 }
 
+// observeBlock records one executed block's size and the time since the previous one.
+func (m *Metrics) observeBlock(txs, bytes int, at time.Time) {
+	if m == nil {
+		return
+	}
+	if !m.lastBlockAt.IsZero() {
+		m.blockInterval.Observe(at.Sub(m.lastBlockAt).Seconds())
+	}
+	m.lastBlockAt = at
+	m.blockTxs.Observe(float64(txs))
+	m.blockBytes.Observe(float64(bytes))
+}
+
+// observeCommit records one transaction's time from arrival to durable execution.
+func (m *Metrics) observeCommit(d time.Duration) {
+	if m != nil {
+		m.commitLatency.Observe(d.Seconds())
+	}
+}
+
 func (m *Metrics) observeStatus(s consensus.Status) {
 	if m == nil {
 		return
@@ -157,22 +192,46 @@ func (m *Metrics) observeStatus(s consensus.Status) {
 		active = 1
 	}
 	m.viewActive.Set(active)
+	m.core.set(s.Counters)
+}
+
+// coreEvents exports the consensus core's event counts, cumulative since start, as counters
+// (sbft_consensus_events_total{event}), from the latest status.
+type coreEvents struct {
+	mu   sync.Mutex
+	last consensus.Counters
+}
+
+var coreEventsDesc = prometheus.NewDesc("sbft_consensus_events_total", "Consensus core events since start, by event.", []string{"event"}, nil)
+
+func (c *coreEvents) set(counts consensus.Counters) {
+	c.mu.Lock()
+	c.last = counts
+	c.mu.Unlock()
+}
+
+func (c *coreEvents) Describe(ch chan<- *prometheus.Desc) { ch <- coreEventsDesc }
+
+func (c *coreEvents) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	s := c.last
+	c.mu.Unlock()
 	for name, v := range map[string]uint64{
-		"dropped_other_view": s.Counters.DroppedOtherView, "dropped_out_of_window": s.Counters.DroppedOutOfWindow,
-		"dropped_invalid": s.Counters.DroppedInvalid, "equivocations": s.Counters.Equivocations,
-		"proposed": s.Counters.Proposed, "catch_up_sent": s.Counters.CatchUpSent,
-		"catch_up_received": s.Counters.CatchUpReceived, "retransmissions": s.Counters.Retransmissions,
-		"expired_requests": s.Counters.ExpiredRequests, "commits_fast": s.Counters.CommitsFast,
-		"commits_slow": s.Counters.CommitsSlow, "collector_timeouts": s.Counters.CollectorTimeouts,
-		"bad_shares": s.Counters.BadShares, "path_switches": s.Counters.PathSwitches,
-		"complaints_sent": s.Counters.ComplaintsSent, "view_changes": s.Counters.ViewChanges,
-		"requests_forwarded": s.Counters.RequestsForwarded, "complaints_stalled": s.Counters.ComplaintsStalled,
-		"refused_busy": s.Counters.RefusedBusy, "discarded_requests": s.Counters.DiscardedRequests,
-		"new_views": s.Counters.NewViews, "view_change_conflicts": s.Counters.ViewChangeConflicts,
-		"stable_checkpoints": s.Counters.StableCheckpoints, "checkpoint_mismatches": s.Counters.CheckpointMismatches,
-		"bad_checkpoints": s.Counters.BadCheckpoints,
+		"dropped_other_view": s.DroppedOtherView, "dropped_out_of_window": s.DroppedOutOfWindow,
+		"dropped_invalid": s.DroppedInvalid, "equivocations": s.Equivocations,
+		"proposed": s.Proposed, "catch_up_sent": s.CatchUpSent,
+		"catch_up_received": s.CatchUpReceived, "retransmissions": s.Retransmissions,
+		"expired_requests": s.ExpiredRequests, "commits_fast": s.CommitsFast,
+		"commits_slow": s.CommitsSlow, "collector_timeouts": s.CollectorTimeouts,
+		"bad_shares": s.BadShares, "path_switches": s.PathSwitches,
+		"complaints_sent": s.ComplaintsSent, "view_changes": s.ViewChanges,
+		"requests_forwarded": s.RequestsForwarded, "complaints_stalled": s.ComplaintsStalled,
+		"refused_busy": s.RefusedBusy, "discarded_requests": s.DiscardedRequests,
+		"new_views": s.NewViews, "view_change_conflicts": s.ViewChangeConflicts,
+		"stable_checkpoints": s.StableCheckpoints, "checkpoint_mismatches": s.CheckpointMismatches,
+		"bad_checkpoints": s.BadCheckpoints,
 	} {
-		m.coreCounters.WithLabelValues(name).Set(float64(v))
+		ch <- prometheus.MustNewConstMetric(coreEventsDesc, prometheus.CounterValue, float64(v), name)
 	}
 }
 

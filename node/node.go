@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"path/filepath"
 	rpprof "runtime/pprof"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -109,8 +110,7 @@ func New(opts Options) (*Node, error) {
 		inbound: make(chan *consensus.Message, InboundMessagesMax), intake: make(chan Intake, IntakeQueueMax),
 		unverified: make(chan Intake, UnverifiedQueueMax), reads: make(chan *readJob, ReadsQueuedMax), clientBlocks: make(chan struct{}, BlockAnswersForClientsMax), badSigs: newFailureBudget(), txRate: newRateBudget(),
 		done: make(chan struct{})}
-	n.registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	registerBuildInfo(n.registry, opts.Genesis.ChainID)
+	reg := newRegistry(n.registry, opts.Genesis.ChainID)
 	var err error
 	dataDir := Resolve(opts.Home, cfg.DataDir)
 	n.mark = signedMark{path: filepath.Join(dataDir, SignedMarkFile)}
@@ -123,7 +123,7 @@ func New(opts Options) (*Node, error) {
 	}
 	cache := NewTxCache(VerifiedTxCacheMax)
 	n.verifier = NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, g.C, cache)
-	if n.host, err = newHost(opts, n.registry, n.log); err != nil {
+	if n.host, err = newHost(opts, reg, n.log); err != nil {
 		n.store.Close()
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func New(opts Options) (*Node, error) {
 		n.peers = append(n.peers, r.ID)
 	}
 	n.transfers = make(chan *transfer, 1)
-	n.metrics = NewMetrics(n.registry)
+	n.metrics = NewMetrics(reg)
 	if n.gossip, err = n.host.StartGossip(); err != nil {
 		n.host.Close()
 		n.store.Close()
@@ -217,6 +217,10 @@ func newHost(opts Options, reg prometheus.Registerer, log *slog.Logger) (*p2p.Ho
 	}
 	h, err := p2p.New(p2p.Config{ChainID: opts.Genesis.ChainID, Key: key, ListenAddrs: listen,
 		Replicas: replicas, ExtraPeers: opts.ExtraPeers, Logger: log, Registerer: reg})
+	if err != nil && strings.Contains(err.Error(), "address already in use") {
+		return nil, fmt.Errorf("%w: another process listens on an address of `listen` in %s: stop it, or give this replica other ports",
+			err, filepath.Join(opts.Home, ConfigFileName))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start libp2p host: %w", err)
 	}

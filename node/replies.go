@@ -1,6 +1,8 @@
 package node
 
 import (
+	"time"
+
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/wire"
 )
@@ -55,6 +57,8 @@ func (rp *replies) blockExecuted(blk *chain.Block, results []chain.Result) {
 		r := &wire.Reply{TxHash: results[i].TxHash, Replica: rp.cfg.ID, Status: wire.StatusCommitted,
 			Result: results[i].Marshal()}
 		rp.results.add(r)
-		rp.waiters.deliver(r)
+		if at := rp.waiters.deliver(r); !at.IsZero() {
+			rp.cfg.Metrics.observeCommit(time.Since(at))
+		}
 	}
 }

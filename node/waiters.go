@@ -1,6 +1,8 @@
 package node
 
 import (
+	"time"
+
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -13,7 +15,8 @@ type waiters struct {
 
 type waiter struct {
 	w     Waiter
-	since uint64 // tick
+	since uint64    // tick
+	at    time.Time // arrival, for the commit latency metric only
 }
 
 func newWaiters(ttlTicks uint64) waiters {
@@ -24,7 +27,7 @@ func (ws *waiters) add(h [32]byte, w Waiter, now uint64) bool {
 	if ws.count >= WaitersMax {
 		return false
 	}
-	ws.byHash[h] = append(ws.byHash[h], waiter{w: w, since: now})
+	ws.byHash[h] = append(ws.byHash[h], waiter{w: w, since: now, at: time.Now()})
 	ws.count++
 	return true
 }
@@ -45,16 +48,18 @@ func (ws *waiters) remove(h [32]byte, w Waiter) {
 	}
 }
 
-func (ws *waiters) deliver(r *wire.Reply) {
+// deliver answers every waiter of r's transaction and returns when the first of them arrived (zero: none).
+func (ws *waiters) deliver(r *wire.Reply) time.Time {
 	list, ok := ws.byHash[r.TxHash]
 	if !ok {
-		return
+		return time.Time{}
 	}
 	delete(ws.byHash, r.TxHash)
 	ws.count -= len(list)
 	for _, w := range list {
 		w.w.Deliver(r)
 	}
+	return list[0].at
 }
 
 // expire drops waiters older than the TTL; it scans only every WaiterExpireIntervalTicks ticks.

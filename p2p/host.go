@@ -106,11 +106,19 @@ func New(cfg Config) (*Host, error) {
 		libp2p.ResourceManager(rm),
 		libp2p.Identity(cfg.Key),
 		libp2p.Security(noise.ID, noise.New),
-		libp2p.Transport(tcp.NewTCPTransport),
+		// No SO_REUSEPORT on TCP: a second replica on a port in use (two homes with one listen address) must
+		// fail to start, not share the port and get half of the other's connections. (A UDP port is never
+		// shared: QUIC listens without SO_REUSEPORT and dials from its listening socket.)
+		libp2p.Transport(tcp.NewTCPTransport, tcp.DisableReuseport()),
 		libp2p.Transport(libp2pquic.NewTransport),
 		libp2p.ConnectionGater(g),
 		libp2p.DisableRelay(),
 		libp2p.UserAgent(buildinfo.AgentVersion()),
+	}
+	if cfg.Registerer != nil {
+		opts = append(opts, libp2p.PrometheusRegisterer(cfg.Registerer)) // libp2p's own metrics, served beside ours
+	} else {
+		opts = append(opts, libp2p.DisableMetrics())
 	}
 	if len(cfg.ListenAddrs) > 0 {
 		opts = append(opts, libp2p.ListenAddrs(cfg.ListenAddrs...))
@@ -211,6 +219,20 @@ func (hs *Host) ConnectedReplicas() int {
 		}
 	}
 	return n
+}
+
+// peerCounts returns the connected peers: other replicas, and every other peer.
+func (hs *Host) peerCounts() (replicas, other int) {
+	for _, id := range hs.h.Network().Peers() {
+		switch {
+		case id == hs.h.ID():
+		case hs.IsReplica(id):
+			replicas++
+		default:
+			other++
+		}
+	}
+	return replicas, other
 }
 
 // allowStream enforces the allowlist for replicas-only protocols, logging refusals.

@@ -33,8 +33,23 @@ func newMetrics(reg prometheus.Registerer, hs *Host) *metrics {
 		Help: "The lowest gossipsub peer score (negative: a peer sent invalid messages)."})
 	connected := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "sbft", Subsystem: "p2p", Name: "connected_replicas",
 		Help: "Other replicas with a live connection."}, func() float64 { return float64(hs.ConnectedReplicas()) })
-	reg.MustRegister(m.sent, m.received, m.dropped, m.rejectedStreams, connected, m.gossip, m.gossipLowest)
+	reg.MustRegister(m.sent, m.received, m.dropped, m.rejectedStreams, connected, m.gossip, m.gossipLowest, peersCollector{hs})
 	return m
+}
+
+// peersCollector counts the connected peers by kind at scrape time: other replicas, and everyone else
+// (clients, client nodes).
+type peersCollector struct{ hs *Host }
+
+var peersDesc = prometheus.NewDesc("sbft_p2p_peers", "Connected peers, by kind (replica: other replicas of the genesis; other: clients and client nodes).",
+	[]string{"kind"}, nil)
+
+func (peersCollector) Describe(ch chan<- *prometheus.Desc) { ch <- peersDesc }
+
+func (c peersCollector) Collect(ch chan<- prometheus.Metric) {
+	replicas, other := c.hs.peerCounts()
+	ch <- prometheus.MustNewConstMetric(peersDesc, prometheus.GaugeValue, float64(replicas), "replica")
+	ch <- prometheus.MustNewConstMetric(peersDesc, prometheus.GaugeValue, float64(other), "other")
 }
 
 func (m *metrics) frame(vec func(*metrics) *prometheus.CounterVec, peer uint32) {

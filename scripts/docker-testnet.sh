@@ -18,7 +18,10 @@
 #
 # Environment: DOCKER_TESTNET_DIR (docker-testnet), DOCKER_TESTNET_PROJECT (sbftnet), DOCKER_TESTNET_SUBNET
 # (172.28.7: replica i at .10+i, the client node at .200, the client at .250), SBFT_BIN (bin/sbft, built with
-# CGO_ENABLED=0).
+# CGO_ENABLED=0), CHAIN_ID (sbft-testnet).
+#
+# Each container mounts only its own home (DIR/replica-i, DIR/follower, DIR/client-0) and the genesis: each
+# replica made its key itself (`sbft init` in its container), and only public.json files left the homes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=$(realpath -m "${DOCKER_TESTNET_DIR:-docker-testnet}")
@@ -63,10 +66,10 @@ write_compose() {
 			echo "  replica-$i:"
 			echo "    image: $IMAGE"
 			echo "    container_name: $(container "$i")"
-			echo "    command: [\"start\", \"--home\", \"/net/replica-$i\"]"
+			echo "    command: [\"start\", \"--home\", \"/home/sbft\"]"
 			echo "    user: \"10001:10001\""
 			echo "    stop_grace_period: 15s"
-			echo "    volumes: [\"./:/net\"]"
+			echo "    volumes: [\"./replica-$i:/home/sbft\", \"./genesis.json:/net/genesis.json:ro\"]"
 			echo "    networks:"
 			echo "      net:"
 			echo "        ipv4_address: $(ip_of "$i")"
@@ -74,14 +77,41 @@ write_compose() {
 		echo "  follower:"
 		echo "    image: $IMAGE"
 		echo "    container_name: $PROJECT-follower"
-		echo "    command: [\"follow\", \"--home\", \"/net/follower\", \"--network\", \"/net/genesis.json\", \"--http\", \"0.0.0.0:8090\"]"
+		echo "    command: [\"follow\", \"--home\", \"/home/sbft\", \"--network\", \"/net/genesis.json\", \"--http\", \"0.0.0.0:8090\"]"
 		echo "    user: \"10001:10001\""
 		echo "    stop_grace_period: 15s"
-		echo "    volumes: [\"./:/net\"]"
+		echo "    volumes: [\"./follower:/home/sbft\", \"./genesis.json:/net/genesis.json:ro\"]"
 		echo "    networks:"
 		echo "      net:"
 		echo "        ipv4_address: $SUBNET.200"
 	} >"$DIR/docker-compose.yml"
+}
+
+# in_container HOME ARGS...: runs the image once with only HOME (a directory of $DIR) mounted, as the
+# containers' user, on no network.
+in_container() {
+	local home=$1
+	shift
+	mkdir -p "$DIR/$home"
+	chown 10001:10001 "$DIR/$home" 2>/dev/null || chmod a+rwx "$DIR/$home"
+	docker run --rm --network none --user 10001:10001 -v "$DIR/$home:/home/sbft" "$IMAGE" "$@" >/dev/null
+}
+
+# init_homes: as operators on separate machines do, each replica's container makes its own key in its own
+# home (sbft init); only the public parts (public.json) are collected to assemble the genesis, the one file
+# every container shares (read-only). No container sees another's home.
+init_homes() {
+	local n=$1 parts=()
+	mkdir -p "$DIR"
+	for i in $(seq 0 $((n - 1))); do
+		in_container "replica-$i" init --home /home/sbft --listen "/ip4/$(ip_of "$i")/tcp/$BASE_PORT" \
+			--listen "/ip4/$(ip_of "$i")/udp/$((BASE_PORT + 1))/quic-v1" --http "$(ip_of "$i"):$((BASE_PORT + 2))" \
+			--genesis /net/genesis.json
+		parts+=("$DIR/replica-$i/public.json")
+	done
+	"$BIN" genesis --chain-id "${CHAIN_ID:-sbft-testnet}" --out "$DIR/genesis.json" "${parts[@]}"
+	for home in client-0 client-1 follower; do in_container "$home" client init --home /home/sbft; done
+	say "$n replicas made their own keys; genesis assembled from their public.json"
 }
 
 status_line() {
@@ -105,8 +135,9 @@ wait_healthy() {
 workload() {
 	local keys=${1:-1000}
 	say "client container writes $keys keys"
-	docker run --rm --network "$NET" --ip "$SUBNET.250" --user 10001:10001 -v "$DIR:/net" "$IMAGE" \
-		client fill --home /net/client-0 --network /net/genesis.json --count "$keys" --prefix key-
+	docker run --rm --network "$NET" --ip "$SUBNET.250" --user 10001:10001 -v "$DIR/client-0:/home/sbft" \
+		-v "$DIR/genesis.json:/net/genesis.json:ro" "$IMAGE" \
+		client fill --home /home/sbft --network /net/genesis.json --count "$keys" --prefix key-
 }
 
 follower_line() {
@@ -133,11 +164,8 @@ up)
 	n=${2:-4}
 	[ -e "$DIR" ] && { say "$DIR exists; run down first"; exit 1; }
 	build_image
-	hosts=()
-	for i in $(seq 0 $((n - 1))); do hosts+=(--host "$(ip_of "$i")"); done
-	"$BIN" testnet --replicas "$n" --dir "$DIR" "${hosts[@]}" --base-port "$BASE_PORT" --clients 2 >/dev/null
+	init_homes "$n"
 	write_compose "$n"
-	chown -R 10001:10001 "$DIR" 2>/dev/null || chmod -R a+rwX "$DIR"
 	compose up -d
 	wait_healthy "$n"
 	workload "${KEYS:-1000}"

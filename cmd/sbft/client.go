@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -46,8 +49,32 @@ func clientCommand() *cli.Command {
 				ArgsUsage: "KEY VERSION VALUE", Flags: clientFlags(), Action: runClientOp},
 			{Name: "delete", Usage: "delete KEY", ArgsUsage: "KEY", Flags: clientFlags(), Action: runClientOp},
 			fillCommand(),
+			{Name: "init", Usage: "create a client home: its own key.json (never overwrites one); prints the client's public key",
+				Flags:  []cli.Flag{&cli.StringFlag{Name: "home", Required: true, EnvVars: []string{"SBFT_CLIENT_HOME"}, Usage: "client directory to create"}},
+				Action: runClientInit},
 		},
 	}
+}
+
+func runClientInit(c *cli.Context) error {
+	pub, err := initClientHome(c.String("home"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.App.Writer, pub)
+	return nil
+}
+
+// initClientHome creates a client's home with a new key and returns its public key in hex.
+func initClientHome(home string) (string, error) {
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return "", err
+	}
+	key := genesis.GenerateKey()
+	if err := genesis.SaveKey(filepath.Join(home, clientKeyFile), key); err != nil {
+		return "", fmt.Errorf("%s: %w (init never overwrites a key)", home, err)
+	}
+	return hex.EncodeToString(key.Public().(ed25519.PublicKey)), nil
 }
 
 // loadNetwork returns the genesis from --network, or learns it from the replica at --peer.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/buildinfo"
+	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/node"
 )
@@ -239,6 +240,9 @@ func runReset(c *cli.Context) error {
 		return fmt.Errorf("%w: this deletes %s and keeps %s; stop the replica, then run again with --yes", errResetUnconfirmed,
 			data, node.Resolve(home, cfg.KeyFile))
 	}
+	if err := notInUse(data); err != nil {
+		return err
+	}
 	if err := os.RemoveAll(data); err != nil {
 		return fmt.Errorf("reset: %w", err)
 	}
@@ -247,4 +251,19 @@ func runReset(c *cli.Context) error {
 	}
 	fmt.Fprintf(c.App.ErrWriter, "sbft: wiped %s; the replica catches up from the others when it starts (it forgot its votes: reset at most f replicas at a time)\n", data)
 	return nil
+}
+
+// notInUse refuses a data directory that a running replica holds open (pebble's lock).
+func notInUse(data string) error {
+	if _, err := os.Stat(filepath.Join(data, "LOCK")); err != nil {
+		return nil // never opened, or already wiped
+	}
+	st, err := chain.OpenPebble(data, nil)
+	if errors.Is(err, chain.ErrStoreInUse) {
+		return fmt.Errorf("reset refused: %w", err)
+	}
+	if err == nil {
+		st.Close()
+	}
+	return nil // a damaged store is what reset is for
 }

@@ -66,11 +66,7 @@ func runTestnet(c *cli.Context) error {
 		return err
 	}
 	for j := 0; j < c.Int("clients"); j++ {
-		home := filepath.Join(dir, fmt.Sprintf("client-%d", j))
-		if err := os.MkdirAll(home, 0o700); err != nil {
-			return err
-		}
-		if err := genesis.SaveKey(filepath.Join(home, clientKeyFile), genesis.GenerateKey()); err != nil {
+		if _, err := initClientHome(filepath.Join(dir, fmt.Sprintf("client-%d", j))); err != nil {
 			return err
 		}
 	}
