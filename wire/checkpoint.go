@@ -12,7 +12,7 @@ import (
 //
 // share is the replica's BLS12-381 signature share over the checkpoint digest (2f+c+1 of them make the stable
 // checkpoint certificate); sig is its Ed25519 signature over the signing bytes of the consensus message
-// {type 13 (checkpoint), from replica, view 0, seq, digest, share} (consensus.Message.SigningBytes), where
+// {type 13 (checkpoint), from replica, view 0, seq, digest, share} (MessageSigningBytes), where
 // digest = CheckpointDigest(chain ID, seq, height, block_hash, state_root). A subscriber with the genesis checks
 // sig against the replica's public key and trusts a checkpoint that f+1 replicas announce alike.
 type CheckpointAnnouncement struct {
