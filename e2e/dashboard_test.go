@@ -348,5 +348,5 @@ func TestDashboardMetricsExist(t *testing.T) {
 			checked++
 		}
 	}
-	t.Logf("%d selectors of %d queries matched among %d series of %d endpoints", checked, len(d.queries()), len(all), len(urls))
+	t.Logf("%d selectors of %d queries checked against %d series of %d endpoints", checked, len(d.queries()), len(all), len(urls))
 }

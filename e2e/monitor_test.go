@@ -85,9 +85,10 @@ func promQuery(promURL, query string) ([]promSample, error) {
 
 // checkDashboard runs every query of every panel of the Grafana dashboard at dashboardPath against the
 // Prometheus at promURL, the chain variable set to chainID and Grafana's interval variables to 1m, and fails
-// naming the panel when a query errors, or answers nothing but empty or NaN results for 30 s (a rate needs
-// two scrapes in its window, a quantile observations: call it while a workload runs, or within a minute of
-// one). The chain_id variable's own query (label values of sbft_build_info) must list chainID.
+// naming the panel when a query errors, or answers only empty or NaN results (retried until 30 s after the
+// check began: a rate needs two scrapes in its window, a quantile observations; call it while a workload
+// runs, or within a minute of one). The chain_id variable's own query (label values of sbft_build_info) must
+// list chainID.
 func checkDashboard(t *testing.T, promURL, dashboardPath string, chainID string) {
 	t.Helper()
 	d := loadDashboard(t, dashboardPath)
@@ -98,9 +99,9 @@ func checkDashboard(t *testing.T, promURL, dashboardPath string, chainID string)
 		t.Errorf("variable chain_id: label_values(sbft_build_info, chain_id) = %v, want %q among them", chains, chainID)
 	}
 	queries := d.queries()
+	deadline := time.Now().Add(30 * time.Second) // one for all: a wrong metric name fails in 30 s, not 30 s a query
 	for _, q := range queries {
 		expr := expandQuery(q.expr, chainID)
-		deadline := time.Now().Add(30 * time.Second)
 		for {
 			samples, err := promQuery(promURL, expr)
 			if err != nil {
@@ -118,7 +119,7 @@ func checkDashboard(t *testing.T, promURL, dashboardPath string, chainID string)
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Errorf("panel %q %s: no data for 30 s (%d series, all NaN: %v): %s", q.panel, q.refID, len(samples), values, expr)
+				t.Errorf("panel %q %s: no data (%d series, none but NaN: %v): %s", q.panel, q.refID, len(samples), values, expr)
 				break
 			}
 			time.Sleep(2 * time.Second) // the scrape interval of monitoring/prometheus.yml
