@@ -11,6 +11,8 @@ MUTANT_SEEDS ?= 300
 .PHONY: all build test lint testnet testnet-down docker-testnet docker-testnet-down e2e bench bench-sync bench-follow sim mutants fuzz clean
 
 N ?= 4
+# MONITOR=1: make docker-testnet also starts a Prometheus container scraping every replica.
+MONITOR ?= 0
 
 all: build
 
@@ -51,7 +53,7 @@ testnet-down:
 # A testnet of N replica containers on a private compose network (FROM scratch image of the static binary), a
 # client workload from another container, and the agreeing status of all replicas.
 docker-testnet: build
-	scripts/docker-testnet.sh up $(N)
+	MONITOR=$(MONITOR) scripts/docker-testnet.sh up $(N)
 
 docker-testnet-down:
 	scripts/docker-testnet.sh down

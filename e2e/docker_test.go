@@ -105,7 +105,7 @@ func TestDockerTestnet(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "net") // the script creates it
 	d := &dockerNet{t: t, dir: dir, env: []string{"DOCKER_TESTNET_DIR=" + dir, "DOCKER_TESTNET_PROJECT=sbfte2e",
-		"DOCKER_TESTNET_SUBNET=172.28.9", "SBFT_BIN=" + sbftBin, "KEYS=200"}}
+		"DOCKER_TESTNET_SUBNET=172.28.9", "SBFT_BIN=" + sbftBin, "KEYS=200", "MONITOR=1"}}
 	t.Cleanup(func() {
 		if t.Failed() {
 			for i := 0; i < 4; i++ {
@@ -114,6 +114,8 @@ func TestDockerTestnet(t *testing.T) {
 			}
 			out, _ := exec.Command("docker", "logs", "--tail", "40", "sbfte2e-follower").CombinedOutput()
 			t.Logf("client node log tail:\n%s", out)
+			out, _ = exec.Command("docker", "logs", "--tail", "20", "sbfte2e-prometheus").CombinedOutput()
+			t.Logf("prometheus log tail:\n%s", out)
 		}
 		d.script("down")
 	})
@@ -124,6 +126,8 @@ func TestDockerTestnet(t *testing.T) {
 	}
 	d.tn = &testnet{t: t, dir: dir, n: 4, g: g}
 	d.checkOwnKeysOnly(4)
+	promURL := strings.TrimSpace(d.script("prometheus"))
+	waitPrometheusTargetsUp(t, promURL, 5) // the replicas and the client node
 	ctx := ctxT(t, 15*time.Minute)
 	c := d.tn.client(1)
 	l := startLoad(ctx, c, "dk", 8)
@@ -181,6 +185,8 @@ func TestDockerTestnet(t *testing.T) {
 	d.script("restart-all")
 	l.waitMore(t, 50, "load after restarting all")
 	t.Logf("RECOVERED from restarting all replicas: writes resumed after %v", time.Since(restarted).Round(time.Millisecond))
+	// Monitoring saw it all: every dashboard panel's query has data (the load still runs).
+	checkDashboard(t, promURL, dashboardPath, g.ChainID)
 	keys := l.finish(t)
 	d.converge(all, 1, "all replicas restarted")
 

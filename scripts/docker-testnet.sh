@@ -13,12 +13,15 @@
 #   scripts/docker-testnet.sh heal-all        reconnect every replica
 #   scripts/docker-testnet.sh restart-all     restart every replica at once
 #   scripts/docker-testnet.sh workload [COUNT] write COUNT keys from a client container
+#   scripts/docker-testnet.sh prometheus      with MONITOR=1: the Prometheus container's API address
 #   scripts/docker-testnet.sh follower        the client node's status (a container beside the replicas, `sbft
 #                                             follow`, HTTP API at FOLLOWER_HTTP); check compares it too
 #
 # Environment: DOCKER_TESTNET_DIR (docker-testnet), DOCKER_TESTNET_PROJECT (sbftnet), DOCKER_TESTNET_SUBNET
 # (172.28.7: replica i at .10+i, the client node at .200, the client at .250), SBFT_BIN (bin/sbft, built with
-# CGO_ENABLED=0), CHAIN_ID (sbft-testnet).
+# CGO_ENABLED=0), CHAIN_ID (sbft-testnet), MONITOR (1: also a Prometheus container at .5, port 9090, scraping
+# every replica and the client node every 2 s; scripts/prometheus-image.sh builds it; monitoring/grafana holds
+# the dashboard).
 #
 # Each container mounts only its own home (DIR/replica-i, DIR/follower, DIR/client-0) and the genesis: each
 # replica made its key itself (`sbft init` in its container), and only public.json files left the homes.
@@ -36,6 +39,8 @@ ip_of() { echo "$SUBNET.$((10 + $1))"; }
 container() { echo "$PROJECT-replica-$1"; }
 count() { ls -d "$DIR"/replica-* 2>/dev/null | wc -l; }
 FOLLOWER_HTTP="$SUBNET.200:8090"
+PROMETHEUS_IMAGE=${PROJECT}-prometheus:local
+PROMETHEUS_HTTP="$SUBNET.5:9090"
 say() { echo "[docker-testnet $(date +%H:%M:%S)] $*"; }
 
 build_image() {
@@ -84,7 +89,32 @@ write_compose() {
 		echo "    networks:"
 		echo "      net:"
 		echo "        ipv4_address: $SUBNET.200"
+		if [ "${MONITOR:-0}" = 1 ]; then
+			echo "  prometheus:"
+			echo "    image: $PROMETHEUS_IMAGE"
+			echo "    container_name: $PROJECT-prometheus"
+			echo "    stop_grace_period: 15s"
+			echo "    tmpfs: [\"/prometheus:uid=65534,gid=65534\"]"
+			echo "    volumes: [\"./prometheus.yml:/etc/prometheus/prometheus.yml:ro\"]"
+			echo "    networks:"
+			echo "      net:"
+			echo "        ipv4_address: $SUBNET.5"
+		fi
 	} >"$DIR/docker-compose.yml"
+}
+
+# monitor_setup builds the Prometheus image and writes its scrape config: every replica's HTTP address (from
+# its config.toml) and the client node.
+monitor_setup() {
+	local n=$1 targets=()
+	# shellcheck source=prometheus-image.sh
+	source scripts/prometheus-image.sh
+	prometheus_image "$PROMETHEUS_IMAGE"
+	for i in $(seq 0 $((n - 1))); do
+		targets+=("$(sed -n 's/^http_addr *= *"\(.*\)"/\1/p' "$DIR/replica-$i/config.toml")")
+	done
+	prometheus_config --follower "$FOLLOWER_HTTP" "${targets[@]}" >"$DIR/prometheus.yml"
+	chmod 0644 "$DIR/prometheus.yml"
 }
 
 # in_container HOME ARGS...: runs the image once with only HOME (a directory of $DIR) mounted, as the
@@ -165,17 +195,19 @@ up)
 	[ -e "$DIR" ] && { say "$DIR exists; run down first"; exit 1; }
 	build_image
 	init_homes "$n"
+	if [ "${MONITOR:-0}" = 1 ]; then monitor_setup "$n"; fi
 	write_compose "$n"
 	compose up -d
 	wait_healthy "$n"
 	workload "${KEYS:-1000}"
 	for _ in $(seq 1 30); do check >/dev/null 2>&1 && break; sleep 1; done
 	check
+	if [ "${MONITOR:-0}" = 1 ]; then say "Prometheus at http://$PROMETHEUS_HTTP (dashboard: monitoring/grafana/sbft-dashboard.json)"; fi
 	;;
 down)
 	if [ -f "$DIR/docker-compose.yml" ]; then compose down -v --remove-orphans -t 5 || true; fi
 	docker network rm "$NET" >/dev/null 2>&1 || true
-	docker rmi -f "$IMAGE" >/dev/null 2>&1 || true
+	docker rmi -f "$IMAGE" "$PROMETHEUS_IMAGE" >/dev/null 2>&1 || true
 	rm -rf "$DIR"
 	say "removed containers, network $NET, image $IMAGE and $DIR"
 	;;
@@ -184,6 +216,7 @@ status)
 	follower_line
 	;;
 follower) curl -s --max-time 2 "http://$FOLLOWER_HTTP/status" ;;
+prometheus) echo "http://$PROMETHEUS_HTTP" ;;
 check) check ;;
 stop | kill | start | restart | pause | unpause)
 	say "$1 replica $2"
@@ -207,12 +240,14 @@ heal-all)
 	done
 	;;
 restart-all)
-	say "restart all replicas at once"
-	compose restart -t 10 >/dev/null
+	say "restart all replicas (and the client node) at once"
+	services=(follower)
+	for i in $(seq 0 $(($(count) - 1))); do services+=("replica-$i"); done
+	compose restart -t 10 "${services[@]}" >/dev/null
 	;;
 workload) workload "${2:-1000}" ;;
 *)
-	sed -n '2,20p' "$0"
+	sed -n '2,27p' "$0"
 	exit 2
 	;;
 esac
