@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"crypto/ed25519"
 	"encoding/binary"
@@ -13,6 +12,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/node"
@@ -89,15 +92,47 @@ func (tn *testnet) metric(i int, series string) float64 {
 		return 0
 	}
 	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), series+" "); ok {
-			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			return f
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return 0
+	}
+	name, want := parseSeries(series)
+	for _, m := range fams[name].GetMetric() {
+		if hasLabels(m, want) {
+			switch {
+			case m.Counter != nil:
+				return m.GetCounter().GetValue()
+			case m.Gauge != nil:
+				return m.GetGauge().GetValue()
+			default:
+				return m.GetUntyped().GetValue()
+			}
 		}
 	}
 	return 0
+}
+
+// parseSeries splits `name{k="v",...}` into the name and its labels (others a series has, e.g. chain_id, are
+// not asked about).
+func parseSeries(series string) (string, map[string]string) {
+	name, rest, _ := strings.Cut(series, "{")
+	labels := map[string]string{}
+	for _, kv := range strings.Split(strings.TrimSuffix(rest, "}"), ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			labels[k] = strings.Trim(v, `"`)
+		}
+	}
+	return name, labels
+}
+
+func hasLabels(m *dto.Metric, want map[string]string) bool {
+	for k, v := range want {
+		if labelOf(m, k) != v {
+			return false
+		}
+	}
+	return true
 }
 
 // rssBytes is a process's resident set size.

@@ -218,7 +218,11 @@ func (d *dockerNet) checkOwnKeysOnly(n int) {
 			d.t.Fatalf("docker inspect replica %d: %v", i, err)
 		}
 		mounts := strings.Fields(string(out))
-		want := map[string]bool{filepath.Join(d.dir, fmt.Sprintf("replica-%d", i)): true, filepath.Join(d.dir, "genesis.json"): true}
+		dir, err := filepath.EvalSymlinks(d.dir) // the script resolves it too
+		if err != nil {
+			d.t.Fatal(err)
+		}
+		want := map[string]bool{filepath.Join(dir, fmt.Sprintf("replica-%d", i)): true, filepath.Join(dir, "genesis.json"): true}
 		if len(mounts) != len(want) || !want[mounts[0]] || !want[mounts[1]] {
 			d.t.Fatalf("replica %d mounts %v; want only its home and the genesis", i, mounts)
 		}

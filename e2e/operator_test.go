@@ -272,8 +272,12 @@ func checkHealthAndReset(t *testing.T, tn *testnet) {
 		code, h := health(t, tn, 0)
 		return code == http.StatusServiceUnavailable && len(h.Reasons) == 1 && strings.Contains(h.Reasons[0], "quorum")
 	})
+	before, _ := tn.status(0)
 	if _, stderr, code := tn.cli("reset", "--home", tn.home(3), "--yes"); code != 0 {
 		t.Fatalf("reset --yes: exit %d %q", code, stderr)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(tn.home(3), "data")); len(entries) != 0 || before == nil || before.Height == 0 {
+		t.Fatalf("after reset the data directory holds %d entries (network at height %v)", len(entries), before)
 	}
 	tn.start(2)
 	tn.start(3, "--network", filepath.Join(tn.dir, "coordinator", "genesis.json"))

@@ -22,6 +22,9 @@ import (
 // ErrInvalid is returned for a genesis that breaks a rule of the package doc.
 var ErrInvalid = errors.New("invalid genesis")
 
+// ErrInvalidPublic: a replica's public part (public.json) that does not check.
+var ErrInvalidPublic = errors.New("invalid public part")
+
 // ErrKeyMisplaced: a private key file given where a genesis or a public part belongs.
 var ErrKeyMisplaced = errors.New("private key given where public data belongs")
 
@@ -73,12 +76,19 @@ func (g *Genesis) Validate() error {
 	case g.CheckpointInterval == 0:
 		return fmt.Errorf("%w: checkpoint_interval must be positive", ErrInvalid)
 	}
+	seen := map[string]int{} // a key given twice would count one signer as two
 	for i, r := range g.Replicas {
 		if r.Index != uint32(i) {
 			return fmt.Errorf("%w: replica %d has index %d", ErrInvalid, i, r.Index)
 		}
 		if err := r.check(); err != nil {
 			return fmt.Errorf("%w: replica %d: %v", ErrInvalid, i, err)
+		}
+		for _, k := range []string{"pub_key " + strings.ToLower(r.PubKey), "bls_pub_key " + strings.ToLower(r.BLSPubKey)} {
+			if j, dup := seen[k]; dup {
+				return fmt.Errorf("%w: replicas %d and %d have the same %s", ErrInvalid, j, i, strings.Fields(k)[0])
+			}
+			seen[k] = i
 		}
 	}
 	return nil

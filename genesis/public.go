@@ -47,14 +47,18 @@ func LoadPublic(path string) (*Public, error) {
 		return nil, err
 	}
 	var probe struct {
-		Seed *string `json:"seed"`
+		Seed     *string         `json:"seed"`
+		Replicas json.RawMessage `json:"replicas"`
 	}
 	if json.Unmarshal(b, &probe) == nil && probe.Seed != nil {
 		return nil, fmt.Errorf("%w: %s is a private key file: give the replica's public.json (made by sbft init) and keep key.json on its machine", ErrKeyMisplaced, path)
 	}
+	if probe.Replicas != nil {
+		return nil, fmt.Errorf("%w: %s is a genesis, not one replica's public.json (sbft init writes that in the replica's home)", ErrInvalidPublic, path)
+	}
 	var p Public
 	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, path, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidPublic, path, err)
 	}
 	if err := p.Check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -67,7 +71,7 @@ func LoadPublic(path string) (*Public, error) {
 func (p *Public) Check() error {
 	r := Replica{PeerID: p.PeerID, PubKey: p.PubKey, BLSPubKey: p.BLSPubKey, BLSPoP: p.BLSPoP, Multiaddrs: p.Multiaddrs}
 	if err := r.check(); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
+		return fmt.Errorf("%w: %v", ErrInvalidPublic, err)
 	}
 	return nil
 }

@@ -84,3 +84,18 @@ func TestMisplacedFilesAreNamed(t *testing.T) {
 		t.Errorf("missing genesis: %v", err)
 	}
 }
+
+// A public part that copies another's BLS key (both it and its proof of possession are public) is refused: one
+// signature would count as two signers.
+func TestGenesisRefusesACopiedBLSKey(t *testing.T) {
+	parts := []*Public{newPublic(t, "/ip4/10.0.0.1/tcp/1"), newPublic(t, "/ip4/10.0.0.2/tcp/1"), newPublic(t, "/ip4/10.0.0.3/tcp/1"), newPublic(t, "/ip4/10.0.0.4/tcp/1")}
+	copied := *parts[3]
+	copied.BLSPubKey, copied.BLSPoP = parts[0].BLSPubKey, parts[0].BLSPoP
+	if err := copied.Check(); err != nil {
+		t.Fatalf("the copied part is well formed on its own: %v", err)
+	}
+	_, err := Assemble("net", 0, DefaultCheckpointInterval, []*Public{parts[0], parts[1], parts[2], &copied})
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "same bls_pub_key") {
+		t.Fatalf("a copied BLS key: %v", err)
+	}
+}

@@ -30,6 +30,8 @@ type Intake struct {
 	Raw    []byte
 	Hash   [32]byte
 	Waiter Waiter
+	// Arrived is when the frame was read (zero: unknown); only the commit latency metric reads it.
+	Arrived time.Time
 }
 
 // DriverConfig is what a Driver is built from.
@@ -179,7 +181,7 @@ func (d *Driver) Submit(in Intake) {
 		return
 	}
 	d.cfg.TxCache.add(in.Hash)
-	if !d.replies.waiters.add(in.Hash, in.Waiter, d.ticks) {
+	if !d.replies.waiters.add(in.Hash, in.Waiter, d.ticks, in.Arrived) {
 		reject(wire.RejectBusy, "too many transactions waiting for results")
 		return
 	}

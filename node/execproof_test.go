@@ -1,6 +1,8 @@
 package node
 
 import (
+	"time"
+
 	"crypto/ed25519"
 	"crypto/sha256"
 	"log/slog"
@@ -64,7 +66,7 @@ func TestTwiceOrderedTxGetsItsFirstResultOnly(t *testing.T) {
 	raw := signedPut(ed25519.NewKeyFromSeed(sha256.New().Sum(nil)), 1)
 	h := chain.TxHash(raw)
 	w := &recordingWaiter{}
-	d.replies.waiters.add(h, w, 0)
+	d.replies.waiters.add(h, w, 0, time.Time{})
 	if _, err := d.apply(consensus.Ready{Committed: []consensus.CommittedBatch{
 		{Seq: 1, Requests: [][]byte{raw}}, {Seq: 2, Requests: [][]byte{raw}}}}); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/p2p"
@@ -48,6 +49,7 @@ func (n *Node) serveSession(s p2p.Session) {
 			w.Deliver(&wire.Reply{TxHash: h, Replica: n.id, Status: wire.StatusRejected, Reject: r, Message: msg})
 		}
 		frame, err := s.Recv()
+		arrived := time.Now()
 		var big *p2p.FrameTooLargeError
 		if errors.As(err, &big) {
 			// Read past it and say why, rather than end the session and every transaction on it.
@@ -74,7 +76,7 @@ func (n *Node) serveSession(s p2p.Session) {
 			reject(hash, wire.RejectMalformed, err.Error())
 			continue
 		}
-		in := Intake{Tx: tx, Raw: raw, Hash: hash, Waiter: w}
+		in := Intake{Tx: tx, Raw: raw, Hash: hash, Waiter: w, Arrived: arrived}
 		if n.verifier.txs.has(hash) {
 			n.admit(in)
 			continue

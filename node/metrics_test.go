@@ -35,8 +35,8 @@ func TestMetricsParseAsPrometheusExpects(t *testing.T) {
 	m := NewMetrics(newRegistry(reg, "chain-x"))
 	m.observeStatus(consensus.Status{Counters: consensus.Counters{ViewChanges: 2, CommitsFast: 7}})
 	at := time.Unix(100, 0)
-	m.observeBlock(10, 1000, at)
-	m.observeBlock(20, 2000, at.Add(50*time.Millisecond))
+	m.observeBlocks([]consensus.CommittedBatch{{Requests: [][]byte{make([]byte, 1000)}}}, at)
+	m.observeBlocks([]consensus.CommittedBatch{{Requests: make([][]byte, 9)}, {Requests: make([][]byte, 20)}}, at.Add(50*time.Millisecond))
 	m.observeCommit(30 * time.Millisecond)
 	fams := scrape(t, reg)
 
@@ -62,7 +62,7 @@ func TestMetricsParseAsPrometheusExpects(t *testing.T) {
 			t.Errorf("view_changes = %v, want 2", metric.GetCounter().GetValue())
 		}
 	}
-	for name, count := range map[string]uint64{"sbft_block_txs": 2, "sbft_block_bytes": 2, "sbft_block_interval_seconds": 1, "sbft_commit_latency_seconds": 1} {
+	for name, count := range map[string]uint64{"sbft_block_txs": 3, "sbft_block_bytes": 3, "sbft_block_interval_seconds": 2, "sbft_commit_latency_seconds": 1} {
 		fam := fams[name]
 		if fam == nil || fam.GetType() != dto.MetricType_HISTOGRAM || fam.GetMetric()[0].GetHistogram().GetSampleCount() != count {
 			t.Errorf("%s: %v, want a histogram of %d samples", name, fam, count)
@@ -70,6 +70,13 @@ func TestMetricsParseAsPrometheusExpects(t *testing.T) {
 	}
 	if got := fams["sbft_block_txs"].GetMetric()[0].GetHistogram().GetSampleSum(); got != 30 {
 		t.Errorf("sbft_block_txs sum %v, want 30", got)
+	}
+	// Two blocks executed together 50 ms after the last: two intervals of 25 ms, not one of 50 and one of 0.
+	if got := fams["sbft_block_interval_seconds"].GetMetric()[0].GetHistogram().GetSampleSum(); got < 0.0499 || got > 0.0501 {
+		t.Errorf("sbft_block_interval_seconds sum %v, want 0.05", got)
+	}
+	if got := fams["sbft_block_bytes"].GetMetric()[0].GetHistogram().GetSampleSum(); got != 1000 {
+		t.Errorf("sbft_block_bytes sum %v, want 1000", got)
 	}
 	build := fams["sbft_build_info"]
 	if build == nil || label(build.GetMetric()[0], "version") == "" || label(build.GetMetric()[0], "go_version") == "" {

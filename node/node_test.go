@@ -1,6 +1,8 @@
 package node
 
 import (
+	"time"
+
 	"os"
 	"path/filepath"
 	"testing"
@@ -59,7 +61,7 @@ func TestWaitersBoundAndExpiry(t *testing.T) {
 	ws := newWaiters(100)
 	w := &countingWaiter{}
 	for i := 0; i < 10; i++ {
-		if !ws.add([32]byte{byte(i)}, w, 0) {
+		if !ws.add([32]byte{byte(i)}, w, 0, time.Time{}) {
 			t.Fatal("add refused below the bound")
 		}
 	}

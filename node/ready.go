@@ -107,14 +107,6 @@ func (d *Driver) announce(o consensus.Outbound) bool {
 	return true
 }
 
-func requestBytes(reqs [][]byte) int {
-	n := 0
-	for _, r := range reqs {
-		n += len(r)
-	}
-	return n
-}
-
 // apply executes the committed batches, writes blocks, state and certificates in one synced batch, and only
 // then hands the blocks to the replies component. It returns the headers of blocks that end a checkpoint interval.
 func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
@@ -142,10 +134,9 @@ func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
 		return nil, fmt.Errorf("persist blocks: %w", err)
 	}
 	d.app.Flushed()
-	now := time.Now()
+	d.cfg.Metrics.observeBlocks(rd.Committed, time.Now())
 	var ckpts []chain.Header
 	for k, blk := range blocks {
-		d.cfg.Metrics.observeBlock(len(rd.Committed[k].Requests), requestBytes(rd.Committed[k].Requests), now)
 		if d.cfg.OnBlock != nil {
 			d.cfg.OnBlock(blk, blockResults[k])
 		}

@@ -16,18 +16,18 @@ type waiters struct {
 type waiter struct {
 	w     Waiter
 	since uint64    // tick
-	at    time.Time // arrival, for the commit latency metric only
+	at    time.Time // the transaction's arrival at this replica (zero: unknown), for the commit latency metric only
 }
 
 func newWaiters(ttlTicks uint64) waiters {
 	return waiters{byHash: make(map[[32]byte][]waiter), ttl: ttlTicks}
 }
 
-func (ws *waiters) add(h [32]byte, w Waiter, now uint64) bool {
+func (ws *waiters) add(h [32]byte, w Waiter, now uint64, arrived time.Time) bool {
 	if ws.count >= WaitersMax {
 		return false
 	}
-	ws.byHash[h] = append(ws.byHash[h], waiter{w: w, since: now, at: time.Now()})
+	ws.byHash[h] = append(ws.byHash[h], waiter{w: w, since: now, at: arrived})
 	ws.count++
 	return true
 }
@@ -48,7 +48,8 @@ func (ws *waiters) remove(h [32]byte, w Waiter) {
 	}
 }
 
-// deliver answers every waiter of r's transaction and returns when the first of them arrived (zero: none).
+// deliver answers every waiter of r's transaction and returns when the first of them arrived (zero: none or
+// unknown).
 func (ws *waiters) deliver(r *wire.Reply) time.Time {
 	list, ok := ws.byHash[r.TxHash]
 	if !ok {

@@ -34,6 +34,9 @@ BIN=${SBFT_BIN:-bin/sbft}
 IMAGE=${PROJECT}-sbft:local
 NET=${PROJECT}-net
 BASE_PORT=26600
+# The containers' user: 10001 when this script runs as root (it chowns the homes to it), else the caller, so
+# that the files the containers make stay the caller's to read and remove.
+if [ "$(id -u)" = 0 ]; then RUN_AS=10001:10001; else RUN_AS="$(id -u):$(id -g)"; fi
 compose() { docker-compose -p "$PROJECT" -f "$DIR/docker-compose.yml" "$@"; }
 ip_of() { echo "$SUBNET.$((10 + $1))"; }
 container() { echo "$PROJECT-replica-$1"; }
@@ -72,7 +75,7 @@ write_compose() {
 			echo "    image: $IMAGE"
 			echo "    container_name: $(container "$i")"
 			echo "    command: [\"start\", \"--home\", \"/home/sbft\"]"
-			echo "    user: \"10001:10001\""
+			echo "    user: \"$RUN_AS\""
 			echo "    stop_grace_period: 15s"
 			echo "    volumes: [\"./replica-$i:/home/sbft\", \"./genesis.json:/net/genesis.json:ro\"]"
 			echo "    networks:"
@@ -83,7 +86,7 @@ write_compose() {
 		echo "    image: $IMAGE"
 		echo "    container_name: $PROJECT-follower"
 		echo "    command: [\"follow\", \"--home\", \"/home/sbft\", \"--network\", \"/net/genesis.json\", \"--http\", \"0.0.0.0:8090\"]"
-		echo "    user: \"10001:10001\""
+		echo "    user: \"$RUN_AS\""
 		echo "    stop_grace_period: 15s"
 		echo "    volumes: [\"./follower:/home/sbft\", \"./genesis.json:/net/genesis.json:ro\"]"
 		echo "    networks:"
@@ -123,8 +126,8 @@ in_container() {
 	local home=$1
 	shift
 	mkdir -p "$DIR/$home"
-	chown 10001:10001 "$DIR/$home" 2>/dev/null || chmod a+rwx "$DIR/$home"
-	docker run --rm --network none --user 10001:10001 -v "$DIR/$home:/home/sbft" "$IMAGE" "$@" >/dev/null
+	chown "$RUN_AS" "$DIR/$home"
+	docker run --rm --network none --user "$RUN_AS" -v "$DIR/$home:/home/sbft" "$IMAGE" "$@" >/dev/null
 }
 
 # init_homes: as operators on separate machines do, each replica's container makes its own key in its own
@@ -165,7 +168,7 @@ wait_healthy() {
 workload() {
 	local keys=${1:-1000}
 	say "client container writes $keys keys"
-	docker run --rm --network "$NET" --ip "$SUBNET.250" --user 10001:10001 -v "$DIR/client-0:/home/sbft" \
+	docker run --rm --network "$NET" --ip "$SUBNET.250" --user "$RUN_AS" -v "$DIR/client-0:/home/sbft" \
 		-v "$DIR/genesis.json:/net/genesis.json:ro" "$IMAGE" \
 		client fill --home /home/sbft --network /net/genesis.json --count "$keys" --prefix key-
 }

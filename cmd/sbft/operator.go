@@ -1,13 +1,16 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/multiformats/go-multiaddr"
 	manet "github.com/multiformats/go-multiaddr/net"
@@ -82,16 +85,45 @@ func initHome(home string, listen, external []string, httpAddr, genesisPath stri
 	if err := pub.Check(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(home, cfg.DataDir), 0o700); err != nil {
-		return nil, err
+	if err := writeHome(home, &cfg, key, seed, pub); err != nil {
+		return nil, fmt.Errorf("init %s: %w", home, err)
 	}
-	if err := genesis.SaveKeys(filepath.Join(home, cfg.KeyFile), key, seed); err != nil {
-		return nil, err
+	return pub, nil
+}
+
+// writeHome writes a new home's files; when one fails it removes those it made, so that init can run again
+// (it refuses a home that holds a key).
+func writeHome(home string, cfg *node.Config, key ed25519.PrivateKey, seed []byte, pub *genesis.Public) (err error) {
+	var made []string
+	defer func() {
+		if err != nil {
+			for i := len(made) - 1; i >= 0; i-- {
+				os.RemoveAll(made[i])
+			}
+		}
+	}()
+	data := filepath.Join(home, cfg.DataDir)
+	if _, statErr := os.Stat(data); statErr != nil {
+		if err = os.MkdirAll(data, 0o700); err != nil {
+			return err
+		}
+		made = append(made, data)
 	}
-	if err := cfg.Save(home); err != nil {
-		return nil, err
+	steps := []struct {
+		path  string
+		write func() error
+	}{
+		{filepath.Join(home, cfg.KeyFile), func() error { return genesis.SaveKeys(filepath.Join(home, cfg.KeyFile), key, seed) }},
+		{filepath.Join(home, node.ConfigFileName), func() error { return cfg.Save(home) }},
+		{filepath.Join(home, publicFile), func() error { return pub.Save(filepath.Join(home, publicFile)) }},
 	}
-	return pub, pub.Save(filepath.Join(home, publicFile))
+	for _, st := range steps {
+		if err = st.write(); err != nil {
+			return err
+		}
+		made = append(made, st.path)
+	}
+	return nil
 }
 
 // dialable turns listen addresses into ones others can dial: an unspecified IP (0.0.0.0, ::) becomes each of
@@ -107,7 +139,10 @@ func dialable(listen []string) ([]string, error) {
 			out = append(out, l)
 			continue
 		}
-		ips, err := manet.ResolveUnspecifiedAddress(a, nonLoopback())
+		ips, err := manet.ResolveUnspecifiedAddress(a, defaultRouteIPs())
+		if err != nil || len(ips) == 0 {
+			ips, err = manet.ResolveUnspecifiedAddress(a, nonLoopback())
+		}
 		if err != nil || len(ips) == 0 {
 			ips, err = manet.ResolveUnspecifiedAddress(a, []multiaddr.Multiaddr{multiaddr.StringCast("/ip4/127.0.0.1"), multiaddr.StringCast("/ip6/::1")})
 		}
@@ -121,6 +156,27 @@ func dialable(listen []string) ([]string, error) {
 	return out, nil
 }
 
+// defaultRouteIPs returns the source addresses this machine would use toward the Internet, one per IP family
+// (connecting a UDP socket sends nothing: the kernel only picks the route), rather than every interface's:
+// docker bridges and VPN addresses in a genesis would send the other replicas' dials nowhere.
+func defaultRouteIPs() []multiaddr.Multiaddr {
+	var out []multiaddr.Multiaddr
+	for _, t := range [][2]string{{"udp4", "192.0.2.1:9"}, {"udp6", "[2001:db8::1]:9"}} {
+		c, err := net.Dial(t[0], t[1])
+		if err != nil {
+			continue
+		}
+		ip := c.LocalAddr().(*net.UDPAddr).IP
+		c.Close()
+		if m, err := manet.FromIP(ip); err == nil && !ip.IsLoopback() {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// nonLoopback lists this machine's interface addresses (but loopback and link-local), when no default route
+// says which one others reach.
 func nonLoopback() []multiaddr.Multiaddr {
 	addrs, _ := net.InterfaceAddrs()
 	var out []multiaddr.Multiaddr
@@ -153,6 +209,7 @@ func idCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "home", Required: true, EnvVars: []string{"SBFT_HOME"}, Usage: "replica home directory"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+			&cli.BoolFlag{Name: "public", Usage: "print the public part (public.json, with the BLS proof of possession) again"},
 		},
 		Action: runID,
 	}
@@ -175,10 +232,16 @@ func runID(c *cli.Context) error {
 	addrs := cfg.Listen
 	if p, err := genesis.LoadPublic(filepath.Join(home, publicFile)); err == nil {
 		addrs = p.Multiaddrs // what was published: dialable, unlike 0.0.0.0
+	} else if d, err := dialable(cfg.Listen); err == nil {
+		addrs = d
 	}
 	pub, err := genesis.PublicOf(key, blsKey, addrs)
 	if err != nil {
 		return err
+	}
+	if c.Bool("public") {
+		c.App.Writer.Write(pub.Marshal())
+		return nil
 	}
 	out := idOutput{PeerID: pub.PeerID, PubKey: pub.PubKey, BLSPubKey: pub.BLSPubKey, Listen: cfg.Listen, HTTPAddr: cfg.HTTPAddr,
 		Multiaddrs: []string{}}
@@ -236,6 +299,9 @@ func runReset(c *cli.Context) error {
 		return err
 	}
 	data := node.Resolve(home, cfg.DataDir)
+	if err := safeToWipe(home, data, cfg); err != nil {
+		return err
+	}
 	if !c.Bool("yes") {
 		return fmt.Errorf("%w: this deletes %s and keeps %s; stop the replica, then run again with --yes", errResetUnconfirmed,
 			data, node.Resolve(home, cfg.KeyFile))
@@ -243,14 +309,51 @@ func runReset(c *cli.Context) error {
 	if err := notInUse(data); err != nil {
 		return err
 	}
-	if err := os.RemoveAll(data); err != nil {
+	// The directory itself stays (its owner, mode, or a volume mounted there); what is in it goes.
+	entries, err := os.ReadDir(data)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("reset: %w", err)
 	}
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		return fmt.Errorf("reset: %w", err)
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(data, e.Name())); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
 	}
 	fmt.Fprintf(c.App.ErrWriter, "sbft: wiped %s; the replica catches up from the others when it starts (it forgot its votes: reset at most f replicas at a time)\n", data)
 	return nil
+}
+
+// errNotAStore: reset refuses a data directory that is not only a replica's store.
+var errNotAStore = errors.New("reset refused")
+
+// safeToWipe refuses a data_dir that holds the home, its key, its config or its genesis, or that holds
+// files but no store (a mistyped data_dir must not cost the operator a directory).
+func safeToWipe(home, data string, cfg *node.Config) error {
+	absData, err1 := filepath.Abs(data)
+	absHome, err2 := filepath.Abs(home)
+	if err := errors.Join(err1, err2); err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	inside := func(p string) bool {
+		rel, err := filepath.Rel(absData, p)
+		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	}
+	for _, p := range []string{absHome, node.Resolve(absHome, cfg.KeyFile), filepath.Join(absHome, node.ConfigFileName), node.Resolve(absHome, cfg.Genesis)} {
+		if inside(p) {
+			return fmt.Errorf("%w: data_dir %s holds %s; set data_dir in %s to a directory of its own", errNotAStore, absData, p,
+				filepath.Join(home, node.ConfigFileName))
+		}
+	}
+	entries, err := os.ReadDir(absData)
+	if err != nil || len(entries) == 0 {
+		return nil // nothing to lose
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "MANIFEST-") { // pebble's
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s holds files but no replica store (no MANIFEST-*); remove them yourself if they are to go", errNotAStore, absData)
 }
 
 // notInUse refuses a data directory that a running replica holds open (pebble's lock).

@@ -70,6 +70,9 @@ func TestOperatorCommands(t *testing.T) {
 		len(id.Multiaddrs) != 1 || id.Multiaddrs[0] != "/ip4/127.0.0.1/tcp/26600/p2p/"+id.PeerID {
 		t.Fatalf("id: %v %s", err, out)
 	}
+	if again, err := run(t, "id", "--home", home, "--public"); err != nil || again != string(mustRead(t, parts[0])) {
+		t.Fatalf("id --public: %v\n%s", err, again)
+	}
 	out, err = run(t, "version", "--json")
 	var v buildinfo.Info
 	if err != nil || json.Unmarshal([]byte(out), &v) != nil || v != buildinfo.Get() {
@@ -77,6 +80,12 @@ func TestOperatorCommands(t *testing.T) {
 	}
 
 	data := filepath.Join(home, "data")
+	os.WriteFile(filepath.Join(data, "notes.txt"), []byte("x"), 0o600)
+	if _, err := run(t, "reset", "--home", home, "--yes"); !errors.Is(err, errNotAStore) {
+		t.Fatalf("reset of a data directory holding no store: %v", err)
+	}
+	os.Remove(filepath.Join(data, "notes.txt"))
+	os.WriteFile(filepath.Join(data, "MANIFEST-000001"), []byte("x"), 0o600)
 	os.WriteFile(filepath.Join(data, "000001.log"), []byte("x"), 0o600)
 	if _, err := run(t, "reset", "--home", home); !errors.Is(err, errResetUnconfirmed) {
 		t.Fatalf("reset without --yes: %v", err)
@@ -91,4 +100,26 @@ func TestOperatorCommands(t *testing.T) {
 	if again, _ := os.ReadFile(filepath.Join(home, "key.json")); len(entries) != 0 || !bytes.Equal(again, key) {
 		t.Fatalf("after reset: data holds %d entries; key kept: %v", len(entries), bytes.Equal(again, key))
 	}
+
+	// A data_dir that holds the home (a mistyped "." or "..") is never wiped.
+	cfgPath := filepath.Join(home, "config.toml")
+	cfg, _ := os.ReadFile(cfgPath)
+	for _, dir := range []string{".", ".."} {
+		os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), `data_dir = "data"`, `data_dir = "`+dir+`"`, 1)), 0o644)
+		if _, err := run(t, "reset", "--home", home, "--yes"); !errors.Is(err, errNotAStore) {
+			t.Fatalf("reset with data_dir %q: %v", dir, err)
+		}
+		if again, err := os.ReadFile(filepath.Join(home, "key.json")); err != nil || !bytes.Equal(again, key) {
+			t.Fatalf("reset with data_dir %q touched the key", dir)
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
