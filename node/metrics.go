@@ -44,10 +44,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		return m
 	}
 	h := func(name, help string) prometheus.Histogram {
-		m := prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "sbft", Name: name, Help: help,
-			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)})
-		reg.MustRegister(m)
-		return m
+		return histogram(reg, name, help, prometheus.ExponentialBuckets(0.0001, 2, 16))
 	}
 	m := &Metrics{
 		height:         g("height", "Height of the last executed block."),
