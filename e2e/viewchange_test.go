@@ -46,7 +46,9 @@ type load struct {
 
 func startLoad(ctx context.Context, c *client.Client, prefix string, workers int) *load {
 	ctx, cancel := context.WithCancel(ctx)
-	l := &load{stop: cancel}
+	l := &load{}
+	// stop returns once every load goroutine has: a test's cleanup then closes the client after its last submit.
+	l.stop = func() { cancel(); l.wg.Wait() }
 	for w := 0; w < workers; w++ {
 		l.wg.Add(1)
 		go func() {
