@@ -300,6 +300,12 @@ func (tn *testnet) dumpLogs() {
 // putKeys writes prefix0..prefix(n-1) and returns the acknowledged keys.
 func putKeys(t *testing.T, ctx context.Context, c *client.Client, prefix string, n int) []string {
 	t.Helper()
+	return putKeysWith(t, ctx, c, prefix, n, func(k string) []byte { return []byte("v-" + k) })
+}
+
+// putKeysWith writes prefix0..prefix(n-1), each with value(key), and returns the acknowledged keys.
+func putKeysWith(t *testing.T, ctx context.Context, c *client.Client, prefix string, n int, value func(string) []byte) []string {
+	t.Helper()
 	var acked []string
 	errs := make(chan error, n)
 	keys := make(chan string, n)
@@ -309,7 +315,7 @@ func putKeys(t *testing.T, ctx context.Context, c *client.Client, prefix string,
 		go func() {
 			defer func() { <-sem }()
 			k := fmt.Sprintf("%s%d", prefix, i)
-			if _, err := c.Put(ctx, []byte(k), []byte("v-"+k)); err != nil {
+			if _, err := c.Put(ctx, []byte(k), value(k)); err != nil {
 				errs <- err
 				return
 			}

@@ -239,8 +239,8 @@ func (c *censoringInput) Step(m *consensus.Message) {
 
 // blocksHandler is the blocks protocol's server, decorated by the state-transfer source modes: a source
 // that answers too late, or serves blocks whose transactions do not match their headers.
-func (b Byzantine) blocksHandler(store chain.Store) func(peer.ID, []byte) ([]byte, error) {
-	return func(_ peer.ID, req []byte) ([]byte, error) {
+func (b Byzantine) blocksHandler(store chain.Store) func(peer.ID, []byte) ([][]byte, error) {
+	return func(_ peer.ID, req []byte) ([][]byte, error) {
 		q, err := wire.UnmarshalBlocksRequest(req)
 		if err != nil {
 			return nil, err

@@ -15,16 +15,21 @@ import (
 func (n *Node) registerProtocols() {
 	n.host.HandleSession(wire.TxSession, wire.SubmitFrameBytesMax, p2p.ServedSessionQueueFramesMax, false, n.serveSession)
 	n.host.HandleSession(wire.SubscribeProtocol, wire.SubscribeRequestBytes, SubscribeQueueFrames, false, n.serveSubscribe)
-	n.registerInfo()
-	n.host.HandleRequest(wire.CheckpointProtocol, wire.CheckpointRequestBytesMax, false, n.serveCheckpoint)
-	n.host.HandleRequest(wire.ReadProtocol, wire.ReadRequestBytesMax, false, n.serveRead)
-	n.host.HandleRequest(wire.HeadProtocol, wire.HeadRequestBytesMax, false, n.serveHead)
+	n.host.HandleDocument(wire.InfoProtocol, n.opts.Genesis.Marshal())
+	// Every answer counts against the host's answer budget, reserved at its protocol's largest answer.
+	n.host.HandleRequest(wire.CheckpointProtocol, p2p.RequestBounds{RequestBytesMax: wire.CheckpointRequestBytesMax,
+		AnswerBytesMax: wire.CheckpointProofBytesMax}, n.serveCheckpoint)
+	n.host.HandleRequest(wire.ReadProtocol, p2p.RequestBounds{RequestBytesMax: wire.ReadRequestBytesMax,
+		AnswerBytesMax: wire.ProvenReadBytesMax}, n.serveRead)
+	n.host.HandleRequest(wire.HeadProtocol, p2p.RequestBounds{RequestBytesMax: wire.HeadRequestBytesMax,
+		AnswerBytesMax: wire.ExecCertBytesMax}, n.serveHead)
 	serveBlocks := n.serveBlocks
 	if b := n.opts.Byzantine; b.StallBlocks || b.CorruptBlocks {
 		serveBlocks = b.blocksHandler(n.store) // test-only byzantine source
 	}
 	// Open to client nodes too: they catch up by fetching from several replicas, as a replica does.
-	n.host.HandleRequest(wire.BlocksProtocol, wire.BlocksRequestBytes, false, n.forClients(serveBlocks))
+	n.host.HandleRequestParts(wire.BlocksProtocol, p2p.RequestBounds{RequestBytesMax: wire.BlocksRequestBytes,
+		AnswerBytesMax: wire.BlocksAnswerBytesMax}, serveBlocks)
 }
 
 // sessionWaiter answers on a client's session; Send never blocks (a full queue drops the reply and the

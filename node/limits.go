@@ -69,10 +69,6 @@ const (
 	// ExecCertsKept bounds the execution certificates a replica keeps in memory for reads (certified.go): of
 	// heights within this distance of its own.
 	ExecCertsKept = 64
-	// BlockAnswersForClientsMax bounds the blocks answers (each up to wire.BlocksAnswerBytesMax) a replica builds
-	// at once for peers that are not replicas (client nodes catching up): a client past it is answered busy
-	// and fetches from the other replicas. Replicas are bounded per peer only (p2p.RequestStreamsPerPeerMax).
-	BlockAnswersForClientsMax = 4
 	// ReadsQueuedMax bounds the proven reads waiting for the loop; more are answered busy at once.
 	ReadsQueuedMax = 256
 	// ReadAnswerTimeout is how long a read waits for the loop before it is answered busy.

@@ -73,12 +73,11 @@ type Node struct {
 	marked         markRecord
 	registry       *prometheus.Registry
 
-	inbound      chan *consensus.Message
-	unverified   chan Intake
-	intake       chan Intake
-	reads        chan *readJob // proven reads for the loop (reads.go)
-	clientBlocks chan struct{} // a token per blocks answer built for a client node (statesync.go)
-	done         chan struct{}
+	inbound    chan *consensus.Message
+	unverified chan Intake
+	intake     chan Intake
+	reads      chan *readJob // proven reads for the loop (reads.go)
+	done       chan struct{}
 }
 
 // MessageSigner signs consensus messages with a replica key, over their signing bytes on chainID.
@@ -108,7 +107,7 @@ func New(opts Options) (*Node, error) {
 	}
 	n := &Node{opts: opts, log: opts.Logger.With("replica", id), id: id, registry: prometheus.NewRegistry(),
 		inbound: make(chan *consensus.Message, InboundMessagesMax), intake: make(chan Intake, IntakeQueueMax),
-		unverified: make(chan Intake, UnverifiedQueueMax), reads: make(chan *readJob, ReadsQueuedMax), clientBlocks: make(chan struct{}, BlockAnswersForClientsMax), badSigs: newFailureBudget(), txRate: newRateBudget(),
+		unverified: make(chan Intake, UnverifiedQueueMax), reads: make(chan *readJob, ReadsQueuedMax), badSigs: newFailureBudget(), txRate: newRateBudget(),
 		done: make(chan struct{})}
 	reg := newRegistry(n.registry, opts.Genesis.ChainID)
 	var err error

@@ -18,26 +18,9 @@ import (
 	"github.com/sbftnet/sbft/wire"
 )
 
-// serveBlocks answers the blocks protocol from the store (pebble reads are safe beside the driver).
-// ErrBlocksBusy is answered to a client node when BlockAnswersForClientsMax blocks answers are being built.
-var ErrBlocksBusy = errors.New("busy serving blocks to other client nodes; fetch from another replica")
-
-// forClients bounds the blocks answers built at once for peers that are not replicas.
-func (n *Node) forClients(serve func(peer.ID, []byte) ([]byte, error)) func(peer.ID, []byte) ([]byte, error) {
-	return func(from peer.ID, req []byte) ([]byte, error) {
-		if !n.host.IsReplica(from) {
-			select {
-			case n.clientBlocks <- struct{}{}:
-				defer func() { <-n.clientBlocks }()
-			default:
-				return nil, ErrBlocksBusy
-			}
-		}
-		return serve(from, req)
-	}
-}
-
-func (n *Node) serveBlocks(_ peer.ID, req []byte) ([]byte, error) {
+// serveBlocks answers the blocks protocol from the store (pebble reads are safe beside the driver); its
+// memory is bounded by the host's answer budget (p2p/answerbudget.go).
+func (n *Node) serveBlocks(_ peer.ID, req []byte) ([][]byte, error) {
 	q, err := wire.UnmarshalBlocksRequest(req)
 	if err != nil {
 		return nil, err
@@ -45,10 +28,11 @@ func (n *Node) serveBlocks(_ peer.ID, req []byte) ([]byte, error) {
 	return BlocksAnswer(n.store, q.From, q.To, false)
 }
 
-// BlocksAnswer encodes blocks from..to with their certificates from store (corrupt: test-only byzantine
-// source).
-func BlocksAnswer(store chain.Store, from, to uint64, corrupt bool) ([]byte, error) {
-	out := wire.AppendBlocksAnswerCount(nil, int(to-from+1))
+// BlocksAnswer encodes blocks from..to with their certificates from store, as the parts of one answer (the
+// blocks as read, not copied again; corrupt: test-only byzantine source).
+func BlocksAnswer(store chain.Store, from, to uint64, corrupt bool) ([][]byte, error) {
+	parts := [][]byte{wire.AppendBlocksAnswerCount(nil, int(to-from+1))}
+	size := len(parts[0])
 	for h := from; h <= to; h++ {
 		b, err := store.Get(chain.BlockKey(h))
 		if errors.Is(err, chain.ErrNotFound) {
@@ -64,12 +48,12 @@ func BlocksAnswer(store chain.Store, from, to uint64, corrupt bool) ([]byte, err
 		if err != nil && !errors.Is(err, chain.ErrNotFound) {
 			return nil, err
 		}
-		if len(out)+wire.BlockWithCertBytes(b, cert) > wire.BlocksAnswerBytesMax {
+		if size += wire.BlockWithCertBytes(b, cert); size > wire.BlocksAnswerBytesMax {
 			return nil, fmt.Errorf("blocks %d..%d exceed %d bytes", from, to, wire.BlocksAnswerBytesMax)
 		}
-		out = wire.AppendBlockWithCert(out, b, cert)
+		parts = wire.AppendBlockWithCertParts(parts, b, cert)
 	}
-	return out, nil
+	return parts, nil
 }
 
 // corruptBlock replaces a block's transactions (test-only byzantine source): its header no longer matches.

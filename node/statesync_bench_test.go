@@ -90,7 +90,7 @@ func BenchmarkStateTransfer(b *testing.B) {
 		defer h.Close()
 		hosts[i] = h
 		infos[i].Addrs = h.Addrs()
-		h.HandleRequest(wire.BlocksProtocol, 16, true, func(_ peer.ID, req []byte) ([]byte, error) {
+		h.HandleRequestParts(wire.BlocksProtocol, p2p.RequestBounds{RequestBytesMax: 16, AnswerBytesMax: wire.BlocksAnswerBytesMax, ReplicasOnly: true}, func(_ peer.ID, req []byte) ([][]byte, error) {
 			time.Sleep(rtt.Load().(time.Duration))
 			return BlocksAnswer(st, binary.BigEndian.Uint64(req), binary.BigEndian.Uint64(req[8:]), false)
 		})

@@ -37,18 +37,16 @@ func (n *Node) serveSubscribe(s p2p.Session) {
 	for {
 		changed := n.driver.HeightChanged()
 		for top := n.driver.Status().Height; next <= top; next++ {
-			block, cert, err := blockWithCert(n.store, next)
-			if err != nil {
-				n.log.Debug("subscription ended", "peer", s.Remote(), "height", next, "err", err)
-				return
-			}
-			block = n.opts.Byzantine.subscribedBlock(block) // test-only forgery; honest: unchanged
-			if !n.push(s, wire.EncodeSubscribedBlock(top, block, cert), next) {
+			if !n.push(s, next, func() ([]byte, error) {
+				block, cert, err := blockWithCert(n.store, next)
+				block = n.opts.Byzantine.subscribedBlock(block) // test-only forgery; honest: unchanged
+				return wire.EncodeSubscribedBlock(top, block, cert), err
+			}) {
 				return
 			}
 		}
 		if c := n.driver.LatestExecCert(); c != nil && c.Height > certSent && c.Height < next {
-			if !n.push(s, wire.EncodeSubscribedExecCert(c), c.Height) {
+			if !n.push(s, c.Height, func() ([]byte, error) { return wire.EncodeSubscribedExecCert(c), nil }) {
 				return
 			}
 			certSent = c.Height
@@ -61,9 +59,10 @@ func (n *Node) serveSubscribe(s p2p.Session) {
 	}
 }
 
-// push sends one frame to a subscriber, waiting for room at most SubscriberStallTimeout.
-func (n *Node) push(s p2p.Session, frame []byte, height uint64) bool {
-	if err := s.SendWait(frame, SubscriberStallTimeout); err != nil {
+// push builds and sends one frame to a subscriber, waiting at most SubscriberStallTimeout for room in the answer
+// budget (before the block is read) and in the subscriber's queue.
+func (n *Node) push(s p2p.Session, height uint64, build func() ([]byte, error)) bool {
+	if err := s.SendBuilt(wire.SubscribedFrameBytesMax, SubscriberStallTimeout, build); err != nil {
 		n.log.Debug("subscriber dropped", "peer", s.Remote(), "height", height, "err", err)
 		return false
 	}

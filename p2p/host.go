@@ -74,6 +74,7 @@ type Host struct {
 	instances      map[uint32][]instanceSeen
 	banMu          sync.Mutex
 	banned         map[peer.ID]time.Time // until when (ban.go)
+	answers        *answerBudget         // bytes of answers built for peers and not yet written (answerbudget.go)
 }
 
 // ProtocolID is the libp2p ID of protocol name (version 1) on chain chainID; the names and the ID format are
@@ -93,7 +94,7 @@ func New(cfg Config) (*Host, error) {
 	log := cfg.Logger.With("component", "p2p")
 	hs := &Host{cfg: cfg, log: log, peerLog: newSampledLog(log), byID: make(map[peer.ID]uint32),
 		queues: make(map[uint32]chan []byte), inbound: make(map[uint32]network.Stream), banned: make(map[peer.ID]time.Time), sessionsByPeer: make(map[peer.ID]int), instance: newInstanceID(),
-		instances: make(map[uint32][]instanceSeen), sessions: make(map[*session]struct{})}
+		instances: make(map[uint32][]instanceSeen), sessions: make(map[*session]struct{}), answers: newAnswerBudget()}
 	for _, r := range cfg.Replicas {
 		hs.byID[r.ID] = r.Index
 	}

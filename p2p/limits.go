@@ -1,6 +1,10 @@
 package p2p
 
-import "time"
+import (
+	"time"
+
+	"github.com/sbftnet/sbft/wire"
+)
 
 // Bounds and timeouts of the p2p layer.
 const (
@@ -35,6 +39,27 @@ const (
 	ClientConnsMax = 512
 	// ErrorMessageBytesMax caps an error message sent back to a requester.
 	ErrorMessageBytesMax = 512
+
+	// Answers a host builds for peers (answerbudget.go): request answers and frames queued on served sessions
+	// count from before they are built until their last byte is written. A replica peer may hold two of the
+	// largest blocks answers (the state-transfer fetcher keeps 2 requests in flight per source) and replicas
+	// together three such peers' worth; any other peer one blocks answer, and all of them together 128 MiB
+	// (README, threat model). Answers over AnswerSmallBytesMax may not take a kind's last AnswerHeadroomBytes,
+	// so that replies and reads go on while blocks are served.
+	AnswerBytesPerReplicaMax   = 2*wire.BlocksAnswerBytesMax + AnswerHeadroomBytes
+	AnswerBytesForReplicasMax  = 3 * AnswerBytesPerReplicaMax
+	AnswerBytesPerOtherPeerMax = wire.BlocksAnswerBytesMax + AnswerHeadroomBytes
+	AnswerBytesForOthersMax    = 128 << 20
+	AnswerSmallBytesMax        = 1 << 20
+	AnswerHeadroomBytes        = 8 << 20
+	// AnswerBudgetWaitReplica is how long a replica's request waits for room in the budget before it is
+	// answered busy; other peers are answered busy at once (they fetch from another replica).
+	AnswerBudgetWaitReplica = 5 * time.Second
+	// AnswerReadBytesPerSecondMin: a peer that reads an answer slower than this is cut off; an answer's write
+	// deadline is StreamWriteTimeout plus its size at this rate.
+	AnswerReadBytesPerSecondMin = 1 << 20
+	// AnswerWriteBufferBytes coalesces the small parts of an answer into fewer stream writes.
+	AnswerWriteBufferBytes = 64 << 10
 
 	// MeshIdleTimeout resets a mesh stream that carried nothing for this long (replicas send heartbeats).
 	MeshIdleTimeout = 30 * time.Second

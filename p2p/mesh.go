@@ -24,7 +24,7 @@ func (hs *Host) StartMesh(handler func(from uint32, frame []byte)) {
 	}
 	hs.mu.Unlock()
 	hs.h.SetStreamHandler(ProtocolID(hs.cfg.ChainID, wire.MeshProtocol), hs.serveMesh)
-	hs.HandleRequest(wire.InstancesProtocol, 0, true, hs.serveInstances)
+	hs.HandleRequest(wire.InstancesProtocol, RequestBounds{AnswerBytesMax: wire.InstancesAnswerBytesMax, ReplicasOnly: true}, hs.serveInstances)
 	for _, r := range hs.cfg.Replicas {
 		if r.ID != hs.h.ID() {
 			hs.track(func() { hs.writeMesh(r.Index, r.ID, hs.queues[r.Index]) })

@@ -33,7 +33,7 @@ func newMetrics(reg prometheus.Registerer, hs *Host) *metrics {
 		Help: "The lowest gossipsub peer score (negative: a peer sent invalid messages)."})
 	connected := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "sbft", Subsystem: "p2p", Name: "connected_replicas",
 		Help: "Other replicas with a live connection."}, func() float64 { return float64(hs.ConnectedReplicas()) })
-	reg.MustRegister(m.sent, m.received, m.dropped, m.rejectedStreams, connected, m.gossip, m.gossipLowest, peersCollector{hs})
+	reg.MustRegister(m.sent, m.received, m.dropped, m.rejectedStreams, connected, m.gossip, m.gossipLowest, peersCollector{hs}, answersCollector{hs})
 	return m
 }
 
@@ -50,6 +50,20 @@ func (c peersCollector) Collect(ch chan<- prometheus.Metric) {
 	replicas, other := c.hs.peerCounts()
 	ch <- prometheus.MustNewConstMetric(peersDesc, prometheus.GaugeValue, float64(replicas), "replica")
 	ch <- prometheus.MustNewConstMetric(peersDesc, prometheus.GaugeValue, float64(other), "other")
+}
+
+// answersCollector reports the answer budget held, by kind of peer, at scrape time.
+type answersCollector struct{ hs *Host }
+
+var answersDesc = prometheus.NewDesc("sbft_p2p_answer_bytes", "Bytes of answers built for peers and not yet written, by kind of peer (the answer budget held).",
+	[]string{"kind"}, nil)
+
+func (answersCollector) Describe(ch chan<- *prometheus.Desc) { ch <- answersDesc }
+
+func (c answersCollector) Collect(ch chan<- prometheus.Metric) {
+	for k := PeerKind(0); k < kinds; k++ {
+		ch <- prometheus.MustNewConstMetric(answersDesc, prometheus.GaugeValue, float64(c.hs.AnswerBytesHeld(k)), k.String())
+	}
 }
 
 func (m *metrics) frame(vec func(*metrics) *prometheus.CounterVec, peer uint32) {

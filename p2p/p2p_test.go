@@ -228,8 +228,8 @@ func TestNonReplicaCannotSpeakReplicaProtocols(t *testing.T) {
 	th := newTestHosts(t, 4, false)
 	box := newInbox()
 	th.hosts[0].StartMesh(box.handler)
-	th.hosts[0].HandleRequest("secret", 100, true, func(peer.ID, []byte) ([]byte, error) { return []byte("s"), nil })
-	th.hosts[0].HandleRequest("open", 100, false, func(peer.ID, []byte) ([]byte, error) { return []byte("o"), nil })
+	th.hosts[0].HandleRequest("secret", RequestBounds{RequestBytesMax: 100, AnswerBytesMax: 100, ReplicasOnly: true}, func(peer.ID, []byte) ([]byte, error) { return []byte("s"), nil })
+	th.hosts[0].HandleRequest("open", RequestBounds{RequestBytesMax: 100, AnswerBytesMax: 100, ReplicasOnly: false}, func(peer.ID, []byte) ([]byte, error) { return []byte("o"), nil })
 	th.hosts[0].HandleSession("sess", 100, ServedSessionQueueFramesMax, false, func(s Session) {
 		f, err := s.Recv()
 		if err == nil {
@@ -272,12 +272,12 @@ func TestNonReplicaCannotSpeakReplicaProtocols(t *testing.T) {
 
 func TestRequestErrorsReachTheRequester(t *testing.T) {
 	th := newTestHosts(t, 4, false)
-	th.hosts[0].HandleRequest("fails", 100, true, func(peer.ID, []byte) ([]byte, error) {
+	th.hosts[0].HandleRequest("fails", RequestBounds{RequestBytesMax: 100, AnswerBytesMax: 100, ReplicasOnly: true}, func(peer.ID, []byte) ([]byte, error) {
 		return nil, errors.New("no such block")
 	})
-	th.hosts[0].HandleRequest("panics", 100, true, func(peer.ID, []byte) ([]byte, error) { panic("boom") })
+	th.hosts[0].HandleRequest("panics", RequestBounds{RequestBytesMax: 100, AnswerBytesMax: 100, ReplicasOnly: true}, func(peer.ID, []byte) ([]byte, error) { panic("boom") })
 	release := make(chan struct{})
-	th.hosts[0].HandleRequest("stalls", 100, true, func(peer.ID, []byte) ([]byte, error) {
+	th.hosts[0].HandleRequest("stalls", RequestBounds{RequestBytesMax: 100, AnswerBytesMax: 100, ReplicasOnly: true}, func(peer.ID, []byte) ([]byte, error) {
 		<-release
 		return nil, nil
 	})
@@ -320,7 +320,7 @@ func TestMalformedBytesDoNotCrash(t *testing.T) {
 			}
 		}
 	})
-	th.hosts[0].HandleRequest("req", 16, true, func(peer.ID, []byte) ([]byte, error) { return nil, nil })
+	th.hosts[0].HandleRequest("req", RequestBounds{RequestBytesMax: 16, AnswerBytesMax: 100, ReplicasOnly: true}, func(peer.ID, []byte) ([]byte, error) { return nil, nil })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	junk := [][]byte{

@@ -42,6 +42,12 @@ func AppendBlockWithCert(b, block, cert []byte) []byte {
 	return be.AppendLenBytes32(be.AppendLenBytes32(b, block), cert)
 }
 
+// AppendBlockWithCertParts appends one entry to an answer kept as parts (the block is not copied; its length
+// and the certificate with its length are new parts): the same bytes as AppendBlockWithCert, in three pieces.
+func AppendBlockWithCertParts(parts [][]byte, block, cert []byte) [][]byte {
+	return append(parts, be.AppendU32(nil, uint32(len(block))), block, be.AppendLenBytes32(nil, cert))
+}
+
 // BlockWithCertBytes is the size of an entry in an answer.
 func BlockWithCertBytes(block, cert []byte) int { return 4 + len(block) + 4 + len(cert) }
 

@@ -80,3 +80,13 @@ func FuzzDecodeSubscribed(f *testing.F) {
 		}
 	})
 }
+
+// An answer kept as parts is, joined, the answer AppendBlockWithCert builds.
+func TestBlocksAnswerPartsAreTheAnswer(t *testing.T) {
+	whole := AppendBlockWithCert(AppendBlockWithCert(AppendBlocksAnswerCount(nil, 2), []byte("block one"), nil), []byte("block two"), []byte("cert"))
+	parts := [][]byte{AppendBlocksAnswerCount(nil, 2)}
+	parts = AppendBlockWithCertParts(AppendBlockWithCertParts(parts, []byte("block one"), nil), []byte("block two"), []byte("cert"))
+	if joined := bytes.Join(parts, nil); !bytes.Equal(joined, whole) {
+		t.Fatalf("parts %x, answer %x", joined, whole)
+	}
+}

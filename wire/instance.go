@@ -18,8 +18,11 @@ import (
 // InstanceID identifies one process of a replica.
 type InstanceID [8]byte
 
-// InstancesMax bounds the instances a response carries.
-const InstancesMax = 8
+// InstancesMax bounds the instances a response carries; InstancesAnswerBytesMax is the largest response.
+const (
+	InstancesMax            = 8
+	InstancesAnswerBytesMax = 1 + InstancesMax*(8+8)
+)
 
 var meshHelloMagic = []byte("sbft/mesh-hello/1")
 

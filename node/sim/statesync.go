@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"errors"
 	"slices"
 	"time"
@@ -118,7 +119,8 @@ func (w *world) answer(s *simSync, req bsync.Request) {
 		return // no answer: the request expires
 	}
 	corrupt := src.adv != nil && (src.adv.role == BadSigner || src.adv.role == Colluder)
-	raw, err := node.BlocksAnswer(src.store, req.From, req.To, src.adv != nil && src.adv.role == BadSigner)
+	parts, err := node.BlocksAnswer(src.store, req.From, req.To, src.adv != nil && src.adv.role == BadSigner)
+	raw := bytes.Join(parts, nil)
 	if err != nil {
 		s.planner.Fail(now, req.ID)
 		return
