@@ -80,9 +80,11 @@ sim: build
 	$(BIN) sim --seed $${SEED:-1} --seeds $(SEEDS)
 
 # Plant each known bug in turn (build tag mutants: production builds carry no switch) and hunt it with the
-# simulator swarm until a safety checker fires: one line per bug, then `caught K of N planted bugs`.
+# simulator swarm until a safety checker fires: one line per bug, then `caught K of N planted bugs`. The bugs
+# outside the simulator's world (mutant.Guarded: the p2p layer, a process and its store) are caught by checker
+# tests of their packages.
 mutants:
-	$(GO) test -tags mutants -count=1 -run 'Mutant|OlderViews|Catalogue' ./consensus ./mutant
+	$(GO) test -tags mutants -count=1 -run 'Mutant|OlderViews|Catalogue' ./consensus ./mutant ./p2p ./node
 	$(GO) run -tags mutants ./cmd/sbft mutants --seeds $(MUTANT_SEEDS)
 
 fuzz:

@@ -24,8 +24,10 @@ const (
 	QueueCheckIntervalTicks = 50
 	QueueCheckRequestsMax   = 16_384
 	// InstanceCheckInterval is how often a replica asks the others whether another process uses its key
-	// (identity.go); another process counts if it showed within the replica's uptime less InstanceGrace.
-	InstanceCheckInterval = 15 * time.Second
+	// (identity.go); another process counts if f+1 replicas saw it within InstanceSeenWindow (and within the
+	// replica's uptime less InstanceGrace, so the process before a restart does not).
+	InstanceCheckInterval = 5 * time.Second
+	InstanceSeenWindow    = 30 * time.Second
 	InstanceGrace         = 10 * time.Second
 	// SubscribersMax bounds the block subscriptions a replica serves at once; SubscribeQueueFrames the blocks
 	// queued for one (each up to a batch, so a subscriber that does not read holds little); SubscriberStallTimeout

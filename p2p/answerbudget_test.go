@@ -3,6 +3,7 @@ package p2p
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -140,6 +141,15 @@ func TestRequestsBeyondTheAnswerBudgetAreBusy(t *testing.T) {
 
 // A peer that asks and never reads: its answer is held (not copied) until the stream is reset.
 func TestUnreadAnswerHoldsBudgetUntilReset(t *testing.T) {
+	if err := checkUnreadAnswerHeld(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkUnreadAnswerHeld asks for a large answer and never reads it; nil when the host holds the answer's
+// bytes in its budget while the write is stuck and gives them back once the stream is reset. The mutants
+// build plants a budget released before the answer is written and expects this to catch it.
+func checkUnreadAnswerHeld(t *testing.T) error {
 	th := newTestHosts(t, 1, false)
 	srv := th.hosts[0]
 	const size = 24 << 20 // beyond what the stream's windows take without a reader
@@ -159,21 +169,32 @@ func TestUnreadAnswerHoldsBudgetUntilReset(t *testing.T) {
 	if err := WriteFrame(s, []byte("r")); err != nil {
 		t.Fatal(err)
 	}
-	waitHeld(t, srv, KindOther, 1+size) // built, shrunk to its size, and stuck in the write
+	if err := awaitHeld(srv, KindOther, 1+size); err != nil { // built, shrunk to its size, stuck in the write
+		s.Reset()
+		return err
+	}
 	s.Reset()
-	waitHeld(t, srv, KindOther, 0)
+	return awaitHeld(srv, KindOther, 0)
 }
 
-// waitHeld polls the host's budget (held by its goroutines) until it holds want bytes for kind.
+// waitHeld fails the test unless the host's budget comes to hold want bytes for kind.
 func waitHeld(t *testing.T, h *Host, kind PeerKind, want int64) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	if err := awaitHeld(h, kind, want); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// awaitHeld polls the host's budget (held by its goroutines) until it holds want bytes for kind.
+func awaitHeld(h *Host, kind PeerKind, want int64) error {
+	deadline := time.Now().Add(5 * time.Second)
 	for h.AnswerBytesHeld(kind) != want {
 		if time.Now().After(deadline) {
-			t.Fatalf("answer budget of %s peers holds %d bytes, want %d", kind, h.AnswerBytesHeld(kind), want)
+			return fmt.Errorf("answer budget of %s peers holds %d bytes, want %d", kind, h.AnswerBytesHeld(kind), want)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	return nil
 }
 
 func TestAnswerWriteTimeoutGrowsWithSize(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/sbftnet/sbft/mutant"
 )
 
 // ErrRemote wraps an error the remote handler reported.
@@ -73,6 +75,9 @@ func (hs *Host) HandleRequestParts(name string, b RequestBounds, fn func(from pe
 		}
 		defer r.release()
 		status, out := hs.callHandler(name, from, req, fn)
+		if mutant.On(mutant.AnswerBudgetEarly) {
+			r.release()
+		}
 		size := partsBytes(out)
 		if size > b.AnswerBytesMax && status == respOK {
 			hs.log.Error("request handler built an answer over its protocol's bound", "protocol", name, "bytes", size, "max", b.AnswerBytesMax)
