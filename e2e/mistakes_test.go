@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -96,35 +94,3 @@ func TestRestoredBelowSignedIsReported(t *testing.T) {
 	}
 }
 
-// A copied home started a second time elsewhere (here: on other ports) is found: both processes of the key
-// report duplicate_identity and unhealthy, and say so in their logs.
-func TestCopiedHomeIsFound(t *testing.T) {
-	tn := newTestnet(t, 4)
-	tn.startAll()
-	dup := filepath.Join(tn.dir, "replica-0-copy")
-	os.MkdirAll(dup, 0o755)
-	key, _ := os.ReadFile(filepath.Join(tn.home(0), "key.json"))
-	os.WriteFile(filepath.Join(dup, "key.json"), key, 0o600)
-	cfg, _ := os.ReadFile(filepath.Join(tn.home(0), node.ConfigFileName))
-	base := freeBase(t, 1)
-	text := string(cfg)
-	for k := 0; k < 3; k++ {
-		text = strings.ReplaceAll(text, fmt.Sprint(tn.base+k), fmt.Sprint(base+k))
-	}
-	os.WriteFile(filepath.Join(dup, node.ConfigFileName), []byte(text), 0o644)
-	logf, _ := os.Create(filepath.Join(dup, "replica.log"))
-	cmd := exec.Command(sbftBin, "start", "--home", dup)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	logf.Close()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	tn.waitStatusFor(0, func(s *node.Status) bool { return s.DuplicateIdentity && !s.Healthy }, "replica 0 reports the copy", 90*time.Second)
-	for _, home := range []string{tn.home(0), dup} {
-		waitFor(t, home+": the log says another process uses the key", func() bool {
-			log, _ := os.ReadFile(filepath.Join(home, "replica.log"))
-			return strings.Contains(string(log), "ANOTHER PROCESS USES THIS REPLICA'S KEY")
-		})
-	}
-}
