@@ -93,4 +93,3 @@ func TestRestoredBelowSignedIsReported(t *testing.T) {
 		t.Fatalf("no warning about the rollback:\n%s", log)
 	}
 }
-
