@@ -61,6 +61,35 @@ type DriverConfig struct {
 	// Crypto, if set, runs BLS work on its workers (the node's loop hands completions to Finish); nil runs it
 	// on the driver's goroutine, in request order (the simulator: deterministic).
 	Crypto *CryptoPool
+	// Mark, if set, records how far this replica promised, apart from the store (mark.go): NewDriver refuses a
+	// store restored below it (ErrRolledBack) unless Recover is set, and the driver advances it after every
+	// synced write, before what the write covers is sent.
+	Mark    *SignedMark
+	Recover bool
+}
+
+// checkMark compares what the store restored with the mark: below it, the replica refuses to start, or with
+// Recover starts anyway, loudly, and catches up from the others.
+func checkMark(cfg DriverConfig, rs consensus.Restore) error {
+	if cfg.Mark == nil {
+		return nil
+	}
+	restored := MarkRecord{View: rs.HardState.View, Signed: rs.LastExecuted, Executed: rs.LastExecuted}
+	for _, r := range rs.Records {
+		restored.Signed = max(restored.Signed, r.Seq)
+	}
+	lost := cfg.Mark.Record().lostBy(restored)
+	switch {
+	case lost == "":
+		return nil
+	case cfg.Recover:
+		cfg.Logger.Warn("starting on a store that lost what this replica signed and acknowledged, as told (--recover): it counts as one of the f faulty replicas until it has caught up from the others",
+			"lost", lost, "mark", cfg.Mark.path)
+		return nil
+	}
+	return fmt.Errorf("%w (%s; a truncated write-ahead log or a disk that lied about a flush): it may have forgotten votes it sent, so it does not start. "+
+		"Start it with --recover to rejoin and catch up from the others by state transfer (it counts as faulty until then), or wipe it with sbft reset",
+		ErrRolledBack, lost)
 }
 
 // Driver owns the consensus core and the application; see the package doc for its round.
@@ -97,6 +126,9 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 	}
 	rs, err := loadRestore(cfg.Store, app, cc.RetainExecutedSeqs())
 	if err != nil {
+		return nil, err
+	}
+	if err := checkMark(cfg, rs); err != nil {
 		return nil, err
 	}
 	core, err := consensus.New(cc, rs)

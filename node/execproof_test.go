@@ -29,6 +29,16 @@ func (w *recordingWaiter) Deliver(r *wire.Reply) { w.replies = append(w.replies,
 // newTestDriver builds replica id of a 4-replica network on a memory store, with its BLS keys.
 func newTestDriver(t testing.TB, id uint32) *Driver {
 	t.Helper()
+	d, err := openTestDriver(t, id, chain.NewMemStore(), nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// openTestDriver builds replica id of a 4-replica network on store, with its BLS keys and mark (nil: none).
+func openTestDriver(t testing.TB, id uint32, store chain.Store, mark *SignedMark, recover bool) (*Driver, error) {
+	t.Helper()
 	const n = 4
 	var blsPubs []bls.PublicKey
 	var blsKeys []*bls.SecretKey
@@ -41,13 +51,9 @@ func newTestDriver(t testing.TB, id uint32) *Driver {
 		blsKeys, blsPubs = append(blsKeys, k), append(blsPubs, k.PublicKey())
 	}
 	seed := sha256.Sum256([]byte("replica"))
-	d, err := NewDriver(DriverConfig{ChainID: "c", ID: id, N: n, F: 1, Signer: MessageSigner{ChainID: "c", Key: ed25519.NewKeyFromSeed(seed[:])},
+	return NewDriver(DriverConfig{ChainID: "c", ID: id, N: n, F: 1, Signer: MessageSigner{ChainID: "c", Key: ed25519.NewKeyFromSeed(seed[:])},
 		ShareKey: blsKeys[id], BLSKeys: blsPubs, Consensus: DefaultConfig().Consensus, CheckpointInterval: 10,
-		Store: chain.NewMemStore(), Transport: nullTransport{}, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
+		Store: store, Transport: nullTransport{}, Logger: slog.New(slog.DiscardHandler), Mark: mark, Recover: recover})
 }
 
 // signedPut is a put by the client of key ck with nonce, encoded.

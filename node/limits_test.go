@@ -1,7 +1,6 @@
 package node
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -61,31 +60,6 @@ func TestFailureBudgetPerPeerAndWindow(t *testing.T) {
 	now = now.Add(BadSignatureWindow)
 	if got := over("a", BadSignaturesPerPeerMax); got != 0 {
 		t.Fatalf("peer a still over budget in a new window (at %d)", got)
-	}
-}
-
-func TestSignedMarkDetectsRollback(t *testing.T) {
-	m := signedMark{path: filepath.Join(t.TempDir(), SignedMarkFile)}
-	if _, ok, err := m.load(); ok || err != nil {
-		t.Fatalf("no mark yet: ok %v err %v", ok, err)
-	}
-	want := markRecord{View: 3, Seq: 300}
-	if err := m.save(want); err != nil {
-		t.Fatal(err)
-	}
-	got, ok, err := m.load()
-	if !ok || err != nil || got != want {
-		t.Fatalf("load: %+v %v %v, want %+v", got, ok, err, want)
-	}
-	for _, tc := range []struct {
-		view, executed uint64
-		rolledBack     bool
-	}{
-		{3, 300, false}, {4, 450, false}, {3, 299, true}, {2, 300, true},
-	} {
-		if why := want.rolledBack(tc.view, tc.executed); (why != "") != tc.rolledBack {
-			t.Errorf("view %d executed %d: %q, want rolled back %v", tc.view, tc.executed, why, tc.rolledBack)
-		}
 	}
 }
 

@@ -40,7 +40,10 @@ type Options struct {
 	ShareKey   *bls.SecretKey        // BLS key for certificate shares
 	ExtraPeers []multiaddr.Multiaddr // `--peer` multiaddrs
 	Logger     *slog.Logger
-	Byzantine  Byzantine // test-only misbehaviour (zero: honest)
+	// Recover starts a replica whose store lost what it had signed and acknowledged (ErrRolledBack), to catch
+	// up from the others: `sbft start --recover`.
+	Recover   bool
+	Byzantine Byzantine // test-only misbehaviour (zero: honest)
 }
 
 // Node is a running replica.
@@ -68,9 +71,8 @@ type Node struct {
 	badSigs        *failureBudget // per client peer (peerbudget.go)
 	txRate         *rateBudget    // per client peer (peerbudget.go)
 	subscribers    atomic.Int64   // block subscriptions served (subscribe.go)
-	mark           signedMark     // how far this replica signed, beside the store (mark.go)
+	mark           *SignedMark    // how far this replica promised, beside the store (mark.go)
 	duplicate      atomic.Bool    // another process uses this replica's key (identity.go)
-	marked         markRecord
 	registry       *prometheus.Registry
 
 	inbound    chan *consensus.Message
@@ -112,7 +114,6 @@ func New(opts Options) (*Node, error) {
 	reg := newRegistry(n.registry, opts.Genesis.ChainID)
 	var err error
 	dataDir := Resolve(opts.Home, cfg.DataDir)
-	n.mark = signedMark{path: filepath.Join(dataDir, SignedMarkFile)}
 	if n.store, err = chain.OpenPebble(dataDir, n.log); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -120,16 +121,20 @@ func New(opts Options) (*Node, error) {
 		n.store.Close()
 		return nil, fmt.Errorf("%w; %s: start with the genesis it was made for, or wipe it (the key stays) to join this network", err, dataDir)
 	}
+	if n.mark, err = OpenSignedMark(filepath.Join(dataDir, SignedMarkFile)); err != nil {
+		n.store.Close()
+		return nil, err
+	}
 	cache := NewTxCache(VerifiedTxCacheMax)
 	n.verifier = NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, g.C, cache)
 	if n.host, err = newHost(opts, reg, n.log); err != nil {
-		n.store.Close()
+		n.closeStore()
 		return nil, err
 	}
 	reps, err := g.P2PReplicas()
 	if err != nil {
 		n.host.Close()
-		n.store.Close()
+		n.closeStore()
 		return nil, err
 	}
 	for _, r := range reps {
@@ -139,7 +144,7 @@ func New(opts Options) (*Node, error) {
 	n.metrics = NewMetrics(reg)
 	if n.gossip, err = n.host.StartGossip(); err != nil {
 		n.host.Close()
-		n.store.Close()
+		n.closeStore()
 		return nil, err
 	}
 	n.announcer = &announcer{queue: make(chan []byte, AnnounceQueueMax)}
@@ -150,51 +155,25 @@ func New(opts Options) (*Node, error) {
 		ShareKey: opts.ShareKey, BLSKeys: g.BLSPublicKeys(),
 		Consensus: cfg.Consensus, CheckpointInterval: int(g.CheckpointInterval), TickInterval: cfg.TickInterval(),
 		Store: n.store, Transport: byz.wrapTransport(n.host, g.ChainID, id, g.N(), signer), Logger: n.log,
-		Metrics: n.metrics, TxCache: cache, Crypto: n.crypto,
+		Metrics: n.metrics, TxCache: cache, Crypto: n.crypto, Mark: n.mark, Recover: opts.Recover,
 		Announcer: byz.wrapAnnouncer(n.announcer, g.ChainID, signer, opts.ShareKey),
 	})
 	if err == nil {
 		n.input = byz.Input(n.driver)
 		n.announcer.topic, err = n.gossip.Join(wire.CheckpointTopic, n.validateCheckpoint, n.onCheckpointGossip)
 	}
-	if err == nil {
-		err = n.checkMark()
-	}
 	if err != nil {
 		n.host.Close()
-		n.store.Close()
+		n.closeStore()
 		return nil, err
 	}
 	return n, nil
 }
 
-// checkMark warns when the store was restored below what this replica had signed (mark.go).
-func (n *Node) checkMark() error {
-	m, ok, err := n.mark.load()
-	if err != nil || !ok {
-		return err
-	}
-	n.marked = m
-	st := n.driver.Status()
-	if why := m.rolledBack(st.View, st.LastExecutedSeq); why != "" {
-		n.log.Warn("the store was restored below what this replica signed before: the disk lost synced writes, and it may have forgotten votes it sent",
-			"detail", why, "mark", n.mark.path)
-	}
-	return nil
-}
-
-// advanceMark records a newly signed checkpoint (and the view) in the mark: once per checkpoint interval.
-func (n *Node) advanceMark() {
-	st := n.driver.Status()
-	if st.LastCheckpoint <= n.marked.Seq && st.View <= n.marked.View {
-		return
-	}
-	m := markRecord{View: max(st.View, n.marked.View), Seq: max(st.LastCheckpoint, n.marked.Seq)}
-	if err := n.mark.save(m); err != nil {
-		n.log.Warn("could not record the signed checkpoint", "err", err)
-		return
-	}
-	n.marked = m
+// closeStore closes the store and the mark beside it.
+func (n *Node) closeStore() {
+	n.store.Close()
+	n.mark.Close()
 }
 
 func newHost(opts Options, reg prometheus.Registerer, log *slog.Logger) (*p2p.Host, error) {
@@ -258,7 +237,7 @@ func (n *Node) Status() Status {
 // Run serves until ctx is cancelled or the store fails; it always releases everything it holds.
 func (n *Node) Run(ctx context.Context) error {
 	var workers sync.WaitGroup
-	defer n.store.Close()
+	defer n.closeStore()
 	defer n.host.Close()
 	defer workers.Wait()
 	defer close(n.done)
@@ -310,7 +289,6 @@ func (n *Node) loop(ctx context.Context, workers *sync.WaitGroup) error {
 			n.input.Submit(in)
 		case <-ticker.C:
 			n.driver.Tick()
-			n.advanceMark()
 		case done := <-n.crypto.Completions():
 			n.driver.Finish(done)
 		case tr := <-n.transfers:

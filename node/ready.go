@@ -71,7 +71,35 @@ func (d *Driver) persist(rd consensus.Ready) error {
 	if err := b.Commit(true); err != nil {
 		return fmt.Errorf("persist consensus log: %w", err)
 	}
+	if err := d.advanceMark(consensus.Ready{HardState: rd.HardState, Records: rd.Records}); err != nil {
+		return err
+	}
 	d.cfg.Metrics.observePersist(time.Since(start))
+	return nil
+}
+
+// advanceMark records in the mark what a synced write covered, before any of it is sent: the view and the
+// highest consensus record of a Ready, or the highest batch executed.
+func (d *Driver) advanceMark(rd consensus.Ready) error {
+	if d.cfg.Mark == nil {
+		return nil
+	}
+	var r MarkRecord
+	if rd.HardState != nil {
+		r.View = rd.HardState.View
+	}
+	for _, rec := range rd.Records {
+		r.Signed = max(r.Signed, rec.Seq)
+	}
+	for _, cb := range rd.Committed {
+		r.Executed = max(r.Executed, cb.Seq)
+	}
+	if mutant.On(mutant.SignedMarkLazy) && (r.Executed == 0 || r.Executed%uint64(d.cc.CheckpointIntervalSeqs) != 0) {
+		return nil // the old rule: once per checkpoint
+	}
+	if err := d.cfg.Mark.Advance(r); err != nil {
+		return fmt.Errorf("advance the signed mark: %w", err)
+	}
 	return nil
 }
 
@@ -134,6 +162,9 @@ func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
 		return nil, fmt.Errorf("persist blocks: %w", err)
 	}
 	d.app.Flushed()
+	if err := d.advanceMark(consensus.Ready{Committed: rd.Committed}); err != nil {
+		return nil, err
+	}
 	d.cfg.Metrics.observeBlocks(rd.Committed, time.Now())
 	var ckpts []chain.Header
 	for k, blk := range blocks {

@@ -24,6 +24,8 @@ func startCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "peer", Usage: "multiaddr (with /p2p/<peer-id>) of a replica to join through; repeatable"},
 			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (overrides config.toml)"},
 			&cli.BoolFlag{Name: "log-json", Usage: "log JSON lines instead of text"},
+			&cli.BoolFlag{Name: "recover", Usage: "start although the store lost what this replica had signed and acknowledged " +
+				"(it refuses otherwise), and catch up from the other replicas"},
 			&cli.StringFlag{Name: "byzantine", Usage: "TESTS ONLY: misbehave as primary, one of " +
 				strings.Join(node.ByzantineModes, ", ") + "; refused unless " + node.ByzantineEnv + "=1"},
 		},
@@ -76,7 +78,8 @@ func runStart(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := node.New(node.Options{Home: home, Config: cfg, Genesis: g, Key: key, ShareKey: shareKey, ExtraPeers: peers, Logger: log, Byzantine: byz})
+	n, err := node.New(node.Options{Home: home, Config: cfg, Genesis: g, Key: key, ShareKey: shareKey, ExtraPeers: peers, Logger: log, Byzantine: byz,
+		Recover: c.Bool("recover")})
 	if err != nil {
 		return err
 	}
