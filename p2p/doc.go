@@ -18,5 +18,8 @@
 // Invariants: only peer IDs in the genesis may speak replicas-only protocols (checked in every handler, the
 // stream is reset and the attempt logged otherwise); an empty replica set is an error, never "allow all";
 // every frame is a uvarint length then the payload, and the length is checked against the protocol's cap
-// before anything is allocated; every read and write has a deadline.
+// before anything is allocated; every read and write has a deadline; every answer built for a peer (request
+// answers, frames queued on served sessions, the info document) holds its bytes in the answer budget
+// (answerbudget.go) from before it is built until its last byte is written, so what readers that do not read
+// cost is bounded per peer, per kind of peer and in total.
 package p2p
