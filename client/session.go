@@ -142,7 +142,7 @@ func (c *Client) resendAll(i uint32, cause error) {
 	var hs [][32]byte
 	var frames [][]byte
 	for h, cl := range c.calls {
-		if _, ok := cl.replies[i]; ok || cl.outcome != nil || cl.err != nil {
+		if cl.replies.Has(i) || cl.outcome != nil || cl.err != nil {
 			continue
 		}
 		if cl.resent[i] >= SessionResendsMax {

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,10 +12,10 @@ import (
 
 // call collects the replicas' replies to one transaction.
 type call struct {
-	frame   []byte                 // the Submit frame, kept to resend after a session breaks
-	resent  map[uint32]int         // resends per replica
-	busy    map[uint32]bool        // replicas that answered busy
-	replies map[uint32]*wire.Reply // by replica index of the session it came on
+	frame   []byte          // the Submit frame, kept to resend after a session breaks
+	resent  map[uint32]int  // resends per replica
+	busy    map[uint32]bool // replicas that answered busy
+	replies *Tally          // by replica index of the session it came on
 	failed  map[uint32]error
 	done    chan struct{}
 	outcome *chain.Result
@@ -89,7 +88,7 @@ func (c *Client) start(ctx context.Context, raw []byte) ([32]byte, *call, error)
 		return h, nil, fmt.Errorf("%w: transaction of %d bytes exceeds %d", wire.ErrMalformedFrame, len(raw), chain.TxBytesMax)
 	}
 	frame := wire.EncodeSubmit(raw)
-	cl := &call{frame: frame, resent: map[uint32]int{}, busy: map[uint32]bool{}, replies: map[uint32]*wire.Reply{}, failed: map[uint32]error{},
+	cl := &call{frame: frame, resent: map[uint32]int{}, busy: map[uint32]bool{}, replies: NewTally(c.g.F), failed: map[uint32]error{},
 		done: make(chan struct{})}
 	c.mu.Lock()
 	if _, dup := c.calls[h]; dup {
@@ -116,7 +115,7 @@ func (c *Client) wait(ctx context.Context, h [32]byte, cl *call) (*chain.Result,
 		return cl.outcome, cl.err
 	case <-ctx.Done():
 		c.mu.Lock()
-		n, f := len(cl.replies), len(cl.failed)
+		n, f := cl.replies.Len(), len(cl.failed)
 		c.mu.Unlock()
 		return nil, fmt.Errorf("%w: %d replies, %d replicas unreachable: %v", ErrNoQuorum, n, f, ctx.Err())
 	case <-c.ctx.Done():
@@ -133,7 +132,7 @@ func (c *Client) record(h [32]byte, replica uint32, r *wire.Reply, err error) {
 	if cl == nil || cl.outcome != nil || cl.err != nil {
 		return
 	}
-	if _, seen := cl.replies[replica]; seen {
+	if cl.replies.Has(replica) {
 		return
 	}
 	if r != nil && r.Status == wire.StatusRejected && r.Reject == wire.RejectBusy {
@@ -147,22 +146,13 @@ func (c *Client) record(h [32]byte, replica uint32, r *wire.Reply, err error) {
 		cl.failed[replica] = err
 	} else {
 		delete(cl.failed, replica)
-		cl.replies[replica] = r
-	}
-	need := c.g.F + 1
-	if r != nil {
-		matching := 0
-		for _, o := range cl.replies {
-			if sameOutcome(o, r) {
-				matching++
-			}
-		}
-		if matching >= need {
-			cl.outcome, cl.err = decide(r)
+		if cl.replies.Add(replica, r) {
+			cl.outcome, cl.err = Decide(r)
 			close(cl.done)
 			return
 		}
 	}
+	need := cl.replies.Need()
 	if len(c.ids)-len(cl.failed) < need {
 		cl.err = fmt.Errorf("%w: %d of %d replicas unreachable", ErrNoQuorum, len(cl.failed), len(c.ids))
 		if busy := cl.stayedBusy(); busy > 0 {
@@ -225,30 +215,6 @@ func (c *Client) acceptProven(r *wire.Reply) {
 		return
 	}
 	c.proven++
-	cl.outcome, cl.err = decide(&wire.Reply{TxHash: r.TxHash, Status: wire.StatusCommitted, Result: r.Result})
+	cl.outcome, cl.err = Decide(&wire.Reply{TxHash: r.TxHash, Status: wire.StatusCommitted, Result: r.Result})
 	close(cl.done)
-}
-
-func sameOutcome(a, b *wire.Reply) bool {
-	if a.Status != b.Status {
-		return false
-	}
-	if a.Status == wire.StatusRejected {
-		return a.Reject == b.Reject
-	}
-	return bytes.Equal(a.Result, b.Result)
-}
-
-func decide(r *wire.Reply) (*chain.Result, error) {
-	if r.Status == wire.StatusRejected {
-		return nil, &RejectedError{Reason: r.Reject, Message: r.Message}
-	}
-	res, err := chain.UnmarshalResult(r.Result)
-	if err != nil {
-		return nil, fmt.Errorf("decode result: %w", err)
-	}
-	if res.Code != chain.CodeOK {
-		return res, &FailedError{Result: res}
-	}
-	return res, nil
 }

@@ -12,8 +12,9 @@ const (
 	bugNewViewLowest    = "newview-lowest"
 	bugOlderViews       = "older-views"
 	bugOutOfOrder       = "out-of-order"
+	bugNewViewDupes     = "newview-duplicates"
 )
 
 // plantedBugs lists the core's planted bugs (package mutant's tests check they are in its catalogue).
 var plantedBugs = []string{bugSlowQuorum, bugFastQuorum, bugViewChangeQuorum, bugCheckpointQuorum, bugAnyPrimary,
-	bugNewViewLowest, bugOlderViews, bugOutOfOrder}
+	bugNewViewLowest, bugOlderViews, bugOutOfOrder, bugNewViewDupes}

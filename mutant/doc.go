@@ -29,9 +29,17 @@ const (
 	ExecQuorum        Bug = "exec-quorum"         // a client accepts an execution certificate of f signers instead of f+1
 	ResultProof       Bug = "result-proof"        // a client takes a result of a block it proved before without its Merkle path
 	ReadProof         Bug = "read-proof"          // a client takes a proven read's value without its state proof
+	ReplyQuorum       Bug = "reply-quorum"        // a client decides on f matching replies instead of f+1
+	ExecSignerRange   Bug = "exec-signer-range"   // a client counts execution-certificate signer bits beyond n
+	BlockCertBatch    Bug = "block-cert-batch"    // a client node takes a block's commit certificate of another batch
+	CertCacheDigest   Bug = "cert-cache-digest"   // the verifier's certificate cache key leaves out the digest
+	CheckpointCert    Bug = "checkpoint-cert"     // the verifier takes a checkpoint certificate of f+1 signers
+	NewViewDuplicates Bug = "newview-duplicates"  // a NewView's quorum counts two ViewChanges of one replica
+	NewViewSignatures Bug = "newview-signatures"  // a NewView's ViewChanges are taken without their signatures
 )
 
 // Catalogue lists every planted bug, in the order `make mutants` runs them.
 var Catalogue = []Bug{SlowQuorum, FastQuorum, ViewChangeQuorum, CheckpointQuorum, AnyPrimary, NewViewLowest,
 	OlderViews, OutOfOrder, SkipPersist, NonceReplay, TransferHashChain, SMTLeafValue, ExecQuorum, ResultProof,
-	ReadProof}
+	ReadProof, ReplyQuorum, ExecSignerRange, BlockCertBatch, CertCacheDigest, CheckpointCert, NewViewDuplicates,
+	NewViewSignatures}

@@ -216,16 +216,9 @@ func (f *Follower) onSubscribed(frame []byte) (applied bool, err error) {
 func (f *Follower) applyBlock(blk *chain.Block, cert []byte, sync bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	// Consensus executes every sequence number in order, each into one block: a block that skips one (a
-	// certified block of a later batch) would execute here into a block no replica has.
-	last := f.app.LastHeader()
-	if blk.Header.Height != last.Height+1 || blk.Header.Seq != last.Seq+1 {
-		return fmt.Errorf("%w: block %d of seq %d sent after block %d of seq %d", errOutOfOrder,
-			blk.Header.Height, blk.Header.Seq, last.Height, last.Seq)
-	}
 	b := f.store.NewBatch()
 	defer b.Close()
-	results, err := executeFetched(b, f.app, blk, nil)
+	results, err := executeNext(b, f.app, blk)
 	if err == nil {
 		f.app.StageCert(b, blk.Header.Height, cert)
 		b.Set(chain.OutcomesKey(blk.Header.Height), chain.Outcomes(results))
@@ -245,6 +238,30 @@ func (f *Follower) applyBlock(blk *chain.Block, cert []byte, sync bool) error {
 	f.app = app
 	f.refreshLatest() // the reloaded application keeps no earlier state versions
 	return err
+}
+
+// executeNext executes blk into b if it is the next block after app's, and checks that this reproduces it.
+// On error app may have moved on: the caller reloads it from the store.
+func executeNext(b chain.Batch, app *chain.App, blk *chain.Block) ([]chain.Result, error) {
+	// Consensus executes every sequence number in order, each into one block: a block that skips one (a
+	// certified block of a later batch) would execute here into a block no replica has.
+	last := app.LastHeader()
+	if blk.Header.Height != last.Height+1 || blk.Header.Seq != last.Seq+1 {
+		return nil, fmt.Errorf("%w: block %d of seq %d sent after block %d of seq %d", errOutOfOrder,
+			blk.Header.Height, blk.Header.Seq, last.Height, last.Seq)
+	}
+	return executeFetched(b, app, blk, nil)
+}
+
+// AcceptBlock is the client node's rule for a block a source pushes, as onSubscribed applies it: the commit
+// certificate proves the block (VerifyBlockCert), it is the next one, and executing it here into b
+// reproduces it. The caller commits b; on error app may have moved on and must be reloaded from the store.
+// The simulator's client node (node/sim) follows the coalition through it.
+func AcceptBlock(v *Verifier, b chain.Batch, app *chain.App, blk *chain.Block, cert []byte) ([]chain.Result, error) {
+	if err := v.VerifyBlockCert(blk, cert); err != nil {
+		return nil, err
+	}
+	return executeNext(b, app, blk)
 }
 
 var (

@@ -11,6 +11,7 @@ import (
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/mutant"
 	"github.com/sbftnet/sbft/wire"
 	"github.com/sbftnet/sbft/wire/be"
 )
@@ -101,7 +102,9 @@ func (v *Verifier) verify(from uint32, m *consensus.Message) error {
 // (Which ViewChanges form a quorum and what plan they give is the core's to check.)
 func (v *Verifier) verifyNewView(m *consensus.Message) error {
 	for _, vc := range m.ViewChanges {
-		if int(vc.From) >= len(v.pubs) || !ed25519.Verify(v.pubs[vc.From], wire.MessageSigningBytes(v.chainID, vc), vc.Sig) {
+		signed := mutant.On(mutant.NewViewSignatures) || // planted: the ViewChanges' signatures go unchecked
+			int(vc.From) < len(v.pubs) && ed25519.Verify(v.pubs[vc.From], wire.MessageSigningBytes(v.chainID, vc), vc.Sig)
+		if int(vc.From) >= len(v.pubs) || !signed {
 			return fmt.Errorf("%w: new view %d carries a view change not signed by %d", ErrVerify, m.View, vc.From)
 		}
 		if err := v.verifyViewChangeCerts(vc); err != nil {
@@ -157,7 +160,9 @@ func certKey(c *consensus.Certificate) [32]byte {
 	b := make([]byte, 1, 1+8+8+8)
 	b[0] = byte(c.Kind)
 	h.Write(be.AppendU64(be.AppendU64(be.AppendU64(b, c.View), c.Seq), c.Signers))
-	h.Write(c.Digest[:])
+	if !mutant.On(mutant.CertCacheDigest) { // planted: a signature replayed over another digest hits the cache
+		h.Write(c.Digest[:])
+	}
 	h.Write(c.Sig)
 	var k [32]byte
 	h.Sum(k[:0])
@@ -166,7 +171,11 @@ func certKey(c *consensus.Certificate) [32]byte {
 
 func (v *Verifier) verifyCertSig(c *consensus.Certificate) error {
 	n := len(v.blsPubs)
-	if need := consensus.QuorumFor(c.Kind, n, v.f, v.c); c.Signers>>uint(n) != 0 || c.SignerCount() < need {
+	need := consensus.QuorumFor(c.Kind, n, v.f, v.c)
+	if mutant.On(mutant.CheckpointCert) && c.Kind == consensus.CertCheckpoint {
+		need = v.f + 1 // planted: the core's own count still refuses it in a Checkpoint message, not elsewhere
+	}
+	if c.Signers>>uint(n) != 0 || c.SignerCount() < need {
 		return fmt.Errorf("%w: %v certificate for seq %d has %d signers, need %d", ErrVerify, c.Kind, c.Seq, c.SignerCount(), need)
 	}
 	pks := make([]bls.PublicKey, 0, c.SignerCount())

@@ -1,8 +1,6 @@
 package sim
 
 import (
-	"bytes"
-
 	"github.com/anishathalye/porcupine"
 
 	"crypto/ed25519"
@@ -18,9 +16,9 @@ import (
 
 // Client behaviour: up to outstandingMax transactions in flight: puts of unique keys (to check that every
 // acknowledged write survives) and puts, gets and conditional puts on a few shared keys (to check
-// linearizability). A transaction is acknowledged on f+1 identical committed replies or on one proven reply whose
-// execution proof the client's own verifier accepts (client.ProofVerifier, as the real client), and resent to
-// every live replica every resendTicks.
+// linearizability). A transaction is acknowledged as the client library decides: on f+1 identical committed
+// replies (client.Tally) or on one proven reply whose execution proof the client's own verifier accepts
+// (client.ProofVerifier); it is resent to every live replica every resendTicks.
 const (
 	outstandingMax = 4
 	resendTicks    = 50
@@ -35,7 +33,7 @@ type pendingTx struct {
 	shared bool
 	call   int64
 	sentAt uint64
-	votes  map[uint32][]byte
+	votes  *client.Tally // plain replies, decided by the client library's rule
 }
 
 type simClient struct {
@@ -114,7 +112,7 @@ func (c *simClient) submitNew() {
 	tx.Sign(chainID, c.key)
 	raw := tx.Marshal()
 	c.w.events++
-	p := &pendingTx{raw: raw, tx: tx, key: key, val: val, shared: shared, call: c.w.events, votes: map[uint32][]byte{}}
+	p := &pendingTx{raw: raw, tx: tx, key: key, val: val, shared: shared, call: c.w.events, votes: client.NewTally(c.w.f)}
 	c.pending[chain.TxHash(raw)] = p
 	c.w.issued[chain.TxHash(raw)] = true
 	c.submitted++
@@ -153,18 +151,11 @@ func (c *simClient) onReply(replica uint32, r *wire.Reply) {
 		c.provenAcks++
 		c.accept(p, res)
 	case wire.StatusCommitted:
-		p.votes[replica] = r.Result
-		matching := 0
-		for _, v := range p.votes {
-			if bytes.Equal(v, r.Result) {
-				matching++
-			}
-		}
-		if matching < c.w.f+1 {
+		if !p.votes.Add(replica, r) {
 			return
 		}
-		res, err := chain.UnmarshalResult(r.Result)
-		if err != nil {
+		res, err := client.Decide(r)
+		if res == nil {
 			delete(c.pending, r.TxHash)
 			c.w.violate("linearizability: client %d: undecodable result: %v", c.id, err)
 			return

@@ -20,11 +20,16 @@ import (
 //   - as backups, send PrePrepares of their own for the next sequence number, racing the primary's;
 //   - in ViewChanges, report the lowest-view prepare certificates they have seen instead of their own
 //     evidence, hide commit certificates and claim to have pre-prepared conflicting batches;
-//   - as the new primary, first send a NewView one ViewChange short of the quorum, without the ViewChange that
-//     reports the most evidence, then the real one;
+//   - as the new primary, first send NewViews one ViewChange short of the quorum, without the ViewChange that
+//     reports the most evidence (as is, with a ViewChange in twice, with a ViewChange forged in the name of
+//     the replica left out), then the real one;
 //   - announce checkpoints with a forged state digest to half the correct replicas;
+//   - replay genuine commit certificates over other batches, and report stable checkpoints of f+1 signers
+//     (coalition_certs.go);
 //   - as state-transfer sources, serve self-consistent forged blocks (recomputed links, wrong parents);
-//   - answer clients with forged execution proofs instead of plain replies (coalition_proofs.go).
+//   - answer clients with forged execution proofs and lying plain replies (coalition_proofs.go);
+//   - serve the client node self-consistent blocks of other batches under real certificates
+//     (coalition_follower.go).
 type coalition struct {
 	w        *world
 	members  []uint32
@@ -36,6 +41,10 @@ type coalition struct {
 	forgedVC map[slotKey]*consensus.Message    // (view, sender) -> the ViewChange it sends, so resends agree
 	backupPP map[slotKey]bool                  // slots a backup member already raced
 	proofs   *proofAttack                      // forged execution proofs for clients (coalition_proofs.go)
+	// replayed and weak checkpoints (coalition_certs.go)
+	follower  *followerAttack // forged blocks for the client node (coalition_follower.go)
+	replayed  map[replayKey]bool
+	ckptShare map[uint64]*checkpointShare // a correct replica's checkpoint share by seq
 
 	// withhold: the withholding strategy (withhold.go) instead of sending every certificate it can make.
 	withhold bool
@@ -54,7 +63,8 @@ type shareKey struct {
 func newCoalition(w *world, members []uint32, withhold bool) *coalition {
 	return &coalition{w: w, members: members, withhold: withhold, attacked: map[uint64]attack{}, hidden: map[[32]byte]bool{}, victims: map[uint64][]uint32{}, batches: map[[32]byte][][]byte{}, variants: map[slotKey][][32]byte{},
 		shares: map[shareKey]map[uint32][]byte{}, sent: map[shareKey]int{}, stale: map[uint64]*consensus.Certificate{},
-		forgedVC: map[slotKey]*consensus.Message{}, backupPP: map[slotKey]bool{}, proofs: newProofAttack()}
+		forgedVC: map[slotKey]*consensus.Message{}, backupPP: map[slotKey]bool{}, proofs: newProofAttack(),
+		replayed: map[replayKey]bool{}, ckptShare: map[uint64]*checkpointShare{}, follower: newFollowerAttack()}
 }
 
 func (co *coalition) member(id uint32) bool { return slices.Contains(co.members, id) }
@@ -107,13 +117,17 @@ func (co *coalition) rewrite(from, to uint32, frame []byte) [][]byte {
 		return [][]byte{co.equivocate(from, to, m, frame)}
 	case consensus.MsgViewChange:
 		vc := co.forgeViewChange(from, m)
+		out := [][]byte{vc}
 		if co.withhold {
-			return [][]byte{vc, vc} // the coalition's ViewChange must reach the new primary first
+			out = append(out, vc) // the coalition's ViewChange must reach the new primary first
 		}
-		return [][]byte{vc}
+		if weak := co.weakViewChange(from, co.forgedVC[slotKey{m.View, uint64(from)}]); weak != nil {
+			out = append([][]byte{weak}, out...)
+		}
+		return out
 	case consensus.MsgNewView:
-		if short := co.shortNewView(from, m); short != nil && !co.member(to) {
-			return [][]byte{short, frame}
+		if shorts := co.shortNewViews(from, m); shorts != nil && !co.member(to) {
+			return append(shorts, frame)
 		}
 	case consensus.MsgCheckpoint:
 		if len(m.Share) > 0 && co.minority(to, m.Seq) {
@@ -205,6 +219,11 @@ func (co *coalition) observe(at uint32, m *consensus.Message) {
 		co.noteStale(m.Cert)
 	case consensus.MsgCommitFull, consensus.MsgFullCommit:
 		co.revealBatch(at, m)
+		co.replayCert(at, m)
+	case consensus.MsgCommitted:
+		co.replayCert(at, m)
+	case consensus.MsgCheckpoint:
+		co.noteCheckpointShare(m)
 	case consensus.MsgViewChange:
 		for i := range m.Entries {
 			co.noteStale(m.Entries[i].Prepared)
@@ -318,20 +337,13 @@ func (co *coalition) forgeViewChange(from uint32, m *consensus.Message) []byte {
 	return wire.MarshalMessage(&vc)
 }
 
-// shortNewView is the member primary's NewView one ViewChange short of the quorum, without the ViewChange
-// that reports the most certificates (nil if it cannot be made).
-func (co *coalition) shortNewView(from uint32, m *consensus.Message) []byte {
+// shortNewViews are the member primary's NewViews one ViewChange short of the quorum, without the ViewChange
+// that reports the most evidence: as is, with another ViewChange (a member's, if any) in it twice, and with
+// that ViewChange's contents forged in the name of the replica left out (so not its signature). Nil if none
+// can be made.
+func (co *coalition) shortNewViews(from uint32, m *consensus.Message) [][]byte {
 	if len(m.ViewChanges) < 2 || m.From != from {
 		return nil
-	}
-	evidence := func(vc *consensus.Message) int {
-		n := 0
-		for i := range vc.Entries {
-			if vc.Entries[i].Prepared != nil || vc.Entries[i].Committed != nil {
-				n++
-			}
-		}
-		return n
 	}
 	vcs := slices.Clone(m.ViewChanges)
 	drop := 0
@@ -340,7 +352,33 @@ func (co *coalition) shortNewView(from uint32, m *consensus.Message) []byte {
 			drop = i
 		}
 	}
-	nv := *m
-	nv.ViewChanges = slices.Delete(vcs, drop, drop+1)
-	return co.sign(from, &nv)
+	dropped := vcs[drop].From
+	vcs = slices.Delete(vcs, drop, drop+1)
+	twice := vcs[0] // a member's forged ViewChange if there is one: its claims then count twice
+	if k := slices.IndexFunc(vcs, func(vc *consensus.Message) bool { return co.member(vc.From) }); k >= 0 {
+		twice = vcs[k]
+	}
+	forged := *twice
+	forged.From = dropped
+	var out [][]byte
+	for _, extra := range []*consensus.Message{nil, twice, &forged} {
+		nv := *m
+		nv.ViewChanges = vcs
+		if extra != nil {
+			nv.ViewChanges = append(slices.Clone(vcs), extra)
+		}
+		out = append(out, co.sign(from, &nv))
+	}
+	return out
+}
+
+// evidence counts the certificates a ViewChange reports.
+func evidence(vc *consensus.Message) int {
+	n := 0
+	for i := range vc.Entries {
+		if vc.Entries[i].Prepared != nil || vc.Entries[i].Committed != nil {
+			n++
+		}
+	}
+	return n
 }

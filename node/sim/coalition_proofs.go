@@ -12,12 +12,15 @@ import (
 )
 
 // The coalition against clients. Colluders receive every transaction a client submits to them; they answer
-// clients with proven replies that lie (a put reported failed, a get of a value never written, a CAS reported
-// applied, each with a version the key never had) and never with plain committed replies (so a client waits
-// for f+1 correct replicas, and execution proofs often come first). Two forgeries:
+// clients with replies that lie (a put reported failed, a get of a value never written, a CAS reported
+// applied, each with a version the key never had), never with the real result (so a client waits for f+1
+// correct replicas, and execution proofs often come first). The forgeries:
 //   - quorum: a made-up block at the height after the colluder's last, whose only result is the lie, under an
 //     execution certificate of the f colluders' shares, one signer short of the quorum (a client must refuse
 //     it);
+//   - range: the same with signer bits beyond n added to the colluders' (bits that name no replica);
+//   - vote: a plain committed reply with the lie, the same bytes from every colluder, sent when a colluder
+//     receives the transaction (f matching lies: a client must wait for f+1);
 //   - path: the lie at a real block (its members executed it: real header, and the real certificate once a
 //     colluder, as the block's execution collector, combined one) with the path of another result. A client
 //     that proved the block must still check the path. The coalition sends it right after a colluder's real
@@ -27,7 +30,7 @@ import (
 // Every forgery goes to the client the transaction came from, as the reply of a colluder that received it.
 type proofAttack struct {
 	targets map[[32]byte]*proofTarget // client transactions the coalition received, by hash
-	quorum  map[[32]byte]*wire.Reply
+	quorum  map[forgeryKey]*wire.Reply
 	blocks  map[uint64]*knownBlock // recent blocks the members executed, by height
 	top     uint64                 // highest of them
 }
@@ -57,7 +60,7 @@ type knownBlock struct {
 }
 
 func newProofAttack() *proofAttack {
-	return &proofAttack{targets: map[[32]byte]*proofTarget{}, quorum: map[[32]byte]*wire.Reply{},
+	return &proofAttack{targets: map[[32]byte]*proofTarget{}, quorum: map[forgeryKey]*wire.Reply{},
 		blocks: map[uint64]*knownBlock{}}
 }
 
@@ -106,10 +109,13 @@ func (co *coalition) onSubmit(member uint32, c *simClient, tx *chain.Tx, h [32]b
 	for k, old := range pa.targets {
 		if co.w.now-old.seen > targetTicks {
 			delete(pa.targets, k)
-			delete(pa.quorum, k)
+			delete(pa.quorum, forgeryKey{k, false})
+			delete(pa.quorum, forgeryKey{k, true})
 		}
 	}
-	co.deliverForged(member, c, co.forgeQuorum(member, t))
+	co.deliverForged(member, c, co.forgeQuorum(member, t, false))
+	co.deliverForged(member, c, co.forgeQuorum(member, t, true))
+	co.deliverForged(member, c, forgeVote(member, t))
 	if member != co.members[0] {
 		return // one colluder tries the real blocks
 	}
@@ -178,10 +184,18 @@ func lie(tx *chain.Tx, h [32]byte, height, seq uint64) *chain.Result {
 	return res
 }
 
+// forgeryKey names a quorum forgery: the transaction, and whether its signer bitmap reaches beyond n.
+type forgeryKey struct {
+	tx   [32]byte
+	wide bool
+}
+
 // forgeQuorum is a proven reply for t on a made-up block whose only result is the lie, certified by the f
-// colluders alone (made once per transaction: resends get the same forgery).
-func (co *coalition) forgeQuorum(member uint32, t *proofTarget) *wire.Reply {
-	if r := co.proofs.quorum[t.hash]; r != nil {
+// colluders alone, and if wide with f+1 more signer bits beyond n (made once per transaction: resends get
+// the same forgery).
+func (co *coalition) forgeQuorum(member uint32, t *proofTarget, wide bool) *wire.Reply {
+	key := forgeryKey{t.hash, wide}
+	if r := co.proofs.quorum[key]; r != nil {
 		return r
 	}
 	last := co.w.reps[member].driver.App().LastHeader()
@@ -191,10 +205,20 @@ func (co *coalition) forgeQuorum(member uint32, t *proofTarget) *wire.Reply {
 		StateRoot:   sha256.Sum256(binary.BigEndian.AppendUint64([]byte("forged state"), t.tx.Nonce)),
 		ResultsRoot: chain.MerkleRoot([][32]byte{chain.ResultLeaf(res)})}
 	signers, sig := co.execCert(hdr.Height, hdr.Hash())
+	if wide {
+		signers |= (1<<(co.w.f+1) - 1) << co.w.n
+	}
 	p := wire.ExecProof{Header: hdr.Marshal(), Signers: signers, Sig: sig, Index: 0, Count: 1}
 	r := &wire.Reply{TxHash: t.hash, Replica: member, Status: wire.StatusProven, Result: res.Marshal(), Proof: p.Encode()}
-	co.proofs.quorum[t.hash] = r
+	co.proofs.quorum[key] = r
 	return r
+}
+
+// forgeVote is member's plain committed reply for t with the lie; every colluder sends the same bytes (the
+// height and sequence number are made up from the nonce, not read from a member's state).
+func forgeVote(member uint32, t *proofTarget) *wire.Reply {
+	res := lie(t.tx, t.hash, 1<<40+t.tx.Nonce, 1<<40+t.tx.Nonce)
+	return &wire.Reply{TxHash: t.hash, Replica: member, Status: wire.StatusCommitted, Result: res.Marshal()}
 }
 
 // forgePath is a proven reply for t at real block kb, with the lie in place of the block's first result and

@@ -13,17 +13,21 @@
 // that tries to break safety: it equivocates as primary, combines certificates from every share any member
 // receives and sends them one share short of the quorum, races the primary with PrePrepares of its own, reports
 // stale prepare certificates and hides commit certificates in ViewChanges, sends NewViews one ViewChange short,
-// forges checkpoints, serves self-consistent forged chains in state transfer, and answers clients with forged
-// execution proofs (coalition_proofs.go). Half of the coalitions follow the withholding strategy (withhold.go),
-// which also commands the network's delays to attack the new-view rule.
+// forges checkpoints, serves self-consistent forged chains in state transfer, replays genuine certificates over
+// other batches, reports stable checkpoints of f+1 signers, sends NewViews with a ViewChange twice or forged
+// (coalition_certs.go), answers clients with lying replies and forged execution proofs (coalition_proofs.go),
+// and serves a client node self-consistent blocks of other batches under real certificates
+// (coalition_follower.go). Half of the coalitions follow the withholding strategy (withhold.go), which also
+// commands the network's delays to attack the new-view rule.
 //
-// Clients acknowledge a transaction on f+1 matching committed replies or on one proven reply whose execution
-// proof their own client.ProofVerifier accepts, as the real client does; a correct replica's proof that a
-// client rejects is a violation.
+// Clients acknowledge a transaction by the client library's code: f+1 matching committed replies
+// (client.Tally) or one proven reply whose execution proof their client.ProofVerifier accepts; a correct
+// replica's proof that a client rejects is a violation. In runs with a coalition a client node (follower.go)
+// keeps blocks by node.AcceptBlock, the production client node's rule.
 //
 // Safety checkers, independent of the code they check (a planted bug weakens the replica's rules, never these):
 //   - agreement: no two correct replicas (nor one before and after a restart or a state transfer) hold
-//     different blocks at one height;
+//     different blocks at one height, nor the client node another block than theirs;
 //   - linearizability: the client-observed history on shared keys is linearizable, no transaction executes
 //     twice or without a client having sent it, every acknowledged write is in every converged replica's state;
 //   - certificate validity (certcheck.go): every certificate a correct replica sends or executes a block on has

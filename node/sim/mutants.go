@@ -52,6 +52,14 @@ func HuntScenario(b mutant.Bug) Options {
 	case mutant.NewViewLowest:
 		// The withholding attack (withhold.go) by a coalition whose member is the first primary.
 		return Options{Replicas: 4, Adversary: Colluder, Withhold: true, Steps: 1500}
+	case mutant.NewViewDuplicates, mutant.NewViewSignatures:
+		// A coalition whose member is the primary of view 1: its NewViews come one ViewChange short, with a
+		// ViewChange twice and with a forged one, before the real one.
+		return Options{Replicas: 4, Adversary: Colluder, AdversaryReplica: 1}
+	case mutant.BlockCertBatch, mutant.CheckpointCert:
+		// A coalition whose member is the first primary (view changes, to a correct primary) and the client
+		// node's first source.
+		return Options{Replicas: 4, Adversary: Colluder}
 	case mutant.ReadProof:
 		// Proven reads answered by a colluder (reads.go).
 		return Options{Replicas: 4, Adversary: Colluder, AdversaryReplica: 2}

@@ -90,6 +90,8 @@ type Result struct {
 	ForgedProofs                                        int // forged proven replies the coalition sent clients
 	ProvenReads                                         int // proven reads from correct replicas clients accepted
 	ForgedReads                                         int // forged proven reads the coalition gave clients
+	ForgedBlocks                                        int // blocks of other batches the coalition served the client node
+	FollowerHeight                                      uint64
 	Height                                              uint64
 	View                                                uint64   // highest view a correct replica reached
 	StateTransfers                                      int      // state transfers started by correct replicas
@@ -159,6 +161,7 @@ type world struct {
 	outageFast, outageSlow uint64
 	trace                  []byte
 	clients                []*simClient
+	follower               *simFollower          // a client node, in runs with a coalition (nil: none)
 	history                []porcupine.Operation // completed operations on shared keys
 	issued                 map[[32]byte]bool     // every transaction a client submitted
 	events                 int64                 // logical clock of calls and returns
@@ -272,6 +275,9 @@ func (w *world) setup() {
 	}
 	for c := 0; c < w.opts.Clients; c++ {
 		w.clients = append(w.clients, newSimClient(w, c))
+	}
+	if w.coal != nil {
+		w.follower = newSimFollower(w)
 	}
 }
 
@@ -452,6 +458,9 @@ func (w *world) step(faults bool) {
 	}
 	for _, c := range w.clients {
 		c.tick()
+	}
+	if w.follower != nil {
+		w.follower.tick()
 	}
 	if w.now%50 == 0 {
 		w.checkStableCheckpoints()
@@ -674,6 +683,10 @@ func (w *world) finalChecks() {
 		if r.adv == nil && !r.down {
 			w.checkStateRoot(i)
 		}
+	}
+	if w.follower != nil {
+		w.follower.finalCheck()
+		w.res.FollowerHeight = w.follower.app.LastHeader().Height
 	}
 	hs := w.heights()
 	w.res.Height = slices.Max(hs)

@@ -113,3 +113,26 @@ func TestClientsRefuseForgedProofs(t *testing.T) {
 	t.Logf("%d forged proofs and %d forged reads refused; %d transactions acknowledged on a correct proof, %d proven reads accepted",
 		forged, forgedReads, proven, reads)
 }
+
+// The client node refuses every block a colluder forges for it (other batches under real certificates, other
+// state roots) and still keeps up with the correct replicas through the others.
+func TestClientNodeRefusesForgedBlocks(t *testing.T) {
+	skipUnderRace(t)
+	forged := 0
+	for seed := uint64(1); seed <= 4; seed++ {
+		r := Run(Options{Seed: seed, Steps: 600, Replicas: 4, Adversary: Colluder})
+		if !r.OK() {
+			t.Fatalf("%v", r)
+		}
+		// At most one block behind: the run ends as soon as the replicas settle.
+		if r.FollowerHeight == 0 || r.FollowerHeight+1 < r.Height {
+			t.Fatalf("seed %d: the client node reached height %d, the replicas %d", seed, r.FollowerHeight, r.Height)
+		}
+		t.Logf("seed %d: client node at %d, replicas at %d", seed, r.FollowerHeight, r.Height)
+		forged += r.ForgedBlocks
+	}
+	if forged == 0 {
+		t.Fatal("the coalition forged no block for the client node")
+	}
+	t.Logf("%d forged blocks refused", forged)
+}
