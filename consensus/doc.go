@@ -42,7 +42,8 @@
 // the primary asks for it: prepare shares to the primary, a prepare certificate of 2f+c+1, commit shares, a
 // commit certificate of 2f+c+1 (slowpath.go). Committed batches are delivered in sequence order (commit.go).
 // Replicas exchange Status heartbeats; a replica that learns a peer is behind sends it committed batches with
-// their certificates (status.go), and every replica retransmits its messages for slots that stay uncommitted.
+// their certificates (status.go), and every replica retransmits its messages for slots that stay uncommitted
+// (and, for a slot it committed by digest without the batch, the certificate alone, to those holding the batch).
 //
 // Every Config.CheckpointIntervalSeqs sequence numbers (150 in production, CheckpointIntervalSeqsDefault; the
 // simulator uses a shorter interval) replicas sign the node's state digest; 2f+c+1 matching shares make a

@@ -394,6 +394,12 @@ func (cl *cluster) verifyMessage(from ReplicaID, m *Message) error {
 			}
 		}
 	case MsgPrePrepare, MsgCommitted:
+		if m.Type == MsgCommitted && m.Flags&FlagBatchMissing != 0 {
+			if len(m.Requests) != 0 {
+				return fmt.Errorf("certificate-only Committed seq %d carries requests", m.Seq)
+			}
+			return nil
+		}
 		if BatchDigest(RequestDigests(m.Requests)) != m.Digest {
 			return fmt.Errorf("%v seq %d: batch digest mismatch", m.Type, m.Seq)
 		}

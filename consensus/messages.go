@@ -20,7 +20,7 @@ type MsgType uint8
 const (
 	MsgPrePrepare    MsgType = 1  // primary -> all: (view, seq, digest, requests); flag FlagSlowPath
 	MsgStatus        MsgType = 4  // replica -> all: heartbeat with (view, last executed, Seq = last stable checkpoint)
-	MsgCommitted     MsgType = 5  // replica -> lagging replica: batch + commit certificate
+	MsgCommitted     MsgType = 5  // replica -> lagging replica: batch + commit certificate (FlagBatchMissing: the certificate alone)
 	MsgPartialCommit MsgType = 6  // replica -> collector: fast-path share over (fast, view, seq, digest)
 	MsgFullCommit    MsgType = 7  // collector -> all: fast-path commit certificate
 	MsgPreparePart   MsgType = 8  // replica -> primary: slow-path prepare share
@@ -74,8 +74,10 @@ const (
 	FlagSlowPath uint8 = 1
 	// FlagInViewChange on a Status says the sender moved to View but has not installed its NewView yet.
 	FlagInViewChange uint8 = 2
-	// FlagBatchMissing marks a PrePrepare a replica built from a NewView's plan without knowing the batch. It
-	// is local (persisted, never sent); a PrePrepare received with it is invalid.
+	// FlagBatchMissing marks a PrePrepare a replica built from a NewView's plan without knowing the batch. On
+	// a PrePrepare it is local (persisted, never sent); a PrePrepare received with it is invalid. On a
+	// Committed it says the message carries the commit certificate without the batch (no requests): its
+	// sender committed the digest but cannot execute it, and asks whoever holds the batch to commit it.
 	FlagBatchMissing uint8 = 4
 )
 
@@ -139,7 +141,7 @@ type Message struct {
 	Seq          uint64
 	Digest       [32]byte
 	LastExecuted uint64   // Status
-	Flags        uint8    // PrePrepare: FlagSlowPath
+	Flags        uint8    // PrePrepare: FlagSlowPath; Status: FlagInViewChange; Committed: FlagBatchMissing
 	Requests     [][]byte // PrePrepare, Committed
 	Share        []byte   // *Partial: this replica's share over (kind, View, Seq, Digest)
 	Cert         *Certificate

@@ -8,7 +8,7 @@ package consensus
 // missed checkpoint shares cannot move its window otherwise); the peer (after the node verified the
 // certificates) executes them. Slots that stay uncommitted for RetransmitTicks have this
 // replica's messages for them (PrePrepare, shares, certificates) sent again, so lost frames and restarts do not
-// stall agreement.
+// stall agreement; slots committed without their batch have their certificate sent to those holding the batch.
 
 func (c *Core) broadcastStatus() {
 	m := &Message{Type: MsgStatus, From: c.cfg.ID, View: c.view, Seq: c.stable.Seq, LastExecuted: c.lastExecuted}
@@ -55,7 +55,8 @@ func (c *Core) onStatus(m *Message) {
 	}
 }
 
-// onCommitted accepts a batch with a commit certificate the node has verified.
+// onCommitted accepts a batch with a commit certificate the node has verified, or a certificate alone
+// (FlagBatchMissing) for a batch this replica holds.
 func (c *Core) onCommitted(m *Message) {
 	if m.Seq <= c.lastDelivered || !c.inWindow(m.Seq) {
 		return
@@ -64,6 +65,11 @@ func (c *Core) onCommitted(m *Message) {
 		m.Cert.SignerCount() < c.cfg.quorumFor(m.Cert.Kind) || m.Cert.Signers>>uint(c.cfg.N) != 0 {
 		c.counts.DroppedInvalid++
 		return
+	}
+	if m.Flags&FlagBatchMissing != 0 {
+		if m = c.withLocalBatch(m); m == nil {
+			return
+		}
 	}
 	if m.ReqDigests == nil {
 		m.ReqDigests = RequestDigests(m.Requests)
@@ -92,15 +98,51 @@ func (c *Core) onCommitted(m *Message) {
 	c.markCommitted(s, *m.Cert)
 }
 
+// withLocalBatch completes a certificate that came without its batch (FlagBatchMissing) with the batch this
+// replica holds for its digest: the PrePrepare it accepted, or the evidence it kept from an earlier view. It
+// returns nil when this replica does not hold the batch: the slot then commits by digest if its PrePrepare
+// has that digest (as on a FullCommit), or keeps the certificate, so that a PrePrepare of that digest
+// arriving later commits at once.
+func (c *Core) withLocalBatch(m *Message) *Message {
+	if len(m.Requests) != 0 {
+		c.counts.DroppedInvalid++
+		return nil
+	}
+	s := c.slotFor(m.Seq)
+	for _, pp := range []*Message{s.prePrepare, s.evidence} {
+		if pp != nil && pp.Digest == m.Digest && pp.Flags&FlagBatchMissing == 0 {
+			return &Message{Type: MsgCommitted, From: m.From, View: m.View, Seq: m.Seq, Digest: m.Digest,
+				Requests: pp.Requests, ReqDigests: pp.ReqDigests, Cert: m.Cert}
+		}
+	}
+	switch {
+	case s.committed:
+	case s.prePrepare != nil && s.digest == m.Digest:
+		c.markCommitted(s, *m.Cert)
+	default:
+		s.pendingCert = m.Cert
+	}
+	return nil
+}
+
 // retransmitStale sends again this replica's messages for slots in the window that made no progress for
-// RetransmitTicks.
+// RetransmitTicks. A slot committed by digest alone (a NewView re-proposed a batch this replica never saw)
+// has its certificate sent instead: the replicas that hold the batch may have missed the certificate, and
+// until one of them commits and executes the batch, catch-up (which sends executed batches) cannot bring it
+// here; without this, a certificate lost to one replica and a batch lost to the others stall every replica.
 func (c *Core) retransmitStale() {
 	c.forEachOpenSlot(func(s *slot) {
-		if s.committed || c.tick-s.lastActivityTick < uint64(c.cfg.RetransmitTicks) {
+		if (s.committed && !s.missing) || c.tick-s.lastActivityTick < uint64(c.cfg.RetransmitTicks) {
 			return
 		}
 		s.lastActivityTick = c.tick
 		c.counts.Retransmissions++
+		if s.committed {
+			cert := s.cert
+			c.send(Broadcast, c.sign(&Message{Type: MsgCommitted, From: c.cfg.ID, View: cert.View, Seq: s.seq,
+				Digest: s.digest, Flags: FlagBatchMissing, Cert: &cert}))
+			return
+		}
 		if s.prePrepare != nil && s.prePrepare.From == c.cfg.ID && s.prePrepare.View == c.view && !s.fromNewView {
 			c.send(Broadcast, s.prePrepare)
 		}

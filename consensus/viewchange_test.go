@@ -603,3 +603,42 @@ func TestDiscardedRequestsCostNoComplaint(t *testing.T) {
 		}
 	}
 }
+
+// A NewView re-proposes a batch that only replicas 0 and 1 saw; replicas 2 and 3 vote on its digest alone, and
+// the fast-path certificate (collected by replica 2) reaches only them. Replicas that committed a digest
+// without its batch cannot execute it, and catch-up only sends executed batches, so until they send the
+// certificate on its own to the replicas holding the batch, no replica executes again: no later view helps,
+// since 2 and 3 never vote on a slot they committed (simulator seeds 60001665 and 60001708 stalled so).
+func TestCertificateReachesTheReplicasHoldingTheBatch(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		cl := newCluster(t, 4, 1, seed)
+		cl.drop = func(e envelope, m *Message) bool {
+			switch m.Type {
+			case MsgPrePrepare:
+				return m.View == 0 && e.to >= 2 // only 0 and 1 see the batch
+			case MsgViewChange:
+				return e.from == 3 && e.to == 1 // view 1's NewView holds 0's and 1's reports: the batch is kept
+			case MsgFullCommit:
+				return e.to <= 1 // the certificate reaches only 2 and 3
+			case MsgPreparePart:
+				return true // and the slow path, which the primary (holding the batch) would finish, never does
+			}
+			return false
+		}
+		reqs := requests("m", 1)
+		cl.submit(reqs...)
+		if !cl.runUntilAll(reqs, 3000) {
+			t.Fatalf("seed %d: stalled: %+v", seed, cl.reps[1].core.Status())
+		}
+		for i, r := range cl.reps {
+			if b := r.executed[0]; b.Seq != 1 || b.Cert.Kind != CertFast || b.Cert.View != 1 {
+				t.Fatalf("seed %d: replica %d executed seq %d on a %v certificate of view %d, want the fast one of view 1",
+					seed, i, b.Seq, b.Cert.Kind, b.Cert.View)
+			}
+		}
+		if cl.reps[2].core.Status().Counters.CatchUpReceived == 0 {
+			t.Fatalf("seed %d: replica 2 got the batch other than by catch-up", seed)
+		}
+		cl.checkAgreement(seed)
+	}
+}

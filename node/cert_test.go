@@ -47,6 +47,14 @@ func (r *testReplicas) message(t consensus.MsgType, cert *consensus.Certificate)
 	return m
 }
 
+// committed is a Committed message from replica 1 with the given flags and requests.
+func (r *testReplicas) committed(cert *consensus.Certificate, flags uint8, reqs [][]byte) *consensus.Message {
+	m := &consensus.Message{Type: consensus.MsgCommitted, From: 1, View: 0, Seq: 7, Digest: [32]byte{7}, Flags: flags,
+		Requests: reqs, Cert: cert}
+	m.Sig = ed25519.Sign(r.ed[1], wire.MessageSigningBytes("c", m))
+	return m
+}
+
 func TestCombineFindsTheBadShare(t *testing.T) {
 	r := newTestReplicas(t, 4)
 	good := combineShares("c", r.bpks, r.request(consensus.CertFast, []int{0, 1, 2, 3}))
@@ -88,6 +96,11 @@ func TestVerifierChecksCertificates(t *testing.T) {
 		{"signer outside the replica set", r.message(consensus.MsgPrepareFull, &outside), false},
 		{"no certificate", r.message(consensus.MsgCommitFull, nil), false},
 		{"certificate where none belongs", r.message(consensus.MsgPartialCommit, fast), false},
+		// A Committed carries its batch, or, flagged, the certificate alone (consensus/status.go).
+		{"committed batch that does not match the digest", r.committed(fast, 0, nil), false},
+		{"certificate-only Committed", r.committed(fast, consensus.FlagBatchMissing, nil), true},
+		{"certificate-only Committed with requests", r.committed(fast, consensus.FlagBatchMissing, [][]byte{{1}}), false},
+		{"certificate-only Committed without a certificate", r.committed(nil, consensus.FlagBatchMissing, nil), false},
 	}
 	for _, tc := range cases {
 		// Through the codec, as from the network.

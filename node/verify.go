@@ -89,6 +89,12 @@ func (v *Verifier) verify(from uint32, m *consensus.Message) error {
 		m.ReqDigests = consensus.RequestDigests(m.Requests)
 		v.preverifyTxs(m.Requests, m.ReqDigests)
 	case consensus.MsgPrePrepare, consensus.MsgCommitted:
+		if m.Type == consensus.MsgCommitted && m.Flags&consensus.FlagBatchMissing != 0 {
+			if len(m.Requests) != 0 {
+				return fmt.Errorf("%w: certificate-only Committed at seq %d carries requests", ErrVerify, m.Seq)
+			}
+			return nil // the certificate alone: the receiver completes it with a batch it holds
+		}
 		m.ReqDigests = consensus.RequestDigests(m.Requests)
 		if consensus.BatchDigest(m.ReqDigests) != m.Digest {
 			return fmt.Errorf("%w: batch digest mismatch at seq %d", ErrVerify, m.Seq)

@@ -78,3 +78,31 @@ func TestCoalitionAttacksFail(t *testing.T) {
 		t.Logf("n=%d withhold=%v: %d seeds pass; %s", o.Replicas, o.Withhold, sum.Seeds, sum.Coverage())
 	}
 }
+
+// Seeds from a swarm outside the ones CI runs (sbft sim --seed 60001500 --seeds 1000) where n = 4 with replica
+// 0 byzantine stalled for good after the faults healed, at the height given, with correct primaries in view:
+// a NewView re-proposed a batch some correct replicas never saw, they committed its digest on a certificate
+// the replicas holding the batch missed, and no replica could execute it (consensus/status.go,
+// retransmitStale). Each must now make progress and acknowledge every transaction.
+func TestByzantineReplicaCannotStallHealedNetwork(t *testing.T) {
+	skipUnderRace(t)
+	for _, tc := range []struct {
+		seed      uint64
+		byzantine string // what the seed draws; if the draw changes, the seed no longer tests this
+		stalledAt uint64
+	}{
+		{seed: 60001665, byzantine: "0:colluder", stalledAt: 8},
+		{seed: 60001708, byzantine: "0:equivocator", stalledAt: 2},
+	} {
+		r := Run(Options{Seed: tc.seed})
+		if len(r.Faults.Byzantine) == 0 || r.Faults.Byzantine[0] != tc.byzantine || r.N != 4 {
+			t.Fatalf("seed %d no longer draws n=4 with %s: %v", tc.seed, tc.byzantine, r)
+		}
+		if !r.OK() {
+			t.Fatalf("%v\nreproduce: go run ./cmd/sbft sim --seed %d", r, tc.seed)
+		}
+		if r.Acked != r.Submitted || r.Height <= tc.stalledAt {
+			t.Fatalf("seed %d: %d of %d acknowledged, height %d: %v", tc.seed, r.Acked, r.Submitted, r.Height, r)
+		}
+	}
+}
