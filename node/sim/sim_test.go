@@ -9,7 +9,7 @@ import (
 	"github.com/sbftnet/sbft/consensus"
 )
 
-// seeds is how many seeds the swarm runs in `go test` (SIM_SEEDS overrides: make test runs 120, to keep CI
+// seeds is how many seeds the swarm runs in `go test` (SIM_SEEDS overrides: make test runs 100, to keep CI
 // within its 25 minutes on 2 cores; make sim runs as many as asked).
 func seeds() uint64 {
 	if s, err := strconv.ParseUint(os.Getenv("SIM_SEEDS"), 10, 64); err == nil {
