@@ -77,21 +77,28 @@ func (b *answerBudget) reserve(ctx context.Context, p peer.ID, kind PeerKind, by
 		return nil, fmt.Errorf("%w: an answer of %d bytes exceeds the %d bytes a peer may hold", ErrBusy, n, b.limits[kind].perPeer)
 	}
 	for {
-		b.mu.Lock()
-		if b.fits(p, kind, n) {
-			b.held[kind] += n
-			b.byPeer[p] += n
-			b.mu.Unlock()
-			return &reservation{b: b, p: p, kind: kind, bytes: n}, nil
+		r, freed := b.tryReserve(p, kind, n)
+		if r != nil {
+			return r, nil
 		}
-		freed := b.freed
-		b.mu.Unlock()
 		select {
 		case <-freed:
 		case <-ctx.Done():
 			return nil, fmt.Errorf("%w: %d bytes for a %s peer did not fit (%w)", ErrBusy, n, kind, ctx.Err())
 		}
 	}
+}
+
+// tryReserve takes n bytes for p if they fit now; otherwise it returns the channel closed at the next release.
+func (b *answerBudget) tryReserve(p peer.ID, kind PeerKind, n int64) (*reservation, <-chan struct{}) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.fits(p, kind, n) {
+		return nil, b.freed
+	}
+	b.held[kind] += n
+	b.byPeer[p] += n
+	return &reservation{b: b, p: p, kind: kind, bytes: n}, nil
 }
 
 // fits reports whether n more bytes for p keep every bound; b.mu is held.

@@ -114,7 +114,7 @@ func (hs *Host) reserveAnswer(p peer.ID, bytes int) (*reservation, error) {
 func (hs *Host) writeAnswer(s network.Stream, status byte, parts ...[]byte) {
 	size := 1 + partsBytes(parts)
 	s.SetWriteDeadline(time.Now().Add(answerWriteTimeout(size)))
-	w := bufio.NewWriterSize(s, AnswerWriteBufferBytes)
+	w := bufio.NewWriterSize(s, min(size+binary.MaxVarintLen64, AnswerWriteBufferBytes)) // small answers: a small buffer
 	var hdr [binary.MaxVarintLen64 + 1]byte
 	k := binary.PutUvarint(hdr[:], uint64(size))
 	hdr[k] = status

@@ -126,6 +126,12 @@ func (ss *session) reserve(bytes int, timeout time.Duration) (*reservation, erro
 	if ss.budget == nil {
 		return nil, nil
 	}
+	if timeout <= 0 { // a reply on the hot path: no context, no timer
+		if r, _ := ss.budget.tryReserve(ss.Remote(), ss.hs.kindOf(ss.Remote()), int64(bytes)); r != nil {
+			return r, nil
+		}
+		return nil, fmt.Errorf("%w: %d bytes for %s", ErrBusy, bytes, ss.Remote())
+	}
 	ctx, cancel := context.WithTimeout(ss.hs.ctx, timeout)
 	defer cancel()
 	return ss.budget.reserve(ctx, ss.Remote(), ss.hs.kindOf(ss.Remote()), bytes)
