@@ -35,7 +35,7 @@ lint:
 # Everything CI runs: lint, the race-enabled unit and end-to-end tests (the e2e package builds the binary).
 test: lint
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(PKGS)
-	SIM_SEEDS=100 $(GO) test -count=1 -timeout 20m -run 'TestSwarm|TestSameSeedSameTrace|TestCoalitionAttacksFail|TestFaultyPrimaryIsReplaced|TestPartitionedPrimary|TestFastPathResumes|TestStateTransferWithByzantineSources|TestHuntScenariosAreSafe|TestClientNodeRefusesForgedBlocks' ./node/sim
+	SIM_SEEDS=100 $(GO) test -count=1 -timeout 20m -run 'TestSwarm|TestSameSeedSameTrace|TestCoalitionAttacksFail|TestFaultyPrimaryIsReplaced|TestPartitionedPrimary|TestFastPathResumes|TestStateTransferWithByzantineSources|TestHuntScenariosAreSafe|TestClientNodeRefusesForgedBlocks' ./sim
 	$(MAKE) mutants
 
 testnet: build
@@ -73,19 +73,19 @@ bench-follow: build
 	scripts/bench-follow.sh
 
 bench-sync:
-	$(GO) test -run '^$$' -bench StateTransfer -benchtime 5x ./node
+	$(GO) test -run '^$$' -bench StateTransfer -benchtime 5x ./sync
 
 # A swarm of simulator seeds: `make sim SEEDS=10000`.
-sim: build
-	$(BIN) sim --seed $${SEED:-1} --seeds $(SEEDS)
+sim:
+	$(GO) run ./cmd/sbft-sim --seed $${SEED:-1} --seeds $(SEEDS)
 
 # Plant each known bug in turn (build tag mutants: production builds carry no switch) and hunt it with the
 # simulator swarm until a safety checker fires: one line per bug, then `caught K of N planted bugs`. The bugs
 # outside the simulator's world (mutant.Guarded: the p2p layer, a process and its store) are caught by checker
 # tests of their packages.
 mutants:
-	$(GO) test -tags mutants -count=1 -run 'Mutant|OlderViews|Catalogue' ./consensus ./mutant ./p2p ./node
-	$(GO) run -tags mutants ./cmd/sbft mutants --seeds $(MUTANT_SEEDS)
+	$(GO) test -tags mutants -count=1 -run 'Mutant|OlderViews|Catalogue' ./consensus ./mutant ./p2p ./node ./replica
+	$(GO) run -tags mutants ./cmd/sbft-sim mutants --seeds $(MUTANT_SEEDS)
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzUnmarshalMessage -fuzztime 30s ./wire

@@ -11,8 +11,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/protocol"
 
-	"github.com/sbftnet/sbft/node"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/replica"
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -34,7 +34,7 @@ func TestAnswerFloodsStayWithinBudget(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		tn.start(i) // replica 3 stays down: the attacker uses its key
 	}
-	tn.waitStatus(0, func(s *node.Status) bool { return s.Peers >= 2 }, "peers")
+	tn.waitStatus(0, func(s *replica.Status) bool { return s.Peers >= 2 }, "peers")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	c := tn.client(0)

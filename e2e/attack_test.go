@@ -20,6 +20,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/node"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/replica"
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -156,7 +157,7 @@ func TestMemoryFloodFromAReplicaKey(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		tn.start(i) // replica 3 stays down: the attacker uses its key
 	}
-	tn.waitStatus(0, func(s *node.Status) bool { return s.Peers >= 2 }, "peers")
+	tn.waitStatus(0, func(s *replica.Status) bool { return s.Peers >= 2 }, "peers")
 	ai := tn.addrInfo(0)
 	pid := ai.ID
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

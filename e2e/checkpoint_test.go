@@ -15,8 +15,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 
-	"github.com/sbftnet/sbft/node"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/replica"
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -81,7 +81,7 @@ func newObserver(t *testing.T, ctx context.Context, tn *testnet, keyPath string)
 
 // agreeing returns a checkpoint seq that at least k replicas announced with one block hash, all announcements
 // verified against the genesis.
-func (o *observer) agreeing(t *testing.T, v *node.Verifier, chainID string, k int) (uint64, bool) {
+func (o *observer) agreeing(t *testing.T, v *replica.Verifier, chainID string, k int) (uint64, bool) {
 	o.mu.Lock()
 	anns := slices.Clone(o.anns)
 	o.mu.Unlock()
@@ -135,10 +135,10 @@ func TestCheckpointsOverGossip(t *testing.T) {
 	c := tn.client(0)
 	l := startLoad(ctx, c, "ck", 4)
 	for i := 0; i < 4; i++ {
-		tn.waitStatus(i, func(s *node.Status) bool { return s.LastStableCheckpoint >= 300 }, "stable checkpoint 300")
+		tn.waitStatus(i, func(s *replica.Status) bool { return s.LastStableCheckpoint >= 300 }, "stable checkpoint 300")
 	}
 	// The honest observer sees signed announcements on which f+1 replicas agree.
-	v := node.NewVerifier(tn.g.ChainID, tn.g.PublicKeys(), tn.g.BLSPublicKeys(), tn.g.F, tn.g.C, node.NewTxCache(16))
+	v := replica.NewVerifier(tn.g.ChainID, tn.g.PublicKeys(), tn.g.BLSPublicKeys(), tn.g.F, tn.g.C, replica.NewTxCache(16))
 	deadline := time.Now().Add(60 * time.Second)
 	seen, ok := obs.agreeing(t, v, tn.g.ChainID, tn.g.F+1)
 	for ; !ok && time.Now().Before(deadline); seen, ok = obs.agreeing(t, v, tn.g.ChainID, tn.g.F+1) {
@@ -152,7 +152,7 @@ func TestCheckpointsOverGossip(t *testing.T) {
 
 	var rejected uint64
 	lowest := 0.0
-	var ref *node.Status
+	var ref *replica.Status
 	for i := 0; i < 4; i++ {
 		s, err := tn.status(i)
 		if err != nil {
@@ -224,7 +224,7 @@ func TestCorruptCheckpointsAreReported(t *testing.T) {
 	c := tn.client(0)
 	l := startLoad(ctx, c, "cc", 4)
 	for i := 0; i < 3; i++ {
-		s := tn.waitStatus(i, func(s *node.Status) bool {
+		s := tn.waitStatus(i, func(s *replica.Status) bool {
 			return s.LastStableCheckpoint >= 300 && slices.Contains(s.CheckpointMismatchReplicas, 3)
 		}, "stable checkpoint 300 with replica 3 reported")
 		if !s.Healthy || slices.Contains(s.CheckpointMismatchReplicas, uint32(i)) || len(s.CheckpointMismatchReplicas) != 1 {
@@ -244,16 +244,16 @@ func TestRestartWithinWindowGetsCheckpoints(t *testing.T) {
 	ctx := ctxT(t, 2*time.Minute)
 	c := tn.client(0)
 	l := startLoad(ctx, c, "rw", 4)
-	tn.waitStatus(3, func(s *node.Status) bool { return s.LastStableCheckpoint >= 150 }, "stable checkpoint 150")
+	tn.waitStatus(3, func(s *replica.Status) bool { return s.LastStableCheckpoint >= 150 }, "stable checkpoint 150")
 	if err := tn.stop(3, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	s0, _ := tn.status(0)
 	target := s0.LastStableCheckpoint + 150
-	tn.waitStatus(0, func(s *node.Status) bool { return s.LastStableCheckpoint >= target }, "a new stable checkpoint while replica 3 is down")
+	tn.waitStatus(0, func(s *replica.Status) bool { return s.LastStableCheckpoint >= target }, "a new stable checkpoint while replica 3 is down")
 	keys := l.finish(t)
 	tn.start(3)
-	s3 := tn.waitStatus(3, func(s *node.Status) bool { return s.LastStableCheckpoint >= target }, "replica 3's stable checkpoint advancing")
+	s3 := tn.waitStatus(3, func(s *replica.Status) bool { return s.LastStableCheckpoint >= target }, "replica 3's stable checkpoint advancing")
 	t.Logf("replica 3 back: stable checkpoint %d (missed from %d)", s3.LastStableCheckpoint, target-150)
 	if s3.StateTransfers != 0 {
 		t.Fatalf("replica 3 used state transfer for a gap within the window")

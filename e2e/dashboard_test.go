@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sbftnet/sbft/node"
+	"github.com/sbftnet/sbft/clientnode"
 )
 
 // dashboardPath is the Grafana dashboard (monitoring/grafana), relative to this package.
@@ -318,7 +318,7 @@ func TestDashboardMetricsExist(t *testing.T) {
 	fo := tn.startFollower(home, freePort(t))
 	ctx := ctxT(t, 2*time.Minute)
 	putKeys(t, ctx, tn.client(0), "dash", 100)
-	fo.waitStatus(func(s *node.FollowerStatus) bool { return s.Height >= 1 }, "a block", time.Minute)
+	fo.waitStatus(func(s *clientnode.Status) bool { return s.Height >= 1 }, "a block", time.Minute)
 
 	var all []map[string]string
 	urls := []string{"http://" + fo.http + "/metrics"}

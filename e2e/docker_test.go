@@ -16,6 +16,7 @@ import (
 
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/node"
+	"github.com/sbftnet/sbft/replica"
 )
 
 // dockerNet drives scripts/docker-testnet.sh: every replica its own container and address.
@@ -38,7 +39,7 @@ func (d *dockerNet) script(args ...string) string {
 	return string(out)
 }
 
-func (d *dockerNet) status(i int) (*node.Status, error) {
+func (d *dockerNet) status(i int) (*replica.Status, error) {
 	cfg, err := node.LoadConfig(filepath.Join(d.dir, fmt.Sprintf("replica-%d", i)))
 	if err != nil {
 		return nil, err
@@ -49,7 +50,7 @@ func (d *dockerNet) status(i int) (*node.Status, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	var s node.Status
+	var s replica.Status
 	return &s, json.NewDecoder(resp.Body).Decode(&s)
 }
 
@@ -60,7 +61,7 @@ func (d *dockerNet) converge(replicas []int, minHeight uint64, what string) time
 	start := time.Now()
 	deadline := start.Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
-		var ss []*node.Status
+		var ss []*replica.Status
 		for _, i := range replicas {
 			if s, err := d.status(i); err == nil {
 				ss = append(ss, s)

@@ -18,9 +18,10 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/sbftnet/sbft/clientnode"
 	"github.com/sbftnet/sbft/genesis"
-	"github.com/sbftnet/sbft/node"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/replica"
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -108,12 +109,12 @@ func (fo *follower) get(path string, v any) error {
 }
 
 // waitStatus polls the client node's status until cond holds (a generous deadline, not a timing assertion).
-func (fo *follower) waitStatus(cond func(*node.FollowerStatus) bool, what string, limit time.Duration) *node.FollowerStatus {
+func (fo *follower) waitStatus(cond func(*clientnode.Status) bool, what string, limit time.Duration) *clientnode.Status {
 	fo.tn.t.Helper()
 	deadline := time.Now().Add(limit)
-	var last node.FollowerStatus
+	var last clientnode.Status
 	for time.Now().Before(deadline) {
-		var s node.FollowerStatus
+		var s clientnode.Status
 		if err := fo.get("/status", &s); err == nil {
 			last = s
 			if cond(&s) {
@@ -127,7 +128,7 @@ func (fo *follower) waitStatus(cond func(*node.FollowerStatus) bool, what string
 }
 
 // block reads the client node's stream line of height h.
-func (fo *follower) block(h uint64) node.BlockJSON {
+func (fo *follower) block(h uint64) clientnode.BlockJSON {
 	fo.tn.t.Helper()
 	c := http.Client{Timeout: 5 * time.Second}
 	resp, err := c.Get(fmt.Sprintf("http://%s/blocks?from=%d", fo.http, h))
@@ -135,7 +136,7 @@ func (fo *follower) block(h uint64) node.BlockJSON {
 		fo.tn.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var b node.BlockJSON
+	var b clientnode.BlockJSON
 	if err := json.NewDecoder(resp.Body).Decode(&b); err != nil {
 		fo.tn.t.Fatalf("block %d from the client node: %v", h, err)
 	}
@@ -144,9 +145,9 @@ func (fo *follower) block(h uint64) node.BlockJSON {
 
 // waitSame waits until the client node reaches the replicas' height and checks that it holds the same block
 // and state root there (blocks may commit meanwhile: a retried write, say).
-func (fo *follower) waitSame(st *node.Status) {
+func (fo *follower) waitSame(st *replica.Status) {
 	fo.tn.t.Helper()
-	fo.waitStatus(func(s *node.FollowerStatus) bool { return s.Height >= st.Height },
+	fo.waitStatus(func(s *clientnode.Status) bool { return s.Height >= st.Height },
 		fmt.Sprintf("height %d of the replicas", st.Height), 2*time.Minute)
 	if b := fo.block(st.Height); b.BlockHash != st.LastBlockHash || b.StateRoot != st.StateRoot {
 		fo.tn.t.Fatalf("client node block %d: %s root %s; replicas: %s root %s", st.Height, b.BlockHash, b.StateRoot,
@@ -168,28 +169,28 @@ func TestClientNodeFollowsCatchesUpAndProvesReads(t *testing.T) {
 	defer l.stop()
 
 	// At a stable checkpoint, the client node's block is the one 2f+1 replicas certified.
-	ref := tn.waitStatusFor(0, func(s *node.Status) bool { return s.LastStableCheckpoint >= 150 }, "a stable checkpoint", 3*time.Minute)
+	ref := tn.waitStatusFor(0, func(s *replica.Status) bool { return s.LastStableCheckpoint >= 150 }, "a stable checkpoint", 3*time.Minute)
 	proof := stableCheckpoint(t, tn)
-	fo.waitStatus(func(s *node.FollowerStatus) bool { return s.Height >= proof.Height }, "past the checkpoint", 2*time.Minute)
+	fo.waitStatus(func(s *clientnode.Status) bool { return s.Height >= proof.Height }, "past the checkpoint", 2*time.Minute)
 	if b := fo.block(proof.Height); b.BlockHash != hex.EncodeToString(proof.BlockHash[:]) || b.StateRoot != hex.EncodeToString(proof.StateRoot[:]) {
 		t.Fatalf("client node block %d: %s root %s; certified %x root %x", proof.Height, b.BlockHash, b.StateRoot, proof.BlockHash, proof.StateRoot)
 	}
 	t.Logf("stable checkpoint %d (replica 0 at %d): the client node holds the certified block", proof.Height, ref.Height)
 
 	// The replica it follows is killed: it goes on from another.
-	st := fo.waitStatus(func(s *node.FollowerStatus) bool { return s.Source >= 0 }, "a source", time.Minute)
+	st := fo.waitStatus(func(s *clientnode.Status) bool { return s.Source >= 0 }, "a source", time.Minute)
 	src := int(st.Source)
 	tn.stop(src, syscall.SIGKILL)
-	fo.waitStatus(func(s *node.FollowerStatus) bool { return s.Height >= st.Height+50 && s.Source != int64(src) },
+	fo.waitStatus(func(s *clientnode.Status) bool { return s.Height >= st.Height+50 && s.Source != int64(src) },
 		fmt.Sprintf("50 more blocks after replica %d was killed", src), 2*time.Minute)
 	tn.start(src)
 
 	// SIGKILLed; the network commits 2,000 more blocks; restarted, it catches up in parallel.
 	fo.kill()
-	down := tn.waitStatus(0, func(*node.Status) bool { return true }, "status")
-	tn.waitStatusFor(0, func(s *node.Status) bool { return s.Height >= down.Height+2000 }, "2,000 more blocks", 4*time.Minute)
+	down := tn.waitStatus(0, func(*replica.Status) bool { return true }, "status")
+	tn.waitStatusFor(0, func(s *replica.Status) bool { return s.Height >= down.Height+2000 }, "2,000 more blocks", 4*time.Minute)
 	fo = tn.startFollower(home, fo.http)
-	st = fo.waitStatus(func(s *node.FollowerStatus) bool { return s.LastCatchUp != nil }, "a parallel catch-up", 3*time.Minute)
+	st = fo.waitStatus(func(s *clientnode.Status) bool { return s.LastCatchUp != nil }, "a parallel catch-up", 3*time.Minute)
 	sources := 0
 	for _, p := range st.LastCatchUp.PerSource {
 		if p.Blocks > 0 {
@@ -271,7 +272,7 @@ func stableCheckpoint(t *testing.T, tn *testnet) *wire.StableCheckpointProof {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := node.NewVerifier(tn.g.ChainID, tn.g.PublicKeys(), tn.g.BLSPublicKeys(), tn.g.F, tn.g.C, node.NewTxCache(16))
+	v := replica.NewVerifier(tn.g.ChainID, tn.g.PublicKeys(), tn.g.BLSPublicKeys(), tn.g.F, tn.g.C, replica.NewTxCache(16))
 	if err := v.VerifyStableCheckpoint(p); err != nil {
 		t.Fatal(err)
 	}
@@ -283,13 +284,13 @@ func stableCheckpoint(t *testing.T, tn *testnet) *wire.StableCheckpointProof {
 func TestClientNodeDropsAWithholdingReplica(t *testing.T) {
 	tn := newTestnet(t, 4)
 	home, id := newFollowerHome(t, tn)
-	staller := node.FirstSource(id, tn.n)
+	staller := clientnode.FirstSource(id, tn.n)
 	tn.startAllWith(map[int]string{staller: "stall-subscription"})
 	ctx := ctxT(t, 4*time.Minute)
 	l := startLoad(ctx, tn.client(0), "stall", 4)
 	defer l.stop()
 	fo := tn.startFollower(home, freePort(t))
-	st := fo.waitStatus(func(s *node.FollowerStatus) bool { return s.Height >= 30 && s.Source != int64(staller) },
+	st := fo.waitStatus(func(s *clientnode.Status) bool { return s.Height >= 30 && s.Source != int64(staller) },
 		"30 blocks followed from another replica", 2*time.Minute)
 	l.finish(t)
 	fo.waitSame(tn.waitAgree([]int{0, 1, 2, 3}, 0))
@@ -302,19 +303,19 @@ func TestClientNodeDropsAWithholdingReplica(t *testing.T) {
 func TestClientNodeDropsAForgingReplica(t *testing.T) {
 	tn := newTestnet(t, 4)
 	home, id := newFollowerHome(t, tn)
-	forger := node.FirstSource(id, tn.n) // the replica it follows first
+	forger := clientnode.FirstSource(id, tn.n) // the replica it follows first
 	tn.startAllWith(map[int]string{forger: "forge-subscription"})
 	ctx := ctxT(t, 4*time.Minute)
 	l := startLoad(ctx, tn.client(0), "forge", 4)
 	defer l.stop()
 	fo := tn.startFollower(home, freePort(t))
-	st := fo.waitStatus(func(s *node.FollowerStatus) bool { return s.RefusedBlocks >= 1 && s.Height >= 30 },
+	st := fo.waitStatus(func(s *clientnode.Status) bool { return s.RefusedBlocks >= 1 && s.Height >= 30 },
 		"a forged block refused and 30 blocks followed", 2*time.Minute)
 	if st.Source == int64(forger) {
 		t.Fatalf("still following the forging replica %d", forger)
 	}
 	l.finish(t)
 	fo.waitSame(tn.waitAgree([]int{0, 1, 2, 3}, 0))
-	st = fo.waitStatus(func(*node.FollowerStatus) bool { return true }, "status", time.Minute)
+	st = fo.waitStatus(func(*clientnode.Status) bool { return true }, "status", time.Minute)
 	t.Logf("replica %d forged; client node refused %d blocks, follows replica %d at height %d", forger, st.RefusedBlocks, st.Source, st.Height)
 }

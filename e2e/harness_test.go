@@ -20,6 +20,7 @@ import (
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/node"
+	"github.com/sbftnet/sbft/replica"
 )
 
 var sbftBin string
@@ -157,7 +158,7 @@ func (tn *testnet) startAllWith(byzantine map[int]string) {
 		}
 	}
 	for i := 0; i < tn.n; i++ {
-		tn.waitStatus(i, func(s *node.Status) bool { return s.Peers == tn.n-1 }, "all peers connected")
+		tn.waitStatus(i, func(s *replica.Status) bool { return s.Peers == tn.n-1 }, "all peers connected")
 	}
 }
 
@@ -182,28 +183,28 @@ func (tn *testnet) stop(i int, sig syscall.Signal) error {
 
 func (tn *testnet) httpAddr(i int) string { return fmt.Sprintf("127.0.0.1:%d", tn.base+10*i+2) }
 
-func (tn *testnet) status(i int) (*node.Status, error) {
+func (tn *testnet) status(i int) (*replica.Status, error) {
 	c := http.Client{Timeout: 2 * time.Second}
 	resp, err := c.Get("http://" + tn.httpAddr(i) + "/status")
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	var s node.Status
+	var s replica.Status
 	return &s, json.NewDecoder(resp.Body).Decode(&s)
 }
 
 // waitStatus polls replica i's status until cond holds (a generous deadline, not a timing assertion).
-func (tn *testnet) waitStatus(i int, cond func(*node.Status) bool, what string) *node.Status {
+func (tn *testnet) waitStatus(i int, cond func(*replica.Status) bool, what string) *replica.Status {
 	tn.t.Helper()
 	return tn.waitStatusFor(i, cond, what, 60*time.Second)
 }
 
 // waitStatusFor is waitStatus with a deadline for long workloads (CI runs other packages' tests beside).
-func (tn *testnet) waitStatusFor(i int, cond func(*node.Status) bool, what string, limit time.Duration) *node.Status {
+func (tn *testnet) waitStatusFor(i int, cond func(*replica.Status) bool, what string, limit time.Duration) *replica.Status {
 	tn.t.Helper()
 	deadline := time.Now().Add(limit)
-	var last *node.Status
+	var last *replica.Status
 	for time.Now().Before(deadline) {
 		if s, err := tn.status(i); err == nil {
 			last = s
@@ -218,10 +219,10 @@ func (tn *testnet) waitStatusFor(i int, cond func(*node.Status) bool, what strin
 }
 
 // waitAgree waits until the given replicas report the same height, block hash and state root, at least minHeight.
-func (tn *testnet) waitAgree(replicas []int, minHeight uint64) *node.Status {
+func (tn *testnet) waitAgree(replicas []int, minHeight uint64) *replica.Status {
 	tn.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	var seen []*node.Status
+	var seen []*replica.Status
 	for time.Now().Before(deadline) {
 		seen = seen[:0]
 		for _, i := range replicas {
@@ -243,7 +244,7 @@ func (tn *testnet) waitAgree(replicas []int, minHeight uint64) *node.Status {
 	return nil
 }
 
-func allSame(ss []*node.Status) bool {
+func allSame(ss []*replica.Status) bool {
 	for _, s := range ss[1:] {
 		if s.Height != ss[0].Height || s.LastBlockHash != ss[0].LastBlockHash || s.StateRoot != ss[0].StateRoot {
 			return false

@@ -18,6 +18,7 @@ import (
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/node"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/replica"
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -38,7 +39,7 @@ func TestDuplicateKeyAlarm(t *testing.T) {
 	}
 
 	dup, cmd := startCopy(t, tn, 0)
-	tn.waitStatusFor(0, func(s *node.Status) bool { return s.DuplicateIdentity && !s.Healthy }, "replica 0 reports the copy", 90*time.Second)
+	tn.waitStatusFor(0, func(s *replica.Status) bool { return s.DuplicateIdentity && !s.Healthy }, "replica 0 reports the copy", 90*time.Second)
 	for _, home := range []string{tn.home(0), dup} {
 		waitFor(t, home+": the log says another process uses the key", func() bool {
 			log, _ := os.ReadFile(filepath.Join(home, "replica.log"))
@@ -48,7 +49,7 @@ func TestDuplicateKeyAlarm(t *testing.T) {
 	cmd.Process.Kill()
 	cmd.Wait()
 	stopped := time.Now()
-	tn.waitStatusFor(0, func(s *node.Status) bool { return !s.DuplicateIdentity }, "the alarm clears once the copy stopped",
+	tn.waitStatusFor(0, func(s *replica.Status) bool { return !s.DuplicateIdentity }, "the alarm clears once the copy stopped",
 		node.InstanceSeenWindow+4*node.InstanceCheckInterval)
 	t.Logf("alarm cleared %v after the copy stopped (window %v)", time.Since(stopped).Round(time.Second), node.InstanceSeenWindow)
 }

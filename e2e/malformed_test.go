@@ -23,8 +23,8 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/genesis"
-	"github.com/sbftnet/sbft/node"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/replica"
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -96,7 +96,7 @@ func TestMalformedFramesOnEveryProtocol(t *testing.T) {
 		tn.start(i) // replica 3 stays down: the attacker uses its key
 	}
 	for i := 0; i < 3; i++ {
-		tn.waitStatus(i, func(s *node.Status) bool { return s.Peers >= 2 }, "peers")
+		tn.waitStatus(i, func(s *replica.Status) bool { return s.Peers >= 2 }, "peers")
 	}
 	ai := tn.addrInfo(0)
 	pid := ai.ID

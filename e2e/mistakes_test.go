@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sbftnet/sbft/node"
+	"github.com/sbftnet/sbft/replica"
 )
 
 // waitExit waits for replica i to exit by itself and returns its log.
@@ -33,7 +34,7 @@ func (tn *testnet) waitExit(i int, what string) string {
 func TestOperatorMistakesEndInOneClearLine(t *testing.T) {
 	tn := newTestnet(t, 4)
 	tn.start(0)
-	tn.waitStatus(0, func(s *node.Status) bool { return true }, "replica 0 serving")
+	tn.waitStatus(0, func(s *replica.Status) bool { return true }, "replica 0 serving")
 
 	first, firstExit := tn.procs[0], tn.exits[0]
 	tn.start(0) // the same home again
@@ -72,12 +73,12 @@ func TestTruncatedLogIsRefused(t *testing.T) {
 	ctx := ctxT(t, 2*time.Minute)
 	l := startLoad(ctx, tn.client(0), "mark", 4)
 	defer l.stop()
-	tn.waitStatus(0, func(s *node.Status) bool { return s.Height >= 40 }, "40 blocks")
+	tn.waitStatus(0, func(s *replica.Status) bool { return s.Height >= 40 }, "40 blocks")
 	tn.stop(0, syscall.SIGKILL)
 	tn.start(0)
-	tn.waitStatus(0, func(s *node.Status) bool { return s.Height >= 60 }, "replica 0 back after SIGKILL")
+	tn.waitStatus(0, func(s *replica.Status) bool { return s.Height >= 60 }, "replica 0 back after SIGKILL")
 	tn.stop(0, syscall.SIGKILL)
-	before := tn.waitStatus(1, func(*node.Status) bool { return true }, "replica 1").Height
+	before := tn.waitStatus(1, func(*replica.Status) bool { return true }, "replica 1").Height
 
 	wal := newestFile(t, filepath.Join(tn.home(0), "data"), ".log")
 	info, _ := os.Stat(wal)
@@ -94,7 +95,7 @@ func TestTruncatedLogIsRefused(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(log), "\n")
 	t.Logf("refused: %s", lines[len(lines)-1])
 	tn.start(0, "--recover")
-	tn.waitStatus(0, func(s *node.Status) bool { return s.Height > before }, "replica 0 caught up after --recover")
+	tn.waitStatus(0, func(s *replica.Status) bool { return s.Height > before }, "replica 0 caught up after --recover")
 }
 
 // newestFile is the most recently modified file in dir whose name ends in suffix.

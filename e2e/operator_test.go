@@ -21,6 +21,7 @@ import (
 	"github.com/sbftnet/sbft/buildinfo"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/node"
+	"github.com/sbftnet/sbft/replica"
 )
 
 // newOperatorNet sets a network up as operators on separate machines do: each makes its own home with
@@ -89,7 +90,7 @@ func TestOperatorsOnSeparateMachines(t *testing.T) {
 	}
 	tn.start(3, "--network", filepath.Join(tn.dir, "coordinator", "genesis.json"))
 	for i := range 4 {
-		tn.waitStatus(i, func(s *node.Status) bool { return s.Peers == 3 }, "all peers connected")
+		tn.waitStatus(i, func(s *replica.Status) bool { return s.Peers == 3 }, "all peers connected")
 	}
 	checkIdentity(t, tn)
 
@@ -281,5 +282,5 @@ func checkHealthAndReset(t *testing.T, tn *testnet) {
 	}
 	tn.start(2)
 	tn.start(3, "--network", filepath.Join(tn.dir, "coordinator", "genesis.json"))
-	tn.waitStatus(0, func(s *node.Status) bool { return s.Peers == 3 }, "all peers connected again")
+	tn.waitStatus(0, func(s *replica.Status) bool { return s.Peers == 3 }, "all peers connected again")
 }

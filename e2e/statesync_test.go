@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sbftnet/sbft/node"
+	"github.com/sbftnet/sbft/replica"
 )
 
 // waitTransferred waits until replica i completed a state transfer and agrees with the others.
-func (tn *testnet) waitTransferred(i int, minHeight uint64) *node.Status {
+func (tn *testnet) waitTransferred(i int, minHeight uint64) *replica.Status {
 	tn.t.Helper()
-	s := tn.waitStatus(i, func(s *node.Status) bool { return s.StateTransfers >= 1 && !s.Syncing && s.Height >= minHeight },
+	s := tn.waitStatus(i, func(s *replica.Status) bool { return s.StateTransfers >= 1 && !s.Syncing && s.Height >= minHeight },
 		"a completed state transfer")
 	tn.t.Logf("replica %d: state transfer of %d blocks in %d ms, per source %+v", i, s.LastTransfer.Total, s.LastTransfer.TookMs, s.LastTransfer.PerSource)
 	return s
@@ -30,13 +30,13 @@ func TestStateTransferAfterLongOutage(t *testing.T) {
 	ctx := ctxT(t, 4*time.Minute)
 	c := tn.client(0)
 	l := startLoad(ctx, c, "st", 8)
-	tn.waitStatus(0, func(s *node.Status) bool { return s.Height >= 50 }, "height 50")
+	tn.waitStatus(0, func(s *replica.Status) bool { return s.Height >= 50 }, "height 50")
 	if err := tn.stop(3, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	s3 := tn.waitStatus(0, func(s *node.Status) bool { return s.Height >= 50 }, "status")
+	s3 := tn.waitStatus(0, func(s *replica.Status) bool { return s.Height >= 50 }, "status")
 	target := s3.Height + 2000
-	tn.waitStatusFor(0, func(s *node.Status) bool { return s.Height >= target }, "2,000 batches with replica 3 down", 5*time.Minute)
+	tn.waitStatusFor(0, func(s *replica.Status) bool { return s.Height >= target }, "2,000 batches with replica 3 down", 5*time.Minute)
 	keys := l.finish(t)
 	watch := exec.Command(sbftBin, "status", "--home", tn.home(3), "--watch")
 	var watched strings.Builder
@@ -60,7 +60,7 @@ func TestStateTransferAfterLongOutage(t *testing.T) {
 	// Replica 3 votes again: with all four up the primary's path controller returns to the fast path.
 	before, _ := tn.status(0)
 	l = startLoad(ctx, c, "st2", 8)
-	tn.waitStatus(0, func(s *node.Status) bool { return s.CommitPath == "fast" && s.CommitsFast > before.CommitsFast+50 },
+	tn.waitStatus(0, func(s *replica.Status) bool { return s.CommitPath == "fast" && s.CommitsFast > before.CommitsFast+50 },
 		"fast-path commits with replica 3 back")
 	l.finish(t)
 
@@ -85,13 +85,13 @@ func TestStateTransferSurvivesByzantineSources(t *testing.T) {
 	ctx := ctxT(t, 3*time.Minute)
 	c := tn.client(0)
 	l := startLoad(ctx, c, "bz", 8)
-	tn.waitStatus(0, func(s *node.Status) bool { return s.Height >= 20 }, "height 20")
+	tn.waitStatus(0, func(s *replica.Status) bool { return s.Height >= 20 }, "height 20")
 	if err := tn.stop(3, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	s0, _ := tn.status(0)
 	target := s0.Height + 700
-	tn.waitStatusFor(0, func(s *node.Status) bool { return s.Height >= target }, "700 batches with replica 3 down", 3*time.Minute)
+	tn.waitStatusFor(0, func(s *replica.Status) bool { return s.Height >= target }, "700 batches with replica 3 down", 3*time.Minute)
 	l.finish(t)
 	tn.start(3)
 	s := tn.waitTransferred(3, target-target%150)

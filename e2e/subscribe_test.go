@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/node"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/replica"
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -18,7 +18,7 @@ func TestBlockSubscriptionPushesCertifiedBlocks(t *testing.T) {
 	ctx := ctxT(t, 2*time.Minute)
 	l := startLoad(ctx, tn.client(0), "sub", 4)
 	defer l.stop()
-	tn.waitStatus(0, func(s *node.Status) bool { return s.Height >= 5 }, "height 5")
+	tn.waitStatus(0, func(s *replica.Status) bool { return s.Height >= 5 }, "height 5")
 	h := rawHost(t, "")
 	if err := h.Connect(ctx, tn.addrInfo(1)); err != nil {
 		t.Fatal(err)
@@ -32,7 +32,7 @@ func TestBlockSubscriptionPushesCertifiedBlocks(t *testing.T) {
 	if err := p2p.WriteFrame(s, wire.EncodeSubscribe(1)); err != nil {
 		t.Fatal(err)
 	}
-	v := node.NewVerifier(tn.g.ChainID, tn.g.PublicKeys(), tn.g.BLSPublicKeys(), tn.g.F, tn.g.C, node.NewTxCache(16))
+	v := replica.NewVerifier(tn.g.ChainID, tn.g.PublicKeys(), tn.g.BLSPublicKeys(), tn.g.F, tn.g.C, replica.NewTxCache(16))
 	var parent [32]byte
 	var prevCert []byte
 	const want = 60 // past height 5 when it subscribed: some pushed live

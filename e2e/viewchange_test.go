@@ -14,6 +14,7 @@ import (
 
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/node"
+	"github.com/sbftnet/sbft/replica"
 )
 
 // viewChangeTimeout is what these tests configure (the default is 3 s); the network must resume within about
@@ -100,7 +101,7 @@ func (l *load) waitMore(t *testing.T, n int, what string) {
 
 // firstCommitInView polls replica i until it has started a view >= view and executed something in it, and
 // returns when that was seen.
-func (tn *testnet) firstCommitInView(i int, view uint64) (time.Time, *node.Status) {
+func (tn *testnet) firstCommitInView(i int, view uint64) (time.Time, *replica.Status) {
 	tn.t.Helper()
 	var startedAt uint64
 	started := false
@@ -202,7 +203,7 @@ func TestByzantinePrimaryIsReplaced(t *testing.T) {
 			c := tn.client(0) // the censored client
 			keys := putKeys(t, ctx, c, "byz", 100)
 			checkReadBack(t, ctx, c, keys)
-			s := tn.waitStatus(1, func(s *node.Status) bool { return s.View >= 1 && s.ViewActive }, "view change")
+			s := tn.waitStatus(1, func(s *replica.Status) bool { return s.View >= 1 && s.ViewActive }, "view change")
 			t.Logf("%s primary replaced: view %d after %d view changes at replica 1", tc.name, s.View, s.ViewChanges)
 			tn.waitAgree([]int{1, 2, 3}, 1)
 		})

@@ -9,7 +9,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/p2p"
 	"github.com/sbftnet/sbft/wire"
 )
@@ -74,12 +73,6 @@ func (n *Node) onCheckpointGossip(_ peer.ID, data []byte) {
 	case n.inbound <- a.Message(n.opts.Genesis.ChainID):
 	default:
 	}
-}
-
-// VerifyStableCheckpoint checks a proof against the genesis keys: 2f+c+1 replicas signed its digest.
-func (v *Verifier) VerifyStableCheckpoint(p *wire.StableCheckpointProof) error {
-	cert := p.Certificate(v.chainID)
-	return v.verifyCert(&cert, []consensus.CertKind{consensus.CertCheckpoint})
 }
 
 // serveCheckpoint answers the checkpoint protocol from the store (safe beside the driver: pebble reads are).

@@ -8,7 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/sbftnet/sbft/buildinfo"
+	"github.com/sbftnet/sbft/replica"
 )
 
 func (n *Node) handleStatus(w http.ResponseWriter, _ *http.Request) {
@@ -32,7 +32,7 @@ type Health struct {
 }
 
 // HealthOf judges a status: quorum is 2f+c+1, the replicas (counting this one) a commit needs.
-func HealthOf(s *Status, quorum int) Health {
+func HealthOf(s *replica.Status, quorum int) Health {
 	h := Health{Connected: s.Peers, Quorum: quorum}
 	if s.Peers+1 < quorum {
 		h.Reasons = append(h.Reasons, fmt.Sprintf("connected to %d other replicas: a quorum needs %d", s.Peers, quorum-1))
@@ -59,16 +59,8 @@ func (n *Node) handleHealth(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, status, h)
 }
 
-// newRegistry fills reg with the Go runtime's and the process's collectors and sbft_build_info, and returns the
-// registerer for everything else: sbft's and libp2p's metrics, each with a chain_id label (one process, one
-// chain; the label tells networks apart in a shared Prometheus).
-func newRegistry(reg *prometheus.Registry, chainID string) prometheus.Registerer {
-	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	labelled := prometheus.WrapRegistererWith(prometheus.Labels{"chain_id": chainID}, reg)
-	bi := buildinfo.Get()
-	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "sbft_build_info", Help: "The running build; always 1.",
-		ConstLabels: prometheus.Labels{"version": bi.Version, "commit": bi.Commit, "go_version": bi.GoVersion}})
-	g.Set(1)
-	labelled.MustRegister(g)
-	return labelled
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
 }

@@ -3,6 +3,8 @@ package node
 import (
 	"strings"
 	"testing"
+
+	"github.com/sbftnet/sbft/replica"
 )
 
 // /health is 200 only when the replica can take part in a quorum: connected to enough replicas, not
@@ -10,16 +12,16 @@ import (
 func TestHealthOf(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		s       Status
+		s       replica.Status
 		reasons []string
 	}{
-		{"all connected", Status{Peers: 3, Healthy: true}, nil},
-		{"quorum exactly", Status{Peers: 2, Healthy: true}, nil},
-		{"below quorum", Status{Peers: 1, Healthy: true}, []string{"connected to 1 other replicas: a quorum needs 2"}},
-		{"syncing", Status{Peers: 3, Healthy: true, Syncing: true}, []string{"state transfer"}},
-		{"diverged", Status{Peers: 3}, []string{"diverged"}},
-		{"duplicate identity", Status{Peers: 3, DuplicateIdentity: true}, []string{"another process uses this replica's key"}},
-		{"isolated and syncing", Status{Syncing: true, Healthy: true}, []string{"a quorum needs 2", "state transfer"}},
+		{"all connected", replica.Status{Peers: 3, Healthy: true}, nil},
+		{"quorum exactly", replica.Status{Peers: 2, Healthy: true}, nil},
+		{"below quorum", replica.Status{Peers: 1, Healthy: true}, []string{"connected to 1 other replicas: a quorum needs 2"}},
+		{"syncing", replica.Status{Peers: 3, Healthy: true, Syncing: true}, []string{"state transfer"}},
+		{"diverged", replica.Status{Peers: 3}, []string{"diverged"}},
+		{"duplicate identity", replica.Status{Peers: 3, DuplicateIdentity: true}, []string{"another process uses this replica's key"}},
+		{"isolated and syncing", replica.Status{Syncing: true, Healthy: true}, []string{"a quorum needs 2", "state transfer"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := HealthOf(&tc.s, 3) // n=4, f=1: 2f+1

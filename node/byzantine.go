@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/replica"
 	bsync "github.com/sbftnet/sbft/sync"
 	"github.com/sbftnet/sbft/wire"
 )
@@ -110,14 +112,9 @@ func (b Byzantine) Honest() bool {
 // announcer, its client intake, its blocks server), put in place by New only when a mode is set: no
 // production path asks whether the replica is byzantine.
 
-// Announcer publishes this replica's checkpoint announcements (over gossipsub in a Node).
-type Announcer interface {
-	AnnounceCheckpoint(*wire.CheckpointAnnouncement)
-}
-
 // byzantineTransport makes a primary silent or equivocating: it rewrites the PrePrepares this replica sends.
 type byzantineTransport struct {
-	Transport
+	replica.Transport
 	mode    Byzantine
 	id      uint32
 	n       int
@@ -126,7 +123,7 @@ type byzantineTransport struct {
 }
 
 // wrapTransport returns t, decorated if the mode misbehaves as primary.
-func (b Byzantine) wrapTransport(t Transport, chainID string, id uint32, n int, signer consensus.Signer) Transport {
+func (b Byzantine) wrapTransport(t replica.Transport, chainID string, id uint32, n int, signer consensus.Signer) replica.Transport {
 	if !b.SilentPrimary && !b.EquivocatingPrimary {
 		return t
 	}
@@ -172,14 +169,14 @@ func (t *byzantineTransport) rewrite(to uint32, frame []byte) []byte {
 // byzantineAnnouncer announces checkpoints over another state root, signed with this replica's keys: only
 // the comparison with the stable checkpoint can tell.
 type byzantineAnnouncer struct {
-	Announcer
+	replica.Announcer
 	chainID  string
 	signer   consensus.Signer
 	shareKey *bls.SecretKey
 }
 
 // wrapAnnouncer returns a, decorated if the mode corrupts checkpoints.
-func (b Byzantine) wrapAnnouncer(a Announcer, chainID string, signer consensus.Signer, shareKey *bls.SecretKey) Announcer {
+func (b Byzantine) wrapAnnouncer(a replica.Announcer, chainID string, signer consensus.Signer, shareKey *bls.SecretKey) replica.Announcer {
 	if !b.CorruptCheckpoints {
 		return a
 	}
@@ -197,13 +194,13 @@ func (b *byzantineAnnouncer) AnnounceCheckpoint(a *wire.CheckpointAnnouncement) 
 
 // Input is what feeds a replica's driver: client transactions and verified messages.
 type Input interface {
-	Submit(Intake)
+	Submit(replica.Intake)
 	Step(*consensus.Message)
 }
 
 // Input returns d, or in the censoring mode a decorator that drops the censored client's transactions,
 // submitted or forwarded by backups, while the replica is primary.
-func (b Byzantine) Input(d *Driver) Input {
+func (b Byzantine) Input(d *replica.Driver) Input {
 	if b.CensorClient == nil {
 		return d
 	}
@@ -211,11 +208,11 @@ func (b Byzantine) Input(d *Driver) Input {
 }
 
 type censoringInput struct {
-	*Driver
+	*replica.Driver
 	client [32]byte
 }
 
-func (c *censoringInput) Submit(in Intake) {
+func (c *censoringInput) Submit(in replica.Intake) {
 	if c.isPrimaryNow() && in.Tx.Client == c.client {
 		return // the client never hears back from this primary
 	}
@@ -248,11 +245,38 @@ func (b Byzantine) blocksHandler(store chain.Store) func(peer.ID, []byte) ([][]b
 		if b.StallBlocks {
 			time.Sleep(bsync.RequestTimeoutDefault + time.Second)
 		}
-		return BlocksAnswer(store, q.From, q.To, b.CorruptBlocks)
+		if b.CorruptBlocks {
+			store = corruptingStore{store}
+		}
+		return bsync.BlocksAnswer(store, q.From, q.To)
 	}
 }
 
 func (c *censoringInput) isPrimaryNow() bool {
-	view, _ := c.core.ViewState()
-	return view%uint64(c.cfg.N) == uint64(c.cfg.ID)
+	st := c.Driver.Status()
+	return st.Primary == st.Replica
+}
+
+// corruptingStore serves every block with a transaction added (a byzantine state-transfer source): its header
+// no longer matches its transactions.
+type corruptingStore struct{ chain.Store }
+
+func (s corruptingStore) Get(key []byte) ([]byte, error) {
+	raw, err := s.Store.Get(key)
+	blockKey := chain.BlockKey(0)
+	prefix := blockKey[:len(blockKey)-8]
+	if err != nil || len(key) != len(blockKey) || !bytes.HasPrefix(key, prefix) {
+		return raw, err
+	}
+	return corruptBlock(raw), nil
+}
+
+// corruptBlock replaces a block's transactions: its header no longer matches.
+func corruptBlock(raw []byte) []byte {
+	blk, err := chain.UnmarshalBlock(raw)
+	if err != nil {
+		return raw
+	}
+	blk.Txs = append(blk.Txs, []byte("forged by a byzantine source"))
+	return blk.Marshal()
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/multiformats/go-multiaddr"
 
-	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/replica"
 )
 
 // ConfigFileName is the replica's config file inside its home directory.
@@ -30,19 +30,7 @@ type Config struct {
 	LogLevel  string   `toml:"log_level"`
 	TickMs    int      `toml:"tick_ms"`
 
-	Consensus ConsensusConfig `toml:"consensus"`
-}
-
-// ConsensusConfig tunes the core; ticks are TickMs long.
-type ConsensusConfig struct {
-	BatchRequestsMax    int `toml:"batch_requests_max"`
-	BatchBytesMax       int `toml:"batch_bytes_max"`
-	InFlightSeqsMax     int `toml:"in_flight_seqs_max"`
-	StatusIntervalTicks int `toml:"status_interval_ticks"`
-	RetransmitTicks     int `toml:"retransmit_ticks"`
-	// ViewChangeTimeoutMs: a backup complains about the primary when a client request waited this long; the
-	// timeout doubles with each view change that executes nothing (at most 8 times).
-	ViewChangeTimeoutMs int `toml:"view_change_timeout_ms"`
+	Consensus replica.ConsensusConfig `toml:"consensus"`
 }
 
 // DefaultConfig is what `sbft testnet` writes, apart from addresses.
@@ -50,10 +38,7 @@ func DefaultConfig() Config {
 	return Config{
 		Genesis: "../genesis.json", KeyFile: "key.json", DataDir: "data",
 		LogLevel: "info", TickMs: 10,
-		Consensus: ConsensusConfig{
-			BatchRequestsMax: consensus.BatchRequestsDefault, BatchBytesMax: consensus.BatchBytesDefault, InFlightSeqsMax: 2,
-			StatusIntervalTicks: 20, RetransmitTicks: 100, ViewChangeTimeoutMs: 3000,
-		},
+		Consensus: replica.DefaultConsensusConfig(),
 	}
 }
 
@@ -74,23 +59,6 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
-}
-
-// applyTo fills the tunables of a consensus config (ticks of tick long).
-func (cc ConsensusConfig) applyTo(c *consensus.Config, tick time.Duration) {
-	if cc.ViewChangeTimeoutMs > 0 && tick > 0 {
-		c.ViewChangeTicks = int(time.Duration(cc.ViewChangeTimeoutMs) * time.Millisecond / tick)
-	}
-	c.BatchRequestsMax = cc.BatchRequestsMax
-	c.BatchBytesMax = cc.BatchBytesMax
-	c.InFlightSeqsMax = cc.InFlightSeqsMax
-	c.StatusIntervalTicks = cc.StatusIntervalTicks
-	c.RetransmitTicks = cc.RetransmitTicks
-	if tick > 0 {
-		c.TransferStallTicks = max(1, int(SyncStallTimeout/tick))
-		c.TransferAskTicks = max(1, int(SyncCheckInterval/tick))
-		c.AdmitWindowTicks = max(1, int(AdmitWindow/tick))
-	}
 }
 
 // Resolve makes p absolute against home.

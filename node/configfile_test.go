@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/sbftnet/sbft/replica"
 )
 
 // config.toml as `sbft init` writes it names every key with a comment above, and reads back as written.
@@ -21,7 +23,7 @@ func TestConfigFileCommentsEveryKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(string(raw), "\n")
-	for _, typ := range []reflect.Type{reflect.TypeOf(Config{}), reflect.TypeOf(ConsensusConfig{})} {
+	for _, typ := range []reflect.Type{reflect.TypeOf(Config{}), reflect.TypeOf(replica.ConsensusConfig{})} {
 		for i := 0; i < typ.NumField(); i++ {
 			key := typ.Field(i).Tag.Get("toml")
 			if typ.Field(i).Type.Kind() == reflect.Struct {

@@ -1,7 +1,7 @@
 // Package node wires a replica together: the pebble store and the KV application (chain), the consensus core,
 // the libp2p host (p2p), the client transaction protocol and the HTTP status/metrics API.
 //
-// The Driver owns the consensus core and the application and is driven by one goroutine, the loop (node.go;
+// The replica.Driver owns the consensus core and the application and is driven by one goroutine, the loop (node.go;
 // in the simulator, the simulation loop). Each round it handles queued events (verified messages, admitted
 // client transactions, ticks, answers of the crypto workers), then carries out the core's Ready (ready.go) in
 // the order consensus/doc.go gives field by field:

@@ -7,8 +7,11 @@ import (
 	"sync"
 	"time"
 
+	bsync "github.com/sbftnet/sbft/sync"
+
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/replica"
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -23,13 +26,11 @@ func (n *Node) registerProtocols() {
 		AnswerBytesMax: wire.ProvenReadBytesMax}, n.serveRead)
 	n.host.HandleRequest(wire.HeadProtocol, p2p.RequestBounds{RequestBytesMax: wire.HeadRequestBytesMax,
 		AnswerBytesMax: wire.ExecCertBytesMax}, n.serveHead)
-	serveBlocks := n.serveBlocks
+	serveBlocks := bsync.BlocksHandler(n.store)
 	if b := n.opts.Byzantine; b.StallBlocks || b.CorruptBlocks {
 		serveBlocks = b.blocksHandler(n.store) // test-only byzantine source
 	}
-	// Open to client nodes too: they catch up by fetching from several replicas, as a replica does.
-	n.host.HandleRequestParts(wire.BlocksProtocol, p2p.RequestBounds{RequestBytesMax: wire.BlocksRequestBytes,
-		AnswerBytesMax: wire.BlocksAnswerBytesMax}, serveBlocks)
+	n.host.HandleRequestParts(wire.BlocksProtocol, bsync.BlocksBounds, serveBlocks)
 }
 
 // sessionWaiter answers on a client's session; Send never blocks (a full queue drops the reply and the
@@ -62,7 +63,7 @@ func (n *Node) serveSession(s p2p.Session) {
 			if s.Skip(big, hs) != nil {
 				return
 			}
-			n.metrics.rejected(wire.RejectTooLarge)
+			n.metrics.Rejected(wire.RejectTooLarge)
 			reject(hs.Sum(), wire.RejectTooLarge, fmt.Sprintf("submit frame of %d bytes: a transaction may have at most %d bytes (values at most %d)",
 				big.Size, chain.TxBytesMax, chain.ValueBytesMax))
 			continue
@@ -81,20 +82,20 @@ func (n *Node) serveSession(s p2p.Session) {
 			reject(hash, wire.RejectMalformed, err.Error())
 			continue
 		}
-		in := Intake{Tx: tx, Raw: raw, Hash: hash, Waiter: w, Arrived: arrived}
-		if n.verifier.txs.has(hash) {
+		in := replica.Intake{Tx: tx, Raw: raw, Hash: hash, Waiter: w, Arrived: arrived}
+		if n.txsChecked.Has(hash) {
 			n.admit(in)
 			continue
 		}
 		if !n.txRate.take(s.Remote()) {
-			n.metrics.rejected(wire.RejectBusy)
+			n.metrics.Rejected(wire.RejectBusy)
 			reject(hash, wire.RejectBusy, fmt.Sprintf("this client is over its rate: at most %d transactions a second", ClientTxPerPeerRate))
 			continue
 		}
 		if n.driver.Busy() {
 			// Refused before its signature is checked: under overload verification must not eat the
 			// capacity left for the transactions already queued.
-			n.metrics.rejected(wire.RejectBusy)
+			n.metrics.Rejected(wire.RejectBusy)
 			reject(hash, wire.RejectBusy, "network busy; try again later")
 			continue
 		}
@@ -108,19 +109,19 @@ func (n *Node) serveSession(s p2p.Session) {
 
 // chargeBadSignature counts a failed signature check against the client peer that sent it, and bans a peer
 // past its budget: a flood of bad signatures must not keep spending the checks honest clients need.
-func (n *Node) chargeBadSignature(in Intake) {
+func (n *Node) chargeBadSignature(in replica.Intake) {
 	sw, ok := in.Waiter.(*sessionWaiter)
 	if !ok {
 		return
 	}
-	n.metrics.rejected(wire.RejectBadSignature)
+	n.metrics.Rejected(wire.RejectBadSignature)
 	if p := sw.s.Remote(); n.badSigs.fail(p) {
 		n.host.Ban(p, PeerBanDuration)
 	}
 }
 
 // admit hands a verified transaction to the driver, or answers busy.
-func (n *Node) admit(in Intake) {
+func (n *Node) admit(in replica.Intake) {
 	select {
 	case n.intake <- in:
 	default:
@@ -135,7 +136,7 @@ func (n *Node) admit(in Intake) {
 func (n *Node) verifyClientTxs() {
 	chainID := n.opts.Genesis.ChainID
 	workers := max(1, runtime.GOMAXPROCS(0))
-	batch := make([]Intake, 0, VerifyBatchMax)
+	batch := make([]replica.Intake, 0, VerifyBatchMax)
 	for {
 		batch = batch[:0]
 		select {
@@ -178,7 +179,7 @@ func (n *Node) verifyClientTxs() {
 				n.chargeBadSignature(in)
 				continue
 			}
-			n.verifier.txs.add(in.Hash)
+			n.txsChecked.Add(in.Hash)
 			n.admit(in)
 		}
 	}

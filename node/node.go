@@ -27,6 +27,7 @@ import (
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/replica"
 	bsync "github.com/sbftnet/sbft/sync"
 	"github.com/sbftnet/sbft/wire"
 )
@@ -40,7 +41,7 @@ type Options struct {
 	ShareKey   *bls.SecretKey        // BLS key for certificate shares
 	ExtraPeers []multiaddr.Multiaddr // `--peer` multiaddrs
 	Logger     *slog.Logger
-	// Recover starts a replica whose store lost what it had signed and acknowledged (ErrRolledBack), to catch
+	// Recover starts a replica whose store lost what it had signed and acknowledged (replica.ErrRolledBack), to catch
 	// up from the others: `sbft start --recover`.
 	Recover   bool
 	Byzantine Byzantine // test-only misbehaviour (zero: honest)
@@ -58,39 +59,29 @@ type Node struct {
 	input     Input     // the driver, or a test-only decorator of it
 	peers     []peer.ID // replica peer IDs by index
 
-	// State transfer (statesync.go): at most one at a time.
+	// State transfer (transfer.go): at most one at a time.
 	syncing        atomic.Bool
 	stateTransfers atomic.Uint64
 	syncProgress   atomic.Pointer[bsync.Progress]
-	lastTransfer   atomic.Pointer[SyncStatus]
+	lastTransfer   atomic.Pointer[replica.SyncStatus]
 	transfers      chan *transfer
-	metrics        *Metrics
-	driver         *Driver
-	crypto         *CryptoPool // BLS work off the loop goroutine
-	verifier       *Verifier
-	badSigs        *failureBudget // per client peer (peerbudget.go)
-	txRate         *rateBudget    // per client peer (peerbudget.go)
-	subscribers    atomic.Int64   // block subscriptions served (subscribe.go)
-	mark           *SignedMark    // how far this replica promised, beside the store (mark.go)
-	duplicate      atomic.Bool    // another process uses this replica's key (identity.go)
+	metrics        *replica.Metrics
+	driver         *replica.Driver
+	crypto         *replica.CryptoPool // BLS work off the loop goroutine
+	verifier       *replica.Verifier
+	txsChecked     *replica.TxCache    // client transactions whose signature was checked (shared with the verifier and driver)
+	badSigs        *failureBudget      // per client peer (peerbudget.go)
+	txRate         *rateBudget         // per client peer (peerbudget.go)
+	subscribers    atomic.Int64        // block subscriptions served (subscribe.go)
+	mark           *replica.SignedMark // how far this replica promised, beside the store (mark.go)
+	duplicate      atomic.Bool         // another process uses this replica's key (identity.go)
 	registry       *prometheus.Registry
 
 	inbound    chan *consensus.Message
-	unverified chan Intake
-	intake     chan Intake
+	unverified chan replica.Intake
+	intake     chan replica.Intake
 	reads      chan *readJob // proven reads for the loop (reads.go)
 	done       chan struct{}
-}
-
-// MessageSigner signs consensus messages with a replica key, over their signing bytes on chainID.
-type MessageSigner struct {
-	ChainID string
-	Key     ed25519.PrivateKey
-}
-
-// SignMessage implements consensus.Signer.
-func (s MessageSigner) SignMessage(m *consensus.Message) []byte {
-	return ed25519.Sign(s.Key, wire.MessageSigningBytes(s.ChainID, m))
 }
 
 // New opens the store, restores the replica and creates its libp2p host. Run starts it.
@@ -107,11 +98,12 @@ func New(opts Options) (*Node, error) {
 	if opts.ShareKey == nil || !bytes.Equal(opts.ShareKey.PublicKey().Bytes(), g.BLSPublicKeys()[id].Bytes()) {
 		return nil, fmt.Errorf("%w: the BLS key does not match replica %d's in the genesis", ErrConfig, id)
 	}
-	n := &Node{opts: opts, log: opts.Logger.With("replica", id), id: id, registry: prometheus.NewRegistry(),
-		inbound: make(chan *consensus.Message, InboundMessagesMax), intake: make(chan Intake, IntakeQueueMax),
-		unverified: make(chan Intake, UnverifiedQueueMax), reads: make(chan *readJob, ReadsQueuedMax), badSigs: newFailureBudget(), txRate: newRateBudget(),
+	n := &Node{opts: opts, log: opts.Logger.With("replica", id), id: id,
+		inbound: make(chan *consensus.Message, InboundMessagesMax), intake: make(chan replica.Intake, IntakeQueueMax),
+		unverified: make(chan replica.Intake, UnverifiedQueueMax), reads: make(chan *readJob, ReadsQueuedMax), badSigs: newFailureBudget(), txRate: newRateBudget(),
 		done: make(chan struct{})}
-	reg := newRegistry(n.registry, opts.Genesis.ChainID)
+	var reg prometheus.Registerer
+	n.registry, reg = buildinfo.NewRegistry(opts.Genesis.ChainID)
 	var err error
 	dataDir := Resolve(opts.Home, cfg.DataDir)
 	if n.store, err = chain.OpenPebble(dataDir, n.log); err != nil {
@@ -121,12 +113,12 @@ func New(opts Options) (*Node, error) {
 		n.store.Close()
 		return nil, fmt.Errorf("%w; %s: start with the genesis it was made for, or wipe it (the key stays) to join this network", err, dataDir)
 	}
-	if n.mark, err = OpenSignedMark(filepath.Join(dataDir, SignedMarkFile)); err != nil {
+	if n.mark, err = replica.OpenSignedMark(filepath.Join(dataDir, replica.SignedMarkFile)); err != nil {
 		n.store.Close()
 		return nil, err
 	}
-	cache := NewTxCache(VerifiedTxCacheMax)
-	n.verifier = NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, g.C, cache)
+	n.txsChecked = replica.NewTxCache(replica.VerifiedTxCacheMax)
+	n.verifier = replica.NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, g.C, n.txsChecked)
 	if n.host, err = newHost(opts, reg, n.log); err != nil {
 		n.closeStore()
 		return nil, err
@@ -141,21 +133,21 @@ func New(opts Options) (*Node, error) {
 		n.peers = append(n.peers, r.ID)
 	}
 	n.transfers = make(chan *transfer, 1)
-	n.metrics = NewMetrics(reg)
+	n.metrics = replica.NewMetrics(reg)
 	if n.gossip, err = n.host.StartGossip(); err != nil {
 		n.host.Close()
 		n.closeStore()
 		return nil, err
 	}
 	n.announcer = &announcer{queue: make(chan []byte, AnnounceQueueMax)}
-	signer, byz := MessageSigner{ChainID: g.ChainID, Key: opts.Key}, opts.Byzantine // byz: test-only decorators, when a mode is set
-	n.crypto = NewCryptoPool()
-	n.driver, err = NewDriver(DriverConfig{
+	signer, byz := replica.MessageSigner{ChainID: g.ChainID, Key: opts.Key}, opts.Byzantine // byz: test-only decorators, when a mode is set
+	n.crypto = replica.NewCryptoPool()
+	n.driver, err = replica.NewDriver(replica.DriverConfig{
 		ChainID: g.ChainID, ID: id, N: g.N(), F: g.F, C: g.C, Signer: signer,
 		ShareKey: opts.ShareKey, BLSKeys: g.BLSPublicKeys(),
 		Consensus: cfg.Consensus, CheckpointInterval: int(g.CheckpointInterval), TickInterval: cfg.TickInterval(),
 		Store: n.store, Transport: byz.wrapTransport(n.host, g.ChainID, id, g.N(), signer), Logger: n.log,
-		Metrics: n.metrics, TxCache: cache, Crypto: n.crypto, Mark: n.mark, Recover: opts.Recover,
+		Metrics: n.metrics, TxCache: n.txsChecked, Crypto: n.crypto, Mark: n.mark, Recover: opts.Recover,
 		Announcer: byz.wrapAnnouncer(n.announcer, g.ChainID, signer, opts.ShareKey),
 	})
 	if err == nil {
@@ -205,21 +197,21 @@ func newHost(opts Options, reg prometheus.Registerer, log *slog.Logger) (*p2p.Ho
 	return h, nil
 }
 
-// Driver exposes the driver (status, tests).
-func (n *Node) Driver() *Driver { return n.driver }
+// replica.Driver exposes the driver (status, tests).
+func (n *Node) Driver() *replica.Driver { return n.driver }
 
-// Status is the replica's status with the live peer count.
-func (n *Node) Status() Status {
+// replica.Status is the replica's status with the live peer count.
+func (n *Node) Status() replica.Status {
 	s := n.driver.Status()
 	s.Peers = n.host.ConnectedReplicas()
-	g := &GossipStatus{Accepted: n.gossip.Accepted.Load(), Rejected: n.gossip.Rejected.Load(), Ignored: n.gossip.Ignored.Load()}
+	g := &replica.GossipStatus{Accepted: n.gossip.Accepted.Load(), Rejected: n.gossip.Rejected.Load(), Ignored: n.gossip.Ignored.Load()}
 	for _, score := range n.gossip.PeerScores() {
 		g.LowestPeerScore = min(g.LowestPeerScore, score)
 	}
 	s.Gossip = g
 	s.Syncing, s.StateTransfers = n.syncing.Load(), n.stateTransfers.Load()
 	if p := n.syncProgress.Load(); p != nil && s.Syncing {
-		s.Sync = &SyncStatus{TargetHeight: p.Target, BaseHeight: p.Base, Fetched: p.Verified + p.Buffered,
+		s.Sync = &replica.SyncStatus{TargetHeight: p.Target, BaseHeight: p.Base, Fetched: p.Verified + p.Buffered,
 			Total: p.Target - p.Base, InFlight: p.InFlight, PerSource: p.PerSource}
 	}
 	s.LastTransfer = n.lastTransfer.Load()
@@ -323,7 +315,7 @@ func (n *Node) drain() {
 func (n *Node) onFrame(from uint32, frame []byte) {
 	m, err := wire.UnmarshalMessage(frame)
 	if err == nil {
-		err = n.verifier.verify(from, m)
+		err = n.verifier.Verify(from, m)
 	}
 	if err != nil {
 		n.log.Debug("dropped consensus frame", "from", from, "err", err)

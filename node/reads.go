@@ -8,6 +8,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/replica"
 )
 
 // Proven reads served to clients that do not run a client node (ReadProtocol): the loop answers each from the
@@ -39,7 +40,7 @@ func (n *Node) serveRead(_ peer.ID, req []byte) ([]byte, error) {
 	select {
 	case n.reads <- job:
 	default:
-		n.metrics.read("busy")
+		n.metrics.Read("busy")
 		return nil, ErrReadBusy
 	}
 	t := time.NewTimer(ReadAnswerTimeout)
@@ -48,7 +49,7 @@ func (n *Node) serveRead(_ peer.ID, req []byte) ([]byte, error) {
 	case a := <-job.answer:
 		return a.b, a.err
 	case <-t.C:
-		n.metrics.read("timeout")
+		n.metrics.Read("timeout")
 		return nil, ErrReadBusy
 	case <-n.done:
 		return nil, errors.New("replica stopping")
@@ -59,11 +60,11 @@ func (n *Node) serveRead(_ peer.ID, req []byte) ([]byte, error) {
 func (n *Node) answerRead(job *readJob) {
 	p, err := n.driver.ProvenRead(job.key)
 	if err != nil {
-		n.metrics.read("uncertified")
+		n.metrics.Read("uncertified")
 		job.answer <- readAnswer{err: err}
 		return
 	}
-	n.metrics.read("proven")
+	n.metrics.Read("proven")
 	job.answer <- readAnswer{b: p.Marshal()}
 }
 
@@ -71,7 +72,7 @@ func (n *Node) answerRead(job *readJob) {
 func (n *Node) serveHead(_ peer.ID, _ []byte) ([]byte, error) {
 	c := n.driver.LatestExecCert()
 	if c == nil {
-		return nil, fmt.Errorf("%w at height %d", ErrNoCertifiedState, n.driver.Status().Height)
+		return nil, fmt.Errorf("%w at height %d", replica.ErrNoCertifiedState, n.driver.Status().Height)
 	}
 	return c.Marshal(), nil
 }

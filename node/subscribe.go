@@ -1,12 +1,9 @@
 package node
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/consensus"
-	"github.com/sbftnet/sbft/mutant"
 	"github.com/sbftnet/sbft/p2p"
 	"github.com/sbftnet/sbft/wire"
 )
@@ -79,24 +76,4 @@ func blockWithCert(store chain.Store, h uint64) (block, cert []byte, err error) 
 		return nil, nil, fmt.Errorf("certificate of block %d: %w", h, err)
 	}
 	return block, cert, nil
-}
-
-// ErrBlockCert is returned for a block whose commit certificate does not prove it.
-var ErrBlockCert = errors.New("block not proven by its certificate")
-
-// VerifyBlockCert checks that cert is a valid commit certificate (fast or slow path) of block: signed by a
-// quorum of the genesis's replicas, for the block's sequence number and its batch of transactions.
-func (v *Verifier) VerifyBlockCert(block *chain.Block, cert []byte) error {
-	c, err := wire.UnmarshalCertificate(cert)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBlockCert, err)
-	}
-	if err := v.verifyCert(&c, []consensus.CertKind{consensus.CertFast, consensus.CertCommit}); err != nil {
-		return fmt.Errorf("%w: %v", ErrBlockCert, err)
-	}
-	otherBatch := c.Digest != consensus.BatchDigest(consensus.RequestDigests(block.Txs)) && !mutant.On(mutant.BlockCertBatch)
-	if c.Seq != block.Header.Seq || otherBatch { // planted: a certificate of another batch at this seq
-		return fmt.Errorf("%w: certificate of seq %d does not cover block %d (seq %d)", ErrBlockCert, c.Seq, block.Header.Height, block.Header.Seq)
-	}
-	return nil
 }

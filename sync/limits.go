@@ -10,3 +10,6 @@ const (
 	RequestTimeoutDefault    = 5 * time.Second
 	PenaltyDefault           = 10 * time.Second
 )
+
+// CheckpointQueryTimeout bounds asking every replica for its stable checkpoint (BestCheckpoint).
+const CheckpointQueryTimeout = 5 * time.Second

@@ -10,8 +10,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sbftnet/sbft/clientnode"
 	"github.com/sbftnet/sbft/genesis"
-	"github.com/sbftnet/sbft/node"
 )
 
 func followCommand() *cli.Command {
@@ -51,7 +51,7 @@ func runFollow(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err := node.NewFollower(node.FollowerOptions{Home: home, Genesis: g, Key: key, Peers: peers,
+	f, err := clientnode.New(clientnode.Options{Home: home, Genesis: g, Key: key, Peers: peers,
 		HTTPAddr: c.String("http"), Logger: log})
 	if err != nil {
 		return err

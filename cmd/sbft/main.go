@@ -14,15 +14,12 @@ import (
 	"github.com/sbftnet/sbft/buildinfo"
 )
 
-// extraCommands are added by builds with tags (the mutants build's `sbft mutants`).
-var extraCommands []*cli.Command
-
 func newApp() *cli.App {
 	return &cli.App{
 		Name:    "sbft",
 		Usage:   "a Byzantine-fault-tolerant replicated key-value network (SBFT over libp2p)",
 		Version: buildinfo.Get().Version,
-		Commands: append([]*cli.Command{
+		Commands: []*cli.Command{
 			initCommand(),
 			genesisCommand(),
 			idCommand(),
@@ -35,8 +32,7 @@ func newApp() *cli.App {
 			followCommand(),
 			benchCommand(),
 			benchReadsCommand(),
-			simCommand(),
-		}, extraCommands...),
+		},
 		EnableBashCompletion: true,
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sbftnet/sbft/node"
+	"github.com/sbftnet/sbft/replica"
 )
 
 func statusCommand() *cli.Command {
@@ -113,7 +114,7 @@ func progressBar(done, total uint64, width int) string {
 }
 
 // fetchStatus reads GET /status of the replica at addr.
-func fetchStatus(ctx context.Context, addr string) ([]byte, *node.Status, error) {
+func fetchStatus(ctx context.Context, addr string) ([]byte, *replica.Status, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/status", nil)
 	if err != nil {
 		return nil, nil, err
@@ -130,7 +131,7 @@ func fetchStatus(ctx context.Context, addr string) ([]byte, *node.Status, error)
 	if resp.StatusCode != http.StatusOK {
 		return nil, nil, fmt.Errorf("replica at %s answered %s", addr, resp.Status)
 	}
-	var st node.Status
+	var st replica.Status
 	if err := json.Unmarshal(raw, &st); err != nil {
 		return nil, nil, fmt.Errorf("decode status: %w", err)
 	}

@@ -1,0 +1,49 @@
+package replica
+
+import (
+	"testing"
+	"time"
+
+	"github.com/sbftnet/sbft/wire"
+)
+
+func TestCachesStayBounded(t *testing.T) {
+	tc := NewTxCache(8)
+	rc := newResultCache(8)
+	for i := 0; i < 100; i++ {
+		h := [32]byte{byte(i), 1}
+		tc.Add(h)
+		rc.add(&wire.Reply{TxHash: h})
+	}
+	if len(tc.set) != 8 || len(rc.byHash) != 8 {
+		t.Fatalf("caches grew to %d and %d entries, bound 8", len(tc.set), len(rc.byHash))
+	}
+	if !tc.Has([32]byte{99, 1}) || tc.Has([32]byte{0, 1}) {
+		t.Fatal("the cache did not keep the newest entries")
+	}
+	if _, ok := rc.get([32]byte{99, 1}); !ok {
+		t.Fatal("the result cache lost the newest entry")
+	}
+}
+
+type countingWaiter struct{ n int }
+
+func (w *countingWaiter) Deliver(*wire.Reply) { w.n++ }
+
+func TestWaitersBoundAndExpiry(t *testing.T) {
+	ws := newWaiters(100)
+	w := &countingWaiter{}
+	for i := 0; i < 10; i++ {
+		if !ws.add([32]byte{byte(i)}, w, 0, time.Time{}) {
+			t.Fatal("add refused below the bound")
+		}
+	}
+	ws.deliver(&wire.Reply{TxHash: [32]byte{3}})
+	if w.n != 1 || ws.count != 9 {
+		t.Fatalf("deliver: %d delivered, %d left", w.n, ws.count)
+	}
+	ws.expire(1024) // every waiter is older than the TTL of 100 ticks
+	if ws.count != 0 || len(ws.byHash) != 0 {
+		t.Fatalf("expire left %d waiters", ws.count)
+	}
+}

@@ -1,0 +1,306 @@
+package replica
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/sbftnet/sbft/bls"
+	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire"
+)
+
+// Transport carries consensus frames to other replicas without blocking the caller.
+type Transport interface {
+	Send(to uint32, frame []byte) bool
+	Broadcast(frame []byte)
+}
+
+// Announcer publishes this replica's checkpoint announcements (over gossipsub in a Node).
+type Announcer interface {
+	AnnounceCheckpoint(*wire.CheckpointAnnouncement)
+}
+
+// Waiter receives the reply about one transaction (a client session, or a test).
+type Waiter interface {
+	Deliver(r *wire.Reply)
+}
+
+// Intake is a client transaction whose format and signature were checked by the intake goroutine.
+type Intake struct {
+	Tx     *chain.Tx
+	Raw    []byte
+	Hash   [32]byte
+	Waiter Waiter
+	// Arrived is when the frame was read (zero: unknown); only the commit latency metric reads it.
+	Arrived time.Time
+}
+
+// DriverConfig is what a Driver is built from.
+type DriverConfig struct {
+	ChainID      string
+	ID           uint32
+	N, F, C      int
+	Signer       consensus.Signer
+	ShareKey     *bls.SecretKey  // this replica's BLS key for certificate shares
+	BLSKeys      []bls.PublicKey // every replica's BLS key, by index
+	Consensus    ConsensusConfig
+	TickInterval time.Duration
+	Store        chain.Store
+	Transport    Transport
+	Logger       *slog.Logger
+	Metrics      *Metrics // nil: no metrics
+	TxCache      *TxCache // shared with the verifier; nil: a private one
+	// CheckpointInterval is the genesis's checkpoint_interval, the same on every replica; it must lie within
+	// [consensus.CheckpointIntervalSeqsMin, consensus.CheckpointIntervalSeqsMax].
+	CheckpointInterval int
+	// OnBlock, if set, is called with every block and its results after it is durable (the simulator's
+	// checkers use it).
+	OnBlock func(*chain.Block, []chain.Result)
+	// Announcer, if set, publishes this replica's checkpoint shares (over gossipsub) instead of the
+	// transport's broadcast.
+	Announcer Announcer
+	// Crypto, if set, runs BLS work on its workers (the node's loop hands completions to Finish); nil runs it
+	// on the driver's goroutine, in request order (the simulator: deterministic).
+	Crypto *CryptoPool
+	// Mark, if set, records how far this replica promised, apart from the store (mark.go): NewDriver refuses a
+	// store restored below it (ErrRolledBack) unless Recover is set, and the driver advances it after every
+	// synced write, before what the write covers is sent.
+	Mark    *SignedMark
+	Recover bool
+}
+
+// checkMark compares what the store restored with the mark: below it, the replica refuses to start, or with
+// Recover starts anyway, loudly, and catches up from the others.
+func checkMark(cfg DriverConfig, rs consensus.Restore) error {
+	if cfg.Mark == nil {
+		return nil
+	}
+	restored := MarkRecord{View: rs.HardState.View, Signed: rs.LastExecuted, Executed: rs.LastExecuted}
+	for _, r := range rs.Records {
+		restored.Signed = max(restored.Signed, r.Seq)
+	}
+	lost := cfg.Mark.Record().lostBy(restored)
+	switch {
+	case lost == "":
+		return nil
+	case cfg.Recover:
+		cfg.Logger.Warn("starting on a store that lost what this replica signed and acknowledged, as told (--recover): it counts as one of the f faulty replicas until it has caught up from the others",
+			"lost", lost, "mark", cfg.Mark.path)
+		return nil
+	}
+	return fmt.Errorf("%w (%s; a truncated write-ahead log or a disk that lied about a flush): it may have forgotten votes it sent, so it does not start. "+
+		"Start it with --recover to rejoin and catch up from the others by state transfer (it counts as faulty until then), or wipe it with sbft reset",
+		ErrRolledBack, lost)
+}
+
+// Driver owns the consensus core and the application; see the package doc for its round.
+type Driver struct {
+	cfg     DriverConfig
+	cc      consensus.Config // the core's config (checkpoint interval, window)
+	log     *slog.Logger
+	core    *consensus.Core
+	app     *chain.App
+	replies *replies // waiters, result cache, execution proofs
+	status  atomic.Pointer[Status]
+	// heightCh is closed (and replaced) when the published height or certified height changes: subscriptions
+	// wait on it.
+	heightCh  atomic.Pointer[chan struct{}]
+	certified atomic.Pointer[wire.ExecCert] // LatestExecCert
+	published uint64                        // the height heightCh was made for
+	ticks     uint64
+	views     viewTracker
+	busy      atomic.Bool // the core refuses new client requests (admission control), for intake goroutines
+
+	completions    []func() // of crypto jobs run on this goroutine, for this Process round
+	transferWanted bool     // a Ready asked for a state transfer (TakeTransferRequest)
+}
+
+// NewDriver opens the application on the store and restores the core from what was persisted.
+func NewDriver(cfg DriverConfig) (*Driver, error) {
+	app, err := chain.OpenApp(cfg.Store, cfg.ChainID, cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("open application: %w", err)
+	}
+	cc := cfg.coreConfig()
+	if err := cc.Validate(); err != nil {
+		return nil, err
+	}
+	rs, err := loadRestore(cfg.Store, app, cc.RetainExecutedSeqs())
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMark(cfg, rs); err != nil {
+		return nil, err
+	}
+	core, err := consensus.New(cc, rs)
+	if err != nil {
+		return nil, fmt.Errorf("restore consensus: %w", err)
+	}
+	if cfg.TxCache == nil {
+		cfg.TxCache = NewTxCache(VerifiedTxCacheMax)
+	}
+	d := &Driver{cfg: cfg, cc: cc, log: cfg.Logger, core: core, app: app}
+	d.replies = newReplies(&d.cfg, func() uint64 { return d.app.LastHeader().Height }, d.runCrypto)
+	d.replies.certified = d.onExecCert
+	d.views.view, d.views.active = core.ViewState()
+	d.log.Info("replica restored", "last_executed_seq", rs.LastExecuted, "view", rs.HardState.View,
+		"log_records", len(rs.Records), "height", app.LastHeader().Height)
+	ch := make(chan struct{})
+	d.heightCh.Store(&ch)
+	d.loadExecCert()
+	d.publishStatus()
+	return d, nil
+}
+
+func (cfg *DriverConfig) coreConfig() consensus.Config {
+	cc := consensus.DefaultConfig(cfg.Signer, cfg.ID, cfg.N, cfg.F)
+	cc.C = cfg.C
+	cc.CheckpointIntervalSeqs = cfg.CheckpointInterval
+	cfg.Consensus.applyTo(&cc, cfg.TickInterval)
+	return cc
+}
+
+func ttlTicks(tick time.Duration) uint64 {
+	if tick <= 0 {
+		return WaiterTTLTicksUntimed
+	}
+	return uint64(WaiterTTL / tick)
+}
+
+// Step feeds a verified consensus message (execution shares are the driver's own business).
+func (d *Driver) Step(m *consensus.Message) {
+	switch m.Type {
+	case consensus.MsgExecShare:
+		if m.Cert != nil {
+			d.replies.onExecCert(execCertOf(m))
+		} else {
+			d.replies.onExecShare(m)
+		}
+		return
+	case consensus.MsgRequest:
+		d.onForwarded(m)
+		return
+	}
+	d.core.Step(m)
+}
+
+// Tick advances the core's logical time.
+func (d *Driver) Tick() {
+	d.ticks++
+	d.core.Tick()
+	if d.ticks%QueueCheckIntervalTicks == 0 {
+		d.discardDeadRequests()
+	}
+	d.replies.waiters.expire(d.ticks)
+	d.publishStatus()
+}
+
+// Submit admits a client transaction: nonce check against the committed state, then the core's queue. The
+// waiter hears back either now (rejected) or after execution.
+func (d *Driver) Submit(in Intake) {
+	reject := func(r wire.Reject, msg string) {
+		d.cfg.Metrics.Rejected(r)
+		in.Waiter.Deliver(&wire.Reply{TxHash: in.Hash, Replica: d.cfg.ID, Status: wire.StatusRejected, Reject: r, Message: msg})
+	}
+	if d.replies.answered(in.Hash, in.Waiter) {
+		return
+	}
+	if err := d.app.CheckNonce(in.Tx.Client, in.Tx.Nonce); err != nil {
+		r := wire.RejectReplayedNonce
+		if errors.Is(err, chain.ErrStaleNonce) {
+			r = wire.RejectStaleNonce
+		}
+		reject(r, err.Error())
+		return
+	}
+	d.cfg.TxCache.Add(in.Hash)
+	if !d.replies.waiters.add(in.Hash, in.Waiter, d.ticks, in.Arrived) {
+		reject(wire.RejectBusy, "too many transactions waiting for results")
+		return
+	}
+	err := d.core.Propose(consensus.Request{Digest: in.Hash, Data: in.Raw})
+	switch {
+	case err == nil, errors.Is(err, consensus.ErrDuplicateRequest):
+	case errors.Is(err, consensus.ErrBusy):
+		d.replies.waiters.remove(in.Hash, in.Waiter)
+		d.busy.Store(true)
+		reject(wire.RejectBusy, "network busy: replica queue full; try again later")
+	case errors.Is(err, consensus.ErrRequestTooLarge):
+		d.replies.waiters.remove(in.Hash, in.Waiter)
+		reject(wire.RejectTooLarge, err.Error())
+	default:
+		d.replies.waiters.remove(in.Hash, in.Waiter)
+		reject(wire.RejectBusy, err.Error())
+	}
+}
+
+// discardDeadRequests drops the oldest queued requests that can no longer execute here: their client's
+// nonce window moved past them while they waited (the primary refused them under load, and the client went
+// on). Kept, they would hold their place and make this backup complain about a primary that has nothing to
+// order.
+func (d *Driver) discardDeadRequests() {
+	var dead [][32]byte
+	checks := d.app.NonceChecks()
+	for _, r := range d.core.OldestQueued(QueueCheckRequestsMax) {
+		client, nonce, ok := chain.TxOrigin(r.Data)
+		if !ok || !checks.Executable(client, nonce) {
+			dead = append(dead, r.Digest)
+		}
+	}
+	if len(dead) > 0 {
+		d.core.DiscardQueued(dead)
+	}
+}
+
+// onForwarded admits client requests a backup forwarded: each is checked as a direct submission would be
+// (format, signature, nonce) and nobody waits for its reply here.
+func (d *Driver) onForwarded(m *consensus.Message) {
+	var executed, unverified, dead, held, refused int
+	for i, raw := range m.Requests {
+		h := m.ReqDigests[i]
+		switch {
+		case d.replies.executed(h):
+			executed++
+		case !d.cfg.TxCache.Has(h):
+			unverified++ // its signature did not verify
+		case !d.forwardedExecutable(raw):
+			dead++
+		default:
+			err := d.core.ProposeForwarded(consensus.Request{Digest: h, Data: raw})
+			if errors.Is(err, consensus.ErrDuplicateRequest) {
+				held++ // queued here already
+			} else if err != nil {
+				refused++
+			}
+		}
+	}
+	mt := d.cfg.Metrics
+	mt.forwarded("queued", len(m.Requests)-executed-unverified-dead-held-refused)
+	mt.forwarded("held", held)
+	mt.forwarded("executed", executed)
+	mt.forwarded("unverified", unverified)
+	mt.forwarded("dead", dead)
+	mt.forwarded("refused", refused)
+}
+
+// forwardedExecutable reports whether a forwarded request's nonce can still execute; only its header is read
+// (its signature verified already).
+func (d *Driver) forwardedExecutable(raw []byte) bool {
+	client, nonce, ok := chain.TxOrigin(raw)
+	return ok && d.app.CheckNonce(client, nonce) == nil
+}
+
+// HeightChanged is closed once the published height, or the certified one, moves past the current one; safe
+// from any goroutine.
+func (d *Driver) HeightChanged() <-chan struct{} { return *d.heightCh.Load() }
+
+// Busy reports whether the replica refuses new client transactions now (admission.go); safe from any
+// goroutine, so intake can refuse before checking signatures.
+func (d *Driver) Busy() bool { return d.busy.Load() }
+
+// App exposes the application for read-only checks (the simulator's final-state checker).
+func (d *Driver) App() *chain.App { return d.app }

@@ -1,0 +1,182 @@
+package replica
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/mutant"
+	"github.com/sbftnet/sbft/wire"
+)
+
+// The loop's round: carry out the core's Ready in the order the consensus package documents (persist, send,
+// hand the crypto requests to the workers, execute, advance).
+
+// Process carries out every Ready of the core. An error is fatal: the store failed, and the replica must stop
+// rather than send or acknowledge what it could not persist.
+func (d *Driver) Process() error {
+	for {
+		d.runCompletions()
+		rd := d.core.Ready()
+		if rd.Empty() {
+			if len(d.completions) == 0 {
+				d.busy.Store(!d.core.Admitting())
+				return nil
+			}
+			continue
+		}
+		if err := d.persist(rd); err != nil {
+			return err
+		}
+		d.send(rd)
+		d.requestCrypto(&rd)
+		d.transferWanted = d.transferWanted || rd.NeedStateTransfer
+		ckpts, err := d.apply(rd)
+		if err != nil {
+			return err
+		}
+		var ap consensus.Applied
+		for _, h := range ckpts {
+			ap.Checkpoints = append(ap.Checkpoints, consensus.CheckpointDigest{Seq: h.Seq,
+				Digest: wire.CheckpointDigest(d.cfg.ChainID, h.Seq, h.Height, h.Hash(), h.StateRoot)})
+		}
+		d.core.Advance(rd, ap)
+		d.observeViews()
+		d.observeComplaints()
+		d.observeCheckpoints()
+	}
+}
+
+func (d *Driver) persist(rd consensus.Ready) error {
+	if rd.HardState == nil && rd.Stable == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 || mutant.On(mutant.SkipPersist) {
+		return nil
+	}
+	start := time.Now()
+	b := d.cfg.Store.NewBatch()
+	defer b.Close()
+	if rd.HardState != nil {
+		b.Set(chain.ConsensusHardStateKey(), wire.MarshalHardState(*rd.HardState))
+	}
+	if rd.Stable != nil {
+		b.Set(chain.StableCheckpointKey(), wire.MarshalCertificate(*rd.Stable))
+	}
+	for _, r := range rd.Records {
+		b.Set(chain.ConsensusLogKey(r.Seq, byte(r.Kind)), wire.MarshalMessage(r.Msg))
+	}
+	if rd.PruneLogBelow > 0 {
+		lo, hi := chain.ConsensusLogRange(0, rd.PruneLogBelow)
+		b.DeleteRange(lo, hi)
+	}
+	if err := b.Commit(true); err != nil {
+		return fmt.Errorf("persist consensus log: %w", err)
+	}
+	if err := d.advanceMark(consensus.Ready{HardState: rd.HardState, Records: rd.Records}); err != nil {
+		return err
+	}
+	d.cfg.Metrics.observePersist(time.Since(start))
+	return nil
+}
+
+// advanceMark records in the mark what a synced write covered, before any of it is sent: the view and the
+// highest consensus record of a Ready, or the highest batch executed.
+func (d *Driver) advanceMark(rd consensus.Ready) error {
+	if d.cfg.Mark == nil {
+		return nil
+	}
+	var r MarkRecord
+	if rd.HardState != nil {
+		r.View = rd.HardState.View
+	}
+	for _, rec := range rd.Records {
+		r.Signed = max(r.Signed, rec.Seq)
+	}
+	for _, cb := range rd.Committed {
+		r.Executed = max(r.Executed, cb.Seq)
+	}
+	if mutant.On(mutant.SignedMarkLazy) && (r.Executed == 0 || r.Executed%uint64(d.cc.CheckpointIntervalSeqs) != 0) {
+		return nil // the old rule: once per checkpoint
+	}
+	if err := d.cfg.Mark.Advance(r); err != nil {
+		return fmt.Errorf("advance the signed mark: %w", err)
+	}
+	return nil
+}
+
+func (d *Driver) send(rd consensus.Ready) {
+	for _, o := range rd.Messages {
+		if d.announce(o) {
+			continue
+		}
+		frame := wire.MarshalMessage(o.Msg)
+		if o.To == consensus.Broadcast {
+			d.cfg.Transport.Broadcast(frame)
+		} else {
+			d.cfg.Transport.Send(o.To, frame)
+		}
+	}
+}
+
+// announce publishes this replica's checkpoint share through the announcer; false: send it normally.
+func (d *Driver) announce(o consensus.Outbound) bool {
+	m := o.Msg
+	if d.cfg.Announcer == nil || m.Type != consensus.MsgCheckpoint || m.Cert != nil || m.From != d.cfg.ID {
+		return false
+	}
+	blk, err := d.app.Block(m.Seq) // one block per sequence number: height = seq
+	if err != nil || blk.Header.Seq != m.Seq {
+		d.log.Warn("checkpoint block not found; sending the share directly", "seq", m.Seq, "err", err)
+		return false
+	}
+	h := blk.Header
+	a := &wire.CheckpointAnnouncement{Replica: d.cfg.ID, Seq: m.Seq, Height: h.Height,
+		BlockHash: h.Hash(), StateRoot: h.StateRoot, Share: m.Share, Sig: m.Sig}
+	d.cfg.Announcer.AnnounceCheckpoint(a)
+	return true
+}
+
+// apply executes the committed batches, writes blocks, state and certificates in one synced batch, and only
+// then hands the blocks to the replies component. It returns the headers of blocks that end a checkpoint interval.
+func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
+	if len(rd.Committed) == 0 {
+		return nil, nil
+	}
+	start := time.Now()
+	b := d.cfg.Store.NewBatch()
+	defer b.Close()
+	var blocks []*chain.Block
+	var blockResults [][]chain.Result
+	txs := 0
+	for i := range rd.Committed {
+		cb := &rd.Committed[i]
+		blk, results, err := d.app.Execute(b, cb.Seq, cb.Requests, d.cfg.TxCache.Has)
+		if err != nil {
+			return nil, fmt.Errorf("execute seq %d: %w", cb.Seq, err)
+		}
+		d.app.StageCert(b, blk.Header.Height, wire.MarshalCertificate(cb.Cert))
+		blocks = append(blocks, blk)
+		blockResults = append(blockResults, results)
+		txs += len(cb.Requests)
+	}
+	if err := b.Commit(true); err != nil {
+		return nil, fmt.Errorf("persist blocks: %w", err)
+	}
+	d.app.Flushed()
+	if err := d.advanceMark(consensus.Ready{Committed: rd.Committed}); err != nil {
+		return nil, err
+	}
+	d.cfg.Metrics.observeBlocks(rd.Committed, time.Now())
+	var ckpts []chain.Header
+	for k, blk := range blocks {
+		if d.cfg.OnBlock != nil {
+			d.cfg.OnBlock(blk, blockResults[k])
+		}
+		d.replies.blockExecuted(blk, blockResults[k])
+		if blk.Header.Seq%uint64(d.cc.CheckpointIntervalSeqs) == 0 {
+			ckpts = append(ckpts, blk.Header)
+		}
+	}
+	d.notifyCertified() // a certificate may have come before this replica executed its block
+	d.cfg.Metrics.observeApply(time.Since(start), len(rd.Committed), txs, d.app.LastHeader().Height)
+	return ckpts, nil
+}

@@ -1,0 +1,64 @@
+package replica
+
+import (
+	"time"
+
+	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/wire"
+)
+
+// replies is the driver's component that answers clients: the clients waiting for a transaction's result
+// (waiters), the results of recently executed transactions (for late copies), and the execution proofs
+// (execproof.go). It consumes the blocks the loop executed and sends through the driver's transport; its BLS
+// work goes to the crypto workers. Driver goroutine only.
+type replies struct {
+	cfg       *DriverConfig
+	height    func() uint64 // the application's last executed height
+	runCrypto func(CryptoJob)
+	waiters   waiters
+	results   resultCache
+	exec      execCollector
+	certs     execCerts              // certified.go
+	certified func(c *wire.ExecCert) // told of every new certificate kept (the driver)
+}
+
+func newReplies(cfg *DriverConfig, height func() uint64, runCrypto func(CryptoJob)) *replies {
+	return &replies{cfg: cfg, height: height, runCrypto: runCrypto, waiters: newWaiters(ttlTicks(cfg.TickInterval)),
+		results: newResultCache(ResultCacheMax), exec: newExecCollector(),
+		certs: execCerts{byHeight: map[uint64]*wire.ExecCert{}}}
+}
+
+// answered answers a copy of a transaction that executed already with its result (and its proof, where this
+// replica collects its block); false when the transaction is not known to have executed.
+func (rp *replies) answered(h [32]byte, w Waiter) bool {
+	r, ok := rp.results.get(h)
+	if !ok {
+		return false
+	}
+	w.Deliver(r)
+	rp.proveLate(w, r)
+	return true
+}
+
+// executed reports whether the transaction h executed recently (its result is cached).
+func (rp *replies) executed(h [32]byte) bool {
+	_, ok := rp.results.get(h)
+	return ok
+}
+
+// blockExecuted answers the clients waiting for blk's transactions, once blk is durable: plain replies now,
+// execution proofs when f+1 shares are combined.
+func (rp *replies) blockExecuted(blk *chain.Block, results []chain.Result) {
+	rp.afterExecute(blk, results) // before the waiters are answered: the collector keeps them
+	// Answered block by block: a transaction ordered twice (a view change may re-propose it; the second copy is
+	// refused as a replay) gets its first result only, on both paths. Answered after all blocks, a later
+	// block's execution proof would also take the waiter and prove the replay result.
+	for i := range results {
+		r := &wire.Reply{TxHash: results[i].TxHash, Replica: rp.cfg.ID, Status: wire.StatusCommitted,
+			Result: results[i].Marshal()}
+		rp.results.add(r)
+		if at := rp.waiters.deliver(r); !at.IsZero() {
+			rp.cfg.Metrics.observeCommit(time.Since(at))
+		}
+	}
+}

@@ -1,0 +1,118 @@
+package replica
+
+import (
+	"time"
+
+	"github.com/sbftnet/sbft/wire"
+)
+
+// waiters maps transaction hashes to the clients waiting for their results, bounded by WaitersMax and by age.
+type waiters struct {
+	byHash map[[32]byte][]waiter
+	count  int
+	ttl    uint64
+}
+
+type waiter struct {
+	w     Waiter
+	since uint64    // tick
+	at    time.Time // the transaction's arrival at this replica (zero: unknown), for the commit latency metric only
+}
+
+func newWaiters(ttlTicks uint64) waiters {
+	return waiters{byHash: make(map[[32]byte][]waiter), ttl: ttlTicks}
+}
+
+func (ws *waiters) add(h [32]byte, w Waiter, now uint64, arrived time.Time) bool {
+	if ws.count >= WaitersMax {
+		return false
+	}
+	ws.byHash[h] = append(ws.byHash[h], waiter{w: w, since: now, at: arrived})
+	ws.count++
+	return true
+}
+
+func (ws *waiters) remove(h [32]byte, w Waiter) {
+	list := ws.byHash[h]
+	for i := range list {
+		if list[i].w == w {
+			list = append(list[:i], list[i+1:]...)
+			ws.count--
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(ws.byHash, h)
+	} else {
+		ws.byHash[h] = list
+	}
+}
+
+// deliver answers every waiter of r's transaction and returns when the first of them arrived (zero: none or
+// unknown).
+func (ws *waiters) deliver(r *wire.Reply) time.Time {
+	list, ok := ws.byHash[r.TxHash]
+	if !ok {
+		return time.Time{}
+	}
+	delete(ws.byHash, r.TxHash)
+	ws.count -= len(list)
+	for _, w := range list {
+		w.w.Deliver(r)
+	}
+	return list[0].at
+}
+
+// expire drops waiters older than the TTL; it scans only every WaiterExpireIntervalTicks ticks.
+func (ws *waiters) expire(now uint64) {
+	if now%WaiterExpireIntervalTicks != 0 || now < ws.ttl {
+		return
+	}
+	for h, list := range ws.byHash {
+		kept := list[:0]
+		for _, w := range list {
+			if now-w.since < ws.ttl {
+				kept = append(kept, w)
+			}
+		}
+		ws.count -= len(list) - len(kept)
+		if len(kept) == 0 {
+			delete(ws.byHash, h)
+		} else {
+			ws.byHash[h] = kept
+		}
+	}
+}
+
+// resultCache remembers the replies of recently executed transactions, FIFO-bounded, so a copy of a
+// transaction that reaches this replica after it executed (clients send to every replica) is answered with its
+// result rather than refused as a replay: every correct replica then gives the client the same answer.
+type resultCache struct {
+	byHash map[[32]byte]*wire.Reply
+	ring   [][32]byte // grows to max, then wraps
+	max    int
+	next   int
+}
+
+func newResultCache(max int) resultCache {
+	return resultCache{byHash: make(map[[32]byte]*wire.Reply), max: max}
+}
+
+func (c *resultCache) add(r *wire.Reply) {
+	if _, ok := c.byHash[r.TxHash]; ok {
+		return
+	}
+	c.byHash[r.TxHash] = r
+	if len(c.ring) < c.max {
+		c.ring = append(c.ring, r.TxHash)
+		return
+	}
+	delete(c.byHash, c.ring[c.next])
+	c.ring[c.next] = r.TxHash
+	c.next = (c.next + 1) % c.max
+}
+
+func (c *resultCache) get(h [32]byte) (*wire.Reply, bool) {
+	r, ok := c.byHash[h]
+	return r, ok
+}
