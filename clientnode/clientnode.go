@@ -26,15 +26,6 @@ import (
 	"github.com/sbftnet/sbft/wire"
 )
 
-// A client node (Node) holds an identical, verified copy of the replicated state outside the replica set.
-// It votes on nothing and trusts no single replica: it takes every committed block from one replica's
-// subscription, checks the block's commit certificate against the genesis keys, executes it with the same
-// application code and keeps it only if that reproduces the block sent (same hash: same parent, same state
-// root). A replica that sends a forged or out-of-order block, or withholds blocks the network has certified, is
-// dropped for a while and the node follows another. Far behind, it catches up by the parallel multi-replica
-// fetch of state transfer. Its store has the replica's durability rules (synced writes). It serves proven reads
-// at the highest height it executed whose execution certificate it holds, and a stream of blocks and updates.
-
 // Options are what a client node is started with.
 type Options struct {
 	Home     string // holds the node's own key; the store is Home/data
@@ -95,7 +86,7 @@ func New(opts Options) (*Node, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	f := &Node{opts: opts, log: opts.Logger.With("follower", true),
+	f := &Node{opts: opts, log: opts.Logger.With("component", "client node"),
 		certs: map[uint64]*wire.ExecCert{}}
 	f.source.Store(-1)
 	f.registry, f.reg = buildinfo.NewRegistry(g.ChainID)
@@ -203,7 +194,7 @@ type Status struct {
 	LastCatchUp *CatchUpStatus `json:"last_catch_up,omitempty"`
 }
 
-// replica.Status returns the node's status; safe from any goroutine.
+// Status returns the node's status; safe from any goroutine.
 func (f *Node) Status() Status {
 	f.mu.Lock()
 	h := f.app.LastHeader()

@@ -18,7 +18,7 @@ import (
 	"github.com/sbftnet/sbft/wire"
 )
 
-// The client node's following (follower.go): one replica's block subscription at a time, every block checked
+// The client node's following (clientnode.go): one replica's block subscription at a time, every block checked
 // and executed here; sources that lie or withhold are dropped for a while.
 
 // Why the node stopped following a source.
@@ -26,7 +26,7 @@ var (
 	// errBadSource: the source sent a block that is forged, out of order or not proven by its certificate.
 	errBadSource = errors.New("source sent a bad block")
 	// errWithheld: the network certified blocks above this node's height, and the source sent none for
-	// FollowStallTimeout.
+	// SourceStallTimeout.
 	errWithheld = errors.New("source withholds certified blocks")
 	// errFarBehind: the node is far enough behind for the parallel fetch to be faster.
 	errFarBehind = errors.New("far behind: catching up in parallel")
@@ -39,7 +39,7 @@ func (f *Node) follow(ctx context.Context) error {
 	next := FirstSource(f.host.ID(), len(f.peers))
 	f.pollHeadsOnce(ctx) // so that a node far behind catches up in parallel at once
 	for ctx.Err() == nil {
-		if f.certified.Load() >= f.height.Load()+FollowCatchUpBlocks {
+		if f.certified.Load() >= f.height.Load()+CatchUpBlocks {
 			if err := f.catchUp(ctx); err != nil {
 				return err
 			}
@@ -71,13 +71,13 @@ func (f *Node) follow(ctx context.Context) error {
 func sourcePenalty(err error) time.Duration {
 	switch {
 	case errors.Is(err, errBadSource):
-		return FollowBadSourcePenalty
+		return BadSourcePenalty
 	case errors.Is(err, errWithheld):
-		return FollowWithholdPenalty
+		return WithholdPenalty
 	case errors.Is(err, errFarBehind):
 		return 0
 	}
-	return FollowRetryInterval
+	return SourceRetryInterval
 }
 
 // FirstSource is the replica a client node follows first: spread over the replicas by the node's peer ID, so
@@ -117,7 +117,7 @@ type subscribedFrame struct {
 
 // followSource subscribes to replica src from the next height and applies what it pushes.
 func (f *Node) followSource(ctx context.Context, src int) error {
-	octx, cancel := context.WithTimeout(ctx, FollowOpenTimeout)
+	octx, cancel := context.WithTimeout(ctx, SubscribeOpenTimeout)
 	s, err := f.host.OpenSession(octx, f.peers[src], wire.SubscribeProtocol, wire.SubscribedFrameBytesMax, 1)
 	cancel()
 	if err != nil {
@@ -127,11 +127,11 @@ func (f *Node) followSource(ctx context.Context, src int) error {
 	if err := s.Send(wire.EncodeSubscribe(f.height.Load() + 1)); err != nil {
 		return err
 	}
-	frames := make(chan subscribedFrame, FollowFramesQueued)
+	frames := make(chan subscribedFrame, FramesQueuedMax)
 	done := make(chan struct{})
 	defer close(done)
 	go readFrames(s, frames, done)
-	check := time.NewTicker(FollowStallTimeout / 4)
+	check := time.NewTicker(SourceStallTimeout / 4)
 	defer check.Stop()
 	progress := time.Now()
 	for {
@@ -151,17 +151,17 @@ func (f *Node) followSource(ctx context.Context, src int) error {
 			}
 		case <-check.C:
 			h, certified := f.height.Load(), f.certified.Load()
-			if certified >= h+FollowCatchUpBlocks {
+			if certified >= h+CatchUpBlocks {
 				return errFarBehind
 			}
-			if certified > h && time.Since(progress) > FollowStallTimeout {
+			if certified > h && time.Since(progress) > SourceStallTimeout {
 				return fmt.Errorf("%w: the network certified height %d, this node is at %d", errWithheld, certified, h)
 			}
 		}
 	}
 }
 
-// readFrames hands a session's frames to the follower until the session fails or done is closed.
+// readFrames hands a session's frames to the client node until the session fails or done is closed.
 func readFrames(s p2p.Session, out chan<- subscribedFrame, done <-chan struct{}) {
 	for {
 		b, err := s.Recv()
@@ -282,10 +282,10 @@ func (f *Node) noteCertified(h uint64) {
 	}
 }
 
-// pollHeads asks every replica for its latest execution certificate every FollowPollInterval: how far the
+// pollHeads asks every replica for its latest execution certificate every HeadsPollInterval: how far the
 // network is, unforgeably (f+1 signatures), to measure lag and find withholding sources.
 func (f *Node) pollHeads(ctx context.Context) {
-	t := time.NewTicker(FollowPollInterval)
+	t := time.NewTicker(HeadsPollInterval)
 	defer t.Stop()
 	for {
 		f.pollHeadsOnce(ctx)
@@ -299,7 +299,7 @@ func (f *Node) pollHeads(ctx context.Context) {
 }
 
 func (f *Node) pollHeadsOnce(ctx context.Context) {
-	qctx, cancel := context.WithTimeout(ctx, FollowPollInterval)
+	qctx, cancel := context.WithTimeout(ctx, HeadsPollInterval)
 	defer cancel()
 	certs := make(chan *wire.ExecCert, len(f.peers))
 	for _, p := range f.peers {

@@ -55,8 +55,8 @@ func TestFirstSourceSpreads(t *testing.T) {
 	}
 }
 
-// newTestFollower is a client node without network: its application over a memory store.
-func newTestFollower(t *testing.T) *Node {
+// newTestNode is a client node without network: its application over a memory store.
+func newTestNode(t *testing.T) *Node {
 	t.Helper()
 	g := &genesis.Genesis{ChainID: "follow-test"}
 	store := chain.NewMemStore()
@@ -100,7 +100,7 @@ func sourceChain(t *testing.T, seqs ...uint64) []*chain.Block {
 func TestClientNodeRefusesBlocksOutOfOrder(t *testing.T) {
 	honest := sourceChain(t, 1, 2, 3)
 	forged := sourceChain(t, 1, 3) // height 2 holds seq 3: seq 2 skipped
-	f := newTestFollower(t)
+	f := newTestNode(t)
 	if err := f.applyBlock(honest[0], nil, true); err != nil {
 		t.Fatalf("block 1: %v", err)
 	}
@@ -120,7 +120,7 @@ func TestClientNodeRefusesBlocksOutOfOrder(t *testing.T) {
 // state versions: the node must not claim (or serve reads at) a certified height it can no longer prove.
 func TestClientNodeCertifiedHeightAfterReload(t *testing.T) {
 	blocks := sourceChain(t, 1, 2, 3)
-	f := newTestFollower(t)
+	f := newTestNode(t)
 	for _, blk := range blocks[:2] {
 		if err := f.applyBlock(blk, nil, true); err != nil {
 			t.Fatal(err)

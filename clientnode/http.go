@@ -98,18 +98,18 @@ type UpdateJSON struct {
 	Deleted     bool   `json:"deleted,omitempty"`
 }
 
-// ErrStreamLimit is answered when FollowStreamsMax streams are open.
+// ErrStreamLimit is answered when BlockStreamsMax streams are open.
 var ErrStreamLimit = errors.New("too many block streams open; try again later")
 
 // handleBlocks streams every block from ?from= on, waiting for new ones, until the reader goes away or stops
-// reading for FollowStreamWriteTimeout.
+// reading for BlockStreamWriteTimeout.
 func (f *Node) handleBlocks(w http.ResponseWriter, r *http.Request) {
 	from, err := strconv.ParseUint(r.URL.Query().Get("from"), 10, 64)
 	if err != nil || from == 0 || from > f.height.Load()+1 {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("from=%q: want a height in 1..%d", r.URL.Query().Get("from"), f.height.Load()+1))
 		return
 	}
-	if f.streams.Add(1) > FollowStreamsMax {
+	if f.streams.Add(1) > BlockStreamsMax {
 		f.streams.Add(-1)
 		writeError(w, http.StatusServiceUnavailable, ErrStreamLimit)
 		return
@@ -126,7 +126,7 @@ func (f *Node) handleBlocks(w http.ResponseWriter, r *http.Request) {
 				f.log.Warn("block stream ended", "height", next, "err", err)
 				return
 			}
-			rc.SetWriteDeadline(time.Now().Add(FollowStreamWriteTimeout))
+			rc.SetWriteDeadline(time.Now().Add(BlockStreamWriteTimeout))
 			if enc.Encode(line) != nil {
 				return
 			}

@@ -1,28 +1,17 @@
-// Package node wires a replica together: the pebble store and the KV application (chain), the consensus core,
-// the libp2p host (p2p), the client transaction protocol and the HTTP status/metrics API.
+// Package node wires one replica process together, and does nothing else of its own: the store, the replica
+// driver (package replica) and its loop goroutine, the libp2p host (package p2p) and the services around the
+// driver, each of which registers its own protocols on the host:
 //
-// The replica.Driver owns the consensus core and the application and is driven by one goroutine, the loop (node.go;
-// in the simulator, the simulation loop). Each round it handles queued events (verified messages, admitted
-// client transactions, ticks, answers of the crypto workers), then carries out the core's Ready (ready.go) in
-// the order consensus/doc.go gives field by field:
+//   - intake.go: client transaction sessions, with per-peer budgets (peerbudget.go) and batched signature
+//     checks off the loop;
+//   - reads.go: proven reads and heads for clients and client nodes;
+//   - subscribe.go: block subscriptions for client nodes;
+//   - announce.go: checkpoint announcements over gossipsub (publish this replica's, validate and hand on the
+//     others') and the checkpoint protocol;
+//   - transfer.go: state transfer (package sync) when the core says catch-up cannot close the gap, fetched on
+//     its own goroutine and installed on the loop; sync also serves the blocks protocol;
+//   - identity.go: the alarm for another process using this replica's key;
+//   - api.go: the HTTP status, health and metrics endpoints.
 //
-//   - persist: hard state and consensus log records in one synced pebble batch, before anything is sent, so a
-//     restarted replica cannot sign two different things for one slot;
-//   - send: messages to the transport (bounded per-peer queues, never blocking the driver);
-//   - crypto: the core's BLS requests (shares to sign, shares to combine) go to the crypto workers
-//     (crypto.go), which run them on other cores; their answers come back to the loop as completions that
-//     step the core with local messages. The simulator has no workers: it runs them in order, deterministic;
-//   - apply: committed batches executed in order; blocks, state, certificates in one synced batch; then the
-//     replies component (replies.go: waiters, result cache, execution proofs in execproof.go) answers the
-//     waiting clients;
-//   - advance: the core learns what was executed and the state digests of the checkpoints reached.
-//
-// Message signatures, batch digests, certificates and client signatures are verified before the driver sees
-// them, on the transport's reader goroutines (in parallel across peers and clients).
-//
-// Around the driver the Node runs: checkpoint announcements over gossipsub (announce.go: publish this
-// replica's, validate and hand on the others'); the checkpoint and blocks request/response protocols; state
-// transfer (statesync.go: when the core's Ready says catch-up cannot close the gap, fetch blocks with package sync
-// on a separate goroutine, then execute them on the driver's goroutine and restart the core at the
-// checkpoint); and the test-only byzantine modes (byzantine.go), refused without an environment opt-in.
+// config.go and configfile.go are the replica's config.toml.
 package node

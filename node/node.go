@@ -197,10 +197,10 @@ func newHost(opts Options, reg prometheus.Registerer, log *slog.Logger) (*p2p.Ho
 	return h, nil
 }
 
-// replica.Driver exposes the driver (status, tests).
+// Driver exposes the driver (status, tests).
 func (n *Node) Driver() *replica.Driver { return n.driver }
 
-// replica.Status is the replica's status with the live peer count.
+// Status is the replica's status with the live peer count.
 func (n *Node) Status() replica.Status {
 	s := n.driver.Status()
 	s.Peers = n.host.ConnectedReplicas()

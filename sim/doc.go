@@ -1,4 +1,4 @@
-// Package sim is the deterministic simulator: n replicas running the real node replica.Driver, consensus core, chain
+// Package sim is the deterministic simulator: n replicas running the real replica driver (package replica), consensus core, chain
 // execution and store code (a MemStore), plus honest clients, on a simulated clock and network, all derived from
 // one 64-bit seed. The same seed gives the same trace (Result.Trace). Swarm runs seeds on every core and
 // reports them in seed order.

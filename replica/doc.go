@@ -1,0 +1,29 @@
+// Package replica is the replica driver: it owns one consensus core (package consensus) and the KV application
+// (package chain) on a store, carries out every Ready the core emits, and answers clients. It opens no network
+// connection and starts no goroutine of its own apart from the crypto workers it is given: a replica process
+// (package node) or the simulator (package sim) feeds it events and hands it a Transport.
+//
+// The Driver is driven by one goroutine, the loop. Each round it handles queued events (verified messages,
+// admitted client transactions, ticks, answers of the crypto workers), then carries out the core's Ready
+// (ready.go) in the order consensus/doc.go gives field by field:
+//
+//   - persist: hard state and consensus log records in one synced batch, before anything is sent, so a
+//     restarted replica cannot sign two different things for one slot; then the signed mark (mark.go) beside
+//     the store, so a store that lost a synced write is refused at start (ErrRolledBack);
+//   - send: messages to the Transport (bounded per-peer queues, never blocking the driver); checkpoint
+//     announcements to the Announcer (gossipsub in a process);
+//   - crypto: the core's BLS requests (shares to sign, shares to combine) go to the crypto workers
+//     (crypto.go), whose answers come back to the loop as completions that step the core. Without workers
+//     (the simulator) they run in order on the loop: deterministic;
+//   - apply: committed batches executed in order; blocks, state and certificates in one synced batch; then the
+//     replies (replies.go: waiters, the result cache, execution proofs in execproof.go, execution
+//     certificates in certified.go) answer the waiting clients;
+//   - advance: the core learns what was executed and the state digests of the checkpoints reached.
+//
+// Verifier (verify.go) checks message signatures, batch digests, certificates and client signatures before
+// the driver sees them, on the caller's goroutines (in parallel across peers and clients). A state transfer
+// fetched by package sync is installed on the loop (install.go) and restarts the core at the checkpoint.
+//
+// Invariants: nothing is sent before the write that covers it is synced; a client transaction is answered at
+// most once per waiter, with the result of its first execution; every queue and cache is bounded (limits.go).
+package replica
