@@ -20,6 +20,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/p2p"
+	"github.com/sbftnet/sbft/store"
 	bsync "github.com/sbftnet/sbft/sync"
 	"github.com/sbftnet/sbft/wire"
 )
@@ -101,7 +102,7 @@ func NewFollower(opts FollowerOptions) (*Follower, error) {
 	f.verifier = NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, g.C, NewTxCache(VerifiedTxCacheMax))
 	dataDir := filepath.Join(opts.Home, "data")
 	var err error
-	if f.store, err = chain.OpenPebble(dataDir, f.log); err != nil {
+	if f.store, err = store.OpenPebble(dataDir, f.log); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	if err := f.open(dataDir); err != nil {
