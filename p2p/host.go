@@ -23,7 +23,7 @@ import (
 	"github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/sbftnet/sbft/wire"
+	"github.com/sbftnet/sbft/wire/proto"
 )
 
 // ErrConfig is returned for a Config the host cannot run with.
@@ -69,8 +69,8 @@ type Host struct {
 	handler        func(uint32, []byte)
 	closed         bool
 	sessions       map[*session]struct{}
-	sessionsByPeer map[peer.ID]int // inbound sessions served per peer (session.go)
-	instance       wire.InstanceID // this process (instance.go)
+	sessionsByPeer map[peer.ID]int  // inbound sessions served per peer (session.go)
+	instance       proto.InstanceID // this process (instance.go)
 	instances      map[uint32][]instanceSeen
 	banMu          sync.Mutex
 	banned         map[peer.ID]time.Time // until when (ban.go)
@@ -78,9 +78,9 @@ type Host struct {
 }
 
 // ProtocolID is the libp2p ID of protocol name (version 1) on chain chainID; the names and the ID format are
-// package wire's.
+// wire/proto's.
 func ProtocolID(chainID, name string) protocol.ID {
-	return protocol.ID(wire.ProtocolID(chainID, name))
+	return protocol.ID(proto.ProtocolID(chainID, name))
 }
 
 // New creates and starts the libp2p host (listening if ListenAddrs is set).
