@@ -50,7 +50,7 @@ func (hs *Host) StartGossip() (*Gossip, error) {
 	var direct []peer.AddrInfo
 	for _, r := range hs.cfg.Replicas {
 		if r.ID != hs.h.ID() {
-			direct = append(direct, peer.AddrInfo{ID: r.ID, Addrs: r.Addrs})
+			direct = append(direct, r)
 		}
 	}
 	ps, err := pubsub.NewGossipSub(hs.ctx, hs.h,

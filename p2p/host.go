@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/sbftnet/sbft/buildinfo"
 	"log/slog"
 	"slices"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sbftnet/sbft/buildinfo"
 	"github.com/sbftnet/sbft/wire/proto"
 )
 
@@ -32,19 +32,12 @@ var ErrConfig = errors.New("invalid p2p config")
 // ErrListen is returned when a configured listen address could not be bound.
 var ErrListen = errors.New("listen address unavailable")
 
-// ReplicaInfo is one replica of the genesis allowlist.
-type ReplicaInfo struct {
-	Index uint32
-	ID    peer.ID
-	Addrs []multiaddr.Multiaddr
-}
-
 // Config is what a Host is built from.
 type Config struct {
 	ChainID     string
 	Key         crypto.PrivKey
 	ListenAddrs []multiaddr.Multiaddr // empty for clients
-	Replicas    []ReplicaInfo         // the allowlist; must not be empty
+	Replicas    []peer.AddrInfo       // the allowlist, replica i at position i (genesis.P2PReplicas); not empty
 	ExtraPeers  []multiaddr.Multiaddr // `--peer` multiaddrs ending in /p2p/<id>
 	Logger      *slog.Logger
 	Registerer  prometheus.Registerer // nil: no metrics
@@ -95,8 +88,8 @@ func New(cfg Config) (*Host, error) {
 	hs := &Host{cfg: cfg, log: log, peerLog: newSampledLog(log), byID: make(map[peer.ID]uint32),
 		queues: make(map[uint32]chan []byte), inbound: make(map[uint32]network.Stream), banned: make(map[peer.ID]time.Time), sessionsByPeer: make(map[peer.ID]int), instance: newInstanceID(),
 		instances: make(map[uint32][]instanceSeen), sessions: make(map[*session]struct{}), answers: newAnswerBudget()}
-	for _, r := range cfg.Replicas {
-		hs.byID[r.ID] = r.Index
+	for i, r := range cfg.Replicas {
+		hs.byID[r.ID] = uint32(i)
 	}
 	g := &gater{hs: hs}
 	rm, err := resourceManager(cfg.ChainID)

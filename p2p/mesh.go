@@ -17,17 +17,17 @@ import (
 func (hs *Host) StartMesh(handler func(from uint32, frame []byte)) {
 	hs.mu.Lock()
 	hs.handler = handler
-	for _, r := range hs.cfg.Replicas {
+	for i, r := range hs.cfg.Replicas {
 		if r.ID != hs.h.ID() {
-			hs.queues[r.Index] = make(chan []byte, OutboundQueueFramesMax)
+			hs.queues[uint32(i)] = make(chan []byte, OutboundQueueFramesMax)
 		}
 	}
 	hs.mu.Unlock()
 	hs.h.SetStreamHandler(ProtocolID(hs.cfg.ChainID, proto.MeshProtocol), hs.serveMesh)
 	hs.HandleRequest(proto.InstancesProtocol, RequestBounds{AnswerBytesMax: proto.InstancesAnswerBytesMax, ReplicasOnly: true}, hs.serveInstances)
-	for _, r := range hs.cfg.Replicas {
+	for i, r := range hs.cfg.Replicas {
 		if r.ID != hs.h.ID() {
-			hs.track(func() { hs.writeMesh(r.Index, r.ID, hs.queues[r.Index]) })
+			hs.track(func() { hs.writeMesh(uint32(i), r.ID, hs.queues[uint32(i)]) })
 		}
 	}
 }

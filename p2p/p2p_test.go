@@ -86,7 +86,7 @@ func FuzzReadFrame(f *testing.F) {
 type testHosts struct {
 	t     *testing.T
 	keys  []crypto.PrivKey
-	infos []ReplicaInfo
+	infos []peer.AddrInfo
 	hosts []*Host
 	quic  bool
 }
@@ -111,7 +111,7 @@ func newTestHosts(t *testing.T, n int, quic bool) *testHosts {
 			addr = fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", port)
 		}
 		th.keys = append(th.keys, k)
-		th.infos = append(th.infos, ReplicaInfo{Index: uint32(i), ID: id, Addrs: []multiaddr.Multiaddr{multiaddr.StringCast(addr)}})
+		th.infos = append(th.infos, peer.AddrInfo{ID: id, Addrs: []multiaddr.Multiaddr{multiaddr.StringCast(addr)}})
 	}
 	th.hosts = make([]*Host, n)
 	for i := 0; i < n; i++ {
@@ -436,7 +436,7 @@ func TestTakenListenAddressIsRefused(t *testing.T) {
 	quicAddr := multiaddr.StringCast(fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", freePort(t)))
 	k, _, _ := crypto.GenerateEd25519Key(rand.Reader)
 	id, _ := peer.IDFromPrivateKey(k)
-	infos := []ReplicaInfo{{Index: 0, ID: id, Addrs: []multiaddr.Multiaddr{tcpAddr}}}
+	infos := []peer.AddrInfo{{ID: id, Addrs: []multiaddr.Multiaddr{tcpAddr}}}
 	h, err := New(Config{ChainID: "test", Key: k, ListenAddrs: []multiaddr.Multiaddr{tcpAddr, quicAddr}, Replicas: infos})
 	if err == nil {
 		h.Close()
