@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -36,22 +34,6 @@ func (c *testClient) tx(op Op, key, value string, version uint64) []byte {
 	return tx.Marshal()
 }
 
-type storeKind struct {
-	name string
-	open func(t *testing.T, dir string) Store
-}
-
-var storeKinds = []storeKind{
-	{"mem", func(t *testing.T, _ string) Store { return NewMemStore() }},
-	{"pebble", func(t *testing.T, dir string) Store {
-		s, err := OpenPebble(dir, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}},
-}
-
 func execute(t *testing.T, a *App, s Store, seq uint64, txs ...[]byte) []Result {
 	t.Helper()
 	b := s.NewBatch()
@@ -68,61 +50,57 @@ func execute(t *testing.T, a *App, s Store, seq uint64, txs ...[]byte) []Result 
 }
 
 func TestOpsAndCodes(t *testing.T) {
-	for _, sk := range storeKinds {
-		t.Run(sk.name, func(t *testing.T) {
-			s := sk.open(t, t.TempDir())
-			defer s.Close()
-			a, err := OpenApp(s, testChain, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := newTestClient(1)
-			forged := c.tx(OpPut, "f", "x", 0)
-			forged[len(forged)-1] ^= 1
-			replay := c.tx(OpPut, "r", "1", 0)
-			cases := []struct {
-				name    string
-				raw     []byte
-				code    Code
-				version uint64
-				value   string
-				found   bool
-			}{
-				{"put", c.tx(OpPut, "k", "v1", 0), CodeOK, 1, "", false},
-				{"put again", c.tx(OpPut, "k", "v2", 0), CodeOK, 2, "", false},
-				{"get", c.tx(OpGet, "k", "", 0), CodeOK, 2, "v2", true},
-				{"cas wrong version", c.tx(OpCAS, "k", "v3", 1), CodeConditionFailed, 2, "", false},
-				{"cas right version", c.tx(OpCAS, "k", "v3", 2), CodeOK, 3, "", false},
-				{"cas absent", c.tx(OpCAS, "new", "n", 0), CodeOK, 1, "", false},
-				{"delete", c.tx(OpDelete, "k", "", 0), CodeOK, 0, "", false},
-				{"get deleted", c.tx(OpGet, "k", "", 0), CodeOK, 0, "", false},
-				{"bad signature", forged, CodeBadSignature, 0, "", false},
-				{"malformed", []byte{1, 2, 3}, CodeMalformed, 0, "", false},
-				{"first", replay, CodeOK, 1, "", false},
-				{"replay", replay, CodeReplayedNonce, 0, "", false},
-			}
-			for i, tc := range cases {
-				before := a.StateRoot()
-				r := execute(t, a, s, uint64(i+1), tc.raw)[0]
-				if r.Code != tc.code || r.Version != tc.version || string(r.Value) != tc.value || r.Found != tc.found {
-					t.Fatalf("%s: got %+v", tc.name, r)
-				}
-				if (tc.code == CodeBadSignature || tc.code == CodeMalformed) && a.StateRoot() != before {
-					t.Fatalf("%s changed the state", tc.name)
-				}
-			}
-			if _, _, found, _ := a.Get([]byte("f")); found {
-				t.Fatal("forged put is visible")
-			}
-			var pub [32]byte
-			copy(pub[:], c.priv.Public().(ed25519.PublicKey))
-			if err := a.CheckNonce(pub, c.nonce); !errors.Is(err, ErrReplayedNonce) {
-				t.Fatalf("CheckNonce of a used nonce: %v", err)
-			}
-			if err := a.CheckNonce(pub, c.nonce+1); err != nil {
-				t.Fatalf("CheckNonce of a fresh nonce: %v", err)
-			}
-		})
+	s := NewMemStore()
+	defer s.Close()
+	a, err := OpenApp(s, testChain, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newTestClient(1)
+	forged := c.tx(OpPut, "f", "x", 0)
+	forged[len(forged)-1] ^= 1
+	replay := c.tx(OpPut, "r", "1", 0)
+	cases := []struct {
+		name    string
+		raw     []byte
+		code    Code
+		version uint64
+		value   string
+		found   bool
+	}{
+		{"put", c.tx(OpPut, "k", "v1", 0), CodeOK, 1, "", false},
+		{"put again", c.tx(OpPut, "k", "v2", 0), CodeOK, 2, "", false},
+		{"get", c.tx(OpGet, "k", "", 0), CodeOK, 2, "v2", true},
+		{"cas wrong version", c.tx(OpCAS, "k", "v3", 1), CodeConditionFailed, 2, "", false},
+		{"cas right version", c.tx(OpCAS, "k", "v3", 2), CodeOK, 3, "", false},
+		{"cas absent", c.tx(OpCAS, "new", "n", 0), CodeOK, 1, "", false},
+		{"delete", c.tx(OpDelete, "k", "", 0), CodeOK, 0, "", false},
+		{"get deleted", c.tx(OpGet, "k", "", 0), CodeOK, 0, "", false},
+		{"bad signature", forged, CodeBadSignature, 0, "", false},
+		{"malformed", []byte{1, 2, 3}, CodeMalformed, 0, "", false},
+		{"first", replay, CodeOK, 1, "", false},
+		{"replay", replay, CodeReplayedNonce, 0, "", false},
+	}
+	for i, tc := range cases {
+		before := a.StateRoot()
+		r := execute(t, a, s, uint64(i+1), tc.raw)[0]
+		if r.Code != tc.code || r.Version != tc.version || string(r.Value) != tc.value || r.Found != tc.found {
+			t.Fatalf("%s: got %+v", tc.name, r)
+		}
+		if (tc.code == CodeBadSignature || tc.code == CodeMalformed) && a.StateRoot() != before {
+			t.Fatalf("%s changed the state", tc.name)
+		}
+	}
+	if _, _, found, _ := a.Get([]byte("f")); found {
+		t.Fatal("forged put is visible")
+	}
+	var pub [32]byte
+	copy(pub[:], c.priv.Public().(ed25519.PublicKey))
+	if err := a.CheckNonce(pub, c.nonce); !errors.Is(err, ErrReplayedNonce) {
+		t.Fatalf("CheckNonce of a used nonce: %v", err)
+	}
+	if err := a.CheckNonce(pub, c.nonce+1); err != nil {
+		t.Fatalf("CheckNonce of a fresh nonce: %v", err)
 	}
 }
 
@@ -201,28 +179,35 @@ func TestDeterministicAcrossReplicas(t *testing.T) {
 		}
 		batches = append(batches, txs)
 	}
+	// Two replicas; the second restarts (its app rebuilt from the store) every 7 batches. That the pebble store
+	// gives the same blocks as MemStore is package store's test.
 	var heads [][32]byte
-	for _, sk := range storeKinds {
-		s := sk.open(t, t.TempDir())
+	for _, restartEvery := range []int{0, 7} {
+		s := NewMemStore()
 		a, err := OpenApp(s, testChain, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i, txs := range batches {
+			if restartEvery > 0 && i > 0 && i%restartEvery == 0 {
+				s.Close()
+				s.Reopen()
+				if a, err = OpenApp(s, testChain, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
 			execute(t, a, s, uint64(i+1), txs...)
 		}
 		h := a.LastHeader()
 		heads = append(heads, h.Hash())
-		s.Close()
 	}
 	if heads[0] != heads[1] {
-		t.Fatal("mem and pebble replicas disagree on the last block hash")
+		t.Fatal("a replica that restarts disagrees with one that does not on the last block hash")
 	}
 }
 
 func TestRestartRebuildsState(t *testing.T) {
-	dir := t.TempDir()
-	s, _ := OpenPebble(dir, nil)
+	s := NewMemStore()
 	a, err := OpenApp(s, testChain, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -233,9 +218,8 @@ func TestRestartRebuildsState(t *testing.T) {
 	}
 	last, root := a.LastHeader(), a.StateRoot()
 	s.Close()
-	s2, _ := OpenPebble(dir, nil)
-	defer s2.Close()
-	b, err := OpenApp(s2, testChain, nil)
+	s.Reopen()
+	b, err := OpenApp(s, testChain, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,59 +510,5 @@ func TestBindNetwork(t *testing.T) {
 		if !errors.Is(err, ErrOtherNetwork) || !strings.Contains(err.Error(), `"alpha"`) {
 			t.Fatalf("chain %q genesis %x: %v, want ErrOtherNetwork naming the store's chain", tc.chain, tc.id[:1], err)
 		}
-	}
-}
-
-func TestOpenPebbleInUseNamesTheHolder(t *testing.T) {
-	dir := t.TempDir()
-	s, err := OpenPebble(dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	_, err = OpenPebble(dir, nil)
-	if !errors.Is(err, ErrStoreInUse) || !strings.Contains(err.Error(), fmt.Sprintf("process %d", os.Getpid())) {
-		t.Fatalf("second open: %v, want ErrStoreInUse naming this process", err)
-	}
-}
-
-// A damaged store file found by a read is that read's error, marked ErrStoreCorrupt with the remedy; before, pebble
-// called Fatalf and the replica died in a panic with a long stack.
-func TestCorruptStoreIsAnErrorWithTheRemedy(t *testing.T) {
-	dir := t.TempDir()
-	s, err := OpenPebble(dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	val := make([]byte, 1024)
-	for b := 0; b < 80; b++ { // past the memtable: the data reaches sstables
-		bt := s.NewBatch()
-		for i := 0; i < 1024; i++ {
-			bt.Set([]byte(fmt.Sprintf("k%05d-%05d", b, i)), val)
-		}
-		if err := bt.Commit(false); err != nil {
-			t.Fatal(err)
-		}
-		bt.Close()
-	}
-	s.Close()
-	files, _ := filepath.Glob(filepath.Join(dir, "*.sst"))
-	if len(files) == 0 {
-		t.Fatal("no sstable written")
-	}
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		for i := len(b) / 3; i < len(b)/3+4096 && i < len(b); i++ {
-			b[i] ^= 0xff
-		}
-		os.WriteFile(f, b, 0o644)
-	}
-	if s, err = OpenPebble(dir, nil); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	err = s.Iterate(nil, []byte{0xff}, func(k, v []byte) error { return nil })
-	if !errors.Is(err, ErrStoreCorrupt) || !strings.Contains(err.Error(), "wipe the data directory") {
-		t.Fatalf("iterating a damaged store: %v, want ErrStoreCorrupt with the remedy", err)
 	}
 }

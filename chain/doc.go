@@ -1,6 +1,9 @@
 // Package chain is sbft's deterministic application layer and its persistence: signed client transactions
-// with replay protection, the key-value application, hash-chained blocks, the Merkle state root (chain/smt)
-// and the store (pebble in production, an in-memory store for tests and the simulator).
+// with replay protection, the key-value application, hash-chained blocks, the Merkle state root (chain/smt),
+// the key schema, and the Store interface everything is kept in (store.go). The production Store, pebble, is
+// package store (store.OpenPebble); here is only the in-memory one of tests and the simulator (MemStore), so
+// that the client library and the network code, which use chain's types and codecs, never link a storage
+// engine.
 //
 // Invariants (asserted):
 //   - Execute is deterministic: replicas that execute the same batches in the same order produce identical

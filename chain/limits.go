@@ -12,9 +12,6 @@ const (
 	BlockTxsMax = 8192
 	// BlockBytesMax bounds an encoded block.
 	BlockBytesMax = 16 << 20
-	// PebbleCacheBytes is the store's block cache; PebbleMemTableBytes its memtable.
-	PebbleCacheBytes    = 256 << 20
-	PebbleMemTableBytes = 64 << 20
 	// ResultBytesMax bounds an encoded result.
 	ResultBytesMax = resultFixedBytes + ValueBytesMax
 	// StateVersionsMax is how many recent blocks' states are kept for proven reads (versions.go). A version

@@ -1,7 +1,8 @@
 package chain
 
 // Store is the ordered key-value store under a replica. Values returned by Get are copies; keys and values
-// passed to Iterate's callback are valid only during the call.
+// passed to Iterate's callback are valid only during the call. Implementations: MemStore here, pebble in
+// package store; a read that finds damaged data returns an error wrapping ErrStoreCorrupt.
 type Store interface {
 	Get(key []byte) ([]byte, error) // ErrNotFound when absent
 	NewBatch() Batch

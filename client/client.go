@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
+
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/p2p"
@@ -61,7 +63,7 @@ type Client struct {
 	key       ed25519.PrivateKey
 	log       *slog.Logger
 	host      *p2p.Host
-	ids       []p2p.ReplicaInfo
+	ids       []peer.AddrInfo
 	ctx       context.Context
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -80,7 +82,7 @@ type Client struct {
 }
 
 // New creates a client host (no listening address) for the network of cfg.Genesis.
-func New(cfg Config, replicas []p2p.ReplicaInfo) (*Client, error) {
+func New(cfg Config, replicas []peer.AddrInfo) (*Client, error) {
 	key, err := genesis.LibP2PKey(cfg.Key)
 	if err != nil {
 		return nil, err

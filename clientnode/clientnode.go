@@ -22,6 +22,7 @@ import (
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/p2p"
 	"github.com/sbftnet/sbft/replica"
+	"github.com/sbftnet/sbft/store"
 	bsync "github.com/sbftnet/sbft/sync"
 	"github.com/sbftnet/sbft/wire"
 )
@@ -94,7 +95,7 @@ func New(opts Options) (*Node, error) {
 	f.verifier = replica.NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, g.C, replica.NewTxCache(replica.VerifiedTxCacheMax))
 	dataDir := filepath.Join(opts.Home, "data")
 	var err error
-	if f.store, err = chain.OpenPebble(dataDir, f.log); err != nil {
+	if f.store, err = store.OpenPebble(dataDir, f.log); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	if err := f.open(dataDir); err != nil {

@@ -39,9 +39,9 @@ func newObserver(t *testing.T, ctx context.Context, tn *testnet, keyPath string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range replicas {
-		if err := h.Connect(ctx, peer.AddrInfo{ID: r.ID, Addrs: r.Addrs}); err != nil {
-			t.Fatalf("observer connect to replica %d: %v", r.Index, err)
+	for i, r := range replicas {
+		if err := h.Connect(ctx, r); err != nil {
+			t.Fatalf("observer connect to replica %d: %v", i, err)
 		}
 	}
 	topic, err := ps.Join(p2p.TopicName(tn.g.ChainID, wire.CheckpointTopic))

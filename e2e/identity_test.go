@@ -20,6 +20,7 @@ import (
 	"github.com/sbftnet/sbft/p2p"
 	"github.com/sbftnet/sbft/replica"
 	"github.com/sbftnet/sbft/wire"
+	"github.com/sbftnet/sbft/wire/proto"
 )
 
 // The duplicate-key alarm, against a byzantine replica and a real copy. Replica 3's place is taken by a liar
@@ -78,7 +79,7 @@ func startInstanceLiar(t *testing.T, tn *testnet, i int) *atomic.Int64 {
 			s.Reset()
 			return
 		}
-		body := wire.EncodeInstances([]wire.InstanceSeen{{ID: made, Age: 0}})
+		body := proto.EncodeInstances([]proto.InstanceSeen{{ID: made, Age: 0}})
 		p2p.WriteFrame(s, append([]byte{0}, body...)) // status OK, then the lie
 		answered.Add(1)
 	})

@@ -28,6 +28,7 @@ import (
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/p2p"
 	"github.com/sbftnet/sbft/replica"
+	"github.com/sbftnet/sbft/store"
 	bsync "github.com/sbftnet/sbft/sync"
 	"github.com/sbftnet/sbft/wire"
 )
@@ -106,7 +107,7 @@ func New(opts Options) (*Node, error) {
 	n.registry, reg = buildinfo.NewRegistry(opts.Genesis.ChainID)
 	var err error
 	dataDir := Resolve(opts.Home, cfg.DataDir)
-	if n.store, err = chain.OpenPebble(dataDir, n.log); err != nil {
+	if n.store, err = store.OpenPebble(dataDir, n.log); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	if err := chain.BindNetwork(n.store, g.ChainID, g.ID()); err != nil {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
-	"github.com/sbftnet/sbft/wire"
+	"github.com/sbftnet/sbft/wire/proto"
 )
 
 // The budget's arithmetic: per peer, per kind, in total, the headroom large answers may not take, and what
@@ -101,7 +101,7 @@ func TestRequestsBeyondTheAnswerBudgetAreBusy(t *testing.T) {
 	srv := th.hosts[0]
 	building := make(chan struct{}, 8)
 	finish := make(chan struct{})
-	srv.HandleRequest("blocks", RequestBounds{RequestBytesMax: 8, AnswerBytesMax: wire.BlocksAnswerBytesMax}, func(peer.ID, []byte) ([]byte, error) {
+	srv.HandleRequest("blocks", RequestBounds{RequestBytesMax: 8, AnswerBytesMax: proto.BlocksAnswerBytesMax}, func(peer.ID, []byte) ([]byte, error) {
 		building <- struct{}{}
 		<-finish
 		return make([]byte, 4<<20), nil
@@ -111,23 +111,23 @@ func TestRequestsBeyondTheAnswerBudgetAreBusy(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	fits := int((AnswerBytesForOthersMax - AnswerHeadroomBytes) / (wire.BlocksAnswerBytesMax + 1))
+	fits := int((AnswerBytesForOthersMax - AnswerHeadroomBytes) / (proto.BlocksAnswerBytesMax + 1))
 	errs := make(chan error, fits)
 	for k := 0; k < fits; k++ {
 		out := th.outsider()
 		go func() {
-			_, err := out.Request(ctx, th.infos[0].ID, "blocks", []byte("r"), wire.BlocksAnswerBytesMax)
+			_, err := out.Request(ctx, th.infos[0].ID, "blocks", []byte("r"), proto.BlocksAnswerBytesMax)
 			errs <- err
 		}()
 		<-building
 	}
-	if _, err := th.outsider().Request(ctx, th.infos[0].ID, "blocks", []byte("r"), wire.BlocksAnswerBytesMax); !errors.Is(err, ErrBusy) {
+	if _, err := th.outsider().Request(ctx, th.infos[0].ID, "blocks", []byte("r"), proto.BlocksAnswerBytesMax); !errors.Is(err, ErrBusy) {
 		t.Fatalf("a request past the budget: %v, want ErrBusy", err)
 	}
 	if resp, err := th.outsider().Request(ctx, th.infos[0].ID, "small", []byte("r"), 100); err != nil || string(resp) != "ok" {
 		t.Fatalf("a small answer while the budget is full: %q %v", resp, err)
 	}
-	go th.hosts[1].Request(ctx, th.infos[0].ID, "blocks", []byte("r"), wire.BlocksAnswerBytesMax)
+	go th.hosts[1].Request(ctx, th.infos[0].ID, "blocks", []byte("r"), proto.BlocksAnswerBytesMax)
 	<-building // a replica's request is built beside them: its kind has a budget of its own
 	close(finish)
 	for k := 0; k < fits; k++ {
@@ -153,7 +153,7 @@ func checkUnreadAnswerHeld(t *testing.T) error {
 	th := newTestHosts(t, 1, false)
 	srv := th.hosts[0]
 	const size = 24 << 20 // beyond what the stream's windows take without a reader
-	srv.HandleRequest("blocks", RequestBounds{RequestBytesMax: 8, AnswerBytesMax: wire.BlocksAnswerBytesMax}, func(peer.ID, []byte) ([]byte, error) {
+	srv.HandleRequest("blocks", RequestBounds{RequestBytesMax: 8, AnswerBytesMax: proto.BlocksAnswerBytesMax}, func(peer.ID, []byte) ([]byte, error) {
 		return make([]byte, size), nil
 	})
 	out := th.outsider()

@@ -9,7 +9,9 @@
 //   - request/response ("/sbft/<chain-id>/<name>/1"): one stream per request with deadlines on every phase
 //     and an error frame back when the handler fails.
 //
-// Protocol and topic names, and the ID format, are package wire's (wire/protocols.go).
+// Protocol and topic names, and the ID format, are package wire's, in the leaf wire/proto (protocols.go) that
+// p2p imports. p2p never imports wire itself, which imports chain and consensus: the transport does not depend
+// on what it carries (scripts/lint-deps.sh checks).
 //
 // Gossip (gossip.go) runs gossipsub for the chain's topics ("/sbft/<chain-id>/checkpoints/1"): replicas are
 // each other's direct peers, messages are signed by their publisher (StrictSign), every topic has a validator,

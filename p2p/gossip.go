@@ -11,7 +11,7 @@ import (
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/peer"
 
-	"github.com/sbftnet/sbft/wire"
+	"github.com/sbftnet/sbft/wire/proto"
 )
 
 // Gossip is the chain's gossipsub router. Replicas are each other's direct peers (always forwarded to);
@@ -41,8 +41,8 @@ type Topic struct {
 // the forwarding peer is penalized) or Ignore (stale or duplicate: dropped without penalty).
 type GossipValidator func(from peer.ID, data []byte) pubsub.ValidationResult
 
-// TopicName is the gossipsub topic of name on chain chainID (wire.ProtocolID).
-func TopicName(chainID, name string) string { return wire.ProtocolID(chainID, name) }
+// TopicName is the gossipsub topic of name on chain chainID (proto.ProtocolID).
+func TopicName(chainID, name string) string { return proto.ProtocolID(chainID, name) }
 
 // StartGossip starts the gossipsub router on the host.
 func (hs *Host) StartGossip() (*Gossip, error) {
@@ -50,7 +50,7 @@ func (hs *Host) StartGossip() (*Gossip, error) {
 	var direct []peer.AddrInfo
 	for _, r := range hs.cfg.Replicas {
 		if r.ID != hs.h.ID() {
-			direct = append(direct, peer.AddrInfo{ID: r.ID, Addrs: r.Addrs})
+			direct = append(direct, r)
 		}
 	}
 	ps, err := pubsub.NewGossipSub(hs.ctx, hs.h,
@@ -75,7 +75,7 @@ func (hs *Host) StartGossip() (*Gossip, error) {
 // is not penalized (a local testnet runs every peer on one address).
 func (g *Gossip) scoreParams() *pubsub.PeerScoreParams {
 	topics := map[string]*pubsub.TopicScoreParams{}
-	for _, name := range wire.GossipTopics {
+	for _, name := range proto.GossipTopics {
 		topics[TopicName(g.hs.cfg.ChainID, name)] = &pubsub.TopicScoreParams{
 			SkipAtomicValidation:           true,
 			TopicWeight:                    1,

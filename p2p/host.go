@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/sbftnet/sbft/buildinfo"
 	"log/slog"
 	"slices"
 	"sync"
@@ -23,7 +22,8 @@ import (
 	"github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/sbftnet/sbft/wire"
+	"github.com/sbftnet/sbft/buildinfo"
+	"github.com/sbftnet/sbft/wire/proto"
 )
 
 // ErrConfig is returned for a Config the host cannot run with.
@@ -32,19 +32,12 @@ var ErrConfig = errors.New("invalid p2p config")
 // ErrListen is returned when a configured listen address could not be bound.
 var ErrListen = errors.New("listen address unavailable")
 
-// ReplicaInfo is one replica of the genesis allowlist.
-type ReplicaInfo struct {
-	Index uint32
-	ID    peer.ID
-	Addrs []multiaddr.Multiaddr
-}
-
 // Config is what a Host is built from.
 type Config struct {
 	ChainID     string
 	Key         crypto.PrivKey
 	ListenAddrs []multiaddr.Multiaddr // empty for clients
-	Replicas    []ReplicaInfo         // the allowlist; must not be empty
+	Replicas    []peer.AddrInfo       // the allowlist, replica i at position i (genesis.P2PReplicas); not empty
 	ExtraPeers  []multiaddr.Multiaddr // `--peer` multiaddrs ending in /p2p/<id>
 	Logger      *slog.Logger
 	Registerer  prometheus.Registerer // nil: no metrics
@@ -69,8 +62,8 @@ type Host struct {
 	handler        func(uint32, []byte)
 	closed         bool
 	sessions       map[*session]struct{}
-	sessionsByPeer map[peer.ID]int // inbound sessions served per peer (session.go)
-	instance       wire.InstanceID // this process (instance.go)
+	sessionsByPeer map[peer.ID]int  // inbound sessions served per peer (session.go)
+	instance       proto.InstanceID // this process (instance.go)
 	instances      map[uint32][]instanceSeen
 	banMu          sync.Mutex
 	banned         map[peer.ID]time.Time // until when (ban.go)
@@ -78,9 +71,9 @@ type Host struct {
 }
 
 // ProtocolID is the libp2p ID of protocol name (version 1) on chain chainID; the names and the ID format are
-// package wire's.
+// wire/proto's.
 func ProtocolID(chainID, name string) protocol.ID {
-	return protocol.ID(wire.ProtocolID(chainID, name))
+	return protocol.ID(proto.ProtocolID(chainID, name))
 }
 
 // New creates and starts the libp2p host (listening if ListenAddrs is set).
@@ -95,8 +88,8 @@ func New(cfg Config) (*Host, error) {
 	hs := &Host{cfg: cfg, log: log, peerLog: newSampledLog(log), byID: make(map[peer.ID]uint32),
 		queues: make(map[uint32]chan []byte), inbound: make(map[uint32]network.Stream), banned: make(map[peer.ID]time.Time), sessionsByPeer: make(map[peer.ID]int), instance: newInstanceID(),
 		instances: make(map[uint32][]instanceSeen), sessions: make(map[*session]struct{}), answers: newAnswerBudget()}
-	for _, r := range cfg.Replicas {
-		hs.byID[r.ID] = r.Index
+	for i, r := range cfg.Replicas {
+		hs.byID[r.ID] = uint32(i)
 	}
 	g := &gater{hs: hs}
 	rm, err := resourceManager(cfg.ChainID)

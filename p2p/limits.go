@@ -3,7 +3,7 @@ package p2p
 import (
 	"time"
 
-	"github.com/sbftnet/sbft/wire"
+	"github.com/sbftnet/sbft/wire/proto"
 )
 
 // Bounds and timeouts of the p2p layer.
@@ -46,9 +46,9 @@ const (
 	// together three such peers' worth; any other peer one blocks answer, and all of them together 128 MiB
 	// (README, threat model). Answers over AnswerSmallBytesMax may not take a kind's last AnswerHeadroomBytes,
 	// so that replies and reads go on while blocks are served.
-	AnswerBytesPerReplicaMax   = 2*wire.BlocksAnswerBytesMax + AnswerHeadroomBytes
+	AnswerBytesPerReplicaMax   = 2*proto.BlocksAnswerBytesMax + AnswerHeadroomBytes
 	AnswerBytesForReplicasMax  = 3 * AnswerBytesPerReplicaMax
-	AnswerBytesPerOtherPeerMax = wire.BlocksAnswerBytesMax + AnswerHeadroomBytes
+	AnswerBytesPerOtherPeerMax = proto.BlocksAnswerBytesMax + AnswerHeadroomBytes
 	AnswerBytesForOthersMax    = 128 << 20
 	AnswerSmallBytesMax        = 1 << 20
 	AnswerHeadroomBytes        = 8 << 20

@@ -9,7 +9,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 
-	"github.com/sbftnet/sbft/wire"
+	"github.com/sbftnet/sbft/wire/proto"
 )
 
 // StartMesh starts the replica mesh: an outbound writer per other replica and the inbound handler. handler
@@ -17,17 +17,17 @@ import (
 func (hs *Host) StartMesh(handler func(from uint32, frame []byte)) {
 	hs.mu.Lock()
 	hs.handler = handler
-	for _, r := range hs.cfg.Replicas {
+	for i, r := range hs.cfg.Replicas {
 		if r.ID != hs.h.ID() {
-			hs.queues[r.Index] = make(chan []byte, OutboundQueueFramesMax)
+			hs.queues[uint32(i)] = make(chan []byte, OutboundQueueFramesMax)
 		}
 	}
 	hs.mu.Unlock()
-	hs.h.SetStreamHandler(ProtocolID(hs.cfg.ChainID, wire.MeshProtocol), hs.serveMesh)
-	hs.HandleRequest(wire.InstancesProtocol, RequestBounds{AnswerBytesMax: wire.InstancesAnswerBytesMax, ReplicasOnly: true}, hs.serveInstances)
-	for _, r := range hs.cfg.Replicas {
+	hs.h.SetStreamHandler(ProtocolID(hs.cfg.ChainID, proto.MeshProtocol), hs.serveMesh)
+	hs.HandleRequest(proto.InstancesProtocol, RequestBounds{AnswerBytesMax: proto.InstancesAnswerBytesMax, ReplicasOnly: true}, hs.serveInstances)
+	for i, r := range hs.cfg.Replicas {
 		if r.ID != hs.h.ID() {
-			hs.track(func() { hs.writeMesh(r.Index, r.ID, hs.queues[r.Index]) })
+			hs.track(func() { hs.writeMesh(uint32(i), r.ID, hs.queues[uint32(i)]) })
 		}
 	}
 }
@@ -59,7 +59,7 @@ func (hs *Host) writeMesh(idx uint32, id peer.ID, q chan []byte) {
 	backoff := RedialBackoffMin
 	for hs.ctx.Err() == nil {
 		ctx, cancel := context.WithTimeout(hs.ctx, DialTimeout)
-		s, err := hs.h.NewStream(ctx, id, ProtocolID(hs.cfg.ChainID, wire.MeshProtocol))
+		s, err := hs.h.NewStream(ctx, id, ProtocolID(hs.cfg.ChainID, proto.MeshProtocol))
 		cancel()
 		if err != nil {
 			hs.log.Debug("replica unreachable", "replica", idx, "err", err, "retry_in", backoff)
@@ -82,7 +82,7 @@ func (hs *Host) writeMesh(idx uint32, id peer.ID, q chan []byte) {
 func (hs *Host) pump(idx uint32, s network.Stream, q chan []byte) error {
 	w := bufio.NewWriterSize(s, MeshBufferBytes)
 	s.SetWriteDeadline(time.Now().Add(StreamWriteTimeout))
-	if err := WriteFrame(w, wire.EncodeMeshHello(hs.instance)); err != nil {
+	if err := WriteFrame(w, proto.EncodeMeshHello(hs.instance)); err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {
@@ -132,7 +132,7 @@ func (hs *Host) serveMesh(s network.Stream) {
 			hs.log.Debug("mesh stream closed", "replica", from, "err", err)
 			return
 		}
-		if id, ok := wire.DecodeMeshHello(f); ok {
+		if id, ok := proto.DecodeMeshHello(f); ok {
 			if first {
 				hs.noteInstance(from, id, 1)
 				defer hs.noteInstance(from, id, -1)

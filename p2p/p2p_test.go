@@ -25,7 +25,7 @@ import (
 	"github.com/multiformats/go-multiaddr"
 	"go.uber.org/goleak"
 
-	"github.com/sbftnet/sbft/wire"
+	"github.com/sbftnet/sbft/wire/proto"
 )
 
 func TestMain(m *testing.M) {
@@ -86,7 +86,7 @@ func FuzzReadFrame(f *testing.F) {
 type testHosts struct {
 	t     *testing.T
 	keys  []crypto.PrivKey
-	infos []ReplicaInfo
+	infos []peer.AddrInfo
 	hosts []*Host
 	quic  bool
 }
@@ -111,7 +111,7 @@ func newTestHosts(t *testing.T, n int, quic bool) *testHosts {
 			addr = fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", port)
 		}
 		th.keys = append(th.keys, k)
-		th.infos = append(th.infos, ReplicaInfo{Index: uint32(i), ID: id, Addrs: []multiaddr.Multiaddr{multiaddr.StringCast(addr)}})
+		th.infos = append(th.infos, peer.AddrInfo{ID: id, Addrs: []multiaddr.Multiaddr{multiaddr.StringCast(addr)}})
 	}
 	th.hosts = make([]*Host, n)
 	for i := 0; i < n; i++ {
@@ -244,7 +244,7 @@ func TestNonReplicaCannotSpeakReplicaProtocols(t *testing.T) {
 		t.Fatalf("a client cannot connect: %v", err)
 	}
 	// The consensus protocol: the stream is reset, nothing reaches the handler.
-	s, err := out.h.NewStream(ctx, th.infos[0].ID, ProtocolID("test", wire.MeshProtocol))
+	s, err := out.h.NewStream(ctx, th.infos[0].ID, ProtocolID("test", proto.MeshProtocol))
 	if err == nil {
 		WriteFrame(s, []byte("intruder"))
 		_, err = s.Read(make([]byte, 1))
@@ -329,9 +329,9 @@ func TestMalformedBytesDoNotCrash(t *testing.T) {
 		{0x10, 1, 2},             // truncated
 		[]byte("GET / HTTP/1.1\r\n\r\n"),
 	}
-	for _, proto := range []string{wire.MeshProtocol, "sess", "req"} {
+	for _, name := range []string{proto.MeshProtocol, "sess", "req"} {
 		for _, j := range junk {
-			s, err := th.hosts[1].h.NewStream(ctx, th.infos[0].ID, ProtocolID("test", proto))
+			s, err := th.hosts[1].h.NewStream(ctx, th.infos[0].ID, ProtocolID("test", name))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -399,7 +399,7 @@ func TestOneInboundMeshStreamPerReplica(t *testing.T) {
 	open := func() network.Stream {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		s, err := th.hosts[1].h.NewStream(ctx, th.infos[0].ID, ProtocolID("test", wire.MeshProtocol))
+		s, err := th.hosts[1].h.NewStream(ctx, th.infos[0].ID, ProtocolID("test", proto.MeshProtocol))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -436,7 +436,7 @@ func TestTakenListenAddressIsRefused(t *testing.T) {
 	quicAddr := multiaddr.StringCast(fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", freePort(t)))
 	k, _, _ := crypto.GenerateEd25519Key(rand.Reader)
 	id, _ := peer.IDFromPrivateKey(k)
-	infos := []ReplicaInfo{{Index: 0, ID: id, Addrs: []multiaddr.Multiaddr{tcpAddr}}}
+	infos := []peer.AddrInfo{{ID: id, Addrs: []multiaddr.Multiaddr{tcpAddr}}}
 	h, err := New(Config{ChainID: "test", Key: k, ListenAddrs: []multiaddr.Multiaddr{tcpAddr, quicAddr}, Replicas: infos})
 	if err == nil {
 		h.Close()
@@ -561,7 +561,7 @@ func TestTwoProcessesOfOneKeyFindEachOther(t *testing.T) {
 	dup.StartMesh(func(uint32, []byte) {})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	found := func(h *Host, other wire.InstanceID) func() bool {
+	found := func(h *Host, other proto.InstanceID) func() bool {
 		return func() bool {
 			h.Send(0, []byte("tick")) // keeps its stream to 0 busy, so a replaced one is reopened
 			ids, err := h.OtherInstances(ctx, th.infos[0].ID, time.Minute)

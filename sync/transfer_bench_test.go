@@ -55,13 +55,13 @@ func BenchmarkStateTransfer(b *testing.B) {
 	const blocks = 2000
 	st, top := benchChain(b, blocks, 20, 200)
 	keys := make([]ed25519.PrivateKey, 4)
-	var infos []p2p.ReplicaInfo
+	var infos []peer.AddrInfo
 	for i := range keys {
 		seed := make([]byte, 32)
 		seed[0] = byte(i + 1)
 		keys[i] = ed25519.NewKeyFromSeed(seed)
 		pid, _ := genesis.PeerIDOf(keys[i].Public().(ed25519.PublicKey))
-		infos = append(infos, p2p.ReplicaInfo{Index: uint32(i), ID: pid})
+		infos = append(infos, peer.AddrInfo{ID: pid})
 	}
 	var rtt atomic.Value
 	rtt.Store(time.Duration(0))

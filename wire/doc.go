@@ -5,7 +5,10 @@
 //
 // Dependencies: wire imports consensus and chain for the types it encodes and the limits it derives from, and
 // nothing above them (never node, client, p2p or sync; scripts/lint-deps.sh checks). Its reader lives in the
-// leaf sub-package wire/be so that chain, which wire imports, can use the same reader without a cycle.
+// leaf sub-package wire/be so that chain, which wire imports, can use the same reader without a cycle. What the
+// transport needs (protocol names and IDs, topics, the mesh hello and instances frames, BlocksAnswerBytesMax)
+// is defined in the leaf sub-package wire/proto, which p2p imports instead of wire; protocols.go and limits.go
+// name it here too.
 // consensus stays standard-library only: its message types live there; their encoding and signing bytes here
 // (the core's Signer is handed the message and the node signs MessageSigningBytes).
 //

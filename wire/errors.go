@@ -1,12 +1,13 @@
 package wire
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/sbftnet/sbft/wire/proto"
 )
 
-// ErrMalformed is wrapped by every decoding error of this package.
-var ErrMalformed = errors.New("malformed")
+// ErrMalformed is wrapped by every decoding error of this package and of wire/proto (it is proto.ErrMalformed).
+var ErrMalformed = proto.ErrMalformed
 
 // The codecs' own sentinels; each wraps ErrMalformed.
 var (

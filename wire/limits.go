@@ -4,6 +4,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/chain/smt"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/wire/proto"
 )
 
 // Bounds of the frames this package owns. Each is derived from the layer it carries, so a frame a decoder here
@@ -60,9 +61,9 @@ const (
 	BlocksRequestBytes = 8 + 8
 	// BlocksChunkMax caps the blocks one request may ask for (and an answer may hold).
 	BlocksChunkMax = 256
-	// BlocksAnswerBytesMax caps the answer a source sends: a chunk of blocks with their certificates. It must
-	// hold the largest block and its certificate (node/limits_test.go checks).
-	BlocksAnswerBytesMax = 32 << 20
+	// BlocksAnswerBytesMax caps the answer a source sends: a chunk of blocks with their certificates. Defined in
+	// wire/proto, which the p2p layer sizes its answer budget from.
+	BlocksAnswerBytesMax = proto.BlocksAnswerBytesMax
 	// BlocksAnswerReadBytesMax is what a fetcher reads of an answer: BlocksAnswerBytesMax plus slack for a
 	// source whose cap is a little larger, so a version skew does not stall state transfer.
 	BlocksAnswerReadBytesMax = BlocksAnswerBytesMax + 1024

@@ -1,40 +1,22 @@
 package wire
 
-import "fmt"
+import "github.com/sbftnet/sbft/wire/proto"
 
-// Protocol and topic names. A chain's protocols and topics are /sbft/<chain-id>/<name>/1 (ProtocolID); the
-// info protocol alone is chain-independent, so a client can learn the chain from any replica.
+// Protocol and topic names, defined once in wire/proto (which the transport imports without linking what wire
+// encodes) and named here too for the callers that use them beside wire's frames. A chain's protocols and
+// topics are /sbft/<chain-id>/<name>/1 (proto.ProtocolID); the info protocol alone is chain-independent.
 const (
-	// MeshProtocol is the replica mesh: one long-lived stream per replica pair carrying consensus messages.
-	MeshProtocol = "consensus"
-	// TxSession is the client transaction session: Submit frames in, Reply frames out (txsession.go).
-	TxSession = "tx"
-	// BlocksProtocol is request/response state sync: blocks with their commit certificates (blocks.go).
-	BlocksProtocol = "blocks"
-	// SubscribeProtocol is a push subscription to committed blocks: the subscriber sends the first height it
-	// wants, the replica sends every block from there with its commit certificate, as it commits (blocks.go).
-	SubscribeProtocol = "subscribe"
-	// ReadProtocol is request/response: a key in, its value at a recent height with a proof against a certified
-	// state root out (reads.go).
-	ReadProtocol = "read"
-	// HeadProtocol is request/response: the execution certificate of the highest block the replica executed and
-	// knows certified (reads.go); client nodes learn how far the network is from it, unforgeably.
-	HeadProtocol = "head"
-	// CheckpointProtocol is request/response: the last stable checkpoint with its certificate (checkpoint.go).
-	CheckpointProtocol = "checkpoint"
-	// CheckpointTopic is the gossipsub topic of signed checkpoint announcements (checkpoint.go).
-	CheckpointTopic = "checkpoints"
-	// InstancesProtocol is request/response among replicas: which process instances of the requester's key the
-	// responder saw open consensus streams lately (instance.go); two means a second process uses the key.
-	InstancesProtocol = "instances"
-	// InfoProtocol serves a replica's genesis document to anyone (the full libp2p protocol ID).
-	InfoProtocol = "/sbft/info/1"
+	MeshProtocol       = proto.MeshProtocol
+	TxSession          = proto.TxSession // txsession.go
+	BlocksProtocol     = proto.BlocksProtocol
+	SubscribeProtocol  = proto.SubscribeProtocol
+	ReadProtocol       = proto.ReadProtocol
+	HeadProtocol       = proto.HeadProtocol
+	CheckpointProtocol = proto.CheckpointProtocol
+	CheckpointTopic    = proto.CheckpointTopic
+	InstancesProtocol  = proto.InstancesProtocol
+	InfoProtocol       = proto.InfoProtocol
 )
 
-// GossipTopics are the gossipsub topics of a chain, all scored by the router.
-var GossipTopics = []string{CheckpointTopic}
-
-// ProtocolID is the libp2p protocol ID (or gossipsub topic) of name, version 1, on chain chainID.
-func ProtocolID(chainID, name string) string {
-	return fmt.Sprintf("/sbft/%s/%s/1", chainID, name)
-}
+// InstanceID identifies one process of a replica (wire/proto/instance.go: the mesh hello and instances frames).
+type InstanceID = proto.InstanceID

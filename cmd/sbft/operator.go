@@ -21,6 +21,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/genesis"
 	"github.com/sbftnet/sbft/node"
+	"github.com/sbftnet/sbft/store"
 )
 
 // Per-machine set-up: each operator makes their replica's home (its keys never leave it) and publishes only
@@ -361,7 +362,7 @@ func notInUse(data string) error {
 	if _, err := os.Stat(filepath.Join(data, "LOCK")); err != nil {
 		return nil // never opened, or already wiped
 	}
-	st, err := chain.OpenPebble(data, nil)
+	st, err := store.OpenPebble(data, nil)
 	if errors.Is(err, chain.ErrStoreInUse) {
 		return fmt.Errorf("reset refused: %w", err)
 	}

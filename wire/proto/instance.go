@@ -1,4 +1,4 @@
-package wire
+package proto
 
 import (
 	"bytes"
@@ -17,12 +17,6 @@ import (
 
 // InstanceID identifies one process of a replica.
 type InstanceID [8]byte
-
-// InstancesMax bounds the instances a response carries; InstancesAnswerBytesMax is the largest response.
-const (
-	InstancesMax            = 8
-	InstancesAnswerBytesMax = 1 + InstancesMax*(8+8)
-)
 
 var meshHelloMagic = []byte("sbft/mesh-hello/1")
 
@@ -61,7 +55,7 @@ func EncodeInstances(seen []InstanceSeen) []byte {
 
 // DecodeInstances parses an instances response; it never panics on bad bytes.
 func DecodeInstances(b []byte) ([]InstanceSeen, error) {
-	r := be.NewReader(b, ErrMalformedFrame)
+	r := be.NewReader(b, ErrMalformedInstances)
 	n := int(r.U8())
 	if n > InstancesMax {
 		r.Failf("%d instances", n)

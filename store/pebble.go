@@ -1,4 +1,4 @@
-package chain
+package store
 
 import (
 	"errors"
@@ -11,9 +11,11 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
+
+	"github.com/sbftnet/sbft/chain"
 )
 
-// pebbleStore is the production Store.
+// pebbleStore is the production chain.Store.
 type pebbleStore struct {
 	db *pebble.DB
 }
@@ -51,17 +53,18 @@ func firstLine(s string) string {
 	return s
 }
 
-// OpenPebble opens (or creates) the store in dir.
-func OpenPebble(dir string, log *slog.Logger) (Store, error) {
+// OpenPebble opens (or creates) the store in dir. Errors: chain.ErrStoreInUse when another process holds dir
+// open, chain.ErrStoreCorrupt when its files are damaged (both with what to do).
+func OpenPebble(dir string, log *slog.Logger) (chain.Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	opts := &pebble.Options{
 		Logger:       slogPebbleLogger{log.With("component", "pebble")},
-		CacheSize:    PebbleCacheBytes,
-		MemTableSize: PebbleMemTableBytes,
+		CacheSize:    CacheBytes,
+		MemTableSize: MemTableBytes,
 	}
-	// A damaged file found by a read becomes that read's error (wrapped in ErrStoreCorrupt by the store), not
+	// A damaged file found by a read becomes that read's error (wrapped in chain.ErrStoreCorrupt by corrupt), not
 	// pebble's default Fatalf.
 	opts.EventListener = &pebble.EventListener{DataCorruption: func(info pebble.DataCorruptionInfo) {
 		log.Error("store file damaged", "path", info.Path, "err", firstLine(fmt.Sprint(info.Details)))
@@ -72,9 +75,9 @@ func OpenPebble(dir string, log *slog.Logger) (Store, error) {
 	switch {
 	case err == nil:
 	case errors.Is(err, syscall.EAGAIN) || strings.Contains(err.Error(), "lock held"):
-		return nil, fmt.Errorf("%w: %s is locked by %s; stop it, or give this process its own home", ErrStoreInUse, dir, storeOwner(dir))
+		return nil, fmt.Errorf("%w: %s is locked by %s; stop it, or give this process its own home", chain.ErrStoreInUse, dir, storeOwner(dir))
 	case pebble.IsCorruptionError(err):
-		return nil, fmt.Errorf("%w: %s: %v; %s", ErrStoreCorrupt, dir, firstLine(err.Error()), storeRemedy)
+		return nil, fmt.Errorf("%w: %s: %v; %s", chain.ErrStoreCorrupt, dir, firstLine(err.Error()), storeRemedy)
 	default:
 		return nil, fmt.Errorf("open pebble at %s: %w", dir, err)
 	}
@@ -97,7 +100,7 @@ func storeOwner(dir string) string {
 func (s *pebbleStore) Get(key []byte) ([]byte, error) {
 	v, closer, err := s.db.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
-		return nil, ErrNotFound
+		return nil, chain.ErrNotFound
 	}
 	if err != nil {
 		return nil, corrupt(err)
@@ -129,15 +132,15 @@ func (s *pebbleStore) Iterate(lower, upper []byte, fn func(k, v []byte) error) e
 	return it.Close()
 }
 
-// corrupt marks a read error that found damaged files as ErrStoreCorrupt, with the remedy.
+// corrupt marks a read error that found damaged files as chain.ErrStoreCorrupt, with the remedy.
 func corrupt(err error) error {
 	if !pebble.IsCorruptionError(err) {
 		return err
 	}
-	return fmt.Errorf("%w: %s; %s", ErrStoreCorrupt, firstLine(err.Error()), storeRemedy)
+	return fmt.Errorf("%w: %s; %s", chain.ErrStoreCorrupt, firstLine(err.Error()), storeRemedy)
 }
 
-func (s *pebbleStore) NewBatch() Batch { return &pebbleBatch{b: s.db.NewBatch()} }
+func (s *pebbleStore) NewBatch() chain.Batch { return &pebbleBatch{b: s.db.NewBatch()} }
 
 func (s *pebbleStore) Close() error { return s.db.Close() }
 
