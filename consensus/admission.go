@@ -47,8 +47,8 @@ func (c *Core) admitSample() {
 	a.limit = min(max(2*a.rate, c.cfg.AdmitQueueMin), PendingRequestsMax)
 }
 
-// Admitting reports whether Propose would take one more client request now.
-func (c *Core) Admitting() bool { return c.pending.len() < c.admitLimit() }
+// admitting reports whether Propose would take one more client request now (SoftState.Admitting).
+func (c *Core) admitting() bool { return c.pending.len() < c.admitLimit() }
 
 func (c *Core) admitLimit() int {
 	if c.admit.limit == 0 {

@@ -175,12 +175,3 @@ func (c *Core) diverged(seq uint64) {
 		c.divergedAt = seq
 	}
 }
-
-// StableCheckpoint returns the last stable checkpoint certificate (zero Seq before the first).
-func (c *Core) StableCheckpoint() Certificate { return c.stable }
-
-// CheckpointHealth returns the highest checkpoint at which this replica's state differed from the stable
-// one (0: never) and the bitmap of replicas whose checkpoints differed (cheap, for the node's loop).
-func (c *Core) CheckpointHealth() (divergedAt, badFrom uint64) {
-	return c.divergedAt, c.badCheckpointFrom
-}

@@ -49,7 +49,8 @@ type Core struct {
 	lastExecutedTick uint64 // when lastExecuted last moved (transfer.go)
 	transferAskTick  uint64 // when the core last asked for a state transfer
 
-	out    Ready // accumulated until Ready()
+	out    Ready     // accumulated until Ready()
+	soft   SoftState // as last reported (Ready.SoftState), or as New left it
 	counts Counters
 
 	path          pathController
@@ -99,24 +100,20 @@ type Counters struct {
 
 // Status is a snapshot for the node's status endpoint and metrics.
 type Status struct {
-	ID                ReplicaID
-	View              uint64
-	Primary           ReplicaID
-	LastExecuted      uint64
-	LastProposed      uint64
-	PendingRequests   int
-	SlotsInWindow     int
-	PeerLastExecuted  []uint64
-	SlowPathMode      bool // this replica, as primary, proposes on the slow path
-	SlowPathTicks     int  // the current fast-path timer
-	ViewActive        bool // false while waiting for the current view's NewView
-	StableSeq         uint64
-	StableDigest      [32]byte
-	DivergedAt        uint64      // highest checkpoint where this replica's state differed from the stable one
-	BadCheckpointFrom []ReplicaID // replicas that sent checkpoints differing from stable ones
-	StableSigners     []ReplicaID // the replicas whose shares form the stable checkpoint certificate
-	LastCheckpoint    uint64      // the last checkpoint this replica signed
-	Counters          Counters
+	SoftState
+	ID               ReplicaID
+	LastExecuted     uint64
+	LastProposed     uint64
+	PendingRequests  int
+	SlotsInWindow    int
+	PeerLastExecuted []uint64
+	SlowPathMode     bool // this replica, as primary, proposes on the slow path
+	SlowPathTicks    int  // the current fast-path timer
+	StableSeq        uint64
+	StableDigest     [32]byte
+	StableSigners    []ReplicaID // the replicas whose shares form the stable checkpoint certificate
+	LastCheckpoint   uint64      // the last checkpoint this replica signed
+	Counters         Counters
 }
 
 // New builds a core from config and what the replica persisted (zero Restore for a fresh replica).
@@ -144,6 +141,7 @@ func New(cfg Config, rs Restore) (*Core, error) {
 	if err := c.restore(rs); err != nil {
 		return nil, err
 	}
+	c.soft = c.softState()
 	return c, nil
 }
 
@@ -162,7 +160,7 @@ func (c *Core) inWindow(seq uint64) bool {
 // request it holds already.
 // It answers ErrBusy while the queue is at its admission bound (admission.go).
 func (c *Core) Propose(r Request) error {
-	if !c.Admitting() {
+	if !c.admitting() {
 		c.admit.refusedTick, c.admit.refusedAny = c.tick, true
 		c.counts.RefusedBusy++
 		return ErrBusy
@@ -273,18 +271,22 @@ func (c *Core) Tick() {
 	c.checkStateTransfer()
 }
 
-// HasReady reports whether output is pending. It changes nothing: a primary cuts its batches when Ready is
-// called (so that requests admitted meanwhile join them), so Ready may return more than HasReady promised; a
-// node loops on Ready until it is empty.
-func (c *Core) HasReady() bool { return !c.out.Empty() }
-
 // Ready returns what the node must do now, cutting the primary's batches first, and hands over ownership of it.
 // The node must handle a non-empty Ready and call Advance before the next Ready; an empty one needs nothing.
 func (c *Core) Ready() Ready {
 	c.maybePropose()
 	rd := c.out
 	c.out = Ready{}
+	if ss := c.softState(); ss != c.soft {
+		c.soft = ss
+		rd.SoftState = &ss
+	}
 	return rd
+}
+
+func (c *Core) softState() SoftState {
+	return SoftState{View: c.view, Primary: c.primaryOf(c.view), ViewActive: c.viewActive, Admitting: c.admitting(),
+		LastComplaint: c.lastComplaint, DivergedAt: c.divergedAt, BadCheckpointFrom: c.badCheckpointFrom}
 }
 
 // Advance tells the core that rd was handled: persisted, sent, and its committed batches executed, with the
@@ -335,12 +337,11 @@ func (c *Core) Status() Status {
 	}
 	peers[c.cfg.ID] = c.lastExecuted
 	return Status{
-		ID: c.cfg.ID, View: c.view, Primary: c.primaryOf(c.view),
+		SoftState: c.softState(), ID: c.cfg.ID,
 		LastExecuted: c.lastExecuted, LastProposed: c.lastProposed,
 		PendingRequests: c.pending.len(), SlotsInWindow: len(c.slots),
 		PeerLastExecuted: peers, SlowPathMode: c.path.slowMode, SlowPathTicks: c.slowPathTicks,
-		ViewActive: c.viewActive, StableSeq: c.stable.Seq, StableDigest: c.stable.Digest, DivergedAt: c.divergedAt,
-		BadCheckpointFrom: bitmapIDs(c.badCheckpointFrom), StableSigners: bitmapIDs(c.stable.Signers),
+		StableSeq: c.stable.Seq, StableDigest: c.stable.Digest, StableSigners: bitmapIDs(c.stable.Signers),
 		LastCheckpoint: c.lastCheckpoint,
 		Counters:       c.counts,
 	}
@@ -363,9 +364,6 @@ func (c *Core) persist(kind RecordKind, m *Message) {
 func (c *Core) String() string {
 	return fmt.Sprintf("replica %d view %d executed %d delivered %d", c.cfg.ID, c.view, c.lastExecuted, c.lastDelivered)
 }
-
-// ViewState returns the current view and whether it has started (cheap, for the node's loop).
-func (c *Core) ViewState() (view uint64, active bool) { return c.view, c.viewActive }
 
 func bitmapIDs(b uint64) []ReplicaID {
 	var out []ReplicaID

@@ -27,10 +27,13 @@
 //     before the next Ready; Step may not be called between Ready and Advance.
 //   - NeedStateTransfer: the replica fell behind what catch-up can close; start a state transfer unless one
 //     runs (repeated every Config.TransferAskTicks while it holds). Once installed, rebuild the core.
+//   - SoftState: the view, its primary, whether it started, whether Propose admits requests, the last
+//     complaint and the checkpoint health, set only when one of them changed since the last Ready (a node
+//     starts from Status().SoftState). The node reads the core through it and Status, never through
+//     accessors, so everything it acts on comes out here.
 //
 // An empty Ready needs nothing; the node loops on Ready until it is empty (and its crypto answers are in).
-// HasReady only reports pending output and changes nothing. Executing before Advance is what lets the core
-// drop requests and slots it no longer needs.
+// Executing before Advance is what lets the core drop requests and slots it no longer needs.
 //
 // Invariants (asserted): batches are delivered in strictly increasing, gap-free sequence order; a slot never
 // commits two different digests; a replica never sends two different Prepare or Commit votes for one (view,

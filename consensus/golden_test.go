@@ -412,6 +412,11 @@ func (g *goldenEnv) statusLine(i int) string {
 }
 
 func (g *goldenEnv) renderReady(i int, rd *Ready) {
+	visible := *rd
+	visible.SoftState = nil
+	if visible.Empty() {
+		return // the soft state is the node's to log; the traces show what the protocol does
+	}
 	if !g.printed {
 		fmt.Fprintln(g.out, g.header)
 		g.printed = true

@@ -80,9 +80,6 @@ type ComplaintReason struct {
 	Pending          int    // requests queued here
 }
 
-// LastComplaint is the reason of this replica's latest complaint (zero if none).
-func (c *Core) LastComplaint() ComplaintReason { return c.lastComplaint }
-
 // stalled reports whether nothing committed here for `after` ticks, or for four times the recent average gap
 // between busy commits if that is longer (a saturated network commits big batches slowly and is not stalled),
 // but never more than 4x `after`.

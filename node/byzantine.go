@@ -253,6 +253,5 @@ func (b Byzantine) blocksHandler(store chain.Store) func(peer.ID, []byte) ([][]b
 }
 
 func (c *censoringInput) isPrimaryNow() bool {
-	view, _ := c.core.ViewState()
-	return view%uint64(c.cfg.N) == uint64(c.cfg.ID)
+	return c.views.view%uint64(c.cfg.N) == uint64(c.cfg.ID)
 }

@@ -110,8 +110,7 @@ type Driver struct {
 	views     viewTracker
 	busy      atomic.Bool // the core refuses new client requests (admission control), for intake goroutines
 
-	completions    []func() // of crypto jobs run on this goroutine, for this Process round
-	transferWanted bool     // a Ready asked for a state transfer (TakeTransferRequest)
+	completions []func() // of crypto jobs run on this goroutine, for this Process round
 }
 
 // NewDriver opens the application on the store and restores the core from what was persisted.
@@ -141,7 +140,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 	d := &Driver{cfg: cfg, cc: cc, log: cfg.Logger, core: core, app: app}
 	d.replies = newReplies(&d.cfg, func() uint64 { return d.app.LastHeader().Height }, d.runCrypto)
 	d.replies.certified = d.onExecCert
-	d.views.view, d.views.active = core.ViewState()
+	d.resetSoftState(core.Status().SoftState)
 	d.log.Info("replica restored", "last_executed_seq", rs.LastExecuted, "view", rs.HardState.View,
 		"log_records", len(rs.Records), "height", app.LastHeader().Height)
 	ch := make(chan struct{})

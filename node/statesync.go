@@ -265,15 +265,15 @@ func (d *Driver) restartCore() error {
 		return fmt.Errorf("restart consensus after state transfer: %w", err)
 	}
 	d.core = core
-	d.views.view, d.views.active = core.ViewState()
+	d.resetSoftState(core.Status().SoftState)
 	d.publishStatus()
 	return nil
 }
 
-// maybeStartTransfer starts a state transfer on its own goroutine when the core asked for one (the replica fell
+// maybeStartTransfer starts a state transfer on its own goroutine (the core asked for one: the replica fell
 // behind what its peers can still send it); at most one at a time.
 func (n *Node) maybeStartTransfer(ctx context.Context, workers *gosync.WaitGroup) {
-	if !n.driver.TakeTransferRequest() || n.syncing.Load() {
+	if n.syncing.Load() {
 		return
 	}
 	n.syncing.Store(true)
@@ -316,12 +316,4 @@ func (n *Node) installTransfer(tr *transfer) {
 	n.log.Info("state transfer complete", "height", tr.proof.Height, "blocks", len(tr.blocks),
 		"fetch", tr.took.Round(time.Millisecond), "execute", time.Since(start).Round(time.Millisecond),
 		"blocks_per_s", math.Round(float64(len(tr.blocks))/tr.took.Seconds()))
-}
-
-// TakeTransferRequest reports whether a Ready asked for a state transfer since the last call (the core repeats
-// the request every few hundred milliseconds while it needs one).
-func (d *Driver) TakeTransferRequest() bool {
-	want := d.transferWanted
-	d.transferWanted = false
-	return want
 }
