@@ -36,7 +36,7 @@ func (c *Core) checkpointSigned(seq uint64, digest [32]byte, share []byte) {
 	if c.myCheckpoint == nil || c.myCheckpoint.Seq < seq {
 		c.myCheckpoint, c.myCheckpointTick = m, c.tick
 	}
-	c.send(Broadcast, m)
+	c.out.Announce = append(c.out.Announce, m)
 	c.addCheckpointShare(c.cfg.ID, seq, digest, share)
 }
 
@@ -48,7 +48,7 @@ func (c *Core) retransmitCheckpoint() {
 		return
 	}
 	c.myCheckpointTick = c.tick
-	c.send(Broadcast, m)
+	c.out.Announce = append(c.out.Announce, m)
 }
 
 // sendStableTo gives a lagging peer this replica's stable checkpoint certificate, so its window can move.

@@ -158,9 +158,9 @@ func (c *Core) inWindow(seq uint64) bool {
 // not order it); only the primary batches it.
 // Replays of requests already executed are the application's to reject (by nonce); the core only refuses a
 // request it holds already.
-// It answers ErrBusy while the queue is at its admission bound (admission.go).
+// It answers ErrBusy while the queue is at its admission bound (admission.go), unless r.Forwarded.
 func (c *Core) Propose(r Request) error {
-	if !c.admitting() {
+	if !r.Forwarded && !c.admitting() {
 		c.admit.refusedTick, c.admit.refusedAny = c.tick, true
 		c.counts.RefusedBusy++
 		return ErrBusy
@@ -182,10 +182,6 @@ func (c *Core) DiscardQueued(digests [][32]byte) {
 		}
 	}
 }
-
-// ProposeForwarded queues a client request another replica forwarded (it waited there); admission does not
-// apply, only the queue's hard bounds.
-func (c *Core) ProposeForwarded(r Request) error { return c.pending.add(r, c.tick) }
 
 // Step feeds a verified message from another replica, or a local message answering one of this replica's
 // crypto requests (crypto.go).

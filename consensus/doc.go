@@ -7,8 +7,13 @@
 //   - Step(m): a protocol message from another replica whose signature (and, for a PrePrepare or Committed
 //     message, whose batch digest and commit certificate) the caller has already verified; or a local message
 //     (MsgSigned, MsgCombined) answering one of this replica's crypto requests (crypto.go);
-//   - Propose(r): a client request admitted by the node (already checked for format and client signature);
-//   - Tick(): one unit of logical time (the node decides how long a tick is).
+//   - Propose(r): a client request admitted by the node (already checked for format and client signature), or
+//     with r.Forwarded one that another replica's Ready.Forward handed over (admission control does not
+//     apply to it: that replica vouches it waited);
+//   - Tick(): one unit of logical time (the node decides how long a tick is);
+//   - DiscardQueued(digests): queued requests the node found can never execute (their client's nonce window
+//     moved past them). The node looks at the longest-waiting ones, OldestQueued(max), as often as it likes;
+//     both only touch the queue of requests not yet ordered.
 //
 // Ready out (Core.Ready; the primary cuts its batches there). It is the whole contract: the core never calls
 // the node and never waits for it. Field by field, what the node does and when:
@@ -17,6 +22,11 @@
 //     things for the same (view, seq) slot.
 //   - Messages: send after that write (already signed with Config.Signer: Ed25519 is deterministic and cheap,
 //     and the core's own ViewChange must be signed before it is persisted). Sending never blocks the node.
+//   - Announce: this replica's checkpoint shares (signed Checkpoint messages), for every other replica, sent
+//     after the write as Messages are; the node may gossip them instead.
+//   - Forward: client requests for the primary of a view, sent after the write in the node's own frame,
+//     which the node signs (the core never receives it: the primary's node checks the requests as client
+//     submissions and proposes them with Request.Forwarded set).
 //   - Sign: this replica's BLS certificate shares. Any goroutine may sign them, at any time after the write;
 //     each answer comes back as Step(SignedShare(...)), in any order. The core decided its vote when it
 //     asked, so a late answer is sent or dropped but never doubles a vote.
@@ -24,7 +34,7 @@
 //     Any goroutine, any order; answered with Step(result.Message(...)).
 //   - Committed: execute in order and make the blocks durable before answering clients; then call
 //     Advance(rd, Applied) with the state digest of every checkpoint the batches reached. Advance must come
-//     before the next Ready; Step may not be called between Ready and Advance.
+//     before the next Ready, and no other input may come between them.
 //   - NeedStateTransfer: the replica fell behind what catch-up can close; start a state transfer unless one
 //     runs (repeated every Config.TransferAskTicks while it holds). Once installed, rebuild the core.
 //   - SoftState: the view, its primary, whether it started, whether Propose admits requests, the last

@@ -39,7 +39,14 @@ type Ready struct {
 	Records       []Record
 	PruneLogBelow uint64 // delete log records with Seq < PruneLogBelow; 0 means none
 	Messages      []Outbound
-	Committed     []CommittedBatch
+	// Announce: this replica's signed checkpoint shares (Checkpoint messages without a certificate), for every
+	// other replica, sent after the write as Messages are: the node may gossip them instead of sending them.
+	Announce []*Message
+	// Forward: client requests this backup hands to a primary, sent after the write in a frame of the node's
+	// own (the core never receives them: the receiving node checks them as client submissions and proposes
+	// them with Request.Forwarded set).
+	Forward   []Forward
+	Committed []CommittedBatch
 	// Sign asks for this replica's certificate shares; each is answered by Step(SignedShare(...)).
 	Sign []SignRequest
 	// Combine asks the node to aggregate shares into certificates; each is answered by
@@ -69,6 +76,14 @@ type SoftState struct {
 
 // BadCheckpointReplicas lists the replicas of the BadCheckpointFrom bitmap.
 func (s SoftState) BadCheckpointReplicas() []ReplicaID { return bitmapIDs(s.BadCheckpointFrom) }
+
+// Forward is client requests that waited here for the primary of View to order them (its client may not reach
+// the primary).
+type Forward struct {
+	To       ReplicaID // the primary of View
+	View     uint64
+	Requests [][]byte
+}
 
 // CombineRequest asks for the certificate of Kind over (View, Seq, Digest) from Shares (unverified: the node
 // checks the aggregate first and the shares one by one only if it fails).
@@ -103,7 +118,7 @@ type CheckpointDigest struct {
 // Empty reports whether rd asks for nothing.
 func (rd *Ready) Empty() bool {
 	return rd.HardState == nil && rd.Stable == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 &&
-		len(rd.Messages) == 0 && len(rd.Committed) == 0 && len(rd.Sign) == 0 && len(rd.Combine) == 0 && !rd.NeedStateTransfer &&
+		len(rd.Messages) == 0 && len(rd.Announce) == 0 && len(rd.Forward) == 0 && len(rd.Committed) == 0 && len(rd.Sign) == 0 && len(rd.Combine) == 0 && !rd.NeedStateTransfer &&
 		rd.SoftState == nil
 }
 

@@ -165,17 +165,18 @@ func ttlTicks(tick time.Duration) uint64 {
 	return uint64(WaiterTTL / tick)
 }
 
-// Step feeds a verified consensus message (execution shares are the driver's own business).
+// Step feeds a verified consensus message to the core, or handles a replica frame the core never sees
+// (execution shares, forwarded requests).
 func (d *Driver) Step(m *consensus.Message) {
 	switch m.Type {
-	case consensus.MsgExecShare:
-		if m.Cert != nil {
-			d.replies.onExecCert(execCertOf(m))
+	case wire.FrameExecShare:
+		if s := wire.ExecShareOf(m); s.Cert != nil {
+			d.replies.onExecCert(s.Cert)
 		} else {
-			d.replies.onExecShare(m)
+			d.replies.onExecShare(s)
 		}
 		return
-	case consensus.MsgRequest:
+	case wire.FrameRequest:
 		d.onForwarded(m)
 		return
 	}
@@ -264,7 +265,7 @@ func (d *Driver) onForwarded(m *consensus.Message) {
 		case !d.forwardedExecutable(raw):
 			dead++
 		default:
-			err := d.core.ProposeForwarded(consensus.Request{Digest: h, Data: raw})
+			err := d.core.Propose(consensus.Request{Digest: h, Data: raw, Forwarded: true})
 			if errors.Is(err, consensus.ErrDuplicateRequest) {
 				held++ // queued here already
 			} else if err != nil {

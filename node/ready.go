@@ -104,24 +104,36 @@ func (d *Driver) advanceMark(rd consensus.Ready) error {
 	return nil
 }
 
+// send carries out a Ready's sends: forwarded requests (in a frame of the node's, signed here), messages, and
+// checkpoint shares, gossiped when there is an announcer.
 func (d *Driver) send(rd consensus.Ready) {
+	for _, f := range rd.Forward {
+		m := wire.ForwardMessage(d.cfg.ID, f)
+		m.Sig = d.cfg.Signer.SignMessage(m)
+		d.sendTo(f.To, m)
+	}
 	for _, o := range rd.Messages {
-		if d.announce(o) {
-			continue
-		}
-		frame := wire.MarshalMessage(o.Msg)
-		if o.To == consensus.Broadcast {
-			d.cfg.Transport.Broadcast(frame)
-		} else {
-			d.cfg.Transport.Send(o.To, frame)
+		d.sendTo(o.To, o.Msg)
+	}
+	for _, m := range rd.Announce {
+		if !d.announce(m) {
+			d.sendTo(consensus.Broadcast, m)
 		}
 	}
 }
 
+func (d *Driver) sendTo(to consensus.ReplicaID, m *consensus.Message) {
+	frame := wire.MarshalMessage(m)
+	if to == consensus.Broadcast {
+		d.cfg.Transport.Broadcast(frame)
+	} else {
+		d.cfg.Transport.Send(to, frame)
+	}
+}
+
 // announce publishes this replica's checkpoint share through the announcer; false: send it normally.
-func (d *Driver) announce(o consensus.Outbound) bool {
-	m := o.Msg
-	if d.cfg.Announcer == nil || m.Type != consensus.MsgCheckpoint || m.Cert != nil || m.From != d.cfg.ID {
+func (d *Driver) announce(m *consensus.Message) bool {
+	if d.cfg.Announcer == nil {
 		return false
 	}
 	blk, err := d.app.Block(m.Seq) // one block per sequence number: height = seq
