@@ -10,7 +10,7 @@ var ErrConfig = errors.New("invalid consensus config")
 
 // Config is everything the core needs to know; times are in ticks.
 type Config struct {
-	Signer Signer    // signs this replica's messages (deterministic, so the core stays pure)
+	Signer Signer    // signs this replica's messages: a pure function the core calls synchronously (Signer)
 	ID     ReplicaID // this replica
 	N      int       // replicas, n >= 3f+2c+1
 	F      int       // faults tolerated
@@ -36,8 +36,12 @@ type Config struct {
 }
 
 // Signer signs this replica's messages with its key, over the message's signing bytes (the node's: package
-// wire owns every signing domain, and binds the chain ID). Implementations must be deterministic (Ed25519 is),
-// so the core stays a pure function of its inputs.
+// wire owns every signing domain, and binds the chain ID). It is the one part of the node the core calls:
+// synchronously, on the core's goroutine, once for every message the core creates, before the message goes
+// into a Ready (its own ViewChange must carry its signature when it is persisted). So SignMessage must be a
+// pure function of the message and the key: deterministic (Ed25519 is), so that the core stays a pure
+// function of its inputs and replays give the same bytes; it must not block, fail, keep or change m, nor call
+// into the core.
 type Signer interface {
 	SignMessage(m *Message) []byte
 }

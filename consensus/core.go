@@ -277,7 +277,23 @@ func (c *Core) Ready() Ready {
 		c.soft = ss
 		rd.SoftState = &ss
 	}
+	c.checkBounds()
 	return rd
+}
+
+// checkBounds asserts, after every Ready, that the core's queues and maps are within their bounds (lengths
+// only: cheap enough to stay on). The slots span the retained executed sequence numbers and the work window
+// above the higher of the last executed one and the stable checkpoint, which is not a constant while a
+// replica is behind its stable checkpoint: it asks for a state transfer then.
+func (c *Core) checkBounds() {
+	c.pending.checkBounds()
+	assert(len(c.ckpts) <= CheckpointsAheadMax && len(c.ckptCombining) <= CheckpointsAheadMax,
+		"shares of %d checkpoints kept, %d combining", len(c.ckpts), len(c.ckptCombining))
+	assert(len(c.complaints) <= ViewsAheadMax+1 && len(c.viewChanges) <= ViewsAheadMax+1,
+		"complaints about %d views, view changes for %d", len(c.complaints), len(c.viewChanges))
+	ahead := c.stable.Seq - min(c.stable.Seq, c.lastExecuted)
+	span := c.cfg.RetainExecutedSeqs() + c.cfg.WindowSeqs() + ahead
+	assert(uint64(len(c.slots)) <= span, "%d slots, more than the %d sequence numbers they may span", len(c.slots), span)
 }
 
 func (c *Core) softState() SoftState {
@@ -291,7 +307,8 @@ func (c *Core) Advance(rd Ready, ap Applied) {
 	for i := range rd.Committed {
 		b := &rd.Committed[i]
 		c.admitExecuted(len(b.ReqDigests))
-		assert(b.Seq == c.lastExecuted+1, "executed seq %d after %d", b.Seq, c.lastExecuted)
+		assert(b.Seq == c.lastExecuted+1 && b.Seq <= c.lastDelivered, "executed seq %d after %d (delivered %d)",
+			b.Seq, c.lastExecuted, c.lastDelivered)
 		c.lastExecuted, c.lastExecutedTick = b.Seq, c.tick
 		for _, d := range b.ReqDigests {
 			if since, ok := c.pending.remove(d); ok {
