@@ -16,9 +16,9 @@ type Config struct {
 	F      int       // faults tolerated
 	C      int       // extra slow or crashed replicas the fast path tolerates (0 by default)
 
-	BatchRequestsMax int // requests per PrePrepare (<= BatchRequestsMax constant)
-	BatchBytesMax    int // summed request bytes per PrePrepare (<= BatchBytesMax constant)
-	InFlightSeqsMax  int // proposed but not executed sequence numbers the primary allows
+	BatchRequestsMax int // requests per PrePrepare (<= BatchRequestsCap)
+	BatchBytesMax    int // summed request bytes per PrePrepare (<= BatchBytesCap)
+	InFlightSeqsMax  int // proposed but not executed sequence numbers the primary allows (<= InFlightSeqsCap)
 
 	StatusIntervalTicks int // heartbeat period
 	RetransmitTicks     int // a slot uncommitted this long has its messages sent again
@@ -79,12 +79,12 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: n=%d exceeds %d", ErrConfig, c.N, ReplicasMax)
 	case int(c.ID) >= c.N:
 		return fmt.Errorf("%w: id %d not below n=%d", ErrConfig, c.ID, c.N)
-	case c.BatchRequestsMax < 1 || c.BatchRequestsMax > BatchRequestsMax:
-		return fmt.Errorf("%w: batch requests %d not in [1,%d]", ErrConfig, c.BatchRequestsMax, BatchRequestsMax)
-	case c.BatchBytesMax < RequestBytesMax || c.BatchBytesMax > BatchBytesMax:
-		return fmt.Errorf("%w: batch bytes %d not in [%d,%d]", ErrConfig, c.BatchBytesMax, RequestBytesMax, BatchBytesMax)
-	case c.InFlightSeqsMax < 1 || c.InFlightSeqsMax > InFlightSeqsMax:
-		return fmt.Errorf("%w: in-flight %d not in [1,%d]", ErrConfig, c.InFlightSeqsMax, InFlightSeqsMax)
+	case c.BatchRequestsMax < 1 || c.BatchRequestsMax > BatchRequestsCap:
+		return fmt.Errorf("%w: batch requests %d not in [1,%d]", ErrConfig, c.BatchRequestsMax, BatchRequestsCap)
+	case c.BatchBytesMax < RequestBytesMax || c.BatchBytesMax > BatchBytesCap:
+		return fmt.Errorf("%w: batch bytes %d not in [%d,%d]", ErrConfig, c.BatchBytesMax, RequestBytesMax, BatchBytesCap)
+	case c.InFlightSeqsMax < 1 || c.InFlightSeqsMax > InFlightSeqsCap:
+		return fmt.Errorf("%w: in-flight %d not in [1,%d]", ErrConfig, c.InFlightSeqsMax, InFlightSeqsCap)
 	case c.SlowPathTicks < SlowPathTicksMin || c.SlowPathTicks > SlowPathTicksMax:
 		return fmt.Errorf("%w: slow path ticks %d not in [%d,%d]", ErrConfig, c.SlowPathTicks, SlowPathTicksMin, SlowPathTicksMax)
 	case c.ViewChangeTicks < c.RetransmitTicks || c.ViewChangeTicks > c.PendingExpiryTicks:
