@@ -8,21 +8,25 @@
 //
 //   - persist: hard state and consensus log records in one synced pebble batch, before anything is sent, so a
 //     restarted replica cannot sign two different things for one slot;
-//   - send: messages to the transport (bounded per-peer queues, never blocking the driver);
+//   - send: forwarded client requests (framed and signed here), messages, and this replica's checkpoint shares
+//     (published over gossipsub when there is an announcer) to the transport (bounded per-peer queues, never
+//     blocking the driver);
 //   - crypto: the core's BLS requests (shares to sign, shares to combine) go to the crypto workers
 //     (crypto.go), which run them on other cores; their answers come back to the loop as completions that
 //     step the core with local messages. The simulator has no workers: it runs them in order, deterministic;
 //   - apply: committed batches executed in order; blocks, state, certificates in one synced batch; then the
 //     replies component (replies.go: waiters, result cache, execution proofs in execproof.go) answers the
 //     waiting clients;
-//   - advance: the core learns what was executed and the state digests of the checkpoints reached.
+//   - advance: the core learns what was executed and the state digests of the checkpoints reached;
+//   - soft state, when the Ready carries it: whether intake may take transactions, and the view changes,
+//     complaints and checkpoint divergences to log.
 //
 // Message signatures, batch digests, certificates and client signatures are verified before the driver sees
 // them, on the transport's reader goroutines (in parallel across peers and clients).
 //
 // Around the driver the Node runs: checkpoint announcements over gossipsub (announce.go: publish this
 // replica's, validate and hand on the others'); the checkpoint and blocks request/response protocols; state
-// transfer (statesync.go: when the core's Ready says catch-up cannot close the gap, fetch blocks with package sync
+// transfer (statesync.go: when a Ready of the round says catch-up cannot close the gap, fetch blocks with package sync
 // on a separate goroutine, then execute them on the driver's goroutine and restart the core at the
 // checkpoint); and the test-only byzantine modes (byzantine.go), refused without an environment opt-in.
 package node
