@@ -118,8 +118,8 @@ type CheckpointDigest struct {
 // Empty reports whether rd asks for nothing.
 func (rd *Ready) Empty() bool {
 	return rd.HardState == nil && rd.Stable == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 &&
-		len(rd.Messages) == 0 && len(rd.Announce) == 0 && len(rd.Forward) == 0 && len(rd.Committed) == 0 && len(rd.Sign) == 0 && len(rd.Combine) == 0 && !rd.NeedStateTransfer &&
-		rd.SoftState == nil
+		len(rd.Messages) == 0 && len(rd.Announce) == 0 && len(rd.Forward) == 0 && len(rd.Committed) == 0 &&
+		len(rd.Sign) == 0 && len(rd.Combine) == 0 && !rd.NeedStateTransfer && rd.SoftState == nil
 }
 
 // Restore is what a restarting replica gives New: its hard state, the log records above its last executed
