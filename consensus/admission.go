@@ -7,7 +7,7 @@ import "errors"
 // than PendingRequestsMax); beyond that Propose answers ErrBusy, so a client hears "busy" at once instead of
 // joining a queue that would outlast its timeout. The bound follows the measured execution rate: a fast
 // network queues more than a slow one, and an overloaded one keeps committing at its capacity with a queue
-// of about one window of work. Requests a backup forwards are not subject to it (ProposeForwarded): a
+// of about one window of work. Requests a backup forwards are not subject to it (Request.Forwarded): a
 // replica vouches that they waited.
 //
 // Refusing requests makes the order of execution differ from the order of arrival at a backup (the primary
@@ -47,8 +47,8 @@ func (c *Core) admitSample() {
 	a.limit = min(max(2*a.rate, c.cfg.AdmitQueueMin), PendingRequestsMax)
 }
 
-// Admitting reports whether Propose would take one more client request now.
-func (c *Core) Admitting() bool { return c.pending.len() < c.admitLimit() }
+// admitting reports whether Propose would take one more client request now (SoftState.Admitting).
+func (c *Core) admitting() bool { return c.pending.len() < c.admitLimit() }
 
 func (c *Core) admitLimit() int {
 	if c.admit.limit == 0 {

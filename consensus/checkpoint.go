@@ -36,7 +36,7 @@ func (c *Core) checkpointSigned(seq uint64, digest [32]byte, share []byte) {
 	if c.myCheckpoint == nil || c.myCheckpoint.Seq < seq {
 		c.myCheckpoint, c.myCheckpointTick = m, c.tick
 	}
-	c.send(Broadcast, m)
+	c.out.Announce = append(c.out.Announce, m)
 	c.addCheckpointShare(c.cfg.ID, seq, digest, share)
 }
 
@@ -48,7 +48,7 @@ func (c *Core) retransmitCheckpoint() {
 		return
 	}
 	c.myCheckpointTick = c.tick
-	c.send(Broadcast, m)
+	c.out.Announce = append(c.out.Announce, m)
 }
 
 // sendStableTo gives a lagging peer this replica's stable checkpoint certificate, so its window can move.
@@ -174,13 +174,4 @@ func (c *Core) diverged(seq uint64) {
 	if seq > c.divergedAt {
 		c.divergedAt = seq
 	}
-}
-
-// StableCheckpoint returns the last stable checkpoint certificate (zero Seq before the first).
-func (c *Core) StableCheckpoint() Certificate { return c.stable }
-
-// CheckpointHealth returns the highest checkpoint at which this replica's state differed from the stable
-// one (0: never) and the bitmap of replicas whose checkpoints differed (cheap, for the node's loop).
-func (c *Core) CheckpointHealth() (divergedAt, badFrom uint64) {
-	return c.divergedAt, c.badCheckpointFrom
 }

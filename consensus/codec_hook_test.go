@@ -9,7 +9,12 @@ var MessageCodecForTests struct {
 	Unmarshal         func([]byte) (*Message, error)
 	SigningBytes      func(chainID string, m *Message) []byte
 	ShareSigningBytes func(chainID string, kind CertKind, view, seq uint64, digest [32]byte) []byte
+	// ForwardMessage frames a Ready.Forward as the node does (wire.ForwardMessage), unsigned.
+	ForwardMessage func(from ReplicaID, f Forward) *Message
 }
+
+// requestFrame is the type of the node's frame of forwarded requests (not a type of the core's).
+func requestFrame() MsgType { return MessageCodecForTests.ForwardMessage(0, Forward{}).Type }
 
 func marshalMessage(m *Message) []byte { return MessageCodecForTests.Marshal(m) }
 

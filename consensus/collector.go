@@ -56,6 +56,7 @@ func (c *Core) sendFastShare(s *slot) {
 // deliverShare hands this replica's share of kind k to replica `to`: kept when that is this replica, else sent
 // in a message of type t and remembered for retransmission.
 func (c *Core) deliverShare(s *slot, k CertKind, t MsgType, to ReplicaID, share []byte) {
+	c.castVote(k, s) // the same vote it asked for (a core rebuilt meanwhile casts it here)
 	if to == c.cfg.ID {
 		c.addShare(s, k, c.cfg.ID, s.digest, share)
 		return

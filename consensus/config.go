@@ -10,15 +10,15 @@ var ErrConfig = errors.New("invalid consensus config")
 
 // Config is everything the core needs to know; times are in ticks.
 type Config struct {
-	Signer Signer    // signs this replica's messages (deterministic, so the core stays pure)
+	Signer Signer    // signs this replica's messages: a pure function the core calls synchronously (Signer)
 	ID     ReplicaID // this replica
 	N      int       // replicas, n >= 3f+2c+1
 	F      int       // faults tolerated
 	C      int       // extra slow or crashed replicas the fast path tolerates (0 by default)
 
-	BatchRequestsMax int // requests per PrePrepare (<= BatchRequestsMax constant)
-	BatchBytesMax    int // summed request bytes per PrePrepare (<= BatchBytesMax constant)
-	InFlightSeqsMax  int // proposed but not executed sequence numbers the primary allows
+	BatchRequestsMax int // requests per PrePrepare (<= BatchRequestsCap)
+	BatchBytesMax    int // summed request bytes per PrePrepare (<= BatchBytesCap)
+	InFlightSeqsMax  int // proposed but not executed sequence numbers the primary allows (<= InFlightSeqsCap)
 
 	StatusIntervalTicks int // heartbeat period
 	RetransmitTicks     int // a slot uncommitted this long has its messages sent again
@@ -36,8 +36,12 @@ type Config struct {
 }
 
 // Signer signs this replica's messages with its key, over the message's signing bytes (the node's: package
-// wire owns every signing domain, and binds the chain ID). Implementations must be deterministic (Ed25519 is),
-// so the core stays a pure function of its inputs.
+// wire owns every signing domain, and binds the chain ID). It is the one part of the node the core calls:
+// synchronously, on the core's goroutine, once for every message the core creates, before the message goes
+// into a Ready (its own ViewChange must carry its signature when it is persisted). So SignMessage must be a
+// pure function of the message and the key: deterministic (Ed25519 is), so that the core stays a pure
+// function of its inputs and replays give the same bytes; it must not block, fail, keep or change m, nor call
+// into the core.
 type Signer interface {
 	SignMessage(m *Message) []byte
 }
@@ -75,12 +79,12 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: n=%d exceeds %d", ErrConfig, c.N, ReplicasMax)
 	case int(c.ID) >= c.N:
 		return fmt.Errorf("%w: id %d not below n=%d", ErrConfig, c.ID, c.N)
-	case c.BatchRequestsMax < 1 || c.BatchRequestsMax > BatchRequestsMax:
-		return fmt.Errorf("%w: batch requests %d not in [1,%d]", ErrConfig, c.BatchRequestsMax, BatchRequestsMax)
-	case c.BatchBytesMax < RequestBytesMax || c.BatchBytesMax > BatchBytesMax:
-		return fmt.Errorf("%w: batch bytes %d not in [%d,%d]", ErrConfig, c.BatchBytesMax, RequestBytesMax, BatchBytesMax)
-	case c.InFlightSeqsMax < 1 || c.InFlightSeqsMax > InFlightSeqsMax:
-		return fmt.Errorf("%w: in-flight %d not in [1,%d]", ErrConfig, c.InFlightSeqsMax, InFlightSeqsMax)
+	case c.BatchRequestsMax < 1 || c.BatchRequestsMax > BatchRequestsCap:
+		return fmt.Errorf("%w: batch requests %d not in [1,%d]", ErrConfig, c.BatchRequestsMax, BatchRequestsCap)
+	case c.BatchBytesMax < RequestBytesMax || c.BatchBytesMax > BatchBytesCap:
+		return fmt.Errorf("%w: batch bytes %d not in [%d,%d]", ErrConfig, c.BatchBytesMax, RequestBytesMax, BatchBytesCap)
+	case c.InFlightSeqsMax < 1 || c.InFlightSeqsMax > InFlightSeqsCap:
+		return fmt.Errorf("%w: in-flight %d not in [1,%d]", ErrConfig, c.InFlightSeqsMax, InFlightSeqsCap)
 	case c.SlowPathTicks < SlowPathTicksMin || c.SlowPathTicks > SlowPathTicksMax:
 		return fmt.Errorf("%w: slow path ticks %d not in [%d,%d]", ErrConfig, c.SlowPathTicks, SlowPathTicksMin, SlowPathTicksMax)
 	case c.ViewChangeTicks < c.RetransmitTicks || c.ViewChangeTicks > c.PendingExpiryTicks:

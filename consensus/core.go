@@ -49,7 +49,8 @@ type Core struct {
 	lastExecutedTick uint64 // when lastExecuted last moved (transfer.go)
 	transferAskTick  uint64 // when the core last asked for a state transfer
 
-	out    Ready // accumulated until Ready()
+	out    Ready     // accumulated until Ready()
+	soft   SoftState // as last reported (Ready.SoftState), or as New left it
 	counts Counters
 
 	path          pathController
@@ -99,24 +100,20 @@ type Counters struct {
 
 // Status is a snapshot for the node's status endpoint and metrics.
 type Status struct {
-	ID                ReplicaID
-	View              uint64
-	Primary           ReplicaID
-	LastExecuted      uint64
-	LastProposed      uint64
-	PendingRequests   int
-	SlotsInWindow     int
-	PeerLastExecuted  []uint64
-	SlowPathMode      bool // this replica, as primary, proposes on the slow path
-	SlowPathTicks     int  // the current fast-path timer
-	ViewActive        bool // false while waiting for the current view's NewView
-	StableSeq         uint64
-	StableDigest      [32]byte
-	DivergedAt        uint64      // highest checkpoint where this replica's state differed from the stable one
-	BadCheckpointFrom []ReplicaID // replicas that sent checkpoints differing from stable ones
-	StableSigners     []ReplicaID // the replicas whose shares form the stable checkpoint certificate
-	LastCheckpoint    uint64      // the last checkpoint this replica signed
-	Counters          Counters
+	SoftState
+	ID               ReplicaID
+	LastExecuted     uint64
+	LastProposed     uint64
+	PendingRequests  int
+	SlotsInWindow    int
+	PeerLastExecuted []uint64
+	SlowPathMode     bool // this replica, as primary, proposes on the slow path
+	SlowPathTicks    int  // the current fast-path timer
+	StableSeq        uint64
+	StableDigest     [32]byte
+	StableSigners    []ReplicaID // the replicas whose shares form the stable checkpoint certificate
+	LastCheckpoint   uint64      // the last checkpoint this replica signed
+	Counters         Counters
 }
 
 // New builds a core from config and what the replica persisted (zero Restore for a fresh replica).
@@ -144,6 +141,7 @@ func New(cfg Config, rs Restore) (*Core, error) {
 	if err := c.restore(rs); err != nil {
 		return nil, err
 	}
+	c.soft = c.softState()
 	return c, nil
 }
 
@@ -160,9 +158,9 @@ func (c *Core) inWindow(seq uint64) bool {
 // not order it); only the primary batches it.
 // Replays of requests already executed are the application's to reject (by nonce); the core only refuses a
 // request it holds already.
-// It answers ErrBusy while the queue is at its admission bound (admission.go).
+// It answers ErrBusy while the queue is at its admission bound (admission.go), unless r.Forwarded.
 func (c *Core) Propose(r Request) error {
-	if !c.Admitting() {
+	if !r.Forwarded && !c.admitting() {
 		c.admit.refusedTick, c.admit.refusedAny = c.tick, true
 		c.counts.RefusedBusy++
 		return ErrBusy
@@ -184,10 +182,6 @@ func (c *Core) DiscardQueued(digests [][32]byte) {
 		}
 	}
 }
-
-// ProposeForwarded queues a client request another replica forwarded (it waited there); admission does not
-// apply, only the queue's hard bounds.
-func (c *Core) ProposeForwarded(r Request) error { return c.pending.add(r, c.tick) }
 
 // Step feeds a verified message from another replica, or a local message answering one of this replica's
 // crypto requests (crypto.go).
@@ -273,18 +267,38 @@ func (c *Core) Tick() {
 	c.checkStateTransfer()
 }
 
-// HasReady reports whether output is pending. It changes nothing: a primary cuts its batches when Ready is
-// called (so that requests admitted meanwhile join them), so Ready may return more than HasReady promised; a
-// node loops on Ready until it is empty.
-func (c *Core) HasReady() bool { return !c.out.Empty() }
-
 // Ready returns what the node must do now, cutting the primary's batches first, and hands over ownership of it.
 // The node must handle a non-empty Ready and call Advance before the next Ready; an empty one needs nothing.
 func (c *Core) Ready() Ready {
 	c.maybePropose()
 	rd := c.out
 	c.out = Ready{}
+	if ss := c.softState(); ss != c.soft {
+		c.soft = ss
+		rd.SoftState = &ss
+	}
+	c.checkBounds()
 	return rd
+}
+
+// checkBounds asserts, after every Ready, that the core's queues and maps are within their bounds (lengths
+// only: cheap enough to stay on). The slots span the retained executed sequence numbers and the work window
+// above the higher of the last executed one and the stable checkpoint, which is not a constant while a
+// replica is behind its stable checkpoint: it asks for a state transfer then.
+func (c *Core) checkBounds() {
+	c.pending.checkBounds()
+	assert(len(c.ckpts) <= CheckpointsAheadMax && len(c.ckptCombining) <= CheckpointsAheadMax,
+		"shares of %d checkpoints kept, %d combining", len(c.ckpts), len(c.ckptCombining))
+	assert(len(c.complaints) <= ViewsAheadMax+1 && len(c.viewChanges) <= ViewsAheadMax+1,
+		"complaints about %d views, view changes for %d", len(c.complaints), len(c.viewChanges))
+	ahead := c.stable.Seq - min(c.stable.Seq, c.lastExecuted)
+	span := c.cfg.RetainExecutedSeqs() + c.cfg.WindowSeqs() + ahead
+	assert(uint64(len(c.slots)) <= span, "%d slots, more than the %d sequence numbers they may span", len(c.slots), span)
+}
+
+func (c *Core) softState() SoftState {
+	return SoftState{View: c.view, Primary: c.primaryOf(c.view), ViewActive: c.viewActive, Admitting: c.admitting(),
+		LastComplaint: c.lastComplaint, DivergedAt: c.divergedAt, BadCheckpointFrom: c.badCheckpointFrom}
 }
 
 // Advance tells the core that rd was handled: persisted, sent, and its committed batches executed, with the
@@ -293,7 +307,8 @@ func (c *Core) Advance(rd Ready, ap Applied) {
 	for i := range rd.Committed {
 		b := &rd.Committed[i]
 		c.admitExecuted(len(b.ReqDigests))
-		assert(b.Seq == c.lastExecuted+1, "executed seq %d after %d", b.Seq, c.lastExecuted)
+		assert(b.Seq == c.lastExecuted+1 && b.Seq <= c.lastDelivered, "executed seq %d after %d (delivered %d)",
+			b.Seq, c.lastExecuted, c.lastDelivered)
 		c.lastExecuted, c.lastExecutedTick = b.Seq, c.tick
 		for _, d := range b.ReqDigests {
 			if since, ok := c.pending.remove(d); ok {
@@ -335,12 +350,11 @@ func (c *Core) Status() Status {
 	}
 	peers[c.cfg.ID] = c.lastExecuted
 	return Status{
-		ID: c.cfg.ID, View: c.view, Primary: c.primaryOf(c.view),
+		SoftState: c.softState(), ID: c.cfg.ID,
 		LastExecuted: c.lastExecuted, LastProposed: c.lastProposed,
 		PendingRequests: c.pending.len(), SlotsInWindow: len(c.slots),
 		PeerLastExecuted: peers, SlowPathMode: c.path.slowMode, SlowPathTicks: c.slowPathTicks,
-		ViewActive: c.viewActive, StableSeq: c.stable.Seq, StableDigest: c.stable.Digest, DivergedAt: c.divergedAt,
-		BadCheckpointFrom: bitmapIDs(c.badCheckpointFrom), StableSigners: bitmapIDs(c.stable.Signers),
+		StableSeq: c.stable.Seq, StableDigest: c.stable.Digest, StableSigners: bitmapIDs(c.stable.Signers),
 		LastCheckpoint: c.lastCheckpoint,
 		Counters:       c.counts,
 	}
@@ -363,9 +377,6 @@ func (c *Core) persist(kind RecordKind, m *Message) {
 func (c *Core) String() string {
 	return fmt.Sprintf("replica %d view %d executed %d delivered %d", c.cfg.ID, c.view, c.lastExecuted, c.lastDelivered)
 }
-
-// ViewState returns the current view and whether it has started (cheap, for the node's loop).
-func (c *Core) ViewState() (view uint64, active bool) { return c.view, c.viewActive }
 
 func bitmapIDs(b uint64) []ReplicaID {
 	var out []ReplicaID

@@ -135,7 +135,7 @@ func TestOldViewMessagesDropped(t *testing.T) {
 func TestEquivocatingPrimaryCannotSplit(t *testing.T) {
 	const (
 		reqCount   = 300
-		minBatches = reqCount / 10 // batches hold at most 10 requests (BatchRequestsMax in the harness)
+		minBatches = reqCount / 10 // batches hold at most 10 requests (Config.BatchRequestsMax in the harness)
 		ticks      = 20_000
 	)
 	for _, tc := range []struct{ n, f, c int }{{4, 1, 0}, {7, 2, 0}, {6, 1, 1}} {

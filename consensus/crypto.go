@@ -48,6 +48,7 @@ func (c *Core) stepLocal(m *Message) {
 
 // requestShare asks the node to sign this replica's share of kind k for slot s in the current view.
 func (c *Core) requestShare(k CertKind, s *slot) {
+	c.castVote(k, s)
 	c.out.Sign = append(c.out.Sign, SignRequest{Kind: k, View: c.view, Seq: s.seq, Digest: s.digest})
 }
 

@@ -7,16 +7,28 @@
 //   - Step(m): a protocol message from another replica whose signature (and, for a PrePrepare or Committed
 //     message, whose batch digest and commit certificate) the caller has already verified; or a local message
 //     (MsgSigned, MsgCombined) answering one of this replica's crypto requests (crypto.go);
-//   - Propose(r): a client request admitted by the node (already checked for format and client signature);
-//   - Tick(): one unit of logical time (the node decides how long a tick is).
+//   - Propose(r): a client request admitted by the node (already checked for format and client signature), or
+//     with r.Forwarded one that another replica's Ready.Forward handed over (admission control does not
+//     apply to it: that replica vouches it waited);
+//   - Tick(): one unit of logical time (the node decides how long a tick is);
+//   - DiscardQueued(digests): queued requests the node found can never execute (their client's nonce window
+//     moved past them). The node looks at the longest-waiting ones, OldestQueued(max), as often as it likes;
+//     both only touch the queue of requests not yet ordered.
 //
-// Ready out (Core.Ready; the primary cuts its batches there). It is the whole contract: the core never calls
-// the node and never waits for it. Field by field, what the node does and when:
+// Ready out (Core.Ready; the primary cuts its batches there). It is the whole contract: the core never waits
+// for the node, and calls nothing of it but Config.Signer, a pure function that signs each message the core
+// creates before it goes into a Ready (config.go says what it must not do). Field by field, what the node
+// does and when:
 //   - HardState, Stable, Records, PruneLogBelow: persist in one synced write before anything of this Ready
 //     is sent. Persisting before sending is what makes a restarted replica unable to sign two different
 //     things for the same (view, seq) slot.
 //   - Messages: send after that write (already signed with Config.Signer: Ed25519 is deterministic and cheap,
 //     and the core's own ViewChange must be signed before it is persisted). Sending never blocks the node.
+//   - Announce: this replica's checkpoint shares (signed Checkpoint messages), for every other replica, sent
+//     after the write as Messages are; the node may gossip them instead.
+//   - Forward: client requests for the primary of a view, sent after the write in the node's own frame,
+//     which the node signs (the core never receives it: the primary's node checks the requests as client
+//     submissions and proposes them with Request.Forwarded set).
 //   - Sign: this replica's BLS certificate shares. Any goroutine may sign them, at any time after the write;
 //     each answer comes back as Step(SignedShare(...)), in any order. The core decided its vote when it
 //     asked, so a late answer is sent or dropped but never doubles a vote.
@@ -24,17 +36,28 @@
 //     Any goroutine, any order; answered with Step(result.Message(...)).
 //   - Committed: execute in order and make the blocks durable before answering clients; then call
 //     Advance(rd, Applied) with the state digest of every checkpoint the batches reached. Advance must come
-//     before the next Ready; Step may not be called between Ready and Advance.
+//     before the next Ready, and no other input may come between them.
 //   - NeedStateTransfer: the replica fell behind what catch-up can close; start a state transfer unless one
 //     runs (repeated every Config.TransferAskTicks while it holds). Once installed, rebuild the core.
+//   - SoftState: the view, its primary, whether it started, whether Propose admits requests, the last
+//     complaint and the checkpoint health, set only when one of them changed since the last Ready (a node
+//     starts from Status().SoftState). The node reads the core through it, Status and OldestQueued, never
+//     through other accessors.
 //
 // An empty Ready needs nothing; the node loops on Ready until it is empty (and its crypto answers are in).
-// HasReady only reports pending output and changes nothing. Executing before Advance is what lets the core
-// drop requests and slots it no longer needs.
+// Executing before Advance is what lets the core drop requests and slots it no longer needs.
 //
-// Invariants (asserted): batches are delivered in strictly increasing, gap-free sequence order; a slot never
-// commits two different digests; a replica never sends two different Prepare or Commit votes for one (view,
-// seq); every queue and map is bounded by a constant in limits.go.
+// Invariants, asserted (assert.go: a replica that breaks one panics rather than sign or execute something
+// wrong):
+//   - batches are executed in strictly increasing, gap-free sequence order, each one delivered first (Advance);
+//   - a slot never commits two different digests (markCommitted);
+//   - a core never asks for nor sends two different fast-path, prepare or commit votes for one (view, seq)
+//     (castVote); across a restart, persisting the PrePrepare before voting keeps the rebuilt core to the
+//     votes of its log;
+//   - after every Ready, the pending queue, the checkpoint shares, complaints and view changes kept are within
+//     constants of limits.go, and the slots within the retained executed sequence numbers and the work window
+//     above the higher of the last executed one and the stable checkpoint (checkBounds; a replica far behind
+//     its stable checkpoint asks for a state transfer).
 //
 // The normal case is SBFT's: the primary of view v (v mod n) orders client requests into a PrePrepare per
 // sequence number. Fast path: every replica signs a share for the slot's collector(s), which combine all n

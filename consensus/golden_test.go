@@ -25,9 +25,9 @@ package consensus
 //
 // Rendering: a digest is its first two bytes in hex ("-" if zero), a request is its text, a certificate is
 // kind{signers}, and "*" as a destination is a broadcast. A Ready prints in the order the node handles it:
-// hard state, stable checkpoint, records, prune, sends, combine requests, committed batches. When one event
-// produces several Readys (the node answered a combine request, or executed a checkpoint), later ones start
-// with "+ ready".
+// hard state, stable checkpoint, records, prune, sends (forwarded requests, messages, checkpoint shares),
+// crypto requests, committed batches; not the soft state. When one event produces several Readys (the node
+// answered a combine request, or executed a checkpoint), later ones start with "+ ready".
 
 import (
 	"bufio"
@@ -261,7 +261,7 @@ func (g *goldenEnv) run(file string, b goldenBlock) string {
 		kept := g.cl.inflight[:0]
 		for _, e := range g.cl.inflight {
 			m := g.decode(e)
-			if match(from, e.from) && match(to, e.to) && (len(fields) < 3 || m.Type.String() == fields[2]) {
+			if match(from, e.from) && match(to, e.to) && (len(fields) < 3 || typeName(m.Type) == fields[2]) {
 				fmt.Fprintf(g.out, "dropped %s\n", g.envelopeLine(e))
 				continue
 			}
@@ -382,9 +382,9 @@ func (g *goldenEnv) deliverOne() bool {
 	if err := cl.verifyMessage(e.from, m); err != nil {
 		g.t.Fatalf("replica %d sent a message that does not verify: %v", e.from, err)
 	}
-	if m.Type == MsgRequest {
+	if m.Type == requestFrame() {
 		for _, q := range m.Requests {
-			_ = cl.reps[e.to].core.Propose(Request{Digest: RequestDigest(q), Data: q})
+			_ = cl.reps[e.to].core.Propose(Request{Digest: RequestDigest(q), Data: q, Forwarded: true})
 		}
 	} else {
 		cl.reps[e.to].core.Step(m)
@@ -412,6 +412,11 @@ func (g *goldenEnv) statusLine(i int) string {
 }
 
 func (g *goldenEnv) renderReady(i int, rd *Ready) {
+	visible := *rd
+	visible.SoftState = nil
+	if visible.Empty() {
+		return // the soft state is the node's to log; the traces show what the protocol does
+	}
 	if !g.printed {
 		fmt.Fprintln(g.out, g.header)
 		g.printed = true
@@ -433,12 +438,18 @@ func (g *goldenEnv) renderReady(i int, rd *Ready) {
 	if rd.PruneLogBelow > 0 {
 		p("prune log below s%d", rd.PruneLogBelow)
 	}
+	for _, f := range rd.Forward {
+		p("send Request %d->%d v%d %s", i, f.To, f.View, reqsLine(f.Requests))
+	}
 	for _, o := range rd.Messages {
 		to := "*"
 		if o.To != Broadcast {
 			to = strconv.Itoa(int(o.To))
 		}
 		p("send %s", msgLine(o.Msg, fmt.Sprintf("%d->%s", i, to)))
+	}
+	for _, m := range rd.Announce {
+		p("send %s", msgLine(m, fmt.Sprintf("%d->*", i)))
 	}
 	for _, r := range rd.Sign {
 		p("sign %s v%d s%d d=%s", r.Kind, r.View, r.Seq, dig(r.Digest))
@@ -456,6 +467,14 @@ func (g *goldenEnv) renderReady(i int, rd *Ready) {
 	for _, b := range rd.Committed {
 		p("commit s%d v%d d=%s %s %s", b.Seq, b.View, dig(b.Digest), reqsLine(b.Requests), certRel(b.View, b.Seq, b.Digest, &b.Cert))
 	}
+}
+
+// typeName names a message type, and the node's frame of forwarded requests.
+func typeName(t MsgType) string {
+	if t == requestFrame() {
+		return "Request"
+	}
+	return t.String()
 }
 
 func dig(d [32]byte) string {
@@ -524,7 +543,7 @@ func recordLine(rec Record) string {
 // msgLine renders a message: type, route (if any), and the fields its type uses.
 func msgLine(m *Message, route string) string {
 	var sb strings.Builder
-	sb.WriteString(m.Type.String())
+	sb.WriteString(typeName(m.Type))
 	if route != "" {
 		sb.WriteString(" " + route)
 	}
@@ -567,7 +586,7 @@ func msgLine(m *Message, route string) string {
 		}
 		fmt.Fprintf(&sb, " from view changes %s", ids(from))
 		return sb.String()
-	case MsgRequest:
+	case requestFrame():
 		sb.WriteString(" " + reqsLine(m.Requests))
 		return sb.String()
 	}

@@ -147,19 +147,16 @@ func (cl *cluster) handle(i int) {
 				}
 			}
 		}
+		for _, f := range rd.Forward {
+			m := MessageCodecForTests.ForwardMessage(ReplicaID(i), f) // the node's frame, signed by the node
+			m.Sig = cl.cfgs[i].Signer.SignMessage(m)
+			cl.post(i, f.To, m)
+		}
 		for _, o := range rd.Messages {
-			wire := marshalMessage(o.Msg) // through the codec, as on the network
-			for to := range cl.reps {
-				if ReplicaID(to) == ReplicaID(i) || (o.To != Broadcast && o.To != ReplicaID(to)) {
-					continue
-				}
-				w := wire
-				if eq := cl.byz[ReplicaID(i)]; eq != nil {
-					w = eq.outgoing(ReplicaID(to), o.Msg, wire) // it may tell each replica something else
-				}
-				cl.inflight = append(cl.inflight, envelope{from: ReplicaID(i), to: ReplicaID(to), wire: w})
-				cl.sent[o.Msg.Type]++
-			}
+			cl.post(i, o.To, o.Msg)
+		}
+		for _, m := range rd.Announce {
+			cl.post(i, Broadcast, m)
 		}
 		// The crypto requests are answered once the Ready is handled, in order (the node may answer later and
 		// in any order).
@@ -211,6 +208,23 @@ func (cl *cluster) handle(i int) {
 		for _, m := range answers {
 			r.core.Step(m)
 		}
+	}
+}
+
+// post puts m from replica i in flight to `to` (Broadcast: every other replica), through the codec as on the
+// network.
+func (cl *cluster) post(i int, to ReplicaID, m *Message) {
+	wire := marshalMessage(m)
+	for r := range cl.reps {
+		if r == i || (to != Broadcast && to != ReplicaID(r)) {
+			continue
+		}
+		w := wire
+		if eq := cl.byz[ReplicaID(i)]; eq != nil {
+			w = eq.outgoing(ReplicaID(r), m, wire) // it may tell each replica something else
+		}
+		cl.inflight = append(cl.inflight, envelope{from: ReplicaID(i), to: ReplicaID(r), wire: w})
+		cl.sent[m.Type]++
 	}
 }
 
@@ -459,10 +473,10 @@ func (cl *cluster) step() bool {
 	if eq := cl.byz[e.to]; eq != nil {
 		eq.received(m) // before its core sees it: it combines whatever it can
 	}
-	if m.Type == MsgRequest { // the node's part: forwarded requests skip admission control
+	if m.Type == requestFrame() { // the node's part: forwarded requests skip admission control
 		for _, q := range m.Requests {
 			if e.to != 0 || !cl.censored[string(q)] {
-				_ = cl.reps[e.to].core.ProposeForwarded(Request{Digest: RequestDigest(q), Data: q})
+				_ = cl.reps[e.to].core.Propose(Request{Digest: RequestDigest(q), Data: q, Forwarded: true})
 			}
 		}
 	} else {

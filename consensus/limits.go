@@ -1,6 +1,9 @@
 package consensus
 
-// Bounds on every window, queue, map and message of the core. Config values are checked against them.
+// Bounds on every window, queue, map and message of the core. Config values are checked against them
+// (Config.Validate). The config fields that are themselves maxima (Config.BatchRequestsMax, BatchBytesMax,
+// InFlightSeqsMax, a network's setting) are capped by the constants of the same stem ending in Cap, so that
+// one name never means both a setting and its ceiling.
 const (
 	// ReplicasMax bounds n; certificates and vote maps hold at most this many entries.
 	ReplicasMax = 64
@@ -23,14 +26,17 @@ const (
 	// ViewChangeBackoffShiftMax caps the growth of the view change timeout over consecutive failed views
 	// (timeout << min(failed views, this)).
 	ViewChangeBackoffShiftMax = 3
-	// InFlightSeqsMax bounds the sequence numbers a primary keeps proposed but not executed.
-	InFlightSeqsMax = 64
-	// BatchRequestsMax is the hard cap on requests in one batch (Config.BatchRequestsMax must not exceed it).
-	BatchRequestsMax = 4096
-	// BatchBytesMax is the hard cap on the summed request bytes of one batch.
-	BatchBytesMax = 8 << 20
+	// InFlightSeqsCap caps Config.InFlightSeqsMax, the sequence numbers a primary keeps proposed but not
+	// executed.
+	InFlightSeqsCap = 64
+	// BatchRequestsCap caps Config.BatchRequestsMax, the requests in one batch; decoding bounds a message's
+	// requests by it.
+	BatchRequestsCap = 4096
+	// BatchBytesCap caps Config.BatchBytesMax, the summed request bytes of one batch; decoding bounds a
+	// message's request bytes by it.
+	BatchBytesCap = 8 << 20
 	// BatchRequestsDefault and BatchBytesDefault are the batch caps of DefaultConfig (and of a node's default
-	// config); Config.Validate demands BatchBytesMax >= RequestBytesMax so any one request fits a batch.
+	// config); Config.Validate demands Config.BatchBytesMax >= RequestBytesMax so any one request fits a batch.
 	BatchRequestsDefault = 2000
 	BatchBytesDefault    = 4 << 20
 	// RequestBytesMax caps one client request. It must hold the largest transaction (chain.TxBytesMax, about
@@ -55,7 +61,7 @@ const (
 	// MessageBytesMax caps one encoded message (a full batch plus certificate and framing): the batch's request
 	// bytes, a 4-byte length per request, room for a few signatures, and MessageFixedBytesMax for the fixed
 	// fields.
-	MessageBytesMax = BatchBytesMax + BatchRequestsMax*4 + 4*SigBytesMax + MessageFixedBytesMax
+	MessageBytesMax = BatchBytesCap + BatchRequestsCap*4 + 4*SigBytesMax + MessageFixedBytesMax
 	// MessageFixedBytesMax is the allowance in MessageBytesMax for a message's fixed fields (kind, view, seq,
 	// digests, counts), which take well under this.
 	MessageFixedBytesMax = 1024

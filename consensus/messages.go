@@ -16,7 +16,9 @@ const Broadcast ReplicaID = 1<<32 - 1
 // MsgType tells which protocol message a Message is.
 type MsgType uint8
 
-// Message types. The numbering is part of the wire format and of the signed bytes: never reuse a value.
+// Message types. The numbering is part of the wire format and of the signed bytes: never reuse a value. The
+// values missing here are taken too: 2 and 3 by retired types, 12 and 17 by frames the node sends in this
+// message format that the core never sees (package wire's frame kinds).
 const (
 	MsgPrePrepare    MsgType = 1  // primary -> all: (view, seq, digest, requests); flag FlagSlowPath
 	MsgStatus        MsgType = 4  // replica -> all: heartbeat with (view, last executed, Seq = last stable checkpoint)
@@ -27,9 +29,6 @@ const (
 	MsgPrepareFull   MsgType = 9  // primary -> all: prepare certificate
 	MsgCommitPart    MsgType = 10 // replica -> primary: slow-path commit share
 	MsgCommitFull    MsgType = 11 // primary -> all: slow-path commit certificate
-	// MsgExecShare: replica -> execution collector: a share over (exec, Seq=height, Digest=block hash). Handled by
-	// the node, not the core: execution happens outside it.
-	MsgExecShare MsgType = 12
 	// MsgCheckpoint: replica -> all: a share over (checkpoint, Seq, Digest = the node's state digest at Seq).
 	MsgCheckpoint MsgType = 13
 	// MsgComplain: replica -> all: asks to leave View (a request waited too long, or the view never started).
@@ -38,10 +37,6 @@ const (
 	MsgViewChange MsgType = 15
 	// MsgNewView: primary of View -> all: the ViewChanges that start View; every replica recomputes its plan.
 	MsgNewView MsgType = 16
-	// MsgRequest: backup -> primary: client requests that waited half the view change timeout there (the
-	// client may not reach the primary). Handled by the node, which checks them as client submissions.
-	MsgRequest MsgType = 17
-	msgTypeEnd MsgType = 18
 
 	// Local messages answer the core's crypto requests (crypto.go). They never cross the network: the codec
 	// refuses their types.
@@ -56,16 +51,18 @@ func (t MsgType) String() string {
 	names := map[MsgType]string{MsgPrePrepare: "PrePrepare", MsgStatus: "Status", MsgCommitted: "Committed",
 		MsgPartialCommit: "PartialCommit", MsgFullCommit: "FullCommit", MsgPreparePart: "PreparePartial",
 		MsgPrepareFull: "PrepareFull", MsgCommitPart: "CommitPartial", MsgCommitFull: "CommitFull",
-		MsgExecShare: "ExecShare", MsgCheckpoint: "Checkpoint", MsgComplain: "Complain", MsgViewChange: "ViewChange",
-		MsgNewView: "NewView", MsgRequest: "Request", MsgSigned: "Signed", MsgCombined: "Combined"}
+		MsgCheckpoint: "Checkpoint", MsgComplain: "Complain", MsgViewChange: "ViewChange", MsgNewView: "NewView",
+		MsgSigned: "Signed", MsgCombined: "Combined"}
 	if n, ok := names[t]; ok {
 		return n
 	}
 	return fmt.Sprintf("MsgType(%d)", uint8(t))
 }
 
-// Valid reports whether t is a message type of this version; decoders refuse the others.
-func (t MsgType) Valid() bool { return t == MsgPrePrepare || (t >= MsgStatus && t < msgTypeEnd) }
+// Valid reports whether t is a protocol message type of this version (local types are not).
+func (t MsgType) Valid() bool {
+	return t == MsgPrePrepare || (t >= MsgStatus && t <= MsgCommitFull) || (t >= MsgCheckpoint && t <= MsgNewView)
+}
 
 // Message flags.
 const (
@@ -212,4 +209,7 @@ type CommittedBatch struct {
 type Request struct {
 	Digest [32]byte
 	Data   []byte
+	// Forwarded: another replica forwarded it (Ready.Forward) because it waited there; that replica vouches
+	// for the wait, so admission control does not apply, only the queue's hard bounds.
+	Forwarded bool
 }

@@ -56,7 +56,7 @@ func (q *pendingQueue) add(r Request, now uint64) error {
 
 // addProposed records a request that is already in a proposed batch, so it is not queued again.
 func (q *pendingQueue) addProposed(d [32]byte, size int) {
-	if _, ok := q.index[d]; ok || len(q.index) >= PendingRequestsMax {
+	if _, ok := q.index[d]; ok || len(q.index) >= PendingRequestsMax || q.bytes+size > PendingBytesMax {
 		return
 	}
 	q.index[d] = pendingEntry{state: pendingProposed, size: size}
@@ -184,6 +184,7 @@ func (q *pendingQueue) requeue(r Request, now uint64) {
 	e.state, e.since = pendingQueued, now
 	q.index[r.Digest] = e
 	q.fifo = append(q.fifo, r)
+	q.compact()
 }
 
 // hasQueued reports whether any request waits to be proposed.
@@ -214,3 +215,10 @@ func (q *pendingQueue) compact() {
 }
 
 func (q *pendingQueue) len() int { return len(q.index) }
+
+// checkBounds asserts the queue's bounds: PendingRequestsMax and PendingBytesMax, and the FIFO within the
+// slack compact allows (every append is followed by compact).
+func (q *pendingQueue) checkBounds() {
+	assert(len(q.index) <= PendingRequestsMax && q.bytes <= PendingBytesMax && len(q.fifo) < 2*PendingRequestsMax+PendingCompactMin,
+		"pending queue of %d requests, %d bytes, %d in the FIFO", len(q.index), q.bytes, len(q.fifo))
+}

@@ -3,7 +3,7 @@ package consensus
 // Normal case, phase 1: the primary orders requests into PrePrepares; backups accept them.
 
 // maybePropose lets the primary cut batches while it has queued requests, room in flight and room in the
-// window. Batches grow by themselves under load: while InFlightSeqsMax batches are out, requests queue up.
+// window. Batches grow by themselves under load: while Config.InFlightSeqsMax batches are out, requests queue up.
 func (c *Core) maybePropose() {
 	if !c.isPrimary() || !c.viewActive {
 		return

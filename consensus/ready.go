@@ -39,7 +39,14 @@ type Ready struct {
 	Records       []Record
 	PruneLogBelow uint64 // delete log records with Seq < PruneLogBelow; 0 means none
 	Messages      []Outbound
-	Committed     []CommittedBatch
+	// Announce: this replica's signed checkpoint shares (Checkpoint messages without a certificate), for every
+	// other replica, sent after the write as Messages are: the node may gossip them instead of sending them.
+	Announce []*Message
+	// Forward: client requests this backup hands to a primary, sent after the write in a frame of the node's
+	// own (the core never receives them: the receiving node checks them as client submissions and proposes
+	// them with Request.Forwarded set).
+	Forward   []Forward
+	Committed []CommittedBatch
 	// Sign asks for this replica's certificate shares; each is answered by Step(SignedShare(...)).
 	Sign []SignRequest
 	// Combine asks the node to aggregate shares into certificates; each is answered by
@@ -48,6 +55,34 @@ type Ready struct {
 	// NeedStateTransfer: this replica fell behind what catch-up can close (transfer.go); the node starts a
 	// state transfer unless one is running. Asked again every Config.TransferAskTicks while it holds.
 	NeedStateTransfer bool
+	// SoftState is the core's volatile state as of this Ready; nil when unchanged since the last Ready that
+	// carried it (or since New: a node starts from Status().SoftState).
+	SoftState *SoftState
+}
+
+// SoftState is what the node reads of the core to run its own parts (intake, logs, metrics): never persisted,
+// and reported in Ready.SoftState whenever it changes, so the node never has to ask.
+type SoftState struct {
+	View          uint64
+	Primary       ReplicaID
+	ViewActive    bool            // false while waiting for the current view's NewView
+	Admitting     bool            // Propose would take one more client request now (admission.go)
+	LastComplaint ComplaintReason // why this replica last complained about a primary (zero: never)
+	// DivergedAt is the highest checkpoint at which this replica's state differed from the stable one (0:
+	// never); BadCheckpointFrom the bitmap (bit i: replica i) of replicas whose checkpoints differed.
+	DivergedAt        uint64
+	BadCheckpointFrom uint64
+}
+
+// BadCheckpointReplicas lists the replicas of the BadCheckpointFrom bitmap.
+func (s SoftState) BadCheckpointReplicas() []ReplicaID { return bitmapIDs(s.BadCheckpointFrom) }
+
+// Forward is client requests that waited here for the primary of View to order them (its client may not reach
+// the primary).
+type Forward struct {
+	To       ReplicaID // the primary of View
+	View     uint64
+	Requests [][]byte
 }
 
 // CombineRequest asks for the certificate of Kind over (View, Seq, Digest) from Shares (unverified: the node
@@ -83,7 +118,8 @@ type CheckpointDigest struct {
 // Empty reports whether rd asks for nothing.
 func (rd *Ready) Empty() bool {
 	return rd.HardState == nil && rd.Stable == nil && len(rd.Records) == 0 && rd.PruneLogBelow == 0 &&
-		len(rd.Messages) == 0 && len(rd.Committed) == 0 && len(rd.Sign) == 0 && len(rd.Combine) == 0 && !rd.NeedStateTransfer
+		len(rd.Messages) == 0 && len(rd.Announce) == 0 && len(rd.Forward) == 0 && len(rd.Committed) == 0 &&
+		len(rd.Sign) == 0 && len(rd.Combine) == 0 && !rd.NeedStateTransfer && rd.SoftState == nil
 }
 
 // Restore is what a restarting replica gives New: its hard state, the log records above its last executed

@@ -19,6 +19,7 @@ type slot struct {
 	slowStarted     bool // sent this replica's prepare share
 	sentCommitShare bool // sent this replica's commit share
 	mine            []Outbound
+	votes           [CertCommit + 1]vote // this replica's fast, prepare and commit votes (castVote)
 
 	// Shares collected by this replica (as a collector or as the primary), by certificate kind.
 	shares    [CertCommit + 1]map[ReplicaID]shareRec
@@ -47,6 +48,22 @@ func (s *slot) resetForView() *slot {
 // preparedIn reports whether the slot holds a prepare certificate of view v for its current digest.
 func (s *slot) preparedIn(v uint64) bool {
 	return s.prepareCert != nil && s.prepareCert.View == v && s.prepareCert.Digest == s.digest
+}
+
+// vote is the digest this replica voted for in one kind of share, and in which view.
+type vote struct {
+	view   uint64
+	digest [32]byte
+	cast   bool
+}
+
+// castVote records this replica's vote of kind k for the slot's digest in the current view, asserting it is
+// the only one: a replica never votes for two digests of one (view, seq), whatever its crypto answers do.
+func (c *Core) castVote(k CertKind, s *slot) {
+	v := &s.votes[k]
+	assert(!v.cast || v.view != c.view || v.digest == s.digest, "replica %d votes %v twice in view %d at seq %d",
+		c.cfg.ID, k, c.view, s.seq)
+	*v = vote{view: c.view, digest: s.digest, cast: true}
 }
 
 type shareRec struct {

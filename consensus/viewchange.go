@@ -80,9 +80,6 @@ type ComplaintReason struct {
 	Pending          int    // requests queued here
 }
 
-// LastComplaint is the reason of this replica's latest complaint (zero if none).
-func (c *Core) LastComplaint() ComplaintReason { return c.lastComplaint }
-
 // stalled reports whether nothing committed here for `after` ticks, or for four times the recent average gap
 // between busy commits if that is longer (a saturated network commits big batches slowly and is not stalled),
 // but never more than 4x `after`.
@@ -129,13 +126,13 @@ func (c *Core) forwardRequests(age uint64) {
 	if len(reqs) == 0 {
 		return
 	}
-	m := &Message{Type: MsgRequest, From: c.cfg.ID, View: c.view, Requests: make([][]byte, len(reqs))}
+	f := Forward{To: c.primaryOf(c.view), View: c.view, Requests: make([][]byte, len(reqs))}
 	for i, r := range reqs {
-		m.Requests[i] = r.Data
+		f.Requests[i] = r.Data
 	}
 	c.counts.RequestsForwarded += uint64(len(reqs))
 	c.forwardedAny, c.lastForwardTick = true, c.tick
-	c.send(c.primaryOf(c.view), c.sign(m))
+	c.out.Forward = append(c.out.Forward, f)
 }
 
 func (c *Core) complain() {

@@ -69,7 +69,7 @@ func TestSilentPrimaryIsReplaced(t *testing.T) {
 				t.Fatalf("n=%d seed %d: view %d active %v, want view 1 started", tc.n, seed, st.View, st.ViewActive)
 			}
 			// The complaint says why: nothing committed while requests waited.
-			if r := cl.reps[1].core.LastComplaint(); r.Seq == 0 || r.View != 0 || !r.Stalled || r.OldestWaitTicks == 0 {
+			if r := cl.reps[1].core.Status().LastComplaint; r.Seq == 0 || r.View != 0 || !r.Stalled || r.OldestWaitTicks == 0 {
 				t.Fatalf("n=%d seed %d: last complaint %+v, want a stall in view 0", tc.n, seed, r)
 			}
 		}
@@ -541,8 +541,8 @@ func TestAdmissionRefusalsCostNoViewChange(t *testing.T) {
 		}
 		cl.handle(i)
 	}
-	if want := len(burst) - 5; refused != want || cl.reps[0].core.Admitting() {
-		t.Fatalf("primary refused %d with a bound of 5 (admitting now: %v), want %d", refused, cl.reps[0].core.Admitting(), want)
+	if want := len(burst) - 5; refused != want || cl.reps[0].core.Status().Admitting {
+		t.Fatalf("primary refused %d with a bound of 5 (admitting now: %v), want %d", refused, cl.reps[0].core.Status().Admitting, want)
 	}
 	trickle := requests("trickle", 80) // one new request per tick, taken by every replica
 	all := append(burst, trickle...)

@@ -10,4 +10,5 @@ func init() {
 	consensus.MessageCodecForTests.Unmarshal = wire.UnmarshalMessage
 	consensus.MessageCodecForTests.SigningBytes = wire.MessageSigningBytes
 	consensus.MessageCodecForTests.ShareSigningBytes = wire.ShareSigningBytes
+	consensus.MessageCodecForTests.ForwardMessage = wire.ForwardMessage
 }

@@ -220,7 +220,7 @@ func (c *censoringInput) Submit(in replica.Intake) {
 }
 
 func (c *censoringInput) Step(m *consensus.Message) {
-	if m.Type == consensus.MsgRequest && c.isPrimaryNow() {
+	if m.Type == wire.FrameRequest && c.isPrimaryNow() {
 		kept := *m
 		kept.Requests, kept.ReqDigests = nil, nil
 		for i, raw := range m.Requests {

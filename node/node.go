@@ -290,11 +290,14 @@ func (n *Node) loop(ctx context.Context, workers *sync.WaitGroup) error {
 			n.answerRead(job)
 		}
 		n.drain()
-		if err := n.driver.Process(); err != nil {
+		transfer, err := n.driver.Process()
+		if err != nil {
 			n.log.Error("fatal: replica cannot persist, stopping", "err", err)
 			return err
 		}
-		n.maybeStartTransfer(ctx, workers)
+		if transfer {
+			n.maybeStartTransfer(ctx, workers)
+		}
 	}
 }
 

@@ -50,10 +50,10 @@ func (n *Node) stateTransfer(ctx context.Context, base uint64) (*transfer, error
 
 var errNothingToTransfer = errors.New("nothing to transfer")
 
-// maybeStartTransfer starts a state transfer on its own goroutine when the core asked for one (the replica fell
+// maybeStartTransfer starts a state transfer on its own goroutine (the core asked for one: the replica fell
 // behind what its peers can still send it); at most one at a time.
 func (n *Node) maybeStartTransfer(ctx context.Context, workers *gosync.WaitGroup) {
-	if !n.driver.TakeTransferRequest() || n.syncing.Load() {
+	if n.syncing.Load() {
 		return
 	}
 	n.syncing.Store(true)

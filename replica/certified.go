@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -27,17 +26,11 @@ type execCerts struct {
 func (rp *replies) certify(c *wire.ExecCert) {
 	rp.onExecCert(c)
 	rp.runCrypto(func() func() {
-		m := &consensus.Message{Type: consensus.MsgExecShare, From: rp.cfg.ID, Seq: c.Height, Digest: c.BlockHash,
-			Cert: &consensus.Certificate{Kind: consensus.CertExec, Seq: c.Height, Digest: c.BlockHash, Signers: c.Signers, Sig: c.Sig}}
+		m := (&wire.ExecShare{From: rp.cfg.ID, Height: c.Height, BlockHash: c.BlockHash, Cert: c}).Message()
 		m.Sig = rp.cfg.Signer.SignMessage(m)
 		frame := wire.MarshalMessage(m)
 		return func() { rp.cfg.Transport.Broadcast(frame) }
 	})
-}
-
-// execCertOf is the certificate an execution-share message carries (its envelope and certificate verified).
-func execCertOf(m *consensus.Message) *wire.ExecCert {
-	return &wire.ExecCert{Height: m.Seq, BlockHash: m.Digest, Signers: m.Cert.Signers, Sig: m.Cert.Sig}
 }
 
 // onExecCert keeps a verified execution certificate of a recent height; the driver hears of it through

@@ -10,15 +10,19 @@
 //   - persist: hard state and consensus log records in one synced batch, before anything is sent, so a
 //     restarted replica cannot sign two different things for one slot; then the signed mark (mark.go) beside
 //     the store, so a store that lost a synced write is refused at start (ErrRolledBack);
-//   - send: messages to the Transport (bounded per-peer queues, never blocking the driver); checkpoint
-//     announcements to the Announcer (gossipsub in a process);
+//   - send: forwarded client requests (framed and signed here), messages, and this replica's checkpoint
+//     shares (to the Announcer, gossipsub in a process, when there is one) to the Transport (bounded per-peer
+//     queues, never blocking the driver);
 //   - crypto: the core's BLS requests (shares to sign, shares to combine) go to the crypto workers
 //     (crypto.go), whose answers come back to the loop as completions that step the core. Without workers
 //     (the simulator) they run in order on the loop: deterministic;
 //   - apply: committed batches executed in order; blocks, state and certificates in one synced batch; then the
 //     replies (replies.go: waiters, the result cache, execution proofs in execproof.go, execution
 //     certificates in certified.go) answer the waiting clients;
-//   - advance: the core learns what was executed and the state digests of the checkpoints reached.
+//   - advance: the core learns what was executed and the state digests of the checkpoints reached;
+//   - soft state, when the Ready carries it: whether intake may take transactions, and the view changes,
+//     complaints and checkpoint divergences to log. Process reports whether the Ready asked for a state
+//     transfer.
 //
 // Verifier (verify.go) checks message signatures, batch digests, certificates and client signatures before
 // the driver sees them, on the caller's goroutines (in parallel across peers and clients). A state transfer

@@ -115,8 +115,7 @@ type Driver struct {
 	views     viewTracker
 	busy      atomic.Bool // the core refuses new client requests (admission control), for intake goroutines
 
-	completions    []func() // of crypto jobs run on this goroutine, for this Process round
-	transferWanted bool     // a Ready asked for a state transfer (TakeTransferRequest)
+	completions []func() // of crypto jobs run on this goroutine, for this Process round
 }
 
 // NewDriver opens the application on the store and restores the core from what was persisted.
@@ -146,7 +145,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 	d := &Driver{cfg: cfg, cc: cc, log: cfg.Logger, core: core, app: app}
 	d.replies = newReplies(&d.cfg, func() uint64 { return d.app.LastHeader().Height }, d.runCrypto)
 	d.replies.certified = d.onExecCert
-	d.views.view, d.views.active = core.ViewState()
+	d.resetSoftState(core.Status().SoftState)
 	d.log.Info("replica restored", "last_executed_seq", rs.LastExecuted, "view", rs.HardState.View,
 		"log_records", len(rs.Records), "height", app.LastHeader().Height)
 	ch := make(chan struct{})
@@ -171,17 +170,18 @@ func ttlTicks(tick time.Duration) uint64 {
 	return uint64(WaiterTTL / tick)
 }
 
-// Step feeds a verified consensus message (execution shares are the driver's own business).
+// Step feeds a verified consensus message to the core, or handles a replica frame the core never sees
+// (execution shares, forwarded requests).
 func (d *Driver) Step(m *consensus.Message) {
 	switch m.Type {
-	case consensus.MsgExecShare:
-		if m.Cert != nil {
-			d.replies.onExecCert(execCertOf(m))
+	case wire.FrameExecShare:
+		if s := wire.ExecShareOf(m); s.Cert != nil {
+			d.replies.onExecCert(s.Cert)
 		} else {
-			d.replies.onExecShare(m)
+			d.replies.onExecShare(s)
 		}
 		return
-	case consensus.MsgRequest:
+	case wire.FrameRequest:
 		d.onForwarded(m)
 		return
 	}
@@ -270,7 +270,7 @@ func (d *Driver) onForwarded(m *consensus.Message) {
 		case !d.forwardedExecutable(raw):
 			dead++
 		default:
-			err := d.core.ProposeForwarded(consensus.Request{Digest: h, Data: raw})
+			err := d.core.Propose(consensus.Request{Digest: h, Data: raw, Forwarded: true})
 			if errors.Is(err, consensus.ErrDuplicateRequest) {
 				held++ // queued here already
 			} else if err != nil {

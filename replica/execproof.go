@@ -69,7 +69,7 @@ func (rp *replies) afterExecute(blk *chain.Block, results []chain.Result) {
 	if col != rp.cfg.ID {
 		rp.runCrypto(func() func() {
 			share := signShare(rp.cfg, consensus.CertExec, 0, h, hash)
-			m := &consensus.Message{Type: consensus.MsgExecShare, From: rp.cfg.ID, Seq: h, Digest: hash, Share: share}
+			m := (&wire.ExecShare{From: rp.cfg.ID, Height: h, BlockHash: hash, Share: share}).Message()
 			m.Sig = rp.cfg.Signer.SignMessage(m)
 			frame := wire.MarshalMessage(m)
 			return func() { rp.cfg.Transport.Send(col, frame) }
@@ -104,14 +104,14 @@ func (rp *replies) afterExecute(blk *chain.Block, results []chain.Result) {
 }
 
 // onExecShare takes another replica's execution share (its envelope was verified).
-func (rp *replies) onExecShare(m *consensus.Message) {
-	h := m.Seq
+func (rp *replies) onExecShare(s *wire.ExecShare) {
+	h := s.Height
 	if rp.execCollectorOf(h) != rp.cfg.ID || h+ExecBlocksMax < rp.height() || h > rp.height()+ExecBlocksMax {
 		return
 	}
 	if eb := rp.exec.blocks[h]; eb != nil {
-		if m.Digest == eb.hash {
-			eb.shares[m.From] = m.Share
+		if s.BlockHash == eb.hash {
+			eb.shares[s.From] = s.Share
 			rp.maybeProve(h, eb)
 		}
 		return
@@ -122,7 +122,7 @@ func (rp *replies) onExecShare(m *consensus.Message) {
 	if rp.exec.early[h] == nil {
 		rp.exec.early[h] = map[uint32]execShare{}
 	}
-	rp.exec.early[h][m.From] = execShare{hash: m.Digest, share: m.Share}
+	rp.exec.early[h][s.From] = execShare{hash: s.BlockHash, share: s.Share}
 }
 
 // maybeProve has f+1 matching shares combined (by the crypto workers), then answers the waiting clients.

@@ -136,7 +136,7 @@ func queueLive(b *testing.B, d *Driver, n int) {
 	}
 	for i := 0; i < n; i++ {
 		raw := signedPut(keys[i%8], uint64(i+1))
-		if err := d.core.ProposeForwarded(consensus.Request{Digest: chain.TxHash(raw), Data: raw}); err != nil {
+		if err := d.core.Propose(consensus.Request{Digest: chain.TxHash(raw), Data: raw, Forwarded: true}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -38,15 +38,7 @@ func (d *Driver) restartCore() error {
 		return fmt.Errorf("restart consensus after state transfer: %w", err)
 	}
 	d.core = core
-	d.views.view, d.views.active = core.ViewState()
+	d.resetSoftState(core.Status().SoftState)
 	d.publishStatus()
 	return nil
-}
-
-// TakeTransferRequest reports whether a Ready asked for a state transfer since the last call (the core repeats
-// the request every few hundred milliseconds while it needs one).
-func (d *Driver) TakeTransferRequest() bool {
-	want := d.transferWanted
-	d.transferWanted = false
-	return want
 }

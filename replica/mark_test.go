@@ -96,7 +96,7 @@ func checkRollbackRefused(t *testing.T) error {
 	d.Submit(Intake{Tx: tx, Raw: raw, Hash: chain.TxHash(raw), Waiter: &recordingWaiter{}})
 	for i := 0; i < 100 && d.core.Status().LastProposed == 0; i++ {
 		d.Tick()
-		if err := d.Process(); err != nil {
+		if _, err := d.Process(); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -13,28 +13,29 @@ import (
 // The loop's round: carry out the core's Ready in the order the consensus package documents (persist, send,
 // hand the crypto requests to the workers, execute, advance).
 
-// Process carries out every Ready of the core. An error is fatal: the store failed, and the replica must stop
+// Process carries out every Ready of the core, and reports whether one asked for a state transfer: that one
+// thing the caller does (the core asks again every few hundred milliseconds while it needs one, so an ask
+// made while a transfer runs may be dropped). An error is fatal: the store failed, and the replica must stop
 // rather than send or acknowledge what it could not persist.
-func (d *Driver) Process() error {
+func (d *Driver) Process() (transfer bool, err error) {
 	for {
 		d.runCompletions()
 		rd := d.core.Ready()
 		if rd.Empty() {
 			if len(d.completions) == 0 {
-				d.busy.Store(!d.core.Admitting())
-				return nil
+				return transfer, nil
 			}
 			continue
 		}
 		if err := d.persist(rd); err != nil {
-			return err
+			return false, err
 		}
 		d.send(rd)
 		d.requestCrypto(&rd)
-		d.transferWanted = d.transferWanted || rd.NeedStateTransfer
+		transfer = transfer || rd.NeedStateTransfer
 		ckpts, err := d.apply(rd)
 		if err != nil {
-			return err
+			return false, err
 		}
 		var ap consensus.Applied
 		for _, h := range ckpts {
@@ -42,9 +43,9 @@ func (d *Driver) Process() error {
 				Digest: wire.CheckpointDigest(d.cfg.ChainID, h.Seq, h.Height, h.Hash(), h.StateRoot)})
 		}
 		d.core.Advance(rd, ap)
-		d.observeViews()
-		d.observeComplaints()
-		d.observeCheckpoints()
+		if rd.SoftState != nil {
+			d.observeSoftState(*rd.SoftState)
+		}
 	}
 }
 
@@ -103,24 +104,36 @@ func (d *Driver) advanceMark(rd consensus.Ready) error {
 	return nil
 }
 
+// send carries out a Ready's sends: forwarded requests (in a frame of the node's, signed here), messages, and
+// checkpoint shares, gossiped when there is an announcer.
 func (d *Driver) send(rd consensus.Ready) {
+	for _, f := range rd.Forward {
+		m := wire.ForwardMessage(d.cfg.ID, f)
+		m.Sig = d.cfg.Signer.SignMessage(m)
+		d.sendTo(f.To, m)
+	}
 	for _, o := range rd.Messages {
-		if d.announce(o) {
-			continue
-		}
-		frame := wire.MarshalMessage(o.Msg)
-		if o.To == consensus.Broadcast {
-			d.cfg.Transport.Broadcast(frame)
-		} else {
-			d.cfg.Transport.Send(o.To, frame)
+		d.sendTo(o.To, o.Msg)
+	}
+	for _, m := range rd.Announce {
+		if !d.announce(m) {
+			d.sendTo(consensus.Broadcast, m)
 		}
 	}
 }
 
+func (d *Driver) sendTo(to consensus.ReplicaID, m *consensus.Message) {
+	frame := wire.MarshalMessage(m)
+	if to == consensus.Broadcast {
+		d.cfg.Transport.Broadcast(frame)
+	} else {
+		d.cfg.Transport.Send(to, frame)
+	}
+}
+
 // announce publishes this replica's checkpoint share through the announcer; false: send it normally.
-func (d *Driver) announce(o consensus.Outbound) bool {
-	m := o.Msg
-	if d.cfg.Announcer == nil || m.Type != consensus.MsgCheckpoint || m.Cert != nil || m.From != d.cfg.ID {
+func (d *Driver) announce(m *consensus.Message) bool {
+	if d.cfg.Announcer == nil {
 		return false
 	}
 	blk, err := d.app.Block(m.Seq) // one block per sequence number: height = seq

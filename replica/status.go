@@ -95,7 +95,7 @@ func (d *Driver) publishStatus() {
 		LastViewChangeMs: d.views.lastTaken.Milliseconds(), LastStableCheckpoint: cs.StableSeq,
 		LastStableCheckpointHash: hex.EncodeToString(cs.StableDigest[:]), Healthy: cs.DivergedAt == 0,
 		LastStableCheckpointSigners: cs.StableSigners, LastCheckpoint: cs.LastCheckpoint,
-		CheckpointMismatchReplicas: cs.BadCheckpointFrom,
+		CheckpointMismatchReplicas: cs.BadCheckpointReplicas(),
 	})
 	d.cfg.Metrics.observeStatus(cs)
 	if h.Height != d.published {

@@ -52,12 +52,12 @@ var certKinds = map[consensus.MsgType][]consensus.CertKind{
 	consensus.MsgCommitFull:  {consensus.CertCommit},
 	consensus.MsgCommitted:   {consensus.CertFast, consensus.CertCommit},
 	consensus.MsgCheckpoint:  {consensus.CertCheckpoint}, // a stable checkpoint; a share comes without one
-	consensus.MsgExecShare:   {consensus.CertExec},       // a combined execution certificate; a share comes without one
+	wire.FrameExecShare:      {consensus.CertExec},       // a combined execution certificate; a share comes without one
 }
 
 // certOptional reports whether a message type may come with or without its certificate.
 func certOptional(t consensus.MsgType) bool {
-	return t == consensus.MsgCheckpoint || t == consensus.MsgExecShare
+	return t == consensus.MsgCheckpoint || t == wire.FrameExecShare
 }
 
 // verify checks m from transport peer `from`: sender, signature, batch digest, certificate, and pre-checks the
@@ -77,7 +77,7 @@ func (v *Verifier) verify(from uint32, m *consensus.Message) error {
 	} else if m.Cert != nil {
 		return fmt.Errorf("%w: %v carries a certificate", ErrVerify, m.Type)
 	}
-	if (m.Type == consensus.MsgExecShare || m.Type == consensus.MsgCheckpoint) && len(m.Share) == 0 && m.Cert == nil {
+	if (m.Type == wire.FrameExecShare || m.Type == consensus.MsgCheckpoint) && len(m.Share) == 0 && m.Cert == nil {
 		return fmt.Errorf("%w: %v without a share", ErrVerify, m.Type)
 	}
 	switch m.Type {
@@ -85,7 +85,7 @@ func (v *Verifier) verify(from uint32, m *consensus.Message) error {
 		return v.verifyViewChangeCerts(m)
 	case consensus.MsgNewView:
 		return v.verifyNewView(m)
-	case consensus.MsgRequest:
+	case wire.FrameRequest:
 		m.ReqDigests = consensus.RequestDigests(m.Requests)
 		v.preverifyTxs(m.Requests, m.ReqDigests)
 	case consensus.MsgPrePrepare, consensus.MsgCommitted:

@@ -3,12 +3,27 @@ package replica
 import (
 	"fmt"
 	"time"
+
+	"github.com/sbftnet/sbft/consensus"
 )
+
+// resetSoftState starts from a new core's soft state (the core reports changes from it).
+func (d *Driver) resetSoftState(ss consensus.SoftState) {
+	d.views.view, d.views.active = ss.View, ss.ViewActive
+	d.busy.Store(!ss.Admitting)
+}
+
+// observeSoftState tells intake whether the core takes client requests, and logs what changed.
+func (d *Driver) observeSoftState(ss consensus.SoftState) {
+	d.busy.Store(!ss.Admitting)
+	d.observeViews(ss.View, ss.ViewActive)
+	d.observeComplaints(ss.LastComplaint)
+	d.observeCheckpoints(ss.DivergedAt, ss.BadCheckpointFrom)
+}
 
 // observeCheckpoints reports, once each, a divergence of this replica's state and replicas whose checkpoints
 // differ from stable ones.
-func (d *Driver) observeCheckpoints() {
-	diverged, bad := d.core.CheckpointHealth()
+func (d *Driver) observeCheckpoints(diverged, bad uint64) {
 	if diverged != d.views.divergedAt {
 		d.views.divergedAt = diverged
 		d.log.Error("STATE DIVERGED: this replica's checkpoint differs from the stable checkpoint the network signed; "+
@@ -35,8 +50,7 @@ type viewTracker struct {
 
 // observeComplaints logs every complaint this replica sends about a primary, with the core's reason: a view
 // change must be explainable from the logs, above all one under load.
-func (d *Driver) observeComplaints() {
-	r := d.core.LastComplaint()
+func (d *Driver) observeComplaints(r consensus.ComplaintReason) {
 	if r.Seq == d.views.complaints {
 		return
 	}
@@ -49,8 +63,7 @@ func (d *Driver) observeComplaints() {
 }
 
 // observeViews logs and measures the view changes the last Ready made.
-func (d *Driver) observeViews() {
-	view, active := d.core.ViewState()
+func (d *Driver) observeViews(view uint64, active bool) {
 	t := &d.views
 	if view == t.view && active == t.active {
 		return

@@ -137,6 +137,9 @@ type simReplica struct {
 	upAt    uint64
 	txsSeen map[[32]byte]uint64 // tx hash -> height, executed-at-most-once check
 	sync    *simSync            // a state transfer under way
+	// syncAsked: a Ready asked for a state transfer since the last step (the simulator starts transfers
+	// between steps, in maybeSync).
+	syncAsked bool
 }
 
 type world struct {
@@ -473,9 +476,11 @@ func (w *world) step(faults bool) {
 }
 
 func (w *world) process(i uint32) {
-	if err := w.reps[i].driver.Process(); err != nil {
+	transfer, err := w.reps[i].driver.Process()
+	if err != nil {
 		w.violate("replica %d failed: %v", i, err)
 	}
+	w.reps[i].syncAsked = w.reps[i].syncAsked || transfer
 }
 
 // deliver hands every message due now to its replica, in (time, send order) order.
@@ -547,7 +552,7 @@ func (w *world) scriptedOutage() {
 	case o.From:
 		r := w.reps[o.Replica]
 		r.store.Close()
-		r.driver, r.down, r.upAt, r.sync = nil, true, o.Until, nil
+		r.driver, r.down, r.upAt, r.sync, r.syncAsked = nil, true, o.Until, nil, false
 		w.outageFast, w.outageSlow = counts()
 	case o.Until:
 		fast, slow := counts()
@@ -597,7 +602,7 @@ func (w *world) maybeCrash() {
 		return
 	}
 	r.store.Close()
-	r.driver, r.down, r.sync = nil, true, nil
+	r.driver, r.down, r.sync, r.syncAsked = nil, true, nil, false
 	r.upAt = w.now + 1 + uint64(w.rng.IntN(w.faults.DownTicksMax))
 	w.res.Crashes++
 }

@@ -35,9 +35,10 @@ func (w *world) simNow() time.Time { return time.Unix(0, 0).Add(time.Duration(w.
 func (w *world) maybeSync(i int) {
 	r := w.reps[i]
 	if r.sync == nil {
-		if !r.driver.TakeTransferRequest() {
+		if !r.syncAsked {
 			return
 		}
+		r.syncAsked = false
 		r.sync = w.startSync(i)
 		if r.sync == nil {
 			return

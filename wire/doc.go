@@ -1,7 +1,8 @@
 // Package wire is everything that crosses a process boundary: the libp2p protocol IDs and gossipsub topic
-// names, the frames of every protocol (consensus messages, the client transaction session, checkpoint
-// announcements and proofs, state-sync blocks) with their codecs, every signing domain (signing.go), the
-// encoding of the consensus hard state on disk, and the bounds of all of it (limits.go).
+// names, the frames of every protocol (consensus messages, and the replicas' own frames in their format,
+// frames.go; the client transaction session, checkpoint announcements and proofs, state-sync blocks) with
+// their codecs, every signing domain (signing.go), the encoding of the consensus hard state on disk, and the
+// bounds of all of it (limits.go).
 //
 // Dependencies: wire imports consensus and chain for the types it encodes and the limits it derives from, and
 // nothing above them (never node, client, p2p or sync; scripts/lint-deps.sh checks). Its reader lives in the

@@ -17,7 +17,7 @@ func TestLimitsAgree(t *testing.T) {
 	largestProof := len((&StableCheckpointProof{Signers: ^uint64(0), Sig: make([]byte, consensus.SigBytesMax)}).Marshal())
 	largestAnnouncement := len((&CheckpointAnnouncement{Share: make([]byte, consensus.SigBytesMax),
 		Sig: make([]byte, consensus.SigBytesMax)}).Marshal())
-	const largestBatchMessage = consensus.BatchBytesMax + consensus.BatchRequestsMax*4 + 4*consensus.SigBytesMax
+	const largestBatchMessage = consensus.BatchBytesCap + consensus.BatchRequestsCap*4 + 4*consensus.SigBytesMax
 	for _, c := range []struct {
 		name         string
 		inner, outer int
@@ -26,13 +26,13 @@ func TestLimitsAgree(t *testing.T) {
 		{"submit frame holds the largest transaction", 1 + chain.TxBytesMax, SubmitFrameBytesMax},
 		{"submit frame holds nothing the chain refuses", SubmitFrameBytesMax - 1, chain.TxBytesMax},
 		{"largest transaction fits a consensus request", chain.TxBytesMax, consensus.RequestBytesMax},
-		{"largest request fits a batch (hard cap)", consensus.RequestBytesMax, consensus.BatchBytesMax},
+		{"largest request fits a batch (hard cap)", consensus.RequestBytesMax, consensus.BatchBytesCap},
 		{"largest request fits a batch (default)", consensus.RequestBytesMax, consensus.BatchBytesDefault},
-		{"default batch bytes within the hard cap", consensus.BatchBytesDefault, consensus.BatchBytesMax},
-		{"default batch requests within the hard cap", consensus.BatchRequestsDefault, consensus.BatchRequestsMax},
+		{"default batch bytes within the hard cap", consensus.BatchBytesDefault, consensus.BatchBytesCap},
+		{"default batch requests within the hard cap", consensus.BatchRequestsDefault, consensus.BatchRequestsCap},
 		{"full batch fits a consensus message", largestBatchMessage, consensus.MessageBytesMax},
-		{"batch requests fit a block", consensus.BatchRequestsMax, chain.BlockTxsMax},
-		{"full batch fits a block", chain.HeaderBytes + 4 + consensus.BatchRequestsMax*4 + consensus.BatchBytesMax,
+		{"batch requests fit a block", consensus.BatchRequestsCap, chain.BlockTxsMax},
+		{"full batch fits a block", chain.HeaderBytes + 4 + consensus.BatchRequestsCap*4 + consensus.BatchBytesCap,
 			chain.BlockBytesMax},
 		// State sync and checkpoints. One block with its certificate must fit a blocks answer, or state
 		// transfer could never move past it.

@@ -42,7 +42,7 @@ func UnmarshalMessage(b []byte) (*consensus.Message, error) {
 		r.Failf("version %d", v)
 	}
 	m := &consensus.Message{Type: consensus.MsgType(r.U8())}
-	if r.Err() == nil && !m.Type.Valid() {
+	if r.Err() == nil && !validType(m.Type) {
 		r.Failf("type %d", m.Type)
 	}
 	m.From = r.U32()

@@ -14,7 +14,7 @@ func (r messageReader) requests() [][]byte {
 		return nil
 	}
 	// Each request needs at least its 4-byte length: a count the remaining bytes cannot hold is a lie.
-	if n > consensus.BatchRequestsMax || n*4 > r.Left() {
+	if n > consensus.BatchRequestsCap || n*4 > r.Left() {
 		r.Failf("%d requests", n)
 		return nil
 	}
@@ -30,8 +30,8 @@ func (r messageReader) requests() [][]byte {
 			return nil
 		}
 		total += l
-		if total > consensus.BatchBytesMax {
-			r.Failf("batch of more than %d bytes", consensus.BatchBytesMax)
+		if total > consensus.BatchBytesCap {
+			r.Failf("batch of more than %d bytes", consensus.BatchBytesCap)
 			return nil
 		}
 		reqs = append(reqs, r.BytesCopy(l))
