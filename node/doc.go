@@ -24,5 +24,14 @@
 // replica's, validate and hand on the others'); the checkpoint and blocks request/response protocols; state
 // transfer (statesync.go: when the core's Ready says catch-up cannot close the gap, fetch blocks with package sync
 // on a separate goroutine, then execute them on the driver's goroutine and restart the core at the
-// checkpoint); and the test-only byzantine modes (byzantine.go), refused without an environment opt-in.
+// checkpoint).
+//
+// Each service registers the protocols it answers (registerProtocols in node.go calls them): intake.go the
+// client transaction sessions, subscribe.go block subscriptions, announce.go the checkpoint gossip and proof,
+// reads.go proven reads and the certified head, transfer.go the blocks of state transfer, api.go the genesis.
+//
+// What the replica sends, takes in and serves passes through its seams (node.go), wired honest. Only a test
+// build (tag byzantine) decorates them with a misbehaviour of package node/byzantine, in one hook
+// (byzantine_on.go); the production build has no byzantine code, which scripts/lint-deps.sh checks on the
+// binary's symbols.
 package node
