@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,22 +20,27 @@ import (
 
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/genesis"
-	"github.com/sbftnet/sbft/node"
+	"github.com/sbftnet/sbft/node/byzantine"
 	"github.com/sbftnet/sbft/replica"
 )
 
-var sbftBin string
+var (
+	binDir  string
+	sbftBin string // the production binary: every replica runs it, unless a test makes it misbehave
+	byzBin  struct {
+		once sync.Once
+		path string
+		err  error
+	}
+)
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "sbft-e2e-bin")
-	if err != nil {
+	var err error
+	if binDir, err = os.MkdirTemp("", "sbft-e2e-bin"); err != nil {
 		panic(err)
 	}
-	sbftBin = filepath.Join(dir, "sbft")
-	build := exec.Command("go", "build", "-o", sbftBin, "../cmd/sbft")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build sbft: %v\n%s", err, out)
+	if sbftBin, err = buildSbft("sbft", ""); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -44,8 +50,30 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	}
-	os.RemoveAll(dir)
+	os.RemoveAll(binDir)
 	os.Exit(code)
+}
+
+// buildSbft builds cmd/sbft into binDir with the build tags given.
+func buildSbft(name, tags string) (string, error) {
+	path := filepath.Join(binDir, name)
+	build := exec.Command("go", "build", "-tags", tags, "-o", path, "../cmd/sbft")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build sbft (tags %q): %v\n%s", tags, err, out)
+	}
+	return path, nil
+}
+
+// byzantineBin is the test build of sbft (tag byzantine: node/byzantine_on.go), built at the first test that
+// makes a replica misbehave: only those replicas run it.
+func byzantineBin(t *testing.T) string {
+	t.Helper()
+	byzBin.once.Do(func() { byzBin.path, byzBin.err = buildSbft("sbft-byzantine", "byzantine") })
+	if byzBin.err != nil {
+		t.Fatal(byzBin.err)
+	}
+	return byzBin.path
 }
 
 // net is a testnet of replica processes in a temporary directory.
@@ -123,13 +151,13 @@ func (tn *testnet) home(i int) string {
 	return filepath.Join(tn.dir, fmt.Sprintf("replica-%d", i))
 }
 
-func (tn *testnet) start(i int, extra ...string) { tn.startEnv(i, nil, extra...) }
+func (tn *testnet) start(i int, extra ...string) { tn.startBin(i, sbftBin, nil, extra...) }
 
-// startEnv starts replica i with extra environment variables and flags.
-func (tn *testnet) startEnv(i int, env []string, extra ...string) {
+// startBin starts replica i from binary bin with extra environment variables and flags.
+func (tn *testnet) startBin(i int, bin string, env []string, extra ...string) {
 	tn.t.Helper()
 	args := append([]string{"start", "--home", tn.home(i)}, extra...)
-	cmd := exec.Command(sbftBin, args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	logf, err := os.OpenFile(filepath.Join(tn.home(i), "replica.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -147,12 +175,12 @@ func (tn *testnet) startEnv(i int, env []string, extra ...string) {
 
 func (tn *testnet) startAll() { tn.startAllWith(nil) }
 
-// startAllWith starts every replica, those in byzantine in the test-only byzantine mode given (with the
-// environment opt-in), and waits until all are connected.
-func (tn *testnet) startAllWith(byzantine map[int]string) {
+// startAllWith starts every replica, those in modes from the test build in the byzantine mode given, and waits
+// until all are connected.
+func (tn *testnet) startAllWith(modes map[int]string) {
 	for i := 0; i < tn.n; i++ {
-		if mode, ok := byzantine[i]; ok {
-			tn.startEnv(i, []string{node.ByzantineEnv + "=1"}, "--byzantine", mode)
+		if mode, ok := modes[i]; ok {
+			tn.startBin(i, byzantineBin(tn.t), []string{byzantine.Env + "=" + mode})
 		} else {
 			tn.start(i)
 		}

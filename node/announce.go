@@ -41,6 +41,20 @@ func (a *announcer) AnnounceCheckpoint(ann *wire.CheckpointAnnouncement) {
 	}
 }
 
+// joinCheckpointGossip joins the checkpoint topic: this replica's announcements go out on it, the others' come
+// in through validateCheckpoint.
+func (n *Node) joinCheckpointGossip() (err error) {
+	n.announcer.topic, err = n.gossip.Join(wire.CheckpointTopic, n.validateCheckpoint, n.onCheckpointGossip)
+	return err
+}
+
+// registerCheckpoints serves the stable checkpoint proof (state transfer starts from the best one). Every answer
+// counts against the host's answer budget, reserved at its protocol's largest answer.
+func (n *Node) registerCheckpoints() {
+	n.host.HandleRequest(wire.CheckpointProtocol, p2p.RequestBounds{RequestBytesMax: wire.CheckpointRequestBytesMax,
+		AnswerBytesMax: wire.CheckpointProofBytesMax}, n.serveCheckpoint)
+}
+
 // validateCheckpoint is the topic validator: the publisher must be the replica the announcement names, and
 // the announcement well-formed and signed by it; checkpoints at or below this replica's stable one are
 // ignored (stale, no penalty).

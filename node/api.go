@@ -9,7 +9,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sbftnet/sbft/replica"
+	"github.com/sbftnet/sbft/wire"
 )
+
+// registerInfo serves the genesis document to anyone over libp2p (client nodes and the CLI learn the network
+// from a replica's address).
+func (n *Node) registerInfo() {
+	n.host.HandleDocument(wire.InfoProtocol, n.opts.Genesis.Marshal())
+}
 
 func (n *Node) handleStatus(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")

@@ -14,4 +14,9 @@
 //   - api.go: the HTTP status, health and metrics endpoints.
 //
 // config.go and configfile.go are the replica's config.toml.
+//
+// What the replica sends, takes in and serves passes through its seams (node.go), wired honest. Only a test
+// build (tag byzantine) decorates them with a misbehaviour of package node/byzantine, in one hook
+// (byzantine_on.go); the production build has no byzantine code, which scripts/lint-deps.sh checks on the
+// binary's symbols.
 package node

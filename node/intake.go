@@ -7,30 +7,15 @@ import (
 	"sync"
 	"time"
 
-	bsync "github.com/sbftnet/sbft/sync"
-
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/p2p"
 	"github.com/sbftnet/sbft/replica"
 	"github.com/sbftnet/sbft/wire"
 )
 
-func (n *Node) registerProtocols() {
+// registerIntake takes client transaction sessions: one submit frame at most per frame, replies queued per session.
+func (n *Node) registerIntake() {
 	n.host.HandleSession(wire.TxSession, wire.SubmitFrameBytesMax, p2p.ServedSessionQueueFramesMax, false, n.serveSession)
-	n.host.HandleSession(wire.SubscribeProtocol, wire.SubscribeRequestBytes, SubscribeQueueFrames, false, n.serveSubscribe)
-	n.host.HandleDocument(wire.InfoProtocol, n.opts.Genesis.Marshal())
-	// Every answer counts against the host's answer budget, reserved at its protocol's largest answer.
-	n.host.HandleRequest(wire.CheckpointProtocol, p2p.RequestBounds{RequestBytesMax: wire.CheckpointRequestBytesMax,
-		AnswerBytesMax: wire.CheckpointProofBytesMax}, n.serveCheckpoint)
-	n.host.HandleRequest(wire.ReadProtocol, p2p.RequestBounds{RequestBytesMax: wire.ReadRequestBytesMax,
-		AnswerBytesMax: wire.ProvenReadBytesMax}, n.serveRead)
-	n.host.HandleRequest(wire.HeadProtocol, p2p.RequestBounds{RequestBytesMax: wire.HeadRequestBytesMax,
-		AnswerBytesMax: wire.ExecCertBytesMax}, n.serveHead)
-	serveBlocks := bsync.BlocksHandler(n.store)
-	if b := n.opts.Byzantine; b.StallBlocks || b.CorruptBlocks {
-		serveBlocks = b.blocksHandler(n.store) // test-only byzantine source
-	}
-	n.host.HandleRequestParts(wire.BlocksProtocol, bsync.BlocksBounds, serveBlocks)
 }
 
 // sessionWaiter answers on a client's session; Send never blocks (a full queue drops the reply and the

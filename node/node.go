@@ -44,8 +44,7 @@ type Options struct {
 	Logger     *slog.Logger
 	// Recover starts a replica whose store lost what it had signed and acknowledged (replica.ErrRolledBack), to catch
 	// up from the others: `sbft start --recover`.
-	Recover   bool
-	Byzantine Byzantine // test-only misbehaviour (zero: honest)
+	Recover bool
 }
 
 // Node is a running replica.
@@ -57,7 +56,8 @@ type Node struct {
 	host      *p2p.Host
 	gossip    *p2p.Gossip
 	announcer *announcer
-	input     Input     // the driver, or a test-only decorator of it
+	seams     seams     // what the replica sends, takes in and serves through
+	input     Input     // the driver, or a test build's decorator of it (seams.input)
 	peers     []peer.ID // replica peer IDs by index
 
 	// State transfer (transfer.go): at most one at a time.
@@ -141,19 +141,10 @@ func New(opts Options) (*Node, error) {
 		return nil, err
 	}
 	n.announcer = &announcer{queue: make(chan []byte, AnnounceQueueMax)}
-	signer, byz := replica.MessageSigner{ChainID: g.ChainID, Key: opts.Key}, opts.Byzantine // byz: test-only decorators, when a mode is set
 	n.crypto = replica.NewCryptoPool()
-	n.driver, err = replica.NewDriver(replica.DriverConfig{
-		ChainID: g.ChainID, ID: id, N: g.N(), F: g.F, C: g.C, Signer: signer,
-		ShareKey: opts.ShareKey, BLSKeys: g.BLSPublicKeys(),
-		Consensus: cfg.Consensus, CheckpointInterval: int(g.CheckpointInterval), TickInterval: cfg.TickInterval(),
-		Store: n.store, Transport: byz.wrapTransport(n.host, g.ChainID, id, g.N(), signer), Logger: n.log,
-		Metrics: n.metrics, TxCache: n.txsChecked, Crypto: n.crypto, Mark: n.mark, Recover: opts.Recover,
-		Announcer: byz.wrapAnnouncer(n.announcer, g.ChainID, signer, opts.ShareKey),
-	})
+	err = n.newDriver()
 	if err == nil {
-		n.input = byz.Input(n.driver)
-		n.announcer.topic, err = n.gossip.Join(wire.CheckpointTopic, n.validateCheckpoint, n.onCheckpointGossip)
+		err = n.joinCheckpointGossip()
 	}
 	if err != nil {
 		n.host.Close()
@@ -161,6 +152,61 @@ func New(opts Options) (*Node, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// Input is what feeds a replica's driver: client transactions and verified messages.
+type Input interface {
+	Submit(replica.Intake)
+	Step(*consensus.Message)
+}
+
+// seams are where a replica meets the others: what it sends them, what takes their messages in, what it serves
+// them. New wires them honest and hands them once to misbehave, where a test build (tag byzantine,
+// byzantine_on.go) decorates them: no production path asks whether the replica misbehaves.
+type seams struct {
+	transport replica.Transport
+	announcer replica.Announcer
+	input     func(*replica.Driver) Input             // what stands before the driver (itself, when honest)
+	blocks    func(peer.ID, []byte) ([][]byte, error) // the blocks protocol's server (transfer.go)
+	subscribe func(p2p.Session)                       // the subscription protocol's server (subscribe.go)
+}
+
+// newDriver creates the driver on the replica's seams.
+func (n *Node) newDriver() error {
+	g, cfg := n.opts.Genesis, n.opts.Config
+	s := seams{transport: n.host, announcer: n.announcer, input: func(d *replica.Driver) Input { return d },
+		blocks: bsync.BlocksHandler(n.store), subscribe: n.serveSubscribe}
+	if err := n.misbehave(&s); err != nil {
+		return err
+	}
+	d, err := replica.NewDriver(replica.DriverConfig{
+		ChainID: g.ChainID, ID: n.id, N: g.N(), F: g.F, C: g.C, Signer: n.signer(),
+		ShareKey: n.opts.ShareKey, BLSKeys: g.BLSPublicKeys(),
+		Consensus: cfg.Consensus, CheckpointInterval: int(g.CheckpointInterval), TickInterval: cfg.TickInterval(),
+		Store: n.store, Transport: s.transport, Logger: n.log,
+		Metrics: n.metrics, TxCache: n.txsChecked, Crypto: n.crypto, Mark: n.mark, Recover: n.opts.Recover,
+		Announcer: s.announcer,
+	})
+	if err != nil {
+		return err
+	}
+	n.driver, n.input, n.seams = d, s.input(d), s
+	return nil
+}
+
+// signer signs this replica's consensus messages.
+func (n *Node) signer() replica.MessageSigner {
+	return replica.MessageSigner{ChainID: n.opts.Genesis.ChainID, Key: n.opts.Key}
+}
+
+// registerProtocols has every service register the protocols it answers, once the mesh runs.
+func (n *Node) registerProtocols() {
+	n.registerIntake()        // intake.go: client transaction sessions
+	n.registerSubscriptions() // subscribe.go: blocks pushed to client nodes
+	n.registerInfo()          // api.go: the genesis document
+	n.registerCheckpoints()   // announce.go: the stable checkpoint proof
+	n.registerReads()         // reads.go: proven reads and the certified head
+	n.registerBlocks()        // transfer.go: blocks for state transfer
 }
 
 // closeStore closes the store and the mark beside it.
@@ -197,9 +243,6 @@ func newHost(opts Options, reg prometheus.Registerer, log *slog.Logger) (*p2p.Ho
 	}
 	return h, nil
 }
-
-// Driver exposes the driver (status, tests).
-func (n *Node) Driver() *replica.Driver { return n.driver }
 
 // Status is the replica's status with the live peer count.
 func (n *Node) Status() replica.Status {

@@ -8,11 +8,21 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/p2p"
 	"github.com/sbftnet/sbft/replica"
+	"github.com/sbftnet/sbft/wire"
 )
 
 // Proven reads served to clients that do not run a client node (ReadProtocol): the loop answers each from the
 // state of its highest certified recent block (certified.go); the reader checks the proof itself.
+
+// registerReads serves proven reads and the certified head, each answer reserved at its largest size.
+func (n *Node) registerReads() {
+	n.host.HandleRequest(wire.ReadProtocol, p2p.RequestBounds{RequestBytesMax: wire.ReadRequestBytesMax,
+		AnswerBytesMax: wire.ProvenReadBytesMax}, n.serveRead)
+	n.host.HandleRequest(wire.HeadProtocol, p2p.RequestBounds{RequestBytesMax: wire.HeadRequestBytesMax,
+		AnswerBytesMax: wire.ExecCertBytesMax}, n.serveHead)
+}
 
 // readJob is one read waiting for the loop.
 type readJob struct {

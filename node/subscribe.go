@@ -8,6 +8,11 @@ import (
 	"github.com/sbftnet/sbft/wire"
 )
 
+// registerSubscriptions takes block subscriptions (the server is a seam: a test build may decorate it).
+func (n *Node) registerSubscriptions() {
+	n.host.HandleSession(wire.SubscribeProtocol, wire.SubscribeRequestBytes, SubscribeQueueFrames, false, n.seams.subscribe)
+}
+
 // serveSubscribe pushes committed blocks with their commit certificates to a subscriber (a client node), from
 // the height it asks, as they become durable here: no polling. After the blocks it pushes the execution
 // certificate of the highest of them it knows certified, so the subscriber can serve proven reads.
@@ -27,17 +32,12 @@ func (n *Node) serveSubscribe(s p2p.Session) {
 	if err != nil || next == 0 || next > n.driver.Status().Height+1 {
 		return // a subscription from beyond the next block would hold its slot with nothing to send
 	}
-	if n.opts.Byzantine.StallSubscription {
-		<-n.done // test-only: withholds every block
-		return
-	}
 	var certSent uint64
 	for {
 		changed := n.driver.HeightChanged()
 		for top := n.driver.Status().Height; next <= top; next++ {
 			if !n.push(s, next, func() ([]byte, error) {
 				block, cert, err := blockWithCert(n.store, next)
-				block = n.opts.Byzantine.subscribedBlock(block) // test-only forgery; honest: unchanged
 				return wire.EncodeSubscribedBlock(top, block, cert), err
 			}) {
 				return

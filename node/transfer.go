@@ -13,6 +13,12 @@ import (
 	"github.com/sbftnet/sbft/wire"
 )
 
+// registerBlocks makes this replica a state transfer source (the server is a seam: a test build may decorate
+// it; honest, it is sync.BlocksHandler on the store).
+func (n *Node) registerBlocks() {
+	n.host.HandleRequestParts(wire.BlocksProtocol, bsync.BlocksBounds, n.seams.blocks)
+}
+
 // transfer is a completed fetch, handed to the driver's goroutine to execute.
 type transfer struct {
 	proof  *wire.StableCheckpointProof

@@ -11,13 +11,18 @@
 #   - the client subcommands of cmd/sbft (files importing client) and e2e get replica addresses from the
 #     genesis (genesis.(*Genesis).P2PReplicas), not from node.
 #   - the storage engine (pebble) is linked only by the package that wraps it (store) and the packages that
-#     wire a process keeping a store (node, cmd/sbft, the simulator; replica, clientnode and sim are the
-#     packages node is being split into): a client library, the transport, genesis, wire, chain and sync must
+#     wire a process keeping a store (node, cmd/sbft, clientnode, and the simulator through clientnode): a
+#     client library, the replica driver, the transport, genesis, wire, chain and sync must
 #     not carry a storage engine. Only store imports pebble itself, so its API stays in one package.
 #   - genesis reaches no p2p package: it is a file format and keys, and speaks libp2p's core types.
 #   - p2p carries frames without reading them: of wire it reaches only leaves (wire/proto, wire/be) that reach
 #     neither chain nor consensus; wire/proto imports only the standard library and wire/be.
+#   - the production binary (cmd/sbft, no tags) carries no test machinery: not the simulator (cmd/sbft-sim has it)
+#     with its adversaries and porcupine, no byzantine mode (tag byzantine: node/byzantine_on.go), no planted-bug
+#     switch (tag mutants). Checked on its dependencies and on the symbols of the built binary, which also catch
+#     such code moved into a production package; a build with both tags shows the patterns still find it.
 set -euo pipefail
+# Under pipefail `cmd | grep -q` can fail on a match (grep exits, cmd dies writing): grep what was captured.
 mod=$(awk '/^module /{print $2; exit}' go.mod)
 fail=0
 violation() {
@@ -25,7 +30,7 @@ violation() {
 	fail=1
 }
 
-for tags in "" mutants; do
+for tags in "" mutants byzantine; do
 	bad=$(go list -tags "$tags" -f '{{join .Imports "\n"}}' ./consensus/... | grep -E '^[^/]+\.[^/]+/' | grep -v "^$mod/consensus" || true)
 	if [ -n "$bad" ]; then
 		violation "consensus imports outside the standard library (tags '$tags'): $bad"
@@ -38,8 +43,9 @@ for tags in "" mutants; do
 done
 
 # wire never reaches the network code, directly or through another package.
+wiredeps=$(go list -deps ./wire/...)
 for pkg in node client p2p sync; do
-	if go list -deps ./wire/... | grep -qx "$mod/$pkg"; then
+	if grep -qx "$mod/$pkg" <<<"$wiredeps"; then
 		violation "wire depends on $mod/$pkg (wire must stay below the network code; move the code into wire or the caller)"
 	fi
 done
@@ -73,12 +79,14 @@ done
 
 for tags in "" mutants; do
 	# genesis sits below the network code.
-	if go list -tags "$tags" -deps ./genesis | grep -qE "^$mod/p2p(/|$)"; then
+	deps=$(go list -tags "$tags" -deps ./genesis)
+	if grep -qE "^$mod/p2p(/|$)" <<<"$deps"; then
 		violation "genesis depends on p2p (tags '$tags'): give peer IDs and multiaddrs as libp2p core types"
 	fi
 	# p2p reaches only wire leaves that reach neither chain nor consensus.
 	for w in $(go list -tags "$tags" -deps ./p2p | grep -E "^$mod/wire(/|$)"); do
-		if go list -tags "$tags" -deps "$w" | grep -qE "^$mod/(chain|consensus)(/|$)"; then
+		deps=$(go list -tags "$tags" -deps "$w")
+		if grep -qE "^$mod/(chain|consensus)(/|$)" <<<"$deps"; then
 			violation "p2p depends on ${w#"$mod"/}, which reaches chain or consensus (tags '$tags'): protocol IDs, topics and transport bounds belong in wire/proto"
 		fi
 	done
@@ -90,7 +98,7 @@ fi
 
 # direct imports: forbidden <importer> <imported> <why>
 forbid() {
-	if go list -f '{{join .Imports "\n"}}' "./$1" | grep -qx "$mod/$2"; then
+	if grep -qx "$mod/$2" <<<"$(go list -f '{{join .Imports "\n"}}' "./$1")"; then
 		violation "$1 imports $2: $3"
 	fi
 }
@@ -107,5 +115,47 @@ done
 if grep -n 'node\.P2PReplicas' cmd/sbft/*.go e2e/*.go; then
 	violation "replica addresses come from genesis.(*Genesis).P2PReplicas, not node"
 fi
+
+# The production binary, by packages: each rule is <package regexp> <why>.
+deps=$(go list -deps ./cmd/sbft)
+nodeps() {
+	if grep -E "^$1(/|\$)" <<<"$deps"; then
+		violation "cmd/sbft depends on $1: $2"
+	fi
+}
+nodeps "$mod/sim" "the simulator is cmd/sbft-sim's, never the replica binary's"
+nodeps "$mod/node/byzantine" "byzantine modes exist only with the tag byzantine (node/byzantine_on.go)"
+nodeps github.com/anishathalye/porcupine "the simulator's linearizability checker"
+if ! grep -qx "$mod/node/byzantine" <<<"$(go list -tags byzantine -deps ./cmd/sbft)"; then
+	violation "the tag byzantine no longer brings node/byzantine into cmd/sbft: its rule above proves nothing"
+fi
+
+# The production binary, by symbols (built without -s so that it has them). Each rule: <why>|<regexp over
+# `go tool nm` lines>; the symbols of the tags' code must never reach it, through any package.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/sbft" ./cmd/sbft
+go build -tags "byzantine mutants" -o "$tmp/sbft-tags" ./cmd/sbft
+go tool nm "$tmp/sbft" >"$tmp/sbft.nm"
+go tool nm "$tmp/sbft-tags" >"$tmp/sbft-tags.nm"
+rules=(
+	"the simulator or its adversaries (cmd/sbft-sim)|$mod/sim[./]|[Aa]dversar"
+	"porcupine (the simulator's linearizability checker)|porcupine"
+	"a byzantine mode (tag byzantine only)|[Bb]yzantin"
+	"a planted-bug switch (tag mutants only)|$mod/mutant\\.|$mod/consensus\\.[Pp]lant"
+)
+for rule in "${rules[@]}"; do
+	why=${rule%%|*} re=${rule#*|}
+	if hits=$(grep -m 5 -E "$re" "$tmp/sbft.nm"); then
+		violation "the sbft binary holds $why:"$'\n'"$hits"
+	fi
+done
+# Control: in a build with both tags the byzantine and planted-bug rules must find their symbols, or a renamed
+# symbol would let them pass unseen.
+for rule in "${rules[@]:2}"; do
+	if ! grep -qE "${rule#*|}" "$tmp/sbft-tags.nm"; then
+		violation "the rule for ${rule%%|*} finds nothing in a build with the tags byzantine mutants: fix its pattern"
+	fi
+done
 
 exit $fail

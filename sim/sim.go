@@ -18,6 +18,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/node"
+	"github.com/sbftnet/sbft/node/byzantine"
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -376,7 +377,7 @@ func (w *world) enqueue(from, to uint32, frame []byte) {
 func (w *world) boot(i uint32) {
 	r := w.reps[i]
 	r.store.Reopen()
-	var byz node.Byzantine
+	var byz byzantine.Mode
 	if r.adv != nil && r.adv.role == Censor {
 		byz.CensorClient = (*[32]byte)(clientKey(w, 0).Public().(ed25519.PublicKey))
 	}

@@ -26,8 +26,6 @@ func startCommand() *cli.Command {
 			&cli.BoolFlag{Name: "log-json", Usage: "log JSON lines instead of text"},
 			&cli.BoolFlag{Name: "recover", Usage: "start although the store lost what this replica had signed and acknowledged " +
 				"(it refuses otherwise), and catch up from the other replicas"},
-			&cli.StringFlag{Name: "byzantine", Usage: "TESTS ONLY: misbehave as primary, one of " +
-				strings.Join(node.ByzantineModes, ", ") + "; refused unless " + node.ByzantineEnv + "=1"},
 		},
 		Action: runStart,
 	}
@@ -67,18 +65,11 @@ func runStart(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	byz, err := node.ParseByzantine(c.String("byzantine"))
-	if err != nil {
-		return err
-	}
-	if !byz.Honest() {
-		log.Warn("BYZANTINE TEST MODE: this replica misbehaves as primary", "mode", c.String("byzantine"))
-	}
 	peers, err := peerFlags(c)
 	if err != nil {
 		return err
 	}
-	n, err := node.New(node.Options{Home: home, Config: cfg, Genesis: g, Key: key, ShareKey: shareKey, ExtraPeers: peers, Logger: log, Byzantine: byz,
+	n, err := node.New(node.Options{Home: home, Config: cfg, Genesis: g, Key: key, ShareKey: shareKey, ExtraPeers: peers, Logger: log,
 		Recover: c.Bool("recover")})
 	if err != nil {
 		return err
