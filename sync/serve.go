@@ -15,13 +15,8 @@ import (
 // from several replicas, as a replica does), an answer of at most a chunk's bytes.
 var BlocksBounds = p2p.RequestBounds{RequestBytesMax: wire.BlocksRequestBytes, AnswerBytesMax: wire.BlocksAnswerBytesMax}
 
-// ServeBlocks registers the blocks protocol on host, answered from store (pebble reads are safe beside the
-// driver); the answer's memory is bounded by the host's answer budget (p2p/answerbudget.go).
-func ServeBlocks(host *p2p.Host, store chain.Store) {
-	host.HandleRequestParts(wire.BlocksProtocol, BlocksBounds, BlocksHandler(store))
-}
-
-// BlocksHandler answers one blocks request from store.
+// BlocksHandler answers blocks requests from store (pebble reads are safe beside the driver); the answer's
+// memory is bounded by the host's answer budget (p2p/answerbudget.go).
 func BlocksHandler(store chain.Store) func(peer.ID, []byte) ([][]byte, error) {
 	return func(_ peer.ID, req []byte) ([][]byte, error) {
 		q, err := wire.UnmarshalBlocksRequest(req)
