@@ -100,15 +100,7 @@ func storedBlock(store chain.Store, h uint64) (servedBlock, bool) {
 
 // take applies one block by the client node's rule; false: refused (the application is reloaded).
 func (fl *simFollower) take(o servedBlock) bool {
-	b := fl.store.NewBatch()
-	defer b.Close()
-	results, err := clientnode.AcceptBlock(fl.verifier, b, fl.app, o.blk, o.cert)
-	if err == nil {
-		fl.app.StageCert(b, o.blk.Header.Height, o.cert)
-		b.Set(chain.OutcomesKey(o.blk.Header.Height), chain.Outcomes(results))
-		err = b.Commit(true)
-	}
-	if err != nil {
+	if err := clientnode.AcceptBlock(fl.verifier, fl.app, o.blk, o.cert); err != nil {
 		app, rerr := chain.OpenApp(fl.store, chainID, nil)
 		if rerr != nil {
 			panic(rerr)
@@ -116,7 +108,6 @@ func (fl *simFollower) take(o servedBlock) bool {
 		fl.app = app
 		return false
 	}
-	fl.app.Flushed()
 	h := o.blk.Header.Hash()
 	fl.hashes[o.blk.Header.Height] = h
 	fl.agree(o.blk.Header.Height, h)
