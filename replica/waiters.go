@@ -83,36 +83,3 @@ func (ws *waiters) expire(now uint64) {
 		}
 	}
 }
-
-// resultCache remembers the replies of recently executed transactions, FIFO-bounded, so a copy of a
-// transaction that reaches this replica after it executed (clients send to every replica) is answered with its
-// result rather than refused as a replay: every correct replica then gives the client the same answer.
-type resultCache struct {
-	byHash map[[32]byte]*wire.Reply
-	ring   [][32]byte // grows to max, then wraps
-	max    int
-	next   int
-}
-
-func newResultCache(max int) resultCache {
-	return resultCache{byHash: make(map[[32]byte]*wire.Reply), max: max}
-}
-
-func (c *resultCache) add(r *wire.Reply) {
-	if _, ok := c.byHash[r.TxHash]; ok {
-		return
-	}
-	c.byHash[r.TxHash] = r
-	if len(c.ring) < c.max {
-		c.ring = append(c.ring, r.TxHash)
-		return
-	}
-	delete(c.byHash, c.ring[c.next])
-	c.ring[c.next] = r.TxHash
-	c.next = (c.next + 1) % c.max
-}
-
-func (c *resultCache) get(h [32]byte) (*wire.Reply, bool) {
-	r, ok := c.byHash[h]
-	return r, ok
-}

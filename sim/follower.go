@@ -37,7 +37,7 @@ func newSimFollower(w *world) *simFollower {
 		panic(err)
 	}
 	return &simFollower{w: w, store: store, app: app, hashes: map[uint64][32]byte{},
-		verifier: replica.NewVerifier(chainID, w.pubs, w.blsPubs, w.f, w.c, replica.NewTxCache(1<<12))}
+		verifier: replica.NewVerifier(chainID, w.pubs, w.blsPubs, w.f, w.c, replica.NewFIFOSet(1<<12))}
 }
 
 // tick asks the source for the next block and takes what it sends.
