@@ -23,11 +23,12 @@ func (f *fifoMap[K, V]) add(k K, v V) {
 	f.m[k] = v
 	if len(f.ring) < f.max {
 		f.ring = append(f.ring, k)
-		return
+	} else {
+		delete(f.m, f.ring[f.next])
+		f.ring[f.next] = k
+		f.next = (f.next + 1) % f.max
 	}
-	delete(f.m, f.ring[f.next])
-	f.ring[f.next] = k
-	f.next = (f.next + 1) % f.max
+	assert(len(f.m) == len(f.ring) && len(f.m) <= f.max, "%d entries, %d in the ring, at most %d", len(f.m), len(f.ring), f.max)
 }
 
 func (f *fifoMap[K, V]) get(k K) (V, bool) {

@@ -60,6 +60,10 @@ func (rp *replies) blockExecuted(blk *chain.Block, results []chain.Result) {
 		r := &wire.Reply{TxHash: results[i].TxHash, Replica: rp.cfg.ID, Status: wire.StatusCommitted,
 			Result: results[i].Marshal()}
 		rp.results.add(r.TxHash, r)
+		first, _ := rp.results.get(r.TxHash)
+		assert(first == r || len(rp.waiters.byHash[r.TxHash]) == 0,
+			"transaction %x executed again at height %d while clients wait for it: they would get the replay's result",
+			r.TxHash[:4], blk.Header.Height)
 		if at := rp.waiters.deliver(r); !at.IsZero() {
 			rp.cfg.Metrics.observeCommit(time.Since(at))
 		}

@@ -29,6 +29,7 @@ func (ws *waiters) add(h [32]byte, w Waiter, now uint64, arrived time.Time) bool
 	}
 	ws.byHash[h] = append(ws.byHash[h], waiter{w: w, since: now, at: arrived})
 	ws.count++
+	assert(ws.count <= WaitersMax, "%d waiters, at most %d", ws.count, WaitersMax)
 	return true
 }
 
@@ -38,6 +39,7 @@ func (ws *waiters) remove(h [32]byte, w Waiter) {
 		if list[i].w == w {
 			list = append(list[:i], list[i+1:]...)
 			ws.count--
+			assert(ws.count >= 0, "%d waiters after a removal", ws.count)
 			break
 		}
 	}
@@ -57,6 +59,7 @@ func (ws *waiters) deliver(r *wire.Reply) time.Time {
 	}
 	delete(ws.byHash, r.TxHash)
 	ws.count -= len(list)
+	assert(ws.count >= 0, "%d waiters after answering %d", ws.count, len(list))
 	for _, w := range list {
 		w.w.Deliver(r)
 	}
@@ -68,6 +71,7 @@ func (ws *waiters) expire(now uint64) {
 	if now%WaiterExpireIntervalTicks != 0 || now < ws.ttl {
 		return
 	}
+	held := 0
 	for h, list := range ws.byHash {
 		kept := list[:0]
 		for _, w := range list {
@@ -76,10 +80,12 @@ func (ws *waiters) expire(now uint64) {
 			}
 		}
 		ws.count -= len(list) - len(kept)
+		held += len(kept)
 		if len(kept) == 0 {
 			delete(ws.byHash, h)
 		} else {
 			ws.byHash[h] = kept
 		}
 	}
+	assert(held == ws.count, "%d waiters held, %d counted against WaitersMax", held, ws.count)
 }
