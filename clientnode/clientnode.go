@@ -92,7 +92,7 @@ func New(opts Options) (*Node, error) {
 	f.source.Store(-1)
 	f.registry, f.reg = buildinfo.NewRegistry(g.ChainID)
 	f.metrics = newNodeMetrics(f.reg)
-	f.verifier = replica.NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, g.C, replica.NewTxCache(replica.VerifiedTxCacheMax))
+	f.verifier = replica.NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, g.C, replica.NewFIFOSet(replica.VerifiedTxCacheMax))
 	dataDir := filepath.Join(opts.Home, "data")
 	var err error
 	if f.store, err = store.OpenPebble(dataDir, f.log); err != nil {

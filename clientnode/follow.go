@@ -217,20 +217,15 @@ func (f *Node) onSubscribed(frame []byte) (applied bool, err error) {
 func (f *Node) applyBlock(blk *chain.Block, cert []byte, sync bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	b := f.store.NewBatch()
-	defer b.Close()
-	results, err := executeNext(b, f.app, blk)
-	if err == nil {
-		f.app.StageCert(b, blk.Header.Height, cert)
-		b.Set(chain.OutcomesKey(blk.Header.Height), chain.Outcomes(results))
-		if err = b.Commit(sync); err != nil {
-			return fmt.Errorf("%w: persist block %d: %v", errStoreFailed, blk.Header.Height, err)
-		}
-		f.app.Flushed()
+	err := commitNext(f.app, blk, cert, sync)
+	switch {
+	case err == nil:
 		f.refreshLatest()
 		f.metrics.applied.Inc()
 		f.notifyHeight(blk.Header.Height)
 		return nil
+	case errors.Is(err, errStoreFailed):
+		return err
 	}
 	app, rerr := chain.OpenApp(f.store, f.opts.Genesis.ChainID, f.log)
 	if rerr != nil {
@@ -241,36 +236,33 @@ func (f *Node) applyBlock(blk *chain.Block, cert []byte, sync bool) error {
 	return err
 }
 
-// executeNext executes blk into b if it is the next block after app's, and checks that this reproduces it.
-// On error app may have moved on: the caller reloads it from the store.
-func executeNext(b chain.Batch, app *chain.App, blk *chain.Block) ([]chain.Result, error) {
-	// Consensus executes every sequence number in order, each into one block: a block that skips one (a
-	// certified block of a later batch) would execute here into a block no replica has.
-	last := app.LastHeader()
-	if blk.Header.Height != last.Height+1 || blk.Header.Seq != last.Seq+1 {
-		return nil, fmt.Errorf("%w: block %d of seq %d sent after block %d of seq %d", errOutOfOrder,
-			blk.Header.Height, blk.Header.Seq, last.Height, last.Seq)
+// commitNext executes blk on app if it is the next block, and commits it with its certificate and the outcomes
+// of its transactions (synced when sync) if this reproduces it (chain.App.ExecuteAndCommit). On error app may
+// have moved on: the caller reloads it from the store; a failed commit is errStoreFailed.
+func commitNext(app *chain.App, blk *chain.Block, cert []byte, sync bool) error {
+	_, err := app.ExecuteAndCommit([]chain.Certified{{Sent: blk, Cert: cert}}, nil, sync, func(b chain.Batch, e chain.Executed) {
+		b.Set(chain.OutcomesKey(e.Block.Header.Height), chain.Outcomes(e.Results))
+	})
+	var pe *chain.PersistError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%w: %v", errStoreFailed, err)
 	}
-	return bsync.ExecuteFetched(b, app, blk, nil)
+	return err
 }
 
 // AcceptBlock is the client node's rule for a block a source pushes, as onSubscribed applies it: the commit
-// certificate proves the block (VerifyBlockCert), it is the next one, and executing it here into b
-// reproduces it. The caller commits b; on error app may have moved on and must be reloaded from the store.
-// The simulator's client node (node/sim) follows the coalition through it.
-func AcceptBlock(v *replica.Verifier, b chain.Batch, app *chain.App, blk *chain.Block, cert []byte) ([]chain.Result, error) {
+// certificate proves the block (VerifyBlockCert), it is the next one, and executing it here reproduces it; then
+// it is committed with its certificate and outcomes. On error app may have moved on and must be reloaded from
+// the store. The simulator's client node (sim) follows the coalition through it.
+func AcceptBlock(v *replica.Verifier, app *chain.App, blk *chain.Block, cert []byte) error {
 	if err := v.VerifyBlockCert(blk, cert); err != nil {
-		return nil, err
+		return err
 	}
-	return executeNext(b, app, blk)
+	return commitNext(app, blk, cert, true)
 }
 
-var (
-	// errStoreFailed: the node could not write or read its own store; it stops rather than go on without it.
-	errStoreFailed = errors.New("store failed")
-	// errOutOfOrder: a block that is not the next one.
-	errOutOfOrder = errors.New("block out of order")
-)
+// errStoreFailed: the node could not write or read its own store; it stops rather than go on without it.
+var errStoreFailed = errors.New("store failed")
 
 // noteCertified records that the network certified height h.
 func (f *Node) noteCertified(h uint64) {

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	bsync "github.com/sbftnet/sbft/sync"
-
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -105,8 +103,8 @@ func TestClientNodeRefusesBlocksOutOfOrder(t *testing.T) {
 		t.Fatalf("block 1: %v", err)
 	}
 	for name, blk := range map[string]*chain.Block{"skipped seq": forged[1], "skipped height": honest[2], "replayed": honest[0]} {
-		if err := f.applyBlock(blk, nil, true); !errors.Is(err, errOutOfOrder) {
-			t.Errorf("%s (height %d, seq %d): %v, want %v", name, blk.Header.Height, blk.Header.Seq, err, errOutOfOrder)
+		if err := f.applyBlock(blk, nil, true); !errors.Is(err, chain.ErrOutOfOrder) {
+			t.Errorf("%s (height %d, seq %d): %v, want %v", name, blk.Header.Height, blk.Header.Seq, err, chain.ErrOutOfOrder)
 		}
 	}
 	for _, blk := range honest[1:] {
@@ -132,8 +130,8 @@ func TestClientNodeCertifiedHeightAfterReload(t *testing.T) {
 	}
 	bad := *blocks[2]
 	bad.Header.StateRoot[0] ^= 1
-	if err := f.applyBlock(&bad, nil, true); !errors.Is(err, bsync.ErrNotReproduced) {
-		t.Fatalf("tampered block: %v, want %v", err, bsync.ErrNotReproduced)
+	if err := f.applyBlock(&bad, nil, true); !errors.Is(err, chain.ErrNotReproduced) {
+		t.Fatalf("tampered block: %v, want %v", err, chain.ErrNotReproduced)
 	}
 	if got := f.certifiedHeight(); got != 0 {
 		t.Fatalf("after reload: certified height %d, want 0 (height 1 is no longer kept)", got)

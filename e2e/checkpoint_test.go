@@ -138,7 +138,7 @@ func TestCheckpointsOverGossip(t *testing.T) {
 		tn.waitStatus(i, func(s *replica.Status) bool { return s.LastStableCheckpoint >= 300 }, "stable checkpoint 300")
 	}
 	// The honest observer sees signed announcements on which f+1 replicas agree.
-	v := replica.NewVerifier(tn.g.ChainID, tn.g.PublicKeys(), tn.g.BLSPublicKeys(), tn.g.F, tn.g.C, replica.NewTxCache(16))
+	v := replica.NewVerifier(tn.g.ChainID, tn.g.PublicKeys(), tn.g.BLSPublicKeys(), tn.g.F, tn.g.C, replica.NewFIFOSet(16))
 	deadline := time.Now().Add(60 * time.Second)
 	seen, ok := obs.agreeing(t, v, tn.g.ChainID, tn.g.F+1)
 	for ; !ok && time.Now().Before(deadline); seen, ok = obs.agreeing(t, v, tn.g.ChainID, tn.g.F+1) {

@@ -272,7 +272,7 @@ func stableCheckpoint(t *testing.T, tn *testnet) *wire.StableCheckpointProof {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := replica.NewVerifier(tn.g.ChainID, tn.g.PublicKeys(), tn.g.BLSPublicKeys(), tn.g.F, tn.g.C, replica.NewTxCache(16))
+	v := replica.NewVerifier(tn.g.ChainID, tn.g.PublicKeys(), tn.g.BLSPublicKeys(), tn.g.F, tn.g.C, replica.NewFIFOSet(16))
 	if err := v.VerifyStableCheckpoint(p); err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func TestBlockSubscriptionPushesCertifiedBlocks(t *testing.T) {
 	if err := p2p.WriteFrame(s, wire.EncodeSubscribe(1)); err != nil {
 		t.Fatal(err)
 	}
-	v := replica.NewVerifier(tn.g.ChainID, tn.g.PublicKeys(), tn.g.BLSPublicKeys(), tn.g.F, tn.g.C, replica.NewTxCache(16))
+	v := replica.NewVerifier(tn.g.ChainID, tn.g.PublicKeys(), tn.g.BLSPublicKeys(), tn.g.F, tn.g.C, replica.NewFIFOSet(16))
 	var parent [32]byte
 	var prevCert []byte
 	const want = 60 // past height 5 when it subscribed: some pushed live

@@ -70,7 +70,7 @@ type Node struct {
 	driver         *replica.Driver
 	crypto         *replica.CryptoPool // BLS work off the loop goroutine
 	verifier       *replica.Verifier
-	txsChecked     *replica.TxCache    // client transactions whose signature was checked (shared with the verifier and driver)
+	txsChecked     *replica.FIFOSet    // client transactions whose signature was checked (shared with the verifier and driver)
 	badSigs        *failureBudget      // per client peer (peerbudget.go)
 	txRate         *rateBudget         // per client peer (peerbudget.go)
 	subscribers    atomic.Int64        // block subscriptions served (subscribe.go)
@@ -118,7 +118,7 @@ func New(opts Options) (*Node, error) {
 		n.store.Close()
 		return nil, err
 	}
-	n.txsChecked = replica.NewTxCache(replica.VerifiedTxCacheMax)
+	n.txsChecked = replica.NewFIFOSet(replica.VerifiedTxCacheMax)
 	n.verifier = replica.NewVerifier(g.ChainID, g.PublicKeys(), g.BLSPublicKeys(), g.F, g.C, n.txsChecked)
 	if n.host, err = newHost(opts, reg, n.log); err != nil {
 		n.closeStore()

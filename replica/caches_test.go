@@ -8,21 +8,25 @@ import (
 )
 
 func TestCachesStayBounded(t *testing.T) {
-	tc := NewTxCache(8)
-	rc := newResultCache(8)
+	tc := NewFIFOSet(8)
+	rc := newFIFOMap[[32]byte, *wire.Reply](8)
 	for i := 0; i < 100; i++ {
 		h := [32]byte{byte(i), 1}
 		tc.Add(h)
-		rc.add(&wire.Reply{TxHash: h})
+		rc.add(h, &wire.Reply{TxHash: h})
 	}
-	if len(tc.set) != 8 || len(rc.byHash) != 8 {
-		t.Fatalf("caches grew to %d and %d entries, bound 8", len(tc.set), len(rc.byHash))
+	if tc.set.len() != 8 || rc.len() != 8 {
+		t.Fatalf("caches grew to %d and %d entries, bound 8", tc.set.len(), rc.len())
 	}
 	if !tc.Has([32]byte{99, 1}) || tc.Has([32]byte{0, 1}) {
 		t.Fatal("the cache did not keep the newest entries")
 	}
 	if _, ok := rc.get([32]byte{99, 1}); !ok {
 		t.Fatal("the result cache lost the newest entry")
+	}
+	rc.add([32]byte{99, 1}, &wire.Reply{Replica: 9}) // a transaction executed twice keeps its first result
+	if r, _ := rc.get([32]byte{99, 1}); r.Replica != 0 || rc.len() != 8 {
+		t.Fatalf("adding a held key replaced its value (%+v) or grew the cache", r)
 	}
 }
 

@@ -75,7 +75,7 @@ func TestCombineFindsTheBadShare(t *testing.T) {
 
 func TestVerifierChecksCertificates(t *testing.T) {
 	r := newTestReplicas(t, 4)
-	v := NewVerifier("c", r.pubs, r.bpks, 1, 0, NewTxCache(16))
+	v := NewVerifier("c", r.pubs, r.bpks, 1, 0, NewFIFOSet(16))
 	fast := combineShares("c", r.bpks, r.request(consensus.CertFast, []int{0, 1, 2, 3})).Cert
 	prep := combineShares("c", r.bpks, r.request(consensus.CertPrepare, []int{0, 1, 2})).Cert
 	short := combineShares("c", r.bpks, r.request(consensus.CertPrepare, []int{0, 1})).Cert

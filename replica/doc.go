@@ -28,6 +28,12 @@
 // the driver sees them, on the caller's goroutines (in parallel across peers and clients). A state transfer
 // fetched by package sync is installed on the loop (install.go) and restarts the core at the checkpoint.
 //
-// Invariants: nothing is sent before the write that covers it is synced; a client transaction is answered at
-// most once per waiter, with the result of its first execution; every queue and cache is bounded (limits.go).
+// Invariants: nothing is sent before the write that covers it is synced (the order of Process). Asserted
+// (assert.go):
+//   - a client waiting for a transaction gets its plain reply at most once, with the transaction's first
+//     result: when a transaction executes again (ordered twice, refused as a replay) nobody waits for it, and
+//     a late copy is answered from the result cache;
+//   - at most WaitersMax clients wait for results, and the count held against that bound is the number of
+//     waiters kept;
+//   - the result cache and the sets of verified hashes hold at most their bounds (limits.go), oldest out first.
 package replica

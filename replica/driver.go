@@ -53,7 +53,7 @@ type DriverConfig struct {
 	Transport    Transport
 	Logger       *slog.Logger
 	Metrics      *Metrics // nil: no metrics
-	TxCache      *TxCache // shared with the verifier; nil: a private one
+	TxCache      *FIFOSet // shared with the verifier; nil: a private one
 	// CheckpointInterval is the genesis's checkpoint_interval, the same on every replica; it must lie within
 	// [consensus.CheckpointIntervalSeqsMin, consensus.CheckpointIntervalSeqsMax].
 	CheckpointInterval int
@@ -140,7 +140,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 		return nil, fmt.Errorf("restore consensus: %w", err)
 	}
 	if cfg.TxCache == nil {
-		cfg.TxCache = NewTxCache(VerifiedTxCacheMax)
+		cfg.TxCache = NewFIFOSet(VerifiedTxCacheMax)
 	}
 	d := &Driver{cfg: cfg, cc: cc, log: cfg.Logger, core: core, app: app}
 	d.replies = newReplies(&d.cfg, func() uint64 { return d.app.LastHeader().Height }, d.runCrypto)

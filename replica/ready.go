@@ -155,38 +155,29 @@ func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
 		return nil, nil
 	}
 	start := time.Now()
-	b := d.cfg.Store.NewBatch()
-	defer b.Close()
-	var blocks []*chain.Block
-	var blockResults [][]chain.Result
+	batches := make([]chain.Certified, len(rd.Committed))
 	txs := 0
 	for i := range rd.Committed {
 		cb := &rd.Committed[i]
-		blk, results, err := d.app.Execute(b, cb.Seq, cb.Requests, d.cfg.TxCache.Has)
-		if err != nil {
-			return nil, fmt.Errorf("execute seq %d: %w", cb.Seq, err)
-		}
-		d.app.StageCert(b, blk.Header.Height, wire.MarshalCertificate(cb.Cert))
-		blocks = append(blocks, blk)
-		blockResults = append(blockResults, results)
+		batches[i] = chain.Certified{Seq: cb.Seq, Txs: cb.Requests, Cert: wire.MarshalCertificate(cb.Cert)}
 		txs += len(cb.Requests)
 	}
-	if err := b.Commit(true); err != nil {
-		return nil, fmt.Errorf("persist blocks: %w", err)
+	executed, err := d.app.ExecuteAndCommit(batches, d.cfg.TxCache.Has, true, nil)
+	if err != nil {
+		return nil, err
 	}
-	d.app.Flushed()
 	if err := d.advanceMark(consensus.Ready{Committed: rd.Committed}); err != nil {
 		return nil, err
 	}
 	d.cfg.Metrics.observeBlocks(rd.Committed, time.Now())
 	var ckpts []chain.Header
-	for k, blk := range blocks {
+	for _, e := range executed {
 		if d.cfg.OnBlock != nil {
-			d.cfg.OnBlock(blk, blockResults[k])
+			d.cfg.OnBlock(e.Block, e.Results)
 		}
-		d.replies.blockExecuted(blk, blockResults[k])
-		if blk.Header.Seq%uint64(d.cc.CheckpointIntervalSeqs) == 0 {
-			ckpts = append(ckpts, blk.Header)
+		d.replies.blockExecuted(e.Block, e.Results)
+		if e.Block.Header.Seq%uint64(d.cc.CheckpointIntervalSeqs) == 0 {
+			ckpts = append(ckpts, e.Block.Header)
 		}
 	}
 	d.notifyCertified() // a certificate may have come before this replica executed its block

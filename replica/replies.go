@@ -16,7 +16,10 @@ type replies struct {
 	height    func() uint64 // the application's last executed height
 	runCrypto func(CryptoJob)
 	waiters   waiters
-	results   resultCache
+	// results are the replies of recently executed transactions (at most ResultCacheMax), so that a copy of a
+	// transaction that reaches this replica after it executed (clients send to every replica) is answered with
+	// its result rather than refused as a replay: every correct replica then gives the client the same answer.
+	results   fifoMap[[32]byte, *wire.Reply]
 	exec      execCollector
 	certs     execCerts              // certified.go
 	certified func(c *wire.ExecCert) // told of every new certificate kept (the driver)
@@ -24,7 +27,7 @@ type replies struct {
 
 func newReplies(cfg *DriverConfig, height func() uint64, runCrypto func(CryptoJob)) *replies {
 	return &replies{cfg: cfg, height: height, runCrypto: runCrypto, waiters: newWaiters(ttlTicks(cfg.TickInterval)),
-		results: newResultCache(ResultCacheMax), exec: newExecCollector(),
+		results: newFIFOMap[[32]byte, *wire.Reply](ResultCacheMax), exec: newExecCollector(),
 		certs: execCerts{byHeight: map[uint64]*wire.ExecCert{}}}
 }
 
@@ -56,7 +59,11 @@ func (rp *replies) blockExecuted(blk *chain.Block, results []chain.Result) {
 	for i := range results {
 		r := &wire.Reply{TxHash: results[i].TxHash, Replica: rp.cfg.ID, Status: wire.StatusCommitted,
 			Result: results[i].Marshal()}
-		rp.results.add(r)
+		rp.results.add(r.TxHash, r)
+		first, _ := rp.results.get(r.TxHash)
+		assert(first == r || len(rp.waiters.byHash[r.TxHash]) == 0,
+			"transaction %x executed again at height %d while clients wait for it: they would get the replay's result",
+			r.TxHash[:4], blk.Header.Height)
 		if at := rp.waiters.deliver(r); !at.IsZero() {
 			rp.cfg.Metrics.observeCommit(time.Since(at))
 		}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
@@ -26,9 +25,9 @@ func (v *Verifier) VerifyExecCert(c *wire.ExecCert) error {
 var ErrVerify = errors.New("message verification failed")
 
 // NewVerifier returns the checks a replica applies to consensus messages before its core sees them.
-func NewVerifier(chainID string, pubs []ed25519.PublicKey, blsPubs []bls.PublicKey, f, c int, txs *TxCache) *Verifier {
+func NewVerifier(chainID string, pubs []ed25519.PublicKey, blsPubs []bls.PublicKey, f, c int, txs *FIFOSet) *Verifier {
 	return &Verifier{chainID: chainID, pubs: pubs, blsPubs: blsPubs, f: f, c: c, txs: txs,
-		certs: NewTxCache(VerifiedCertCacheMax)}
+		certs: NewFIFOSet(VerifiedCertCacheMax)}
 }
 
 // Verify checks m from replica `from`; see verify.
@@ -41,8 +40,8 @@ type Verifier struct {
 	pubs    []ed25519.PublicKey
 	blsPubs []bls.PublicKey
 	f, c    int
-	txs     *TxCache
-	certs   *TxCache // hashes of certificates that verified: view changes repeat the same ones many times
+	txs     *FIFOSet // hashes of transactions whose client signature verified
+	certs   *FIFOSet // hashes of certificates that verified: view changes repeat the same ones many times
 }
 
 // certKinds are the certificate kinds each message type may carry.
@@ -176,27 +175,13 @@ func certKey(c *consensus.Certificate) [32]byte {
 }
 
 func (v *Verifier) verifyCertSig(c *consensus.Certificate) error {
-	n := len(v.blsPubs)
-	need := consensus.QuorumFor(c.Kind, n, v.f, v.c)
+	need := consensus.QuorumFor(c.Kind, len(v.blsPubs), v.f, v.c)
 	if mutant.On(mutant.CheckpointCert) && c.Kind == consensus.CertCheckpoint {
 		need = v.f + 1 // planted: the core's own count still refuses it in a Checkpoint message, not elsewhere
 	}
-	if c.Signers>>uint(n) != 0 || c.SignerCount() < need {
-		return fmt.Errorf("%w: %v certificate for seq %d has %d signers, need %d", ErrVerify, c.Kind, c.Seq, c.SignerCount(), need)
-	}
-	pks := make([]bls.PublicKey, 0, c.SignerCount())
-	for i := 0; i < n; i++ {
-		if c.Signers&(1<<uint(i)) != 0 {
-			pks = append(pks, v.blsPubs[i])
-		}
-	}
-	sig, err := bls.SignatureFromBytes(c.Sig)
-	if err != nil {
-		return fmt.Errorf("%w: certificate for seq %d: %v", ErrVerify, c.Seq, err)
-	}
 	msg := wire.ShareSigningBytes(v.chainID, c.Kind, c.View, c.Seq, c.Digest)
-	if !bls.VerifyAggregate(pks, msg, sig) {
-		return fmt.Errorf("%w: %v certificate for seq %d does not verify", ErrVerify, c.Kind, c.Seq)
+	if err := bls.VerifySigners(v.blsPubs, c.Signers, need, msg, c.Sig); err != nil {
+		return fmt.Errorf("%w: %v certificate for seq %d: %w", ErrVerify, c.Kind, c.Seq, err)
 	}
 	return nil
 }
@@ -224,43 +209,6 @@ func (v *Verifier) preverifyTxs(raw [][]byte, hashes [][32]byte) {
 			v.txs.Add(hs[i])
 		}
 	}
-}
-
-// TxCache remembers hashes of transactions whose client signature verified, FIFO-bounded.
-type TxCache struct {
-	mu   sync.Mutex
-	set  map[[32]byte]struct{}
-	ring [][32]byte // grows to max, then wraps
-	max  int
-	next int
-}
-
-// NewTxCache returns a cache of at most max hashes.
-func NewTxCache(max int) *TxCache {
-	return &TxCache{set: make(map[[32]byte]struct{}), max: max}
-}
-
-func (c *TxCache) Add(h [32]byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.set[h]; ok {
-		return
-	}
-	c.set[h] = struct{}{}
-	if len(c.ring) < c.max {
-		c.ring = append(c.ring, h)
-		return
-	}
-	delete(c.set, c.ring[c.next])
-	c.ring[c.next] = h
-	c.next = (c.next + 1) % c.max
-}
-
-func (c *TxCache) Has(h [32]byte) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, ok := c.set[h]
-	return ok
 }
 
 // VerifyStableCheckpoint checks a proof against the genesis keys: 2f+c+1 replicas signed its digest.

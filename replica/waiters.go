@@ -29,6 +29,7 @@ func (ws *waiters) add(h [32]byte, w Waiter, now uint64, arrived time.Time) bool
 	}
 	ws.byHash[h] = append(ws.byHash[h], waiter{w: w, since: now, at: arrived})
 	ws.count++
+	assert(ws.count <= WaitersMax, "%d waiters, at most %d", ws.count, WaitersMax)
 	return true
 }
 
@@ -38,6 +39,7 @@ func (ws *waiters) remove(h [32]byte, w Waiter) {
 		if list[i].w == w {
 			list = append(list[:i], list[i+1:]...)
 			ws.count--
+			assert(ws.count >= 0, "%d waiters after a removal", ws.count)
 			break
 		}
 	}
@@ -57,6 +59,7 @@ func (ws *waiters) deliver(r *wire.Reply) time.Time {
 	}
 	delete(ws.byHash, r.TxHash)
 	ws.count -= len(list)
+	assert(ws.count >= 0, "%d waiters after answering %d", ws.count, len(list))
 	for _, w := range list {
 		w.w.Deliver(r)
 	}
@@ -68,6 +71,7 @@ func (ws *waiters) expire(now uint64) {
 	if now%WaiterExpireIntervalTicks != 0 || now < ws.ttl {
 		return
 	}
+	held := 0
 	for h, list := range ws.byHash {
 		kept := list[:0]
 		for _, w := range list {
@@ -76,43 +80,12 @@ func (ws *waiters) expire(now uint64) {
 			}
 		}
 		ws.count -= len(list) - len(kept)
+		held += len(kept)
 		if len(kept) == 0 {
 			delete(ws.byHash, h)
 		} else {
 			ws.byHash[h] = kept
 		}
 	}
-}
-
-// resultCache remembers the replies of recently executed transactions, FIFO-bounded, so a copy of a
-// transaction that reaches this replica after it executed (clients send to every replica) is answered with its
-// result rather than refused as a replay: every correct replica then gives the client the same answer.
-type resultCache struct {
-	byHash map[[32]byte]*wire.Reply
-	ring   [][32]byte // grows to max, then wraps
-	max    int
-	next   int
-}
-
-func newResultCache(max int) resultCache {
-	return resultCache{byHash: make(map[[32]byte]*wire.Reply), max: max}
-}
-
-func (c *resultCache) add(r *wire.Reply) {
-	if _, ok := c.byHash[r.TxHash]; ok {
-		return
-	}
-	c.byHash[r.TxHash] = r
-	if len(c.ring) < c.max {
-		c.ring = append(c.ring, r.TxHash)
-		return
-	}
-	delete(c.byHash, c.ring[c.next])
-	c.ring[c.next] = r.TxHash
-	c.next = (c.next + 1) % c.max
-}
-
-func (c *resultCache) get(h [32]byte) (*wire.Reply, bool) {
-	r, ok := c.byHash[h]
-	return r, ok
+	assert(held == ws.count, "%d waiters held, %d counted against WaitersMax", held, ws.count)
 }

@@ -37,7 +37,7 @@ func newSimFollower(w *world) *simFollower {
 		panic(err)
 	}
 	return &simFollower{w: w, store: store, app: app, hashes: map[uint64][32]byte{},
-		verifier: replica.NewVerifier(chainID, w.pubs, w.blsPubs, w.f, w.c, replica.NewTxCache(1<<12))}
+		verifier: replica.NewVerifier(chainID, w.pubs, w.blsPubs, w.f, w.c, replica.NewFIFOSet(1<<12))}
 }
 
 // tick asks the source for the next block and takes what it sends.
@@ -100,15 +100,7 @@ func storedBlock(store chain.Store, h uint64) (servedBlock, bool) {
 
 // take applies one block by the client node's rule; false: refused (the application is reloaded).
 func (fl *simFollower) take(o servedBlock) bool {
-	b := fl.store.NewBatch()
-	defer b.Close()
-	results, err := clientnode.AcceptBlock(fl.verifier, b, fl.app, o.blk, o.cert)
-	if err == nil {
-		fl.app.StageCert(b, o.blk.Header.Height, o.cert)
-		b.Set(chain.OutcomesKey(o.blk.Header.Height), chain.Outcomes(results))
-		err = b.Commit(true)
-	}
-	if err != nil {
+	if err := clientnode.AcceptBlock(fl.verifier, fl.app, o.blk, o.cert); err != nil {
 		app, rerr := chain.OpenApp(fl.store, chainID, nil)
 		if rerr != nil {
 			panic(rerr)
@@ -116,7 +108,6 @@ func (fl *simFollower) take(o servedBlock) bool {
 		fl.app = app
 		return false
 	}
-	fl.app.Flushed()
 	h := o.blk.Header.Hash()
 	fl.hashes[o.blk.Header.Height] = h
 	fl.agree(o.blk.Header.Height, h)

@@ -250,7 +250,7 @@ func (w *world) setup() {
 		w.blsKeys = append(w.blsKeys, bk)
 		w.blsPubs = append(w.blsPubs, bk.PublicKey())
 	}
-	w.verifier = replica.NewVerifier(chainID, w.pubs, w.blsPubs, w.f, w.c, replica.NewTxCache(1<<16))
+	w.verifier = replica.NewVerifier(chainID, w.pubs, w.blsPubs, w.f, w.c, replica.NewFIFOSet(1<<16))
 	for i := 0; i < w.n; i++ {
 		r := &simReplica{store: chain.NewMemStore(), txsSeen: map[[32]byte]uint64{}, period: 1 + w.rng.IntN(3)}
 		if w.opts.Quiet {

@@ -8,6 +8,7 @@
 // bound, and hands the chunks of sources that time out or lie to the others. Fetcher runs a planner over a
 // BlockSource (the node's libp2p request/response protocol, or a test's in-memory one).
 //
-// Invariants: a block is returned only if it is on the hash chain that ends at the target; at most
-// BufferBlocksMax blocks are held unverified; at most InFlightPerSource requests are outstanding per source.
+// Invariants (asserted, assert.go): a block is returned only if it is on the hash chain that ends at the
+// target; at most BufferBlocksMax blocks are held unverified; at most InFlightPerSource requests are
+// outstanding per source.
 package sync

@@ -134,9 +134,28 @@ func (p *Planner) Done() bool { return p.frontier == p.base+1 }
 
 // Verified returns the verified blocks in ascending order (complete once Done).
 func (p *Planner) Verified() []Block {
+	p.assertOnChain()
 	out := slices.Clone(p.verified)
 	slices.Reverse(out)
 	return out
+}
+
+// assertOnChain asserts that the verified blocks are the hash chain that ends at the target: the target's hash
+// at its height, then each block the parent the block above it names. The planted bug TransferHashChain
+// breaks this rule in linked; the simulator's checkers, not this assert, must show it.
+func (p *Planner) assertOnChain() {
+	if mutant.On(mutant.TransferHashChain) {
+		return
+	}
+	want, height := p.target.BlockHash, p.target.Height
+	for _, b := range p.verified {
+		hdr := b.Block.Header
+		hash := hdr.Hash()
+		assert(hdr.Height == height && hash == want, "verified block %d (hash %x) is not block %d of the chain to target %d",
+			hdr.Height, hash[:4], height, p.target.Height)
+		want, height = hdr.Parent, height-1
+	}
+	assert(height >= p.base, "%d blocks verified down from the target %d, past the base %d", len(p.verified), p.target.Height, p.base)
 }
 
 // Next returns the requests to send now.
@@ -157,6 +176,8 @@ func (p *Planner) Next(now time.Time) []Request {
 		r := Request{ID: p.nextID, Source: id, From: c.from, To: c.to}
 		p.inFlight[r.ID] = pending{req: r, sentAt: now}
 		p.sources[id].inFlight++
+		assert(p.sources[id].inFlight <= p.cfg.InFlightPerSource, "source %d has %d requests in flight, at most %d",
+			id, p.sources[id].inFlight, p.cfg.InFlightPerSource)
 		out = append(out, r)
 	}
 	return out
@@ -207,6 +228,7 @@ func (p *Planner) fail(now time.Time, id uint64) {
 	delete(p.inFlight, id)
 	s := p.sources[pd.req.Source]
 	s.inFlight--
+	assert(s.inFlight >= 0, "source %d has %d requests in flight", pd.req.Source, s.inFlight)
 	s.failures++
 	s.badUntil = now.Add(p.cfg.PenaltyDuration)
 	p.requeue(chunk{pd.req.From, pd.req.To})
@@ -240,6 +262,7 @@ func (p *Planner) Deliver(now time.Time, id uint64, blocks []Block) error {
 	delete(p.inFlight, id)
 	s := p.sources[r.Source]
 	s.inFlight--
+	assert(s.inFlight >= 0, "source %d has %d requests in flight", r.Source, s.inFlight)
 	s.blocks += uint64(len(blocks))
 	if d := now.Sub(pd.sentAt); d > 0 {
 		r := float64(len(blocks)) / d.Seconds()
@@ -256,6 +279,8 @@ func (p *Planner) Deliver(now time.Time, id uint64, blocks []Block) error {
 			p.from[h] = r.Source
 		}
 	}
+	// Next asks only for chunks within BufferBlocksMax of the frontier, which only descends.
+	assert(len(p.buffered) <= p.cfg.BufferBlocksMax, "%d blocks held unverified, at most %d", len(p.buffered), p.cfg.BufferBlocksMax)
 	p.delivered[r.To] = deliveredChunk{chunk{r.From, r.To}, r.Source}
 	return p.advance(now)
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"strings"
 	gosync "sync"
 	"testing"
 	"time"
@@ -136,4 +138,106 @@ func TestPlannerRejectsWrongRangesAndRespectsBounds(t *testing.T) {
 			t.Fatalf("request %d..%d beyond the buffer", r.From, r.To)
 		}
 	}
+}
+
+// The planner's invariants (doc.go) hold whatever order answers come in, with liars, failures and timeouts:
+// its asserts panic otherwise. A liar's blocks are self-consistent forgeries: only the hash chain tells them.
+func TestPlannerInvariantsUnderRandomAnswers(t *testing.T) {
+	blocks := testChain(t, 200)
+	forged := forgedChain(testChain(t, 200)) // the same heights, other transactions: another chain
+	buffered, rejected := uint64(0), 0       // over all seeds: the test reaches the bound and the liar
+	for seed := uint64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 0))
+		cfg := testConfig()
+		cfg.ChunkBlocks, cfg.BufferBlocksMax, cfg.InFlightPerSource, cfg.PenaltyDuration = 1+rng.IntN(8), 16, 1+rng.IntN(4), time.Second
+		cfg.BufferBlocksMax = max(cfg.BufferBlocksMax, cfg.ChunkBlocks)
+		p, err := NewPlanner(cfg, Target{Height: 200, BlockHash: blocks[200].Header.Hash()}, 50, []SourceID{0, 1, 2, 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Unix(0, 0)
+		var out []Request
+		for step := 0; step < 20_000 && !p.Done(); step++ {
+			now = now.Add(time.Duration(rng.IntN(50)) * time.Millisecond)
+			out = append(out, p.Next(now)...)
+			if len(out) == 0 {
+				p.Expire(now)
+				continue
+			}
+			k := rng.IntN(len(out))
+			if rng.IntN(2) == 0 { // the lowest first: the buffer fills while the top is awaited
+				k = 0
+				for i, r := range out {
+					if r.From < out[k].From {
+						k = i
+					}
+				}
+			}
+			r := out[k]
+			out = append(out[:k], out[k+1:]...)
+			switch x := rng.IntN(10); {
+			case x == 0:
+				p.Fail(now, r.ID)
+			case x == 1:
+				p.Expire(now.Add(cfg.RequestTimeout))
+			default:
+				served := blocks
+				if r.Source == 3 && x < 5 {
+					served = forged
+				}
+				var answer []Block
+				for h := r.From; h <= r.To; h++ {
+					answer = append(answer, Block{Block: served[h]})
+				}
+				if p.Deliver(now, r.ID, answer) != nil {
+					rejected++
+				}
+				buffered = max(buffered, p.Progress().Buffered)
+			}
+		}
+		if !p.Done() {
+			t.Fatalf("seed %d: transfer not done: %+v", seed, p.Progress())
+		}
+		got := p.Verified()
+		for i, b := range got {
+			if b.Block.Header.Hash() != blocks[51+i].Header.Hash() {
+				t.Fatalf("seed %d: block %d is not the chain's", seed, 51+i)
+			}
+		}
+	}
+	if buffered+8 <= 16 || rejected == 0 { // within a chunk (at most 8 blocks) of the bound
+		t.Fatalf("at most %d blocks buffered (bound 16), %d answers rejected: the test missed the bound or the liar", buffered, rejected)
+	}
+}
+
+// forgedChain rewrites blocks (index 0 unused) into another self-consistent chain: other transactions, each
+// block naming the forged one below it as parent.
+func forgedChain(blocks []*chain.Block) []*chain.Block {
+	out := []*chain.Block{nil}
+	for h := 1; h < len(blocks); h++ {
+		b := *blocks[h]
+		b.Txs = [][]byte{[]byte(fmt.Sprintf("forged-%d", h))}
+		b.Header.TxRoot = chain.TxRoot(b.Txs)
+		if h > 1 {
+			b.Header.Parent = out[h-1].Header.Hash()
+		}
+		out = append(out, &b)
+	}
+	return out
+}
+
+// The hash-chain assert bites: a verified block off the chain stops the planner.
+func TestPlannerAssertsTheHashChain(t *testing.T) {
+	blocks := testChain(t, 10)
+	p, err := NewPlanner(testConfig(), Target{Height: 10, BlockHash: blocks[10].Header.Hash()}, 0, []SourceID{0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.verified = []Block{{Block: blocks[10]}, {Block: blocks[8]}}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "sync invariant violated") {
+			t.Fatalf("recovered %v, want the invariant's panic", r)
+		}
+	}()
+	p.Verified()
 }
