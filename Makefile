@@ -36,7 +36,7 @@ lint:
 # Everything CI runs: lint, the race-enabled unit and end-to-end tests (the e2e package builds the binary).
 test: lint
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(PKGS)
-	SIM_SEEDS=100 $(GO) test -count=1 -timeout 20m -run 'TestSwarm|TestSameSeedSameTrace|TestCoalitionAttacksFail|TestFaultyPrimaryIsReplaced|TestPartitionedPrimary|TestFastPathResumes|TestStateTransferWithByzantineSources|TestHuntScenariosAreSafe|TestClientNodeRefusesForgedBlocks' ./sim
+	SIM_SEEDS=100 $(GO) test -count=1 -timeout 20m -run 'TestSwarm|TestSameSeedSameTrace|TestCoalitionAttacksFail|TestFaultyPrimaryIsReplaced|TestPartitionedPrimary|TestFastPathResumes|TestStateTransferWithByzantineSources|TestHuntScenariosAreSafe|TestClientNodeRefusesForgedBlocks' ./sim/...
 	$(MAKE) mutants
 
 testnet: build

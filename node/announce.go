@@ -2,13 +2,12 @@ package node
 
 import (
 	"context"
-	"errors"
-	"fmt"
+
+	bsync "github.com/sbftnet/sbft/sync"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/peer"
 
-	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/p2p"
 	"github.com/sbftnet/sbft/wire"
 )
@@ -91,34 +90,9 @@ func (n *Node) onCheckpointGossip(_ peer.ID, data []byte) {
 
 // serveCheckpoint answers the checkpoint protocol from the store (safe beside the driver: pebble reads are).
 func (n *Node) serveCheckpoint(_ peer.ID, _ []byte) ([]byte, error) {
-	p, err := ReadStableCheckpoint(n.store)
+	p, err := bsync.ReadStableCheckpoint(n.store)
 	if err != nil {
 		return nil, err
 	}
 	return p.Marshal(), nil
-}
-
-// ReadStableCheckpoint reads the last stable checkpoint and the block fields its digest covers from store.
-func ReadStableCheckpoint(store chain.Store) (*wire.StableCheckpointProof, error) {
-	raw, err := store.Get(chain.StableCheckpointKey())
-	if errors.Is(err, chain.ErrNotFound) {
-		return nil, errors.New("no stable checkpoint yet")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read stable checkpoint: %w", err)
-	}
-	cert, err := wire.UnmarshalCertificate(raw)
-	if err != nil {
-		return nil, err
-	}
-	b, err := store.Get(chain.BlockKey(cert.Seq))
-	if err != nil {
-		return nil, fmt.Errorf("block %d of the stable checkpoint: %w", cert.Seq, err)
-	}
-	blk, err := chain.UnmarshalBlock(b)
-	if err != nil {
-		return nil, err
-	}
-	return &wire.StableCheckpointProof{Seq: cert.Seq, Height: blk.Header.Height, BlockHash: blk.Header.Hash(),
-		StateRoot: blk.Header.StateRoot, Signers: cert.Signers, Sig: cert.Sig}, nil
 }

@@ -26,7 +26,7 @@ func (n *Node) misbehave(s *seams) error {
 	g := n.opts.Genesis
 	s.transport = mode.Transport(s.transport, g.ChainID, n.id, g.N(), n.signer())
 	s.announcer = mode.Announcer(s.announcer, g.ChainID, n.signer(), n.opts.ShareKey)
-	s.input = func(d *replica.Driver) Input { return mode.Input(d) }
+	s.input = func(d *replica.Driver) replica.Input { return mode.Input(d) }
 	s.blocks = mode.Blocks(s.blocks, n.store)
 	s.subscribe = mode.Subscription(s.subscribe, n.done)
 	return nil

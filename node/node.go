@@ -56,9 +56,9 @@ type Node struct {
 	host      *p2p.Host
 	gossip    *p2p.Gossip
 	announcer *announcer
-	seams     seams     // what the replica sends, takes in and serves through
-	input     Input     // the driver, or a test build's decorator of it (seams.input)
-	peers     []peer.ID // replica peer IDs by index
+	seams     seams         // what the replica sends, takes in and serves through
+	input     replica.Input // the driver, or a test build's decorator of it (seams.input)
+	peers     []peer.ID     // replica peer IDs by index
 
 	// State transfer (transfer.go): at most one at a time.
 	syncing        atomic.Bool
@@ -154,19 +154,13 @@ func New(opts Options) (*Node, error) {
 	return n, nil
 }
 
-// Input is what feeds a replica's driver: client transactions and verified messages.
-type Input interface {
-	Submit(replica.Intake)
-	Step(*consensus.Message)
-}
-
 // seams are where a replica meets the others: what it sends them, what takes their messages in, what it serves
 // them. New wires them honest and hands them once to misbehave, where a test build (tag byzantine,
 // byzantine_on.go) decorates them: no production path asks whether the replica misbehaves.
 type seams struct {
 	transport replica.Transport
 	announcer replica.Announcer
-	input     func(*replica.Driver) Input             // what stands before the driver (itself, when honest)
+	input     func(*replica.Driver) replica.Input     // what stands before the driver (itself, when honest)
 	blocks    func(peer.ID, []byte) ([][]byte, error) // the blocks protocol's server (transfer.go)
 	subscribe func(p2p.Session)                       // the subscription protocol's server (subscribe.go)
 }
@@ -174,7 +168,7 @@ type seams struct {
 // newDriver creates the driver on the replica's seams.
 func (n *Node) newDriver() error {
 	g, cfg := n.opts.Genesis, n.opts.Config
-	s := seams{transport: n.host, announcer: n.announcer, input: func(d *replica.Driver) Input { return d },
+	s := seams{transport: n.host, announcer: n.announcer, input: func(d *replica.Driver) replica.Input { return d },
 		blocks: bsync.BlocksHandler(n.store), subscribe: n.serveSubscribe}
 	if err := n.misbehave(&s); err != nil {
 		return err

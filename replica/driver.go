@@ -24,6 +24,12 @@ type Announcer interface {
 	AnnounceCheckpoint(*wire.CheckpointAnnouncement)
 }
 
+// Input is what feeds a replica's driver: client transactions and verified messages.
+type Input interface {
+	Submit(Intake)
+	Step(*consensus.Message)
+}
+
 // Waiter receives the reply about one transaction (a client session, or a test).
 type Waiter interface {
 	Deliver(r *wire.Reply)

@@ -17,6 +17,9 @@
 #   - genesis reaches no p2p package: it is a file format and keys, and speaks libp2p's core types.
 #   - p2p carries frames without reading them: of wire it reaches only leaves (wire/proto, wire/be) that reach
 #     neither chain nor consensus; wire/proto imports only the standard library and wire/be.
+#   - the rooms of a replica process stay apart: replica (the driver) reaches no process wiring (node,
+#     clientnode), the simulator, the client library or the storage engine; sync reaches none of them; node
+#     reaches neither clientnode nor the simulator; sim/check reaches only what it checks through its observer.
 #   - the production binary (cmd/sbft, no tags) carries no test machinery: not the simulator (cmd/sbft-sim has it)
 #     with its adversaries and porcupine, no byzantine mode (tag byzantine: node/byzantine_on.go), no planted-bug
 #     switch (tag mutants). Checked on its dependencies and on the symbols of the built binary, which also catch
@@ -105,6 +108,28 @@ forbid() {
 forbid node client "wire types (Reply, Reject, ExecProof, ...) come from package wire"
 forbid client consensus "signing domains and limits come from package wire"
 forbid client node "replica addresses come from genesis, protocol frames from wire"
+
+# The rooms of a replica process, reached even indirectly: forbid_reach <package> <reached> <why>
+forbid_reach() {
+	if grep -qE "^$mod/$2(/|$)" <<<"$(go list -deps "./$1")"; then
+		violation "$1 reaches $2: $3"
+	fi
+}
+for room in node clientnode sim store client; do
+	forbid_reach replica "$room" "the replica driver is driven by a process or the simulator, never the other way; it takes a chain.Store"
+done
+for room in node sim; do
+	forbid_reach clientnode "$room" "a client node is its own process: it shares the driver's verifier and sync, not the replica's wiring"
+done
+for room in replica node clientnode sim; do
+	forbid_reach sync "$room" "state transfer serves, fetches and installs for whoever calls it"
+done
+for room in clientnode sim; do
+	forbid_reach node "$room" "node wires a replica process only"
+done
+for room in replica node client clientnode sync store sim/adversary; do
+	forbid_reach sim/check "$room" "the checkers see a run only through check.Observer, so a bug in the code they check cannot blind them"
+done
 
 # Client subcommands and e2e learn replica addresses from the genesis.
 for f in cmd/sbft/*.go; do

@@ -1,8 +1,6 @@
 package sim
 
 import (
-	"github.com/anishathalye/porcupine"
-
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
@@ -11,6 +9,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/replica"
+	"github.com/sbftnet/sbft/sim/check"
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -42,16 +41,14 @@ type simClient struct {
 	key         ed25519.PrivateKey
 	nonce       uint64
 	pending     map[[32]byte]*pendingTx
-	acked       map[string]string
 	submitted   int
 	stopped     bool
 	versions    map[string]uint64 // last version seen per shared key, for CAS
 	sharedAcked int               // acknowledged operations on shared keys
 	proofs      *client.ProofVerifier
 	provenAcks  int // transactions acknowledged on an execution proof
-	// Proven reads (reads.go): the keys acknowledged, in order, and the height each put executed at.
+	// The keys of its acknowledged puts, in order: what it reads (reads.go).
 	ackedKeys   []string
-	ackedAt     map[string]uint64
 	provenReads int // proven reads from correct replicas accepted
 }
 
@@ -62,7 +59,7 @@ func clientKey(w *world, id int) ed25519.PrivateKey {
 
 func newSimClient(w *world, id int) *simClient {
 	return &simClient{w: w, id: id, key: clientKey(w, id),
-		pending: map[[32]byte]*pendingTx{}, acked: map[string]string{}, versions: map[string]uint64{}, ackedAt: map[string]uint64{},
+		pending: map[[32]byte]*pendingTx{}, versions: map[string]uint64{},
 		proofs: client.NewProofVerifier(chainID, w.f, w.blsPubs)}
 }
 
@@ -114,7 +111,7 @@ func (c *simClient) submitNew() {
 	c.w.events++
 	p := &pendingTx{raw: raw, tx: tx, key: key, val: val, shared: shared, call: c.w.events, votes: client.NewTally(c.w.f)}
 	c.pending[chain.TxHash(raw)] = p
-	c.w.issued[chain.TxHash(raw)] = true
+	c.w.obs.Submitted(chain.TxHash(raw))
 	c.submitted++
 	c.send(p)
 }
@@ -127,9 +124,6 @@ func (c *simClient) send(p *pendingTx) {
 			continue
 		}
 		r.input.Submit(replica.Intake{Tx: p.tx, Raw: p.raw, Hash: h, Waiter: replyWaiter{c: c, replica: uint32(i)}})
-		if r.adv != nil && r.adv.role == Colluder {
-			c.w.coal.onSubmit(uint32(i), c, p.tx, h)
-		}
 		c.w.process(uint32(i))
 	}
 }
@@ -165,25 +159,27 @@ func (c *simClient) onReply(replica uint32, r *wire.Reply) {
 	// Otherwise busy or similar: the resend handles it.
 }
 
-// accept acknowledges a pending transaction with its result: on f+1 matching committed replies or one verified
-// execution proof.
+// accept acknowledges a pending transaction with its result (on f+1 matching committed replies or one
+// verified execution proof) and shows it to the checkers.
 func (c *simClient) accept(p *pendingTx, res *chain.Result) {
 	delete(c.pending, chain.TxHash(p.raw))
 	c.w.events++
+	c.w.obs.Acknowledged(check.Op{Client: c.id, Shared: p.shared, Op: p.tx.Op, Key: p.key, Value: p.val,
+		Version: p.tx.Version, Call: p.call, Return: c.w.events, Result: res})
 	if p.shared {
 		c.sharedAcked++
 		c.versions[p.key] = res.Version
-		c.w.history = append(c.w.history, porcupine.Operation{ClientId: c.id,
-			Input:  kvInput{Op: p.tx.Op, Key: p.key, Value: p.val, Version: p.tx.Version},
-			Output: kvOutput{Code: res.Code, Value: string(res.Value), Version: res.Version, Found: res.Found},
-			Call:   p.call, Return: c.w.events})
 		return
 	}
-	if res.Code != chain.CodeOK {
-		c.w.violate("linearizability: client %d: put %s of a fresh key acknowledged as failed: %v", c.id, p.key, res.Code)
-		return
+	if res.Code == chain.CodeOK { // else the linearizability checker reported it
+		c.ackedKeys = append(c.ackedKeys, p.key)
 	}
-	c.acked[p.key] = p.val
-	c.ackedKeys = append(c.ackedKeys, p.key)
-	c.ackedAt[p.key] = res.Height
 }
+
+// replyWaiter routes a replica's reply to its client (a colluder's adversary decorates it).
+type replyWaiter struct {
+	c       *simClient
+	replica uint32
+}
+
+func (rw replyWaiter) Deliver(r *wire.Reply) { rw.c.onReply(rw.replica, r) }

@@ -10,10 +10,10 @@ import (
 
 // A client node (clientnode.Node) in the simulator, in every run with a coalition. It follows one replica at a
 // time: each tick it asks its source for the block after its own, as the source's store holds it with its
-// commit certificate (a colluding source answers with the coalition's forgeries, coalition_follower.go), and
+// commit certificate (a colluding source answers with the coalition's forgeries, adversary.ServeBlock), and
 // keeps it only if clientnode.AcceptBlock does: the production rule (certificate, order, re-execution). A refused
 // block, or a source that has no new block for followStallTicks while the network is ahead, moves it to the
-// next replica. The agreement checker holds it to the correct replicas' blocks.
+// next replica. The agreement checker (package check) holds it to the correct replicas' blocks.
 
 // followStallTicks is how long the client node waits on a source with no new block while a correct replica
 // is ahead of it.
@@ -25,8 +25,7 @@ type simFollower struct {
 	app      *chain.App
 	verifier *replica.Verifier // its own, as a client node has
 	source   int
-	waited   int                 // ticks without a new block from the source
-	hashes   map[uint64][32]byte // the blocks it kept, by height
+	waited   int // ticks without a new block from the source
 	refused  int
 }
 
@@ -36,7 +35,7 @@ func newSimFollower(w *world) *simFollower {
 	if err != nil {
 		panic(err)
 	}
-	return &simFollower{w: w, store: store, app: app, hashes: map[uint64][32]byte{},
+	return &simFollower{w: w, store: store, app: app,
 		verifier: replica.NewVerifier(chainID, w.pubs, w.blsPubs, w.f, w.c, replica.NewFIFOSet(1<<12))}
 }
 
@@ -45,25 +44,23 @@ func (fl *simFollower) tick() {
 	w := fl.w
 	src := w.reps[fl.source]
 	next := fl.app.LastHeader().Height + 1
-	var offers []servedBlock
+	var blk *chain.Block
+	var cert []byte
+	offered := false
 	switch {
 	case src.down:
-	case src.adv != nil && w.coal != nil && w.coal.member(uint32(fl.source)):
-		offers = w.coal.serveFollower(uint32(fl.source), next)
-	case src.adv == nil:
-		if b, ok := storedBlock(src.store, next); ok {
-			offers = append(offers, b)
-		}
+	case src.adv != nil:
+		blk, cert, offered = src.adv.ServeBlock(next)
+	default:
+		blk, cert, offered = storedBlock(src.store, next)
 	}
-	for _, o := range offers {
-		if !fl.take(o) {
+	if offered {
+		if fl.take(blk, cert) {
+			fl.waited = 0
+		} else {
 			fl.refused++
 			fl.nextSource()
-			return
 		}
-	}
-	if len(offers) > 0 {
-		fl.waited = 0
 		return
 	}
 	if fl.waited++; fl.waited >= followStallTicks && slices.Max(w.heights()) >= next {
@@ -75,32 +72,26 @@ func (fl *simFollower) nextSource() {
 	fl.source, fl.waited = (fl.source+1)%fl.w.n, 0
 }
 
-// servedBlock is a block with its commit certificate as a source sends it.
-type servedBlock struct {
-	blk  *chain.Block
-	cert []byte
-}
-
 // storedBlock reads block h and its commit certificate from a replica's store.
-func storedBlock(store chain.Store, h uint64) (servedBlock, bool) {
+func storedBlock(store chain.Store, h uint64) (blk *chain.Block, cert []byte, ok bool) {
 	raw, err := store.Get(chain.BlockKey(h))
 	if err != nil {
-		return servedBlock{}, false
+		return nil, nil, false
 	}
-	cert, err := store.Get(chain.CertKey(h))
+	cert, err = store.Get(chain.CertKey(h))
 	if err != nil {
-		return servedBlock{}, false
+		return nil, nil, false
 	}
-	blk, err := chain.UnmarshalBlock(raw)
+	blk, err = chain.UnmarshalBlock(raw)
 	if err != nil {
-		return servedBlock{}, false
+		return nil, nil, false
 	}
-	return servedBlock{blk: blk, cert: cert}, true
+	return blk, cert, true
 }
 
 // take applies one block by the client node's rule; false: refused (the application is reloaded).
-func (fl *simFollower) take(o servedBlock) bool {
-	if err := clientnode.AcceptBlock(fl.verifier, fl.app, o.blk, o.cert); err != nil {
+func (fl *simFollower) take(blk *chain.Block, cert []byte) bool {
+	if err := clientnode.AcceptBlock(fl.verifier, fl.app, blk, cert); err != nil {
 		app, rerr := chain.OpenApp(fl.store, chainID, nil)
 		if rerr != nil {
 			panic(rerr)
@@ -108,23 +99,6 @@ func (fl *simFollower) take(o servedBlock) bool {
 		fl.app = app
 		return false
 	}
-	h := o.blk.Header.Hash()
-	fl.hashes[o.blk.Header.Height] = h
-	fl.agree(o.blk.Header.Height, h)
+	fl.w.obs.ClientNodeKept(blk.Header.Height, blk.Header.Hash())
 	return true
-}
-
-// agree is the agreement checker for the client node: its block at a height is the correct replicas'.
-func (fl *simFollower) agree(height uint64, h [32]byte) {
-	if prev, ok := fl.w.blocks[height]; ok && prev != h {
-		fl.w.violate("agreement: the client node holds block %x at height %d, the correct replicas %x", h[:4], height, prev[:4])
-	}
-}
-
-// finalCheck compares every block the client node kept with the correct replicas' (those executed after it
-// took its block).
-func (fl *simFollower) finalCheck() {
-	for height := uint64(1); height <= fl.app.LastHeader().Height; height++ {
-		fl.agree(height, fl.hashes[height])
-	}
 }

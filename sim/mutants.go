@@ -6,17 +6,17 @@ import (
 	"time"
 
 	"github.com/sbftnet/sbft/mutant"
+	"github.com/sbftnet/sbft/sim/adversary"
+	"github.com/sbftnet/sbft/sim/check"
 )
 
-// Safety checkers, as the prefixes of the violations they report. Only these count as catching a planted
-// bug: a liveness timeout or a verifier that disagrees with a replica proves nothing about safety.
-var safetyCheckers = []string{"agreement", "linearizability", "certificate validity", "state equality", "read validity"}
-
-// SafetyViolation returns the first violation a safety checker reported, and which checker.
+// SafetyViolation returns the first violation a safety checker (check.SafetyCheckers) reported, and which
+// checker. Only these count as catching a planted bug: a liveness timeout or a verifier that disagrees with a
+// replica proves nothing about safety.
 func (r *Result) SafetyViolation() (checker, violation string, ok bool) {
 	for _, v := range r.Violations {
 		_, msg, _ := strings.Cut(v, " ") // after "t=<tick>"
-		for _, c := range safetyCheckers {
+		for _, c := range check.SafetyCheckers {
 			if strings.HasPrefix(msg, c+":") {
 				return c, v, true
 			}
@@ -50,23 +50,23 @@ func HuntScenario(b mutant.Bug) Options {
 	case mutant.SkipPersist:
 		return Options{CrashPerMille: 150, Replicas: 4}
 	case mutant.NewViewLowest:
-		// The withholding attack (withhold.go) by a coalition whose member is the first primary.
-		return Options{Replicas: 4, Adversary: Colluder, Withhold: true, Steps: 1500}
+		// The withholding attack (adversary/withhold.go) by a coalition whose member is the first primary.
+		return Options{Replicas: 4, Adversary: adversary.Colluder, Withhold: true, Steps: 1500}
 	case mutant.NewViewDuplicates, mutant.NewViewSignatures:
 		// A coalition whose member is the primary of view 1: its NewViews come one ViewChange short, with a
 		// ViewChange twice and with a forged one, before the real one.
-		return Options{Replicas: 4, Adversary: Colluder, AdversaryReplica: 1}
+		return Options{Replicas: 4, Adversary: adversary.Colluder, AdversaryReplica: 1}
 	case mutant.BlockCertBatch, mutant.CheckpointCert:
 		// A coalition whose member is the first primary (view changes, to a correct primary) and the client
 		// node's first source.
-		return Options{Replicas: 4, Adversary: Colluder}
+		return Options{Replicas: 4, Adversary: adversary.Colluder}
 	case mutant.ReadProof:
-		// Proven reads answered by a colluder (reads.go).
-		return Options{Replicas: 4, Adversary: Colluder, AdversaryReplica: 2}
+		// Proven reads answered by a colluder (adversary/coalition_reads.go).
+		return Options{Replicas: 4, Adversary: adversary.Colluder, AdversaryReplica: 2}
 	case mutant.TransferHashChain:
 		// A replica down long enough to need a state transfer, from sources that include a colluder (f-1 of
 		// them: the replica down is the f-th fault).
-		return Options{Replicas: 7, Clients: 3, Quiet: true, Steps: 1500, Adversary: Colluder, AdversaryReplica: 1,
+		return Options{Replicas: 7, Clients: 3, Quiet: true, Steps: 1500, Adversary: adversary.Colluder, AdversaryReplica: 1,
 			Colluders: 1, Outage: Outage{Replica: 6, From: 100, Until: 1000}}
 	}
 	return Options{}

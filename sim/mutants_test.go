@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sbftnet/sbft/mutant"
+	"github.com/sbftnet/sbft/sim/adversary"
 )
 
 // Every planted bug is caught by a safety checker of the swarm within SIM_MUTANT_SEEDS seeds (300 by
@@ -35,7 +36,7 @@ func TestCoalitionWinsAgainstPlantedBugs(t *testing.T) {
 		bug  mutant.Bug
 		opts Options
 	}{
-		{mutant.SlowQuorum, Options{Adversary: Colluder}},
+		{mutant.SlowQuorum, Options{Adversary: adversary.Colluder}},
 		{mutant.NewViewLowest, HuntScenario(mutant.NewViewLowest)},
 	} {
 		t.Run(string(tc.bug), func(t *testing.T) {

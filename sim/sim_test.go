@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/sim/adversary"
 )
 
 // seeds is how many seeds the swarm runs in `go test` (SIM_SEEDS overrides: make test runs 100, to keep CI
@@ -92,14 +93,15 @@ func TestStableCheckpointsAtTheInterval(t *testing.T) {
 	}
 }
 
-// Colluders answer clients with forged execution proofs (coalition_proofs.go) and forged proven reads
-// (reads.go); clients refuse every one of them, and still accept correct replicas' proofs and reads.
+// Colluders answer clients with forged execution proofs (adversary/coalition_proofs.go) and forged proven
+// reads (adversary/coalition_reads.go); clients refuse every one of them, and still accept correct replicas'
+// proofs and reads.
 func TestClientsRefuseForgedProofs(t *testing.T) {
 	skipUnderRace(t)
 	forged, proven, forgedReads, reads := 0, 0, 0, 0
 	// Proofs win the race with f+1 plain replies rarely (a correct replica down or slow): 8 seeds give a few.
 	for seed := uint64(1); seed <= 8; seed++ {
-		r := Run(Options{Seed: seed, Steps: 600, Adversary: Colluder, AdversaryReplica: 1 + int(seed%3)}) // around a backup
+		r := Run(Options{Seed: seed, Steps: 600, Adversary: adversary.Colluder, AdversaryReplica: 1 + int(seed%3)}) // around a backup
 		if !r.OK() {
 			t.Fatalf("%v", r)
 		}
@@ -120,7 +122,7 @@ func TestClientNodeRefusesForgedBlocks(t *testing.T) {
 	skipUnderRace(t)
 	forged := 0
 	for seed := uint64(1); seed <= 4; seed++ {
-		r := Run(Options{Seed: seed, Steps: 600, Replicas: 4, Adversary: Colluder})
+		r := Run(Options{Seed: seed, Steps: 600, Replicas: 4, Adversary: adversary.Colluder})
 		if !r.OK() {
 			t.Fatalf("%v", r)
 		}

@@ -3,18 +3,15 @@ package sim
 import (
 	"bytes"
 	"errors"
-	"slices"
 	"time"
 
-	"github.com/sbftnet/sbft/chain"
-	"github.com/sbftnet/sbft/node"
 	bsync "github.com/sbftnet/sbft/sync"
 	"github.com/sbftnet/sbft/wire"
 )
 
 // State transfer in the simulator: the real planner and the real install, with the fetches carried over the
-// simulated clock. A request is answered 1..DelayMaxTicks later from the source's store; a byzantine source
-// that corrupts signatures serves corrupted blocks, a silent one never answers (the request times out).
+// simulated clock. A request is answered 1..DelayMaxTicks later from the source's store; a byzantine source's
+// adversary may forge the answer (adversary.ForgeTransfer) or, silent, never answer (the request times out).
 
 const simTick = 10 * time.Millisecond // simulated time per tick, for the planner's clock
 
@@ -75,8 +72,7 @@ func (w *world) maybeSync(i int) {
 			w.violate("replica %d: block %d missing after state transfer: %v", i, h, err)
 			return
 		}
-		w.agree(uint32(i), b)
-		w.certs.checkBlockCert(uint32(i), r.store, b)
+		w.obs.Installed(uint32(i), r.store, b)
 	}
 	w.process(uint32(i))
 }
@@ -89,7 +85,7 @@ func (w *world) startSync(i int) *simSync {
 		if j == i || o.down {
 			continue
 		}
-		p, err := node.ReadStableCheckpoint(o.store)
+		p, err := bsync.ReadStableCheckpoint(o.store)
 		if err != nil || w.verifier.VerifyStableCheckpoint(p) != nil {
 			continue
 		}
@@ -116,10 +112,9 @@ func (w *world) startSync(i int) *simSync {
 func (w *world) answer(s *simSync, req bsync.Request) {
 	src := w.reps[req.Source]
 	now := w.simNow()
-	if src.down || (src.adv != nil && src.adv.role == Silent) {
+	if src.down || (src.adv != nil && !src.adv.AnswersTransfers()) {
 		return // no answer: the request expires
 	}
-	corrupt := src.adv != nil && (src.adv.role == BadSigner || src.adv.role == Colluder)
 	parts, err := bsync.BlocksAnswer(src.store, req.From, req.To)
 	raw := bytes.Join(parts, nil)
 	if err != nil {
@@ -131,38 +126,11 @@ func (w *world) answer(s *simSync, req bsync.Request) {
 		s.planner.Fail(now, req.ID)
 		return
 	}
-	if src.adv != nil && src.adv.role == BadSigner {
-		for _, b := range blocks {
-			b.Block.Txs = append(b.Block.Txs, []byte("forged by a byzantine source")) // no longer its header's
-		}
-	}
-	if src.adv != nil && src.adv.role == Colluder {
-		forgeChain(blocks, s.proof.Height)
-	}
+	forged := src.adv != nil && src.adv.ForgeTransfer(blocks, s.proof.Height)
 	var bad *bsync.BadSourceError
 	if err := s.planner.Deliver(now, req.ID, blocks); errors.As(err, &bad) && w.reps[bad.Source].adv == nil {
 		w.violate("honest source %d was blamed: %v", bad.Source, err)
-	} else if err != nil && !corrupt && bad == nil {
+	} else if err != nil && !forged && bad == nil {
 		w.violate("honest source %d served a bad answer: %v", req.Source, err)
-	}
-}
-
-// forgeChain rewrites a colluding source's answer into self-consistent forged blocks: below the transfer's
-// target, each block's transactions are reversed (clients' transactions on different keys commute, so the
-// state root usually stays right) with its transaction root recomputed, and each names the forged block below
-// it as its parent. Only the hash chain tells them from the network's blocks.
-func forgeChain(blocks []bsync.Block, target uint64) {
-	var below [32]byte
-	for k, b := range blocks {
-		h := &b.Block.Header
-		if h.Height == target {
-			return
-		}
-		if k > 0 {
-			h.Parent = below
-		}
-		slices.Reverse(b.Block.Txs)
-		h.TxRoot = chain.TxRoot(b.Block.Txs)
-		below = h.Hash()
 	}
 }

@@ -97,17 +97,7 @@ func Swarm(base Options, first uint64, count int, workers int, stop func(*Result
 	jobs := make(chan uint64)
 	results := make(chan *Result, workers)
 	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for seed := range jobs {
-				o := base
-				o.Seed = seed
-				results <- Run(o)
-			}
-		}()
-	}
+	runSeeds(base, workers, jobs, results, &wg)
 	window := uint64(swarmWindowPerWorker * workers)
 	next, end := first, first+uint64(count) // next seed to hand out; end: no seed at or above it is delivered
 	floor := first                          // the lowest seed not delivered yet
@@ -154,4 +144,20 @@ func Swarm(base Options, first uint64, count int, workers int, stop func(*Result
 	}
 	sum.Elapsed = time.Since(t0)
 	return sum
+}
+
+// runSeeds starts workers goroutines that run base with each seed jobs hands out and send the results; wg
+// counts them.
+func runSeeds(base Options, workers int, jobs <-chan uint64, results chan<- *Result, wg *sync.WaitGroup) {
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for seed := range jobs {
+				o := base
+				o.Seed = seed
+				results <- Run(o)
+			}
+		}()
+	}
 }

@@ -3,6 +3,8 @@ package sim
 import (
 	"slices"
 	"testing"
+
+	"github.com/sbftnet/sbft/sim/adversary"
 )
 
 // A primary that is silent, equivocates or censors one client is replaced, and every client's writes are
@@ -11,7 +13,7 @@ import (
 // some seeds, 11 for one, it never does and the primary rightly stays.)
 func TestFaultyPrimaryIsReplaced(t *testing.T) {
 	skipUnderRace(t)
-	for _, role := range []Role{Silent, Equivocator, Censor} {
+	for _, role := range []adversary.Role{adversary.Silent, adversary.Equivocator, adversary.Censor} {
 		for _, n := range []int{4, 7} {
 			r := Run(Options{Seed: 12, Replicas: n, Clients: 2, Quiet: true, Adversary: role})
 			if !r.OK() {
@@ -46,7 +48,7 @@ func TestPartitionedPrimaryIsReplacedAndRejoins(t *testing.T) {
 // corrupted blocks and one never answering) and converges with the others (the run's liveness check).
 func TestStateTransferWithByzantineSources(t *testing.T) {
 	skipUnderRace(t)
-	for _, role := range []Role{BadSigner, Silent, Colluder} {
+	for _, role := range []adversary.Role{adversary.BadSigner, adversary.Silent, adversary.Colluder} {
 		r := Run(Options{Seed: 3, Replicas: 7, Clients: 3, Quiet: true, Steps: 3000, Adversary: role, AdversaryReplica: 1,
 			Colluders: 1, Outage: Outage{Replica: 6, From: 100, Until: 2700}})
 		if !r.OK() {
@@ -59,21 +61,21 @@ func TestStateTransferWithByzantineSources(t *testing.T) {
 	}
 }
 
-// The coalition's attacks fail against the correct protocol: the withholding strategy (withhold.go), which
-// breaks the new-view rule when it keeps the lowest-view prepare certificate, and the default one, whose
+// The coalition's attacks fail against the correct protocol: the withholding strategy (adversary/withhold.go),
+// which breaks the new-view rule when it keeps the lowest-view prepare certificate, and the default one, whose
 // certificates a share short of the quorum must all be refused.
 func TestCoalitionAttacksFail(t *testing.T) {
 	skipUnderRace(t)
 	for _, o := range []Options{
-		{Replicas: 4, Adversary: Colluder, Withhold: true, Steps: 1500},
-		{Replicas: 7, Adversary: Colluder, Withhold: true, Steps: 1500},
-		{Replicas: 4, Adversary: Colluder},
-		{Replicas: 7, Adversary: Colluder},
-		{Replicas: 6, Adversary: Colluder},
+		{Replicas: 4, Adversary: adversary.Colluder, Withhold: true, Steps: 1500},
+		{Replicas: 7, Adversary: adversary.Colluder, Withhold: true, Steps: 1500},
+		{Replicas: 4, Adversary: adversary.Colluder},
+		{Replicas: 7, Adversary: adversary.Colluder},
+		{Replicas: 6, Adversary: adversary.Colluder},
 	} {
 		sum := Swarm(o, 1, int(seeds()/4), 0, func(r *Result) bool { return !r.OK() }, func(*Result) {})
 		if r := sum.Stop; r != nil {
-			t.Fatalf("%+v\n%v\nreproduce: go test -run TestCoalitionAttacksFail ./node/sim", o, r)
+			t.Fatalf("%+v\n%v\nreproduce: go test -run TestCoalitionAttacksFail ./sim", o, r)
 		}
 		t.Logf("n=%d withhold=%v: %d seeds pass; %s", o.Replicas, o.Withhold, sum.Seeds, sum.Coverage())
 	}

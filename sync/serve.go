@@ -68,3 +68,28 @@ func DecodeBlocks(b []byte) ([]Block, error) {
 	}
 	return out, nil
 }
+
+// ReadStableCheckpoint reads the last stable checkpoint and the block fields its digest covers from store.
+func ReadStableCheckpoint(store chain.Store) (*wire.StableCheckpointProof, error) {
+	raw, err := store.Get(chain.StableCheckpointKey())
+	if errors.Is(err, chain.ErrNotFound) {
+		return nil, errors.New("no stable checkpoint yet")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read stable checkpoint: %w", err)
+	}
+	cert, err := wire.UnmarshalCertificate(raw)
+	if err != nil {
+		return nil, err
+	}
+	b, err := store.Get(chain.BlockKey(cert.Seq))
+	if err != nil {
+		return nil, fmt.Errorf("block %d of the stable checkpoint: %w", cert.Seq, err)
+	}
+	blk, err := chain.UnmarshalBlock(b)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.StableCheckpointProof{Seq: cert.Seq, Height: blk.Header.Height, BlockHash: blk.Header.Hash(),
+		StateRoot: blk.Header.StateRoot, Signers: cert.Signers, Sig: cert.Sig}, nil
+}

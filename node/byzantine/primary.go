@@ -66,15 +66,9 @@ func (t *primaryTransport) rewrite(to uint32, frame []byte) []byte {
 	return frame
 }
 
-// Input is what feeds a replica's driver: client transactions and verified messages.
-type Input interface {
-	Submit(replica.Intake)
-	Step(*consensus.Message)
-}
-
 // Input returns d, or in the censoring mode a decorator that drops the censored client's transactions,
 // submitted or forwarded by backups, while the replica is primary.
-func (m Mode) Input(d *replica.Driver) Input {
+func (m Mode) Input(d *replica.Driver) replica.Input {
 	if m.CensorClient == nil {
 		return d
 	}

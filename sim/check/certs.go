@@ -1,4 +1,4 @@
-package sim
+package check
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/sim/internal/rules"
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -30,61 +31,50 @@ import (
 type slotKey struct{ view, seq uint64 }
 
 type certChecker struct {
-	w        *world
+	cfg      *Config
 	proposed map[slotKey][][32]byte // digests the view's primary proposed at (view, seq)
 	verified map[[32]byte]bool      // aggregate-signature verdicts by certificate hash
 	newViews map[[32]byte]bool      // NewViews already planned, by hash of their encoding
+	observed []byte                 // the frame seen last (a broadcast is one frame to many)
 }
 
-// violate reports a violation unless Options turned this checker off (to show what an attack wins without it).
+// violate reports a violation unless Config turned this checker off (to show what an attack wins without it).
 func (cc *certChecker) violate(format string, args ...any) {
-	if !cc.w.opts.NoCertificateChecker {
-		cc.w.violate(format, args...)
+	if !cc.cfg.NoCertificates {
+		cc.cfg.Violate(format, args...)
 	}
 }
 
-func newCertChecker(w *world) *certChecker {
-	return &certChecker{w: w, proposed: map[slotKey][][32]byte{}, verified: map[[32]byte]bool{}, newViews: map[[32]byte]bool{}}
+func newCertChecker(cfg *Config) *certChecker {
+	return &certChecker{cfg: cfg, proposed: map[slotKey][][32]byte{}, verified: map[[32]byte]bool{}, newViews: map[[32]byte]bool{}}
 }
 
-// quorum is the protocol's quorum for a certificate kind.
-func (w *world) quorum(k consensus.CertKind) int {
-	switch k {
-	case consensus.CertFast:
-		if w.c > 0 {
-			return 3*w.f + w.c + 1
-		}
-		return w.n
-	case consensus.CertExec:
-		return w.f + 1
-	}
-	return 2*w.f + w.c + 1
-}
+func (cfg *Config) quorum(k consensus.CertKind) int { return rules.Quorum(k, cfg.N, cfg.F, cfg.C) }
 
-func (w *world) viewChangeQuorum() int { return 2*w.f + 2*w.c + 1 }
+func (cfg *Config) viewChangeQuorum() int { return rules.ViewChangeQuorum(cfg.F, cfg.C) }
 
-func (w *world) primaryOf(view uint64) uint32 { return uint32(view % uint64(w.n)) }
+func (cfg *Config) primaryOf(view uint64) uint32 { return rules.Primary(view, cfg.N) }
 
 // certValid checks a certificate's signer count and aggregate signature; "" means valid.
 func (cc *certChecker) certValid(c *consensus.Certificate) string {
-	w := cc.w
-	if c.Signers>>uint(w.n) != 0 {
+	cfg := cc.cfg
+	if c.Signers>>uint(cfg.N) != 0 {
 		return "signers outside the replica set"
 	}
-	if got, need := bits.OnesCount64(c.Signers), w.quorum(c.Kind); got < need {
+	if got, need := bits.OnesCount64(c.Signers), cfg.quorum(c.Kind); got < need {
 		return sprintf("%v certificate for seq %d has %d signers, the protocol needs %d", c.Kind, c.Seq, got, need)
 	}
 	key := sha256.Sum256(wire.MarshalCertificate(*c))
 	ok, seen := cc.verified[key]
 	if !seen {
 		var pks []bls.PublicKey
-		for i := 0; i < w.n; i++ {
+		for i := 0; i < cfg.N; i++ {
 			if c.Signers&(1<<uint(i)) != 0 {
-				pks = append(pks, w.blsPubs[i])
+				pks = append(pks, cfg.BLSPubs[i])
 			}
 		}
 		sig, err := bls.SignatureFromBytes(c.Sig)
-		ok = err == nil && bls.VerifyAggregate(pks, wire.ShareSigningBytes(chainID, c.Kind, c.View, c.Seq, c.Digest), sig)
+		ok = err == nil && bls.VerifyAggregate(pks, wire.ShareSigningBytes(cfg.ChainID, c.Kind, c.View, c.Seq, c.Digest), sig)
 		cc.verified[key] = ok
 	}
 	if !ok {
@@ -102,25 +92,28 @@ func (cc *certChecker) requireValid(who uint32, what string, c *consensus.Certif
 	}
 }
 
-// observe looks at a frame `from` put on the wire (before loss: what it sent, whoever receives it).
-func (cc *certChecker) observe(from uint32, frame []byte) {
+// sent looks at a frame `from` put on the wire (before loss: what it sent, whoever receives it), once for
+// consecutive copies of one frame.
+func (cc *certChecker) sent(from uint32, correct bool, frame []byte) {
+	if len(frame) == 0 || (len(cc.observed) == len(frame) && &cc.observed[0] == &frame[0]) {
+		return
+	}
+	cc.observed = frame
 	m, err := wire.UnmarshalMessage(frame)
 	if err != nil {
 		return
 	}
-	w := cc.w
 	switch m.Type {
 	case consensus.MsgPrePrepare:
-		if m.From == from && m.From == w.primaryOf(m.View) {
+		if m.From == from && m.From == cc.cfg.primaryOf(m.View) {
 			cc.propose(slotKey{m.View, m.Seq}, m.Digest)
 		}
 	case consensus.MsgNewView:
-		cc.observeNewView(from, m)
+		cc.observeNewView(m)
 	}
-	if w.reps[from].adv != nil {
-		return
+	if correct {
+		cc.checkCorrectSender(from, m)
 	}
-	cc.checkCorrectSender(from, m)
 }
 
 func (cc *certChecker) propose(k slotKey, d [32]byte) {
@@ -161,11 +154,11 @@ func (cc *certChecker) checkViewChangeCerts(from uint32, vc *consensus.Message) 
 // newViewQuorum checks that a NewView carries 2f+2c+1 correctly signed ViewChanges for its view from distinct
 // replicas, with valid certificates; "" means it does.
 func (cc *certChecker) newViewQuorum(nv *consensus.Message) string {
-	w := cc.w
+	cfg := cc.cfg
 	var senders uint64
 	for _, vc := range nv.ViewChanges {
-		if vc.Type != consensus.MsgViewChange || vc.View != nv.View || int(vc.From) >= w.n ||
-			!ed25519.Verify(w.pubs[vc.From], wire.MessageSigningBytes(chainID, vc), vc.Sig) {
+		if vc.Type != consensus.MsgViewChange || vc.View != nv.View || int(vc.From) >= cfg.N ||
+			!ed25519.Verify(cfg.Pubs[vc.From], wire.MessageSigningBytes(cfg.ChainID, vc), vc.Sig) {
 			return "a ViewChange that is not a signed ViewChange for the view"
 		}
 		senders |= 1 << vc.From
@@ -181,16 +174,16 @@ func (cc *certChecker) newViewQuorum(nv *consensus.Message) string {
 			}
 		}
 	}
-	if got := bits.OnesCount64(senders); got < w.viewChangeQuorum() {
-		return sprintf("ViewChanges from %d distinct replicas, the protocol needs %d", got, w.viewChangeQuorum())
+	if got := bits.OnesCount64(senders); got < cfg.viewChangeQuorum() {
+		return sprintf("ViewChanges from %d distinct replicas, the protocol needs %d", got, cfg.viewChangeQuorum())
 	}
 	return ""
 }
 
 // observeNewView records the batches a valid NewView (signed by its view's primary) proposes.
-func (cc *certChecker) observeNewView(from uint32, nv *consensus.Message) {
-	w := cc.w
-	if nv.From != w.primaryOf(nv.View) || !ed25519.Verify(w.pubs[nv.From], wire.MessageSigningBytes(chainID, nv), nv.Sig) {
+func (cc *certChecker) observeNewView(nv *consensus.Message) {
+	cfg := cc.cfg
+	if nv.From != cfg.primaryOf(nv.View) || !ed25519.Verify(cfg.Pubs[nv.From], wire.MessageSigningBytes(cfg.ChainID, nv), nv.Sig) {
 		return
 	}
 	key := sha256.Sum256(wire.MarshalMessage(nv))
@@ -213,7 +206,7 @@ func (cc *certChecker) observeNewView(from uint32, nv *consensus.Message) {
 // (f+1)-th highest report view (ties: the lower digest), else that digest; up to the highest sequence number
 // with a choice, gaps carry the empty batch.
 func (cc *certChecker) plan(nv *consensus.Message) (lo uint64, digests [][32]byte) {
-	w := cc.w
+	cfg := cc.cfg
 	for _, vc := range nv.ViewChanges {
 		if vc.Stable != nil {
 			lo = max(lo, vc.Stable.Seq)
@@ -222,7 +215,7 @@ func (cc *certChecker) plan(nv *consensus.Message) (lo uint64, digests [][32]byt
 	bySeq := map[uint64][]*consensus.ViewEntry{}
 	for _, vc := range nv.ViewChanges {
 		for i := range vc.Entries {
-			if e := &vc.Entries[i]; e.Seq > lo && e.Seq <= lo+w.windowSeqs() {
+			if e := &vc.Entries[i]; e.Seq > lo && e.Seq <= lo+cfg.Window {
 				bySeq[e.Seq] = append(bySeq[e.Seq], e)
 			}
 		}
@@ -230,7 +223,7 @@ func (cc *certChecker) plan(nv *consensus.Message) (lo uint64, digests [][32]byt
 	hi := lo
 	chosen := map[uint64][32]byte{}
 	for seq, entries := range bySeq {
-		if d, ok := selectBatch(entries, w.f, w.c); ok {
+		if d, ok := selectBatch(entries, cfg.F, cfg.C); ok {
 			chosen[seq], hi = d, max(hi, seq)
 		}
 	}
@@ -276,7 +269,7 @@ func selectBatch(entries []*consensus.ViewEntry, f, c int) ([32]byte, bool) {
 }
 
 // checkBlockCert checks the commit certificate a correct replica stored with block b.
-func (cc *certChecker) checkBlockCert(i uint32, store chain.Store, b *chain.Block) {
+func (cc *certChecker) checkBlockCert(i uint32, store Store, b *chain.Block) {
 	raw, err := store.Get(chain.CertKey(b.Header.Height))
 	if err != nil {
 		cc.violate("certificate validity: replica %d stored block %d without a certificate: %v", i, b.Header.Height, err)

@@ -1,4 +1,4 @@
-package sim
+package adversary
 
 import (
 	"github.com/sbftnet/sbft/chain"
@@ -14,51 +14,64 @@ import (
 // The coalition keeps a copy of the chain (mirror) that it advances with its members' real blocks to the
 // height below the one asked, and executes the forged batch on it without keeping it.
 type followerAttack struct {
-	store  *chain.MemStore
-	mirror *chain.App
-	forged map[uint64]servedBlock // by height: made once
-	turn   int                    // which forgery the next visit gets
+	chainID string
+	store   *chain.MemStore
+	mirror  *chain.App
+	forged  map[uint64]servedBlock // by height: made once
+	turn    int                    // which forgery the next visit gets
 }
 
-func newFollowerAttack() *followerAttack {
+// servedBlock is a block with its commit certificate as a source sends it.
+type servedBlock struct {
+	blk  *chain.Block
+	cert []byte
+}
+
+func newFollowerAttack(chainID string) *followerAttack {
 	store := chain.NewMemStore()
 	app, err := chain.OpenApp(store, chainID, nil)
 	if err != nil {
 		panic(err)
 	}
-	return &followerAttack{store: store, mirror: app, forged: map[uint64]servedBlock{}}
+	return &followerAttack{chainID: chainID, store: store, mirror: app, forged: map[uint64]servedBlock{}}
 }
 
-// serveFollower is member's answer to a client node asking for block h: a forgery, or the real block when it
+// storedBlock is block h with its certificate from a member's store.
+func storedBlock(src Node, h uint64) (servedBlock, bool) {
+	blk, cert, ok := src.StoredBlock(h)
+	return servedBlock{blk: blk, cert: cert}, ok
+}
+
+// serveFollower is member a's answer to a client node asking for block h: a forgery, or the real block when it
 // has none (or nothing when it has no block h yet).
-func (co *coalition) serveFollower(member uint32, h uint64) []servedBlock {
-	real, ok := storedBlock(co.w.reps[member].store, h)
+func (co *Coalition) serveFollower(a *Adversary, h uint64) (*chain.Block, []byte, bool) {
+	real, ok := storedBlock(a.node, h)
 	if !ok {
-		return nil
+		return nil, nil, false
 	}
 	fa := co.follower
 	fa.turn++
 	if fa.turn%2 == 0 {
 		flipped := *real.blk
 		flipped.Header.StateRoot[0] ^= 0xff
-		return []servedBlock{{blk: &flipped, cert: real.cert}}
+		return &flipped, real.cert, true
 	}
-	if forged, ok := co.otherBatch(member, real); ok {
-		co.w.res.ForgedBlocks++
-		return []servedBlock{forged}
+	if forged, ok := co.otherBatch(a, real); ok {
+		co.forged.Blocks++
+		return forged.blk, forged.cert, true
 	}
-	return []servedBlock{real}
+	return real.blk, real.cert, true
 }
 
 // otherBatch is the self-consistent block of another batch at real's height, under real's certificate.
-func (co *coalition) otherBatch(member uint32, real servedBlock) (servedBlock, bool) {
+func (co *Coalition) otherBatch(a *Adversary, real servedBlock) (servedBlock, bool) {
 	fa := co.follower
 	h := real.blk.Header.Height
 	if b, ok := fa.forged[h]; ok {
 		return b, true
 	}
 	alt, ok := conflictingBatch(real.blk.Txs)
-	if !ok || !fa.advance(co.w.reps[member].store, h-1) {
+	if !ok || !fa.advance(a.node, h-1) {
 		return servedBlock{}, false
 	}
 	b := fa.store.NewBatch()
@@ -74,7 +87,7 @@ func (co *coalition) otherBatch(member uint32, real servedBlock) (servedBlock, b
 }
 
 // advance executes the real blocks from src's store on the mirror up to height h; false if it cannot.
-func (fa *followerAttack) advance(src chain.Store, h uint64) bool {
+func (fa *followerAttack) advance(src Node, h uint64) bool {
 	for fa.mirror.LastHeader().Height < h {
 		real, ok := storedBlock(src, fa.mirror.LastHeader().Height+1)
 		if !ok {
@@ -95,7 +108,7 @@ func (fa *followerAttack) advance(src chain.Store, h uint64) bool {
 }
 
 func (fa *followerAttack) reload() error {
-	app, err := chain.OpenApp(fa.store, chainID, nil)
+	app, err := chain.OpenApp(fa.store, fa.chainID, nil)
 	if err == nil {
 		fa.mirror = app
 	}

@@ -1,4 +1,4 @@
-package sim
+package adversary
 
 import (
 	"slices"
@@ -24,7 +24,7 @@ type replayKey struct {
 }
 
 // replayCert sends correct replicas another batch at m's slot under m's commit certificate.
-func (co *coalition) replayCert(at uint32, m *consensus.Message) {
+func (co *Coalition) replayCert(at uint32, m *consensus.Message) {
 	k := replayKey{m.Cert.Kind, m.Cert.View, m.Seq}
 	reqs, ok := co.batches[m.Digest]
 	if m.Type == consensus.MsgCommitted {
@@ -45,7 +45,7 @@ func (co *coalition) replayCert(at uint32, m *consensus.Message) {
 }
 
 // noteCheckpointShare keeps a correct replica's checkpoint share (the members sign any digest themselves).
-func (co *coalition) noteCheckpointShare(m *consensus.Message) {
+func (co *Coalition) noteCheckpointShare(m *consensus.Message) {
 	if co.member(m.From) || len(m.Share) == 0 || m.Cert != nil {
 		return
 	}
@@ -53,7 +53,7 @@ func (co *coalition) noteCheckpointShare(m *consensus.Message) {
 		co.ckptShare[m.Seq] = &checkpointShare{from: m.From, digest: m.Digest, share: m.Share}
 	}
 	for seq := range co.ckptShare {
-		if seq+co.w.windowSeqs() < m.Seq {
+		if seq+co.cfg.Window < m.Seq {
 			delete(co.ckptShare, seq)
 		}
 	}
@@ -67,7 +67,7 @@ type checkpointShare struct {
 
 // weakCheckpoint is a checkpoint certificate of f+1 signers at the highest sequence number at or above low a
 // correct replica signed (nil: none).
-func (co *coalition) weakCheckpoint(low uint64) *consensus.Certificate {
+func (co *Coalition) weakCheckpoint(low uint64) *consensus.Certificate {
 	var best *checkpointShare
 	var seq uint64
 	for s, sh := range co.ckptShare {
@@ -85,14 +85,14 @@ func (co *coalition) weakCheckpoint(low uint64) *consensus.Certificate {
 	signers, sigs := uint64(1)<<best.from, []bls.Signature{sig}
 	for _, id := range co.members {
 		signers |= 1 << id
-		sigs = append(sigs, co.w.blsKeys[id].Sign(wire.ShareSigningBytes(chainID, consensus.CertCheckpoint, 0, seq, best.digest)))
+		sigs = append(sigs, co.keys[id].Share.Sign(wire.ShareSigningBytes(co.cfg.ChainID, consensus.CertCheckpoint, 0, seq, best.digest)))
 	}
 	return &consensus.Certificate{Kind: consensus.CertCheckpoint, Seq: seq, Digest: best.digest, Signers: signers,
 		Sig: bls.Aggregate(sigs).Bytes()}
 }
 
 // weakViewChange is vc with a weak stable checkpoint, its entries at or below it left out (nil: none to use).
-func (co *coalition) weakViewChange(from uint32, vc *consensus.Message) []byte {
+func (co *Coalition) weakViewChange(from uint32, vc *consensus.Message) []byte {
 	low := uint64(0)
 	if vc.Stable != nil {
 		low = vc.Stable.Seq

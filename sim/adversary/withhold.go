@@ -1,4 +1,4 @@
-package sim
+package adversary
 
 import (
 	"slices"
@@ -27,11 +27,11 @@ const (
 
 // withholdMinority reports whether correct replica `to` gets the conflicting batch Y from a member primary of
 // view: the next view's primary, and others until f+c+1 correct replicas are left for X.
-func (co *coalition) withholdMinority(to uint32, view uint64) bool {
-	w := co.w
+func (co *Coalition) withholdMinority(to uint32, view uint64) bool {
+	cfg := co.cfg
 	cs := co.correct()
-	next := w.primaryOf(view + 1)
-	size := len(cs) - (w.f + w.c + 1)
+	next := cfg.primaryOf(view + 1)
+	size := len(cs) - (cfg.F + cfg.C + 1)
 	if size < 1 || co.member(next) {
 		return false
 	}
@@ -54,9 +54,9 @@ type attack struct {
 // noteAttack records the member primary's equivocation at m's slot, and which correct replicas that saw the
 // real batch the network keeps from hearing about the next view (at most f, never the primary of the view
 // after it).
-func (co *coalition) noteAttack(m *consensus.Message, alt [32]byte) {
-	w := co.w
-	if _, ok := co.attacked[m.Seq]; ok || !co.withholdMinority(w.primaryOf(m.View+1), m.View) {
+func (co *Coalition) noteAttack(m *consensus.Message, alt [32]byte) {
+	cfg := co.cfg
+	if _, ok := co.attacked[m.Seq]; ok || !co.withholdMinority(cfg.primaryOf(m.View+1), m.View) {
 		return
 	}
 	co.attacked[m.Seq] = attack{view: m.View, real: m.Digest, alt: alt}
@@ -66,8 +66,8 @@ func (co *coalition) noteAttack(m *consensus.Message, alt [32]byte) {
 	}
 	var victims []uint32
 	cs := co.correct()
-	for k := len(cs) - 1; k >= 0 && len(victims) < w.f; k-- {
-		if id := cs[k]; !co.withholdMinority(id, m.View) && id != w.primaryOf(m.View+2) {
+	for k := len(cs) - 1; k >= 0 && len(victims) < cfg.F; k-- {
+		if id := cs[k]; !co.withholdMinority(id, m.View) && id != cfg.primaryOf(m.View+2) {
 			victims = append(victims, id)
 		}
 	}
@@ -77,7 +77,7 @@ func (co *coalition) noteAttack(m *consensus.Message, alt [32]byte) {
 // withholdEntry is what a member's ViewChange for view v reports about an attacked sequence number: in the
 // next view, the other batch as pre-prepared and no certificate; later, the real batch's withheld prepare
 // certificate, of the attack's view, as its evidence.
-func (co *coalition) withholdEntry(e *consensus.ViewEntry, a attack, v uint64) {
+func (co *Coalition) withholdEntry(e *consensus.ViewEntry, a attack, v uint64) {
 	e.HasPP, e.PPView, e.PPDigest, e.Prepared = true, a.view, a.alt, nil
 	if st := co.stale[e.Seq]; st != nil && st.Digest == a.real && st.View == a.view && v >= a.view+2 {
 		e.PPDigest, e.Prepared = a.real, st
@@ -85,7 +85,7 @@ func (co *coalition) withholdEntry(e *consensus.ViewEntry, a attack, v uint64) {
 }
 
 // withholdRewrite is what a member sends under the withholding strategy (ok false: the general rewrite).
-func (co *coalition) withholdRewrite(from, to uint32, m *consensus.Message) (out [][]byte, ok bool) {
+func (co *Coalition) withholdRewrite(from, to uint32, m *consensus.Message) (out [][]byte, ok bool) {
 	switch m.Type {
 	case consensus.MsgNewView:
 		if slices.Contains(co.victims[m.View], to) {
@@ -101,10 +101,10 @@ func (co *coalition) withholdRewrite(from, to uint32, m *consensus.Message) (out
 	return nil, false
 }
 
-// withholdDelay is the extra delay the network gives a correct replica's message under the withholding
-// strategy.
-func (co *coalition) withholdDelay(from, to uint32, frame []byte) uint64 {
-	if len(co.attacked) == 0 {
+// Delay is the extra delay the coalition has the network give a correct replica's message (none unless it
+// follows the withholding strategy).
+func (co *Coalition) Delay(from, to uint32, frame []byte) uint64 {
+	if !co.withhold || len(co.attacked) == 0 {
 		return 0
 	}
 	m, err := wire.UnmarshalMessage(frame)
@@ -113,7 +113,7 @@ func (co *coalition) withholdDelay(from, to uint32, frame []byte) uint64 {
 	}
 	switch m.Type {
 	case consensus.MsgViewChange:
-		if to == co.w.primaryOf(m.View) && co.hurts(m) {
+		if to == co.cfg.primaryOf(m.View) && co.hurts(m) {
 			return withholdVCDelayTicks
 		}
 	case consensus.MsgCommitFull, consensus.MsgCommitted:
@@ -130,7 +130,7 @@ func (co *coalition) withholdDelay(from, to uint32, frame []byte) uint64 {
 
 // hurts reports whether a ViewChange reports evidence against the attack: in the view after it, any
 // evidence of the real batch; later, a commit certificate or a pre-prepared batch other than the real one.
-func (co *coalition) hurts(vc *consensus.Message) bool {
+func (co *Coalition) hurts(vc *consensus.Message) bool {
 	for i := range vc.Entries {
 		e := &vc.Entries[i]
 		a, ok := co.attacked[e.Seq]
@@ -147,15 +147,10 @@ func (co *coalition) hurts(vc *consensus.Message) bool {
 	return false
 }
 
-func (co *coalition) isAttacked(seq uint64) bool {
-	_, ok := co.attacked[seq]
-	return ok
-}
-
 // revealBatch hands correct replicas the batch of a hidden digest once a later view commits it by digest:
 // they never saw it (the coalition showed it to few, and the view change carried only its digest), and it is
 // what makes them execute something else than a replica that executed the other batch.
-func (co *coalition) revealBatch(at uint32, m *consensus.Message) {
+func (co *Coalition) revealBatch(at uint32, m *consensus.Message) {
 	reqs, ok := co.batches[m.Digest]
 	if !co.withhold || !co.hidden[m.Digest] || !ok || m.Cert == nil {
 		return

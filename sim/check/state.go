@@ -1,4 +1,4 @@
-package sim
+package check
 
 import (
 	"bytes"
@@ -29,22 +29,20 @@ func specStateRoot(leaves []stateLeaf, depth int) [32]byte {
 	return sha256.Sum256(slices.Concat([]byte{0x01}, left[:], right[:]))
 }
 
-// checkStateRoot compares replica i's state root with the spec's root over its state.
-func (w *world) checkStateRoot(i int) {
-	r := w.reps[i]
-	app := r.driver.App()
+// checkStateRoot compares correct replica i's state root with the spec's root over its state.
+func (k *Checker) checkStateRoot(i int, st State) {
 	var leaves []stateLeaf
-	if err := app.ForEachStateLeaf(func(k, vh [32]byte) error {
-		leaves = append(leaves, stateLeaf{k, vh})
+	if err := st.ForEachStateLeaf(func(key, vh [32]byte) error {
+		leaves = append(leaves, stateLeaf{key, vh})
 		return nil
 	}); err != nil {
-		w.violate("state equality: replica %d: reading its state: %v", i, err)
+		k.violate("state equality: replica %d: reading its state: %v", i, err)
 		return
 	}
 	slices.SortFunc(leaves, func(a, b stateLeaf) int { return bytes.Compare(a.key[:], b.key[:]) })
 	want := specStateRoot(leaves, 0)
-	if got := app.LastHeader().StateRoot; got != want {
-		w.violate("state equality: replica %d at height %d claims state root %x; its %d entries have root %x",
-			i, app.LastHeader().Height, got[:4], len(leaves), want[:4])
+	if got := st.LastHeader().StateRoot; got != want {
+		k.violate("state equality: replica %d at height %d claims state root %x; its %d entries have root %x",
+			i, st.LastHeader().Height, got[:4], len(leaves), want[:4])
 	}
 }

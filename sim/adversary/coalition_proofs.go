@@ -1,4 +1,4 @@
-package sim
+package adversary
 
 import (
 	"cmp"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/replica"
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -35,18 +36,14 @@ type proofAttack struct {
 	top     uint64                 // highest of them
 }
 
-// Bounds of the attack: recent blocks kept and tried per transaction, and how long a transaction the client
-// stopped resending stays a target.
-const (
-	pathForgeryBlocks = 32
-	targetTicks       = 3 * resendTicks
-)
+// pathForgeryBlocks bounds the attack: recent blocks kept and tried per transaction. A transaction the client
+// stopped resending stays a target for three of its resend periods (Config.ClientResendTicks).
+const pathForgeryBlocks = 32
 
 type proofTarget struct {
-	c    *simClient
-	tx   *chain.Tx
+	tx   *chain.Tx // its Client field says whose
 	hash [32]byte
-	seen uint64 // tick the coalition last received it: a client resends what is pending every resendTicks
+	seen uint64 // tick the coalition last received it: a client resends what is pending periodically
 }
 
 // knownBlock is a real block: its header, its first result's path, and its execution certificate if a colluder
@@ -65,7 +62,7 @@ func newProofAttack() *proofAttack {
 }
 
 // onMemberBlock takes a block a member executed.
-func (co *coalition) onMemberBlock(b *chain.Block, results []chain.Result) {
+func (co *Coalition) onMemberBlock(b *chain.Block, results []chain.Result) {
 	pa := co.proofs
 	h := b.Header.Height
 	if pa.blocks[h] != nil || h+pathForgeryBlocks <= pa.top {
@@ -86,53 +83,56 @@ func (co *coalition) onMemberBlock(b *chain.Block, results []chain.Result) {
 }
 
 // execCert is the colluders' own execution certificate over (height, hash): f shares.
-func (co *coalition) execCert(height uint64, hash [32]byte) (uint64, []byte) {
-	msg := wire.ExecSigningBytes(chainID, height, hash)
+func (co *Coalition) execCert(height uint64, hash [32]byte) (uint64, []byte) {
+	msg := wire.ExecSigningBytes(co.cfg.ChainID, height, hash)
 	var signers uint64
 	var sigs []bls.Signature
 	for _, m := range co.members {
 		signers |= 1 << m
-		sigs = append(sigs, co.w.blsKeys[m].Sign(msg))
+		sigs = append(sigs, co.keys[m].Share.Sign(msg))
 	}
 	return signers, bls.Aggregate(sigs).Bytes()
 }
 
-// onSubmit takes a transaction client c sent to member, after the member's driver took it.
-func (co *coalition) onSubmit(member uint32, c *simClient, tx *chain.Tx, h [32]byte) {
+// onSubmit takes a transaction a client sent to member a (which replies to it through client), after the
+// member's driver took it.
+func (co *Coalition) onSubmit(a *Adversary, client replica.Waiter, tx *chain.Tx, h [32]byte) {
 	pa := co.proofs
 	t := pa.targets[h]
 	if t == nil {
-		t = &proofTarget{c: c, tx: tx, hash: h}
+		t = &proofTarget{tx: tx, hash: h}
 		pa.targets[h] = t
 	}
-	t.seen = co.w.now
+	now := co.net.Now()
+	t.seen = now
 	for k, old := range pa.targets {
-		if co.w.now-old.seen > targetTicks {
+		if now-old.seen > 3*co.cfg.ClientResendTicks {
 			delete(pa.targets, k)
 			delete(pa.quorum, forgeryKey{k, false})
 			delete(pa.quorum, forgeryKey{k, true})
 		}
 	}
-	co.deliverForged(member, c, co.forgeQuorum(member, t, false))
-	co.deliverForged(member, c, co.forgeQuorum(member, t, true))
-	co.deliverForged(member, c, forgeVote(member, t))
-	if member != co.members[0] {
+	co.deliverForged(client, co.forgeQuorum(a, t, false))
+	co.deliverForged(client, co.forgeQuorum(a, t, true))
+	co.deliverForged(client, forgeVote(a.id, t))
+	if a.id != co.members[0] {
 		return // one colluder tries the real blocks
 	}
 	for height := pa.top; height > 0 && height+pathForgeryBlocks > pa.top; height-- {
 		if kb := pa.blocks[height]; kb != nil {
-			co.deliverForged(member, c, co.forgePath(member, kb, t))
+			co.deliverForged(client, co.forgePath(a.id, kb, t))
 		}
 	}
 }
 
-// answer is what member tells client c instead of its driver's reply r.
-func (co *coalition) answer(member uint32, c *simClient, r *wire.Reply) {
+// answer is what member a tells a client (by its key; client takes a's replies to it) instead of its driver's
+// reply r.
+func (co *Coalition) answer(a *Adversary, client replica.Waiter, key [32]byte, r *wire.Reply) {
 	switch r.Status {
 	case wire.StatusCommitted:
 		return // withheld: the client must hear f+1 correct replicas, or a proof
 	case wire.StatusProven:
-		c.onReply(member, r)
+		client.Deliver(r)
 		p, err := wire.DecodeExecProof(r.Proof)
 		if err != nil {
 			return
@@ -143,26 +143,26 @@ func (co *coalition) answer(member uint32, c *simClient, r *wire.Reply) {
 			return
 		}
 		kb.signers, kb.sig = p.Signers, p.Sig
-		for _, t := range co.targetsOf(c) {
+		for _, t := range co.targetsOf(key) {
 			if t.hash != r.TxHash {
-				co.deliverForged(member, c, co.forgePath(member, kb, t))
+				co.deliverForged(client, co.forgePath(a.id, kb, t))
 			}
 		}
 	default:
-		c.onReply(member, r)
+		client.Deliver(r)
 	}
 }
 
-func (co *coalition) deliverForged(member uint32, c *simClient, r *wire.Reply) {
-	co.w.res.ForgedProofs++
-	c.onReply(member, r)
+func (co *Coalition) deliverForged(client replica.Waiter, r *wire.Reply) {
+	co.forged.Proofs++
+	client.Deliver(r)
 }
 
-// targetsOf lists client c's transactions the coalition holds, in nonce order.
-func (co *coalition) targetsOf(c *simClient) []*proofTarget {
+// targetsOf lists the transactions of the client with this key that the coalition holds, in nonce order.
+func (co *Coalition) targetsOf(key [32]byte) []*proofTarget {
 	var out []*proofTarget
 	for _, t := range co.proofs.targets {
-		if t.c == c {
+		if t.tx.Client == key {
 			out = append(out, t)
 		}
 	}
@@ -193,12 +193,12 @@ type forgeryKey struct {
 // forgeQuorum is a proven reply for t on a made-up block whose only result is the lie, certified by the f
 // colluders alone, and if wide with f+1 more signer bits beyond n (made once per transaction: resends get
 // the same forgery).
-func (co *coalition) forgeQuorum(member uint32, t *proofTarget, wide bool) *wire.Reply {
+func (co *Coalition) forgeQuorum(a *Adversary, t *proofTarget, wide bool) *wire.Reply {
 	key := forgeryKey{t.hash, wide}
 	if r := co.proofs.quorum[key]; r != nil {
 		return r
 	}
-	last := co.w.reps[member].driver.App().LastHeader()
+	last := a.node.LastHeader()
 	res := lie(t.tx, t.hash, last.Height+1, last.Seq+1)
 	hdr := chain.Header{Height: last.Height + 1, Seq: last.Seq + 1, Parent: last.Hash(),
 		TxRoot:      chain.TxRoot([][]byte{t.tx.Marshal()}),
@@ -206,10 +206,10 @@ func (co *coalition) forgeQuorum(member uint32, t *proofTarget, wide bool) *wire
 		ResultsRoot: chain.MerkleRoot([][32]byte{chain.ResultLeaf(res)})}
 	signers, sig := co.execCert(hdr.Height, hdr.Hash())
 	if wide {
-		signers |= (1<<(co.w.f+1) - 1) << co.w.n
+		signers |= (1<<(co.cfg.F+1) - 1) << co.cfg.N
 	}
 	p := wire.ExecProof{Header: hdr.Marshal(), Signers: signers, Sig: sig, Index: 0, Count: 1}
-	r := &wire.Reply{TxHash: t.hash, Replica: member, Status: wire.StatusProven, Result: res.Marshal(), Proof: p.Encode()}
+	r := &wire.Reply{TxHash: t.hash, Replica: a.id, Status: wire.StatusProven, Result: res.Marshal(), Proof: p.Encode()}
 	co.proofs.quorum[key] = r
 	return r
 }
@@ -223,7 +223,7 @@ func forgeVote(member uint32, t *proofTarget) *wire.Reply {
 
 // forgePath is a proven reply for t at real block kb, with the lie in place of the block's first result and
 // that result's path.
-func (co *coalition) forgePath(member uint32, kb *knownBlock, t *proofTarget) *wire.Reply {
+func (co *Coalition) forgePath(member uint32, kb *knownBlock, t *proofTarget) *wire.Reply {
 	if kb.sig == nil {
 		kb.signers, kb.sig = co.execCert(kb.hdr.Height, kb.hdr.Hash())
 	}

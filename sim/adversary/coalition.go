@@ -1,4 +1,4 @@
-package sim
+package adversary
 
 import (
 	"crypto/ed25519"
@@ -6,10 +6,11 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/consensus"
+	"github.com/sbftnet/sbft/sim/internal/rules"
 	"github.com/sbftnet/sbft/wire"
 )
 
-// A coalition is f byzantine replicas that collude to break safety: they share their keys and everything any
+// A Coalition is f byzantine replicas that collude to break safety: they share their keys and everything any
 // of them receives, and each runs the real driver whose output they rewrite. What they try:
 //   - as primary, equivocate: a conflicting batch (the real one reordered or cut) to part of the correct
 //     replicas, the real one to the rest;
@@ -27,12 +28,16 @@ import (
 //   - replay genuine commit certificates over other batches, and report stable checkpoints of f+1 signers
 //     (coalition_certs.go);
 //   - as state-transfer sources, serve self-consistent forged blocks (recomputed links, wrong parents);
-//   - answer clients with forged execution proofs and lying plain replies (coalition_proofs.go);
+//   - answer clients with forged execution proofs and lying plain replies (coalition_proofs.go), and proven
+//     reads with forged values (coalition_reads.go);
 //   - serve the client node self-consistent blocks of other batches under real certificates
 //     (coalition_follower.go).
-type coalition struct {
-	w        *world
+type Coalition struct {
+	cfg      *Config
+	net      Network
 	members  []uint32
+	keys     map[uint32]Keys                   // the members' keys, as they join
+	forged   Forgeries                         // what it forged for clients and the client node
 	batches  map[[32]byte][][]byte             // batch requests by digest, for Committed messages
 	variants map[slotKey][][32]byte            // digests the coalition proposed or saw at a slot
 	shares   map[shareKey]map[uint32][]byte    // shares gathered, by what they sign
@@ -60,19 +65,44 @@ type shareKey struct {
 	digest [32]byte
 }
 
-func newCoalition(w *world, members []uint32, withhold bool) *coalition {
-	return &coalition{w: w, members: members, withhold: withhold, attacked: map[uint64]attack{}, hidden: map[[32]byte]bool{}, victims: map[uint64][]uint32{}, batches: map[[32]byte][][]byte{}, variants: map[slotKey][][32]byte{},
+// NewCoalition is the coalition of members (sorted), which join it as New makes them byzantine; withhold: it
+// follows the withholding strategy (withhold.go).
+func NewCoalition(cfg *Config, net Network, members []uint32, withhold bool) *Coalition {
+	return &Coalition{cfg: cfg, net: net, members: members, keys: map[uint32]Keys{}, withhold: withhold,
+		attacked: map[uint64]attack{}, hidden: map[[32]byte]bool{}, victims: map[uint64][]uint32{}, batches: map[[32]byte][][]byte{}, variants: map[slotKey][][32]byte{},
 		shares: map[shareKey]map[uint32][]byte{}, sent: map[shareKey]int{}, stale: map[uint64]*consensus.Certificate{},
 		forgedVC: map[slotKey]*consensus.Message{}, backupPP: map[slotKey]bool{}, proofs: newProofAttack(),
-		replayed: map[replayKey]bool{}, ckptShare: map[uint64]*checkpointShare{}, follower: newFollowerAttack()}
+		replayed: map[replayKey]bool{}, ckptShare: map[uint64]*checkpointShare{}, follower: newFollowerAttack(cfg.ChainID)}
 }
 
-func (co *coalition) member(id uint32) bool { return slices.Contains(co.members, id) }
+// Forgeries counts what the coalition forged for clients and the client node.
+type Forgeries struct {
+	Proofs int // forged proven replies sent to clients
+	Reads  int // forged proven reads given to clients
+	Blocks int // blocks of other batches served to the client node
+}
+
+// Forged is what the coalition forged so far.
+func (co *Coalition) Forged() Forgeries { return co.forged }
+
+// Withholding reports whether the coalition follows the withholding strategy.
+func (co *Coalition) Withholding() bool { return co.withhold }
+
+func (co *Coalition) member(id uint32) bool { return slices.Contains(co.members, id) }
+
+// The protocol as the coalition knows it (package rules: a planted bug in the core's quorums does not change
+// the attack).
+
+func (cfg *Config) quorum(k consensus.CertKind) int { return rules.Quorum(k, cfg.N, cfg.F, cfg.C) }
+
+func (cfg *Config) primaryOf(view uint64) uint32 { return rules.Primary(view, cfg.N) }
+
+type slotKey struct{ view, seq uint64 }
 
 // correct lists the replicas outside the coalition.
-func (co *coalition) correct() []uint32 {
+func (co *Coalition) correct() []uint32 {
 	var out []uint32
-	for i := 0; i < co.w.n; i++ {
+	for i := 0; i < co.cfg.N; i++ {
 		if !co.member(uint32(i)) {
 			out = append(out, uint32(i))
 		}
@@ -82,27 +112,27 @@ func (co *coalition) correct() []uint32 {
 
 // minority reports whether correct replica `to` belongs to the smaller group the coalition shows a conflicting
 // batch at seq (the groups rotate with seq).
-func (co *coalition) minority(to uint32, seq uint64) bool {
+func (co *Coalition) minority(to uint32, seq uint64) bool {
 	cs := co.correct()
 	p := slices.Index(cs, to)
 	return p >= 0 && (p+int(seq))%len(cs) < len(cs)/2
 }
 
-func (co *coalition) sign(from uint32, m *consensus.Message) []byte {
+func (co *Coalition) sign(from uint32, m *consensus.Message) []byte {
 	m.From = from
-	m.Sig = ed25519.Sign(co.w.keys[from], wire.MessageSigningBytes(chainID, m))
+	m.Sig = ed25519.Sign(co.keys[from].Sign, wire.MessageSigningBytes(co.cfg.ChainID, m))
 	return wire.MarshalMessage(m)
 }
 
 // sendCorrect puts a coalition member's message on the wire to every correct replica.
-func (co *coalition) sendCorrect(from uint32, frame []byte) {
+func (co *Coalition) sendCorrect(from uint32, frame []byte) {
 	for _, to := range co.correct() {
-		co.w.enqueue(from, to, frame)
+		co.net.Inject(from, to, frame)
 	}
 }
 
 // rewrite returns what member `from` puts on the wire to `to` instead of frame.
-func (co *coalition) rewrite(from, to uint32, frame []byte) [][]byte {
+func (co *Coalition) rewrite(from, to uint32, frame []byte) [][]byte {
 	m, err := wire.UnmarshalMessage(frame)
 	if err != nil {
 		return [][]byte{frame}
@@ -132,7 +162,7 @@ func (co *coalition) rewrite(from, to uint32, frame []byte) [][]byte {
 	case consensus.MsgCheckpoint:
 		if len(m.Share) > 0 && co.minority(to, m.Seq) {
 			m.Digest[0] ^= 0xff
-			m.Share = co.w.blsKeys[from].Sign(wire.ShareSigningBytes(chainID, consensus.CertCheckpoint, 0, m.Seq, m.Digest)).Bytes()
+			m.Share = co.keys[from].Share.Sign(wire.ShareSigningBytes(co.cfg.ChainID, consensus.CertCheckpoint, 0, m.Seq, m.Digest)).Bytes()
 			return [][]byte{co.sign(from, m)}
 		}
 	}
@@ -140,7 +170,7 @@ func (co *coalition) rewrite(from, to uint32, frame []byte) [][]byte {
 }
 
 // equivocate sends the minority a conflicting version of the member primary's PrePrepare.
-func (co *coalition) equivocate(from, to uint32, m *consensus.Message, frame []byte) []byte {
+func (co *Coalition) equivocate(from, to uint32, m *consensus.Message, frame []byte) []byte {
 	k := slotKey{m.View, m.Seq}
 	co.learnBatch(k, m.Digest, m.Requests)
 	alt, ok := conflictingBatch(m.Requests)
@@ -176,7 +206,7 @@ func conflictingBatch(reqs [][]byte) ([][]byte, bool) {
 }
 
 // learnBatch records a batch at a slot and adds every member's shares for it.
-func (co *coalition) learnBatch(k slotKey, d [32]byte, reqs [][]byte) {
+func (co *Coalition) learnBatch(k slotKey, d [32]byte, reqs [][]byte) {
 	if _, ok := co.batches[d]; !ok {
 		co.batches[d] = reqs
 	}
@@ -187,13 +217,13 @@ func (co *coalition) learnBatch(k slotKey, d [32]byte, reqs [][]byte) {
 	for _, kind := range []consensus.CertKind{consensus.CertFast, consensus.CertPrepare, consensus.CertCommit} {
 		sk := shareKey{kind, k.view, k.seq, d}
 		for _, id := range co.members {
-			co.addShare(sk, id, co.w.blsKeys[id].Sign(wire.ShareSigningBytes(chainID, kind, k.view, k.seq, d)).Bytes())
+			co.addShare(sk, id, co.keys[id].Share.Sign(wire.ShareSigningBytes(co.cfg.ChainID, kind, k.view, k.seq, d)).Bytes())
 		}
 		co.tryCombine(sk)
 	}
 }
 
-func (co *coalition) addShare(k shareKey, from uint32, sig []byte) {
+func (co *Coalition) addShare(k shareKey, from uint32, sig []byte) {
 	if co.shares[k] == nil {
 		co.shares[k] = map[uint32][]byte{}
 	}
@@ -203,7 +233,7 @@ func (co *coalition) addShare(k shareKey, from uint32, sig []byte) {
 }
 
 // observe takes a verified message delivered to member `at`.
-func (co *coalition) observe(at uint32, m *consensus.Message) {
+func (co *Coalition) observe(at uint32, m *consensus.Message) {
 	switch m.Type {
 	case consensus.MsgPrePrepare:
 		k := slotKey{m.View, m.Seq}
@@ -231,7 +261,7 @@ func (co *coalition) observe(at uint32, m *consensus.Message) {
 	}
 }
 
-func (co *coalition) noteStale(c *consensus.Certificate) {
+func (co *Coalition) noteStale(c *consensus.Certificate) {
 	if c == nil || c.Kind != consensus.CertPrepare {
 		return
 	}
@@ -242,9 +272,9 @@ func (co *coalition) noteStale(c *consensus.Certificate) {
 
 // raceNextPrePrepare lets a backup member propose, for the next sequence number, the batch it just saw
 // reordered, before the primary does.
-func (co *coalition) raceNextPrePrepare(at uint32, m *consensus.Message) {
+func (co *Coalition) raceNextPrePrepare(at uint32, m *consensus.Message) {
 	next := slotKey{m.View, m.Seq + 1}
-	if co.w.primaryOf(m.View) == at || co.backupPP[next] {
+	if co.cfg.primaryOf(m.View) == at || co.backupPP[next] {
 		return
 	}
 	alt, ok := conflictingBatch(m.Requests)
@@ -260,9 +290,9 @@ func (co *coalition) raceNextPrePrepare(at uint32, m *consensus.Message) {
 
 // tryCombine sends the certificate of k once the coalition holds at most one share fewer than its quorum,
 // and again whenever it holds more.
-func (co *coalition) tryCombine(k shareKey) {
+func (co *Coalition) tryCombine(k shareKey) {
 	got := co.shares[k]
-	if len(got) < co.w.quorum(k.kind)-1 || len(got) <= co.sent[k] || (co.withhold && len(got) < co.w.quorum(k.kind)) {
+	if len(got) < co.cfg.quorum(k.kind)-1 || len(got) <= co.sent[k] || (co.withhold && len(got) < co.cfg.quorum(k.kind)) {
 		return
 	}
 	co.sent[k] = len(got)
@@ -285,7 +315,7 @@ func (co *coalition) tryCombine(k shareKey) {
 	from := co.members[0]
 	switch k.kind {
 	case consensus.CertPrepare:
-		if p := co.w.primaryOf(k.view); co.member(p) {
+		if p := co.cfg.primaryOf(k.view); co.member(p) {
 			co.sendCorrect(p, co.sign(p, &consensus.Message{Type: consensus.MsgPrepareFull, View: k.view, Seq: k.seq,
 				Digest: k.digest, Cert: cert}))
 		}
@@ -305,7 +335,7 @@ func (co *coalition) tryCombine(k shareKey) {
 
 // forgeViewChange reports stale prepare certificates, hides commit certificates and claims conflicting
 // pre-prepared batches.
-func (co *coalition) forgeViewChange(from uint32, m *consensus.Message) []byte {
+func (co *Coalition) forgeViewChange(from uint32, m *consensus.Message) []byte {
 	key := slotKey{m.View, uint64(from)}
 	if vc := co.forgedVC[key]; vc != nil {
 		return wire.MarshalMessage(vc)
@@ -341,7 +371,7 @@ func (co *coalition) forgeViewChange(from uint32, m *consensus.Message) []byte {
 // that reports the most evidence: as is, with another ViewChange (a member's, if any) in it twice, and with
 // that ViewChange's contents forged in the name of the replica left out (so not its signature). Nil if none
 // can be made.
-func (co *coalition) shortNewViews(from uint32, m *consensus.Message) [][]byte {
+func (co *Coalition) shortNewViews(from uint32, m *consensus.Message) [][]byte {
 	if len(m.ViewChanges) < 2 || m.From != from {
 		return nil
 	}

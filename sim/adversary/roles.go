@@ -1,16 +1,14 @@
-package sim
+package adversary
 
 import (
 	"crypto/ed25519"
-	"fmt"
 
-	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/wire"
 )
 
-// Role is how a replica behaves. A byzantine replica runs the real driver, and an adversary rewrites what it
-// sends: it holds the replica's key, so it can sign anything.
+// Role is how a replica behaves. A byzantine replica runs the real driver, and its adversary rewrites what it
+// sends: it holds the replica's keys, so it can sign anything.
 type Role int
 
 // Roles.
@@ -23,32 +21,17 @@ const (
 	Equivocator      // sends different PrePrepares or votes to different replicas
 	Censor           // as primary, drops client 0's transactions (the node's test-only byzantine mode)
 	Colluder         // one of f replicas that collude to break safety (coalition.go)
-	rolesEnd
 )
 
 func (r Role) String() string {
 	return [...]string{"honest", "silent", "bad-signer", "malformed", "replayer", "equivocator", "censor", "colluder"}[r]
 }
 
-// adversary rewrites the outgoing frames of one byzantine replica.
-type adversary struct {
-	w      *world
-	id     uint32
-	role   Role
-	key    ed25519.PrivateKey
-	blsKey *bls.SecretKey
-	old    [][]byte // frames sent before, for replay (bounded)
-	active bool     // false: behaves
-}
-
 const replayKeepMax = 256
 
 // rewrite returns the frames to put on the wire towards `to` instead of frame.
-func (a *adversary) rewrite(to uint32, frame []byte) [][]byte {
-	if !a.active {
-		return [][]byte{frame}
-	}
-	rng := a.w.rng
+func (a *Adversary) rewrite(to uint32, frame []byte) [][]byte {
+	rng := a.cfg.Rand
 	switch a.role {
 	case Silent:
 		return nil
@@ -81,17 +64,17 @@ func (a *adversary) rewrite(to uint32, frame []byte) [][]byte {
 	case Equivocator:
 		return [][]byte{a.equivocate(to, frame)}
 	case Colluder:
-		return a.w.coal.rewrite(a.id, to, frame)
+		return a.co.rewrite(a.id, to, frame)
 	}
 	return [][]byte{frame}
 }
 
 // corrupt breaks a signature: a certificate share's (with a valid envelope, so only the collector's aggregate
 // check catches it) or else the envelope's.
-func (a *adversary) corrupt(frame []byte) []byte {
+func (a *Adversary) corrupt(frame []byte) []byte {
 	if m, err := wire.UnmarshalMessage(frame); err == nil && len(m.Share) > 0 {
-		m.Share = a.blsKey.Sign([]byte("not the slot")).Bytes()
-		m.Sig = ed25519.Sign(a.key, wire.MessageSigningBytes(chainID, m))
+		m.Share = a.keys.Share.Sign([]byte("not the slot")).Bytes()
+		m.Sig = ed25519.Sign(a.keys.Sign, wire.MessageSigningBytes(a.cfg.ChainID, m))
 		return wire.MarshalMessage(m)
 	}
 	bad := append([]byte(nil), frame...)
@@ -101,8 +84,8 @@ func (a *adversary) corrupt(frame []byte) []byte {
 
 // equivocate sends replicas with an odd index a conflicting version of a third of the PrePrepares and
 // votes: the batch reversed or cut short, or a vote for another digest, each properly signed.
-func (a *adversary) equivocate(to uint32, frame []byte) []byte {
-	if to%2 == 0 || a.w.rng.IntN(3) != 0 {
+func (a *Adversary) equivocate(to uint32, frame []byte) []byte {
+	if to%2 == 0 || a.cfg.Rand.IntN(3) != 0 {
 		return frame
 	}
 	m, err := wire.UnmarshalMessage(frame)
@@ -123,12 +106,10 @@ func (a *adversary) equivocate(to uint32, frame []byte) []byte {
 		m.Digest[0] ^= 0xff
 		kind := map[consensus.MsgType]consensus.CertKind{consensus.MsgPartialCommit: consensus.CertFast,
 			consensus.MsgPreparePart: consensus.CertPrepare, consensus.MsgCommitPart: consensus.CertCommit}[m.Type]
-		m.Share = a.blsKey.Sign(wire.ShareSigningBytes(chainID, kind, m.View, m.Seq, m.Digest)).Bytes()
+		m.Share = a.keys.Share.Sign(wire.ShareSigningBytes(a.cfg.ChainID, kind, m.View, m.Seq, m.Digest)).Bytes()
 	default:
 		return frame
 	}
-	m.Sig = ed25519.Sign(a.key, wire.MessageSigningBytes(chainID, m))
+	m.Sig = ed25519.Sign(a.keys.Sign, wire.MessageSigningBytes(a.cfg.ChainID, m))
 	return wire.MarshalMessage(m)
 }
-
-func (a *adversary) String() string { return fmt.Sprintf("%d:%v", a.id, a.role) }
