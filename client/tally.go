@@ -11,7 +11,7 @@ import (
 
 // Tally is the decision rule for one transaction's plain replies: it is decided once f+1 replicas sent the
 // same outcome, because f faulty replicas can agree on any lie but f+1 include a correct one. It does no I/O,
-// so the client's sessions and the simulator's clients (node/sim) decide by the same code. Not safe for
+// so the client's sessions and the simulator's clients (package sim) decide by the same code. Not safe for
 // concurrent use: the client holds its lock around it.
 type Tally struct {
 	f       int

@@ -61,7 +61,7 @@ type Node struct {
 	refused    atomic.Uint64 // blocks refused (forged, out of order, not reproduced)
 	source     atomic.Int64  // the replica followed now; -1: none
 	catchingUp atomic.Bool
-	streams    atomic.Int64 // block streams served (followhttp.go)
+	streams    atomic.Int64 // block streams served (http.go)
 	serving    sync.RWMutex // held (read) by every HTTP handler, so that the store outlives them
 	stopped    bool         // under serving: Run is closing the store
 

@@ -178,7 +178,7 @@ func (n *Node) newDriver() error {
 		ShareKey: n.opts.ShareKey, BLSKeys: g.BLSPublicKeys(),
 		Consensus: cfg.Consensus, CheckpointInterval: int(g.CheckpointInterval), TickInterval: cfg.TickInterval(),
 		Store: n.store, Transport: s.transport, Logger: n.log,
-		Metrics: n.metrics, TxCache: n.txsChecked, Crypto: n.crypto, Mark: n.mark, Recover: n.opts.Recover,
+		Metrics: n.metrics, VerifiedTxs: n.txsChecked, Crypto: n.crypto, Mark: n.mark, Recover: n.opts.Recover,
 		Announcer: s.announcer,
 	})
 	if err != nil {

@@ -59,7 +59,7 @@ type DriverConfig struct {
 	Transport    Transport
 	Logger       *slog.Logger
 	Metrics      *Metrics // nil: no metrics
-	TxCache      *FIFOSet // shared with the verifier; nil: a private one
+	VerifiedTxs  *FIFOSet // shared with the verifier; nil: a private one
 	// CheckpointInterval is the genesis's checkpoint_interval, the same on every replica; it must lie within
 	// [consensus.CheckpointIntervalSeqsMin, consensus.CheckpointIntervalSeqsMax].
 	CheckpointInterval int
@@ -145,8 +145,8 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("restore consensus: %w", err)
 	}
-	if cfg.TxCache == nil {
-		cfg.TxCache = NewFIFOSet(VerifiedTxCacheMax)
+	if cfg.VerifiedTxs == nil {
+		cfg.VerifiedTxs = NewFIFOSet(VerifiedTxCacheMax)
 	}
 	d := &Driver{cfg: cfg, cc: cc, log: cfg.Logger, core: core, app: app}
 	d.replies = newReplies(&d.cfg, func() uint64 { return d.app.LastHeader().Height }, d.runCrypto)
@@ -223,7 +223,7 @@ func (d *Driver) Submit(in Intake) {
 		reject(r, err.Error())
 		return
 	}
-	d.cfg.TxCache.Add(in.Hash)
+	d.cfg.VerifiedTxs.Add(in.Hash)
 	if !d.replies.waiters.add(in.Hash, in.Waiter, d.ticks, in.Arrived) {
 		reject(wire.RejectBusy, "too many transactions waiting for results")
 		return
@@ -271,7 +271,7 @@ func (d *Driver) onForwarded(m *consensus.Message) {
 		switch {
 		case d.replies.executed(h):
 			executed++
-		case !d.cfg.TxCache.Has(h):
+		case !d.cfg.VerifiedTxs.Has(h):
 			unverified++ // its signature did not verify
 		case !d.forwardedExecutable(raw):
 			dead++

@@ -16,7 +16,7 @@ import (
 // stay installed and the application is reloaded from the store, since executing the bad block advanced it in
 // memory.
 func (d *Driver) InstallTransfer(proof *wire.StableCheckpointProof, blocks []bsync.Block) error {
-	if err := bsync.Install(d.app, d.cfg.ChainID, proof, blocks, d.cfg.TxCache.Has); err != nil {
+	if err := bsync.Install(d.app, d.cfg.ChainID, proof, blocks, d.cfg.VerifiedTxs.Has); err != nil {
 		app, rerr := chain.OpenApp(d.cfg.Store, d.cfg.ChainID, d.cfg.Logger)
 		if rerr != nil {
 			return errors.Join(err, fmt.Errorf("reload application: %w", rerr))

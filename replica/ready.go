@@ -162,7 +162,7 @@ func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
 		batches[i] = chain.Certified{Seq: cb.Seq, Txs: cb.Requests, Cert: wire.MarshalCertificate(cb.Cert)}
 		txs += len(cb.Requests)
 	}
-	executed, err := d.app.ExecuteAndCommit(batches, d.cfg.TxCache.Has, true, nil)
+	executed, err := d.app.ExecuteAndCommit(batches, d.cfg.VerifiedTxs.Has, true, nil)
 	if err != nil {
 		return nil, err
 	}

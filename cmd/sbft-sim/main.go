@@ -17,7 +17,7 @@ var extraCommands []*cli.Command
 
 func newApp() *cli.App {
 	run := simCommand()
-	// -v is --verbose, as under `sbft sim`; the version flag keeps only its long name (with its default alias
+	// -v is --verbose, as it was under the old `sbft sim`; the version flag keeps only its long name (with its default alias
 	// every invocation panicked: "flag redefined: v").
 	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the version"}
 	return &cli.App{
