@@ -8,7 +8,7 @@ export CGO_ENABLED ?= 0
 SEEDS   ?= 1000
 MUTANT_SEEDS ?= 300
 
-.PHONY: all build test lint testnet testnet-down docker-testnet docker-testnet-down e2e bench bench-sync bench-follow sim mutants fuzz clean
+.PHONY: all build test test-race test-sim lint testnet testnet-down docker-testnet docker-testnet-down e2e bench bench-sync bench-follow sim mutants fuzz clean
 
 N ?= 4
 # MONITOR=1: make docker-testnet also starts a Prometheus container scraping every replica.
@@ -33,11 +33,21 @@ lint:
 	scripts/lint-deps.sh
 	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
 
-# Everything CI runs: lint, the race-enabled unit and end-to-end tests (the e2e package builds the binary).
+# Everything CI runs: lint; the race-enabled unit and end-to-end tests (the e2e package builds the binary) beside
+# the simulator's tests (two processes for two cores, as the e2e tests have always run beside a simulation); the
+# planted-bug hunt. The simulator runs without the race detector (it slows a simulation tenfold, and a world is
+# one goroutine: only the swarm's workers share memory, so the race pass runs the swarm's tests on a few seeds).
+RACE_PKGS = $$($(GO) list ./... | grep -v -e '/sim$$' -e '/sim/' -e '/cmd/sbft-sim$$')
 test: lint
-	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(PKGS)
-	SIM_SEEDS=100 $(GO) test -count=1 -timeout 20m -run 'TestSwarm|TestSameSeedSameTrace|TestCoalitionAttacksFail|TestFaultyPrimaryIsReplaced|TestPartitionedPrimary|TestFastPathResumes|TestStateTransferWithByzantineSources|TestHuntScenariosAreSafe|TestClientNodeRefusesForgedBlocks' ./sim/...
+	$(MAKE) -j2 --output-sync=line test-race test-sim
 	$(MAKE) mutants
+
+test-race:
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(RACE_PKGS)
+	CGO_ENABLED=1 SIM_SEEDS=4 $(GO) test -race -count=1 -timeout 10m -run 'TestSwarm' ./sim
+
+test-sim:
+	SIM_SEEDS=100 $(GO) test -count=1 -timeout 20m ./sim/... ./cmd/sbft-sim
 
 testnet: build
 	-TESTNET_DIR=$(TESTNET_DIR) scripts/testnet.sh down

@@ -2,9 +2,9 @@
 
 package sim
 
-// The race detector slows the simulation about tenfold; `make test` runs the full swarm and the scenario
-// tests without it, so the race pass runs few seeds: enough to exercise every goroutine the swarm and the
-// driver start (the simulator took 280 s under -race with 20, in a CI run that must end within 25 minutes).
+// The race detector slows the simulation about tenfold, and a world is one goroutine: only the swarm's workers
+// share memory. `make test` runs the swarm's tests under it on a few seeds (SIM_SEEDS=4) and every test without
+// it; long scenario runs skip themselves here (skipUnderRace).
 const (
 	defaultSeeds = 10
 	raceEnabled  = true

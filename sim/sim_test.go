@@ -67,6 +67,7 @@ func FuzzSim(f *testing.F) {
 // A backup crashes and comes back (n=4, no other faults): while it is down the primary commits on the slow path;
 // after it returns the fast path resumes within a few hundred sequence numbers.
 func TestFastPathResumesAfterOutage(t *testing.T) {
+	t.Parallel() // one world on one core: beside the other single-world scenarios
 	// With the production interval the outage is short enough that the returning replica catches up from its
 	// peers' retained batches (no state transfer; the simulator's short window would need one).
 	r := Run(Options{Seed: 7, Replicas: 4, Clients: 1, Quiet: true, Steps: 2000,
@@ -84,6 +85,7 @@ func TestFastPathResumesAfterOutage(t *testing.T) {
 // A quiet run reaches many stable checkpoints, each at a multiple of the configured interval (the simulator's
 // default, or another one).
 func TestStableCheckpointsAtTheInterval(t *testing.T) {
+	t.Parallel() // one world on one core: beside the other single-world scenarios
 	for _, interval := range []int{0, 7} {
 		r := Run(Options{Seed: 1, Replicas: 4, Clients: 1, Quiet: true, CheckpointInterval: interval})
 		want := uint64(cmp.Or(interval, CheckpointIntervalDefault))
@@ -97,6 +99,7 @@ func TestStableCheckpointsAtTheInterval(t *testing.T) {
 // reads (adversary/coalition_reads.go); clients refuse every one of them, and still accept correct replicas'
 // proofs and reads.
 func TestClientsRefuseForgedProofs(t *testing.T) {
+	t.Parallel() // one world on one core: beside the other single-world scenarios
 	skipUnderRace(t)
 	forged, proven, forgedReads, reads := 0, 0, 0, 0
 	// Proofs win the race with f+1 plain replies rarely (a correct replica down or slow): 8 seeds give a few.
@@ -119,6 +122,7 @@ func TestClientsRefuseForgedProofs(t *testing.T) {
 // The client node refuses every block a colluder forges for it (other batches under real certificates, other
 // state roots) and still keeps up with the correct replicas through the others.
 func TestClientNodeRefusesForgedBlocks(t *testing.T) {
+	t.Parallel() // one world on one core: beside the other single-world scenarios
 	skipUnderRace(t)
 	forged := 0
 	for seed := uint64(1); seed <= 4; seed++ {

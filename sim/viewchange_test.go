@@ -12,6 +12,7 @@ import (
 // draws per recipient which PrePrepares to falsify, and only stalls a slot when no version reaches a quorum: on
 // some seeds, 11 for one, it never does and the primary rightly stays.)
 func TestFaultyPrimaryIsReplaced(t *testing.T) {
+	t.Parallel() // one world on one core: beside the other single-world scenarios
 	skipUnderRace(t)
 	for _, role := range []adversary.Role{adversary.Silent, adversary.Equivocator, adversary.Censor} {
 		for _, n := range []int{4, 7} {
@@ -29,6 +30,7 @@ func TestFaultyPrimaryIsReplaced(t *testing.T) {
 // A primary cut off from the backups (not from clients) is replaced; once healed it joins the new view and
 // catches up to the same height (the run's liveness check).
 func TestPartitionedPrimaryIsReplacedAndRejoins(t *testing.T) {
+	t.Parallel() // one world on one core: beside the other single-world scenarios
 	skipUnderRace(t)
 	for _, n := range []int{4, 7} {
 		r := Run(Options{Seed: 5, Replicas: n, Clients: 2, Quiet: true, Steps: 1500, Isolate: Outage{Replica: 0, From: 100, Until: 900}})
@@ -47,6 +49,7 @@ func TestPartitionedPrimaryIsReplacedAndRejoins(t *testing.T) {
 // A replica down for far longer than the window comes back by state transfer (n = 7, one source serving
 // corrupted blocks and one never answering) and converges with the others (the run's liveness check).
 func TestStateTransferWithByzantineSources(t *testing.T) {
+	t.Parallel() // one world on one core: beside the other single-world scenarios
 	skipUnderRace(t)
 	for _, role := range []adversary.Role{adversary.BadSigner, adversary.Silent, adversary.Colluder} {
 		r := Run(Options{Seed: 3, Replicas: 7, Clients: 3, Quiet: true, Steps: 3000, Adversary: role, AdversaryReplica: 1,
@@ -87,6 +90,7 @@ func TestCoalitionAttacksFail(t *testing.T) {
 // the replicas holding the batch missed, and no replica could execute it (consensus/status.go,
 // retransmitStale). Each must now make progress and acknowledge every transaction.
 func TestByzantineReplicaCannotStallHealedNetwork(t *testing.T) {
+	t.Parallel() // one world on one core: beside the other single-world scenarios
 	skipUnderRace(t)
 	for _, tc := range []struct {
 		seed      uint64
