@@ -12,6 +12,7 @@ import (
 
 // call collects the replicas' replies to one transaction.
 type call struct {
+	raw     []byte          // the signed transaction, to submit again unchanged when its outcome stays unknown
 	frame   []byte          // the Submit frame, kept to resend after a session breaks
 	resent  map[uint32]int  // resends per replica
 	busy    map[uint32]bool // replicas that answered busy
@@ -22,7 +23,8 @@ type call struct {
 	err     error
 }
 
-// Submit sends tx to every replica and waits for f+1 matching replies.
+// Submit sends tx to every replica and waits for f+1 matching replies (or one execution proof). Without them in
+// time it returns an *UnknownOutcomeError (errors.Is ErrOutcomeUnknown): the transaction may still commit.
 func (c *Client) Submit(ctx context.Context, tx *chain.Tx) (*chain.Result, error) {
 	return c.SubmitRaw(ctx, tx.Marshal())
 }
@@ -88,7 +90,7 @@ func (c *Client) start(ctx context.Context, raw []byte) ([32]byte, *call, error)
 		return h, nil, fmt.Errorf("%w: transaction of %d bytes exceeds %d", wire.ErrMalformedFrame, len(raw), chain.TxBytesMax)
 	}
 	frame := wire.EncodeSubmit(raw)
-	cl := &call{frame: frame, resent: map[uint32]int{}, busy: map[uint32]bool{}, replies: NewTally(c.g.F), failed: map[uint32]error{},
+	cl := &call{raw: raw, frame: frame, resent: map[uint32]int{}, busy: map[uint32]bool{}, replies: NewTally(c.g.F), failed: map[uint32]error{},
 		done: make(chan struct{})}
 	c.mu.Lock()
 	if _, dup := c.calls[h]; dup {
@@ -112,12 +114,14 @@ func (c *Client) wait(ctx context.Context, h [32]byte, cl *call) (*chain.Result,
 	}()
 	select {
 	case <-cl.done:
-		return cl.outcome, cl.err
+		return cl.outcome, outcomeOf(h, cl.raw, cl.err)
 	case <-ctx.Done():
 		c.mu.Lock()
 		n, f := cl.replies.Len(), len(cl.failed)
 		c.mu.Unlock()
-		return nil, fmt.Errorf("%w: %d replies, %d replicas unreachable: %v", ErrNoQuorum, n, f, ctx.Err())
+		// Replicas still being dialled count neither as answered nor as unreachable.
+		err := fmt.Errorf("%w: %d of %d replicas answered before %v, %d known unreachable", ErrNoQuorum, n, len(c.ids), ctx.Err(), f)
+		return nil, outcomeOf(h, cl.raw, err)
 	case <-c.ctx.Done():
 		return nil, ErrClosed
 	}

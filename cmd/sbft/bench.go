@@ -105,7 +105,7 @@ func errorKind(err error) string {
 	case errors.Is(err, client.ErrBusy):
 		return "busy (network at capacity)"
 	case errors.Is(err, client.ErrNoQuorum):
-		return "no f+1 replies in time"
+		return "outcome unknown: no f+1 replies in time"
 	}
 	return "other"
 }

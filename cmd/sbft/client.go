@@ -157,20 +157,33 @@ type resultJSON struct {
 	Seq     uint64 `json:"seq"`
 	Code    string `json:"code"`
 	Error   string `json:"error,omitempty"`
+	// Outcome is committed (the operation applied), failed (it executed and did not apply: a proven outcome) or
+	// unknown (the client did not learn it; the transaction may still commit: TxHash names it).
+	Outcome string `json:"outcome"`
+	TxHash  string `json:"tx_hash,omitempty"`
 }
+
+// ExitOutcomeUnknown is the exit code of a client command whose transaction's outcome stayed unknown (sysexits'
+// EX_TEMPFAIL: try again), apart from 1, a failed or refused transaction.
+const ExitOutcomeUnknown = 75
 
 func printResult(c *cli.Context, op, key string, res *chain.Result, err error) error {
 	var failed *client.FailedError
+	var unknown *client.UnknownOutcomeError
+	if errors.As(err, &unknown) {
+		return printUnknown(c, key, unknown)
+	}
 	if err != nil && !errors.As(err, &failed) {
 		return err
 	}
-	out := resultJSON{OK: err == nil, Key: key, Version: res.Version, Height: res.Height, Seq: res.Seq, Code: res.Code.String()}
+	out := resultJSON{OK: err == nil, Key: key, Version: res.Version, Height: res.Height, Seq: res.Seq, Code: res.Code.String(),
+		Outcome: "committed"}
 	if op == "get" {
 		found := res.Found
 		out.Found, out.Value = &found, string(res.Value)
 	}
 	if err != nil {
-		out.Error = err.Error()
+		out.Error, out.Outcome = err.Error(), "failed"
 	}
 	if c.Bool("json") {
 		b, _ := json.Marshal(out)
@@ -189,4 +202,13 @@ func printResult(c *cli.Context, op, key string, res *chain.Result, err error) e
 		return cli.Exit(fmt.Sprintf("sbft: %v", err), 1)
 	}
 	return nil
+}
+
+// printUnknown says that the outcome is unknown, never that the transaction failed: it may still commit.
+func printUnknown(c *cli.Context, key string, e *client.UnknownOutcomeError) error {
+	if c.Bool("json") {
+		b, _ := json.Marshal(resultJSON{Key: key, Outcome: "unknown", TxHash: hex.EncodeToString(e.TxHash[:]), Error: e.Error()})
+		fmt.Fprintln(c.App.Writer, string(b))
+	}
+	return cli.Exit(fmt.Sprintf("sbft: %v", e), ExitOutcomeUnknown)
 }

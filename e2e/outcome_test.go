@@ -1,0 +1,45 @@
+package e2e
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// With 2 of 4 replicas down nothing can commit until one returns, yet what the client sent may commit then: the
+// client says the outcome is unknown (exit 75, the transaction's hash), never that the transaction failed. Once
+// the replicas are back the network agrees again.
+func TestLostQuorumGivesUnknownOutcomeNotFailure(t *testing.T) {
+	tn := newTestnet(t, 4)
+	tn.startAll()
+	putKeys(t, ctxT(t, time.Minute), tn.client(0), "before", 1)
+	for _, i := range []int{2, 3} {
+		if err := tn.stop(i, syscall.SIGTERM); err != nil {
+			t.Fatalf("stop replica %d: %v", i, err)
+		}
+	}
+	home, gpath := filepath.Join(tn.dir, "client-1"), filepath.Join(tn.dir, "genesis.json")
+	out, stderr, code := tn.cli("client", "put", "x", "y", "--home", home, "--network", gpath, "--timeout", "3s", "--json")
+	var res struct {
+		OK      bool   `json:"ok"`
+		Outcome string `json:"outcome"`
+		TxHash  string `json:"tx_hash"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("put without a quorum: exit %d, output %q (%v), stderr %q", code, out, err, stderr)
+	}
+	if code != 75 || res.OK || res.Outcome != "unknown" || len(res.TxHash) != 64 {
+		t.Fatalf("put without a quorum: exit %d, %+v; want exit 75, outcome unknown and the transaction's hash", code, res)
+	}
+	if msg := out + stderr; strings.Contains(msg, "failed") || !strings.Contains(stderr, "outcome unknown for transaction "+res.TxHash) {
+		t.Fatalf("put without a quorum must say the outcome is unknown, with the hash, never failed: %q %q", out, stderr)
+	}
+	for _, i := range []int{2, 3} {
+		tn.start(i)
+	}
+	s := tn.waitAgree([]int{0, 1, 2, 3}, 1)
+	t.Logf("after the replicas returned all four agree at height %d", s.Height)
+}
