@@ -52,12 +52,20 @@ import json, os, sys
 name, before, after, summary, out, busy, presign = sys.argv[1:]
 cpu = [round(float(a) - float(b), 2) for a, b in zip(after.split(), before.split())]
 res = json.load(open(summary))
-doc = {"run": name, "replicas": len(cpu), "replica_cpu_s": cpu, "busy_machine": busy == "1",
+# CPU microseconds per committed transaction: the figure the capacity goal is stated in (per replica, and for
+# the generator, which signs as it goes unless PRESIGN=1).
+committed = res["committed"] or 1
+per_tx = [round(c * 1e6 / committed, 1) for c in cpu]
+gen_per_tx = round(res["generator_cpu_s"] * 1e6 / committed, 1)
+doc = {"run": name, "replicas": len(cpu), "replica_cpu_s": cpu, "replica_cpu_us_per_tx": per_tx,
+       "generator_cpu_us_per_tx": gen_per_tx, "busy_machine": busy == "1",
        "presign": presign == "1", "cores": os.cpu_count(), "bench": res}
 json.dump(doc, open(out, "w"), indent=1)
 d = res["duration_s"] or 1
 print("replica CPU s: %s (%s of one core each); load generator %.1f s; written %s" % (
     " ".join("%.1f" % c for c in cpu), " ".join("%.0f%%" % (100 * c / d) for c in cpu), res["generator_cpu_s"], out))
+print("CPU per committed transaction: replicas %s µs; load generator %.0f µs" % (
+    " ".join("%.0f" % c for c in per_tx), gen_per_tx))
 PY
 	rm -f "$summary"
 }
