@@ -48,6 +48,8 @@ func clientCommand() *cli.Command {
 			{Name: "cas", Usage: "cas KEY VERSION VALUE: put only if the key's version is VERSION (0: absent)",
 				ArgsUsage: "KEY VERSION VALUE", Flags: clientFlags(), Action: runClientOp},
 			{Name: "delete", Usage: "delete KEY", ArgsUsage: "KEY", Flags: clientFlags(), Action: runClientOp},
+			{Name: "resubmit", Usage: "resubmit TX: submit again, unchanged, a signed transaction whose outcome was unknown (the \"tx\" " +
+				"--json printed); it executes at most once, so this learns its outcome", ArgsUsage: "TX", Flags: clientFlags(), Action: runResubmit},
 			fillCommand(),
 			{Name: "init", Usage: "create a client home: its own key.json (never overwrites one); prints the client's public key",
 				Flags:  []cli.Flag{&cli.StringFlag{Name: "home", Required: true, EnvVars: []string{"SBFT_CLIENT_HOME"}, Usage: "client directory to create"}},
@@ -161,6 +163,7 @@ type resultJSON struct {
 	// unknown (the client did not learn it; the transaction may still commit: TxHash names it).
 	Outcome string `json:"outcome"`
 	TxHash  string `json:"tx_hash,omitempty"`
+	Tx      string `json:"tx,omitempty"` // with an unknown outcome: the signed transaction, for `sbft client resubmit`
 }
 
 // ExitOutcomeUnknown is the exit code of a client command whose transaction's outcome stayed unknown (sysexits'
@@ -207,8 +210,35 @@ func printResult(c *cli.Context, op, key string, res *chain.Result, err error) e
 // printUnknown says that the outcome is unknown, never that the transaction failed: it may still commit.
 func printUnknown(c *cli.Context, key string, e *client.UnknownOutcomeError) error {
 	if c.Bool("json") {
-		b, _ := json.Marshal(resultJSON{Key: key, Outcome: "unknown", TxHash: hex.EncodeToString(e.TxHash[:]), Error: e.Error()})
+		b, _ := json.Marshal(resultJSON{Key: key, Outcome: "unknown", TxHash: hex.EncodeToString(e.TxHash[:]),
+			Tx: hex.EncodeToString(e.Raw), Error: e.Error()})
 		fmt.Fprintln(c.App.Writer, string(b))
 	}
 	return cli.Exit(fmt.Sprintf("sbft: %v", e), ExitOutcomeUnknown)
+}
+
+// runResubmit submits a signed transaction again, unchanged: its nonce lets it execute at most once, so a client
+// that did not learn its outcome learns it here (a replayed-nonce refusal says it executed before, and the
+// result cache no longer holds its result).
+func runResubmit(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return errors.New(`resubmit takes 1 argument: TX, the signed transaction in hex (the "tx" an unknown outcome printed with --json)`)
+	}
+	raw, err := hex.DecodeString(c.Args().First())
+	if err != nil {
+		return fmt.Errorf("TX is not hex: %w", err)
+	}
+	tx, err := chain.UnmarshalTx(raw)
+	if err != nil {
+		return fmt.Errorf("TX: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+	defer cancel()
+	cl, err := openClient(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	res, err := cl.SubmitRaw(ctx, raw)
+	return printResult(c, "resubmit", string(tx.Key), res, err)
 }
