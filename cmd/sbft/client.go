@@ -122,15 +122,15 @@ func runClientOp(c *cli.Context) error {
 	if op == "get" && (c.String("node") != "" || c.Bool("proven")) {
 		return runProvenGet(c, args[0])
 	}
-	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
-	defer cancel()
-	cl, err := openClient(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
+	return withClient(c, func(ctx context.Context, cl *client.Client) error {
+		res, err := runOp(ctx, cl, op, args)
+		return printResult(c, op, args[0], res, err)
+	})
+}
+
+// runOp submits one put, get, delete or cas.
+func runOp(ctx context.Context, cl *client.Client, op string, args []string) (res *chain.Result, err error) {
 	key := []byte(args[0])
-	var res *chain.Result
 	switch op {
 	case "put":
 		res, err = cl.Put(ctx, key, []byte(args[1]))
@@ -141,11 +141,23 @@ func runClientOp(c *cli.Context) error {
 	case "cas":
 		v, perr := strconv.ParseUint(args[1], 10, 64)
 		if perr != nil {
-			return fmt.Errorf("VERSION %q: %w", args[1], perr)
+			return nil, fmt.Errorf("VERSION %q: %w", args[1], perr)
 		}
 		res, err = cl.CAS(ctx, key, v, []byte(args[2]))
 	}
-	return printResult(c, op, args[0], res, err)
+	return res, err
+}
+
+// withClient opens a client of the network the flags name and runs fn with it, within --timeout.
+func withClient(c *cli.Context, fn func(context.Context, *client.Client) error) error {
+	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+	defer cancel()
+	cl, err := openClient(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	return fn(ctx, cl)
 }
 
 // resultJSON is the client's JSON output contract.
@@ -232,13 +244,8 @@ func runResubmit(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("TX: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
-	defer cancel()
-	cl, err := openClient(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	res, err := cl.SubmitRaw(ctx, raw)
-	return printResult(c, "resubmit", string(tx.Key), res, err)
+	return withClient(c, func(ctx context.Context, cl *client.Client) error {
+		res, err := cl.SubmitRaw(ctx, raw)
+		return printResult(c, "resubmit", string(tx.Key), res, err)
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sbftnet/sbft/client"
 	"github.com/urfave/cli/v2"
 )
 
@@ -31,13 +32,11 @@ func fillCommand() *cli.Command {
 }
 
 func runFill(c *cli.Context) error {
-	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
-	defer cancel()
-	cl, err := openClient(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
+	return withClient(c, func(ctx context.Context, cl *client.Client) error { return fill(ctx, c, cl) })
+}
+
+// fill writes --count keys with progress, on a few goroutines.
+func fill(ctx context.Context, c *cli.Context, cl *client.Client) error {
 	count, prefix := c.Int("count"), c.String("prefix")
 	var done, failed atomic.Int64
 	var firstErr atomic.Value
