@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -55,6 +56,12 @@ type Config struct {
 	// RequireProof accepts only replies with an execution proof (one message each), never f+1 matching plain
 	// replies: for tests and for clients that want a certificate for every result.
 	RequireProof bool
+	// Proofs checks execution proofs; clients of one process that share one check each block's certificate
+	// once between them. Nil: the client's own.
+	Proofs *ProofVerifier
+	// ResendTimeout is how long a transaction waits for the replica it was sent to before it goes to every
+	// replica; zero: DefaultResendTimeout.
+	ResendTimeout time.Duration
 }
 
 // Client talks to every replica of one network.
@@ -76,6 +83,10 @@ type Client struct {
 	backlog   [][]queued      // transactions waiting for that session, in order
 	downUntil []time.Time     // a replica whose session could not be opened is not tried again before this
 
+	primary     uint32        // the replica new transactions go to: the primary, as the last proven answer named it
+	resendAfter time.Duration // Config.ResendTimeout
+	resentToAll uint64        // calls sent to every replica
+
 	requireProof bool
 	proofs       *ProofVerifier
 	proven       uint64 // results accepted on an execution proof
@@ -96,12 +107,15 @@ func New(cfg Config, replicas []peer.AddrInfo) (*Client, error) {
 		return nil, fmt.Errorf("client host: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	proofs := cfg.Proofs
+	if proofs == nil {
+		proofs = NewProofVerifier(cfg.Genesis.ChainID, cfg.Genesis.F, cfg.Genesis.BLSPublicKeys())
+	}
 	return &Client{g: cfg.Genesis, key: cfg.Key, log: log, host: h, ids: replicas, ctx: ctx, cancel: cancel,
 		conns: make([]p2p.Session, len(replicas)), opening: make([]chan struct{}, len(replicas)),
 		backlog: make([][]queued, len(replicas)), downUntil: make([]time.Time, len(replicas)),
-		requireProof: cfg.RequireProof,
-		proofs:       NewProofVerifier(cfg.Genesis.ChainID, cfg.Genesis.F, cfg.Genesis.BLSPublicKeys()),
-		calls:        make(map[[32]byte]*call)}, nil
+		requireProof: cfg.RequireProof, proofs: proofs, resendAfter: cmp.Or(cfg.ResendTimeout, DefaultResendTimeout),
+		calls: make(map[[32]byte]*call)}, nil
 }
 
 // Close ends every session and the host.
@@ -124,6 +138,14 @@ func (c *Client) Proven() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.proven
+}
+
+// ResentToAll is how many transactions this client sent to every replica because the one asked first did not
+// answer in time, refused, or failed.
+func (c *Client) ResentToAll() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.resentToAll
 }
 
 // F is the network's fault threshold.

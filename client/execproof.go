@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -47,16 +48,61 @@ func (v *ProofVerifier) Verify(txHash [32]byte, r *wire.Reply) (*chain.Result, e
 		return nil, fmt.Errorf("proof is for another transaction or height")
 	}
 	hash := hdr.Hash()
-	if mutant.On(mutant.ResultProof) && v.known(hdr.Height, hash) {
-		return res, nil // planted: a proven block's results are taken without their path
-	}
-	if !chain.VerifyMerkleProof(hdr.ResultsRoot, chain.ResultLeaf(res), int(p.Index), int(p.Count), p.Siblings) {
-		return nil, fmt.Errorf("result is not in the block's results")
+	if err := v.verifyPath(hdr, hash, res, p.Index, p.Count, p.Siblings); err != nil {
+		return nil, err
 	}
 	if err := v.verifyExecCert(hdr.Height, hash, p.Signers, p.Sig); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// verifyPath checks that res is the result at index of the count results under hdr's results root.
+func (v *ProofVerifier) verifyPath(hdr chain.Header, hash [32]byte, res *chain.Result, index, count uint32, siblings [][32]byte) error {
+	if mutant.On(mutant.ResultProof) && v.known(hdr.Height, hash) {
+		return nil // planted: a proven block's results are taken without their path
+	}
+	if !chain.VerifyMerkleProof(hdr.ResultsRoot, chain.ResultLeaf(res), int(index), int(count), siblings) {
+		return fmt.Errorf("result is not in the block's results")
+	}
+	return nil
+}
+
+// VerifyBlockReply checks a block reply: the results of the transactions want asks for (nil: all) whose paths
+// lead to the header's results root, returned once the block's execution certificate verified (checked once per
+// block). The error names the first entry or certificate that failed; the results returned still verified.
+func (v *ProofVerifier) VerifyBlockReply(br *wire.BlockReply, want func([32]byte) bool) ([]*chain.Result, error) {
+	hdr, err := chain.UnmarshalHeader(br.Header)
+	if err != nil {
+		return nil, err
+	}
+	hash := hdr.Hash()
+	var out []*chain.Result
+	var first error
+	for _, e := range br.Entries {
+		res, err := chain.UnmarshalResult(e.Result)
+		switch {
+		case err != nil:
+		case want != nil && !want(res.TxHash):
+			continue
+		case res.Height != hdr.Height:
+			err = fmt.Errorf("result of height %d in block %d", res.Height, hdr.Height)
+		default:
+			err = v.verifyPath(hdr, hash, res, e.Index, br.Count, e.Siblings)
+		}
+		if err != nil {
+			first = cmp.Or(first, err)
+			continue
+		}
+		out = append(out, res)
+	}
+	if len(out) == 0 {
+		return nil, first
+	}
+	if err := v.verifyExecCert(hdr.Height, hash, br.Signers, br.Sig); err != nil {
+		return nil, err
+	}
+	return out, first
 }
 
 // ErrExecCert is returned for an execution certificate that does not certify its block.
@@ -92,10 +138,4 @@ func (v *ProofVerifier) known(height uint64, hash [32]byte) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.blocks[height] == hash
-}
-
-// verifyProven checks a proven reply for transaction h: the result is in the certified block.
-func (c *Client) verifyProven(h [32]byte, r *wire.Reply) error {
-	_, err := c.proofs.Verify(h, r)
-	return err
 }

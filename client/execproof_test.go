@@ -38,8 +38,8 @@ func newProofFixture(t *testing.T) *proofFixture {
 	return fx
 }
 
-// reply is the proven reply for result i, certified by the replicas in signers, with result res in its place.
-func (fx *proofFixture) reply(i int, signers []int, res *chain.Result) *wire.Reply {
+// cert is the block's execution certificate by the replicas in signers: bitmap and aggregate signature.
+func (fx *proofFixture) cert(signers []int) (uint64, []byte) {
 	var mask uint64
 	var sigs []bls.Signature
 	msg := wire.ExecSigningBytes("c", fx.header.Height, fx.header.Hash())
@@ -47,7 +47,13 @@ func (fx *proofFixture) reply(i int, signers []int, res *chain.Result) *wire.Rep
 		mask |= 1 << uint(s)
 		sigs = append(sigs, fx.keys[s].Sign(msg))
 	}
-	p := wire.ExecProof{Header: fx.header.Marshal(), Signers: mask, Sig: bls.Aggregate(sigs).Bytes(), Index: uint32(i),
+	return mask, bls.Aggregate(sigs).Bytes()
+}
+
+// reply is the proven reply for result i, certified by the replicas in signers, with result res in its place.
+func (fx *proofFixture) reply(i int, signers []int, res *chain.Result) *wire.Reply {
+	mask, sig := fx.cert(signers)
+	p := wire.ExecProof{Header: fx.header.Marshal(), Signers: mask, Sig: sig, Index: uint32(i),
 		Count: uint32(len(fx.leaves)), Siblings: chain.MerkleProof(fx.leaves, i)}
 	return &wire.Reply{TxHash: res.TxHash, Status: wire.StatusProven, Result: res.Marshal(), Proof: p.Encode()}
 }
@@ -82,5 +88,47 @@ func TestProofVerifier(t *testing.T) {
 	}
 	if _, err := v.Verify(fx.results[2].TxHash, other.reply(2, []int{1, 3}, &fx.results[2])); err != nil {
 		t.Fatalf("certified block at the same height: %v", err)
+	}
+}
+
+// blockReply is the block reply carrying results idx, certified by signers.
+func (fx *proofFixture) blockReply(idx []int, signers []int) *wire.BlockReply {
+	mask, sig := fx.cert(signers)
+	br := &wire.BlockReply{Replica: 1, Primary: 2, Header: fx.header.Marshal(), Signers: mask, Sig: sig,
+		Count: uint32(len(fx.leaves))}
+	for _, i := range idx {
+		br.Entries = append(br.Entries, wire.BlockReplyEntry{Index: uint32(i), Result: fx.results[i].Marshal(),
+			Siblings: chain.MerkleProof(fx.leaves, i)})
+	}
+	return br
+}
+
+// A block reply proves each of its results on its own path under one certificate: the good ones are taken, a
+// result out of its place or with a forged value is not, too few signers prove nothing, and only the results a
+// client waits for are checked.
+func TestVerifyBlockReply(t *testing.T) {
+	fx := newProofFixture(t)
+	v := NewProofVerifier("c", 1, fx.pubs)
+	if res, err := v.VerifyBlockReply(fx.blockReply([]int{0, 2}, []int{3}), nil); err == nil || len(res) != 0 {
+		t.Fatalf("accepted %d results under a certificate of f signers (%v)", len(res), err)
+	}
+	res, err := v.VerifyBlockReply(fx.blockReply([]int{0, 2}, []int{1, 3}), nil)
+	if err != nil || len(res) != 2 || res[0].TxHash != fx.results[0].TxHash || res[1].TxHash != fx.results[2].TxHash {
+		t.Fatalf("got %d results, %v; want results 0 and 2", len(res), err)
+	}
+	br := fx.blockReply([]int{0, 1}, []int{1, 3})
+	br.Entries[1].Index = 2 // result 1 claimed at another place
+	forged := fx.results[0]
+	forged.Version = 99
+	br.Entries[0].Result = forged.Marshal()
+	if res, err := v.VerifyBlockReply(br, nil); err == nil || len(res) != 0 {
+		t.Fatalf("accepted %d results out of place or forged", len(res))
+	}
+	only2 := func(h [32]byte) bool { return h == fx.results[2].TxHash }
+	if res, err := v.VerifyBlockReply(fx.blockReply([]int{0, 1, 2}, []int{0, 1}), only2); err != nil || len(res) != 1 || res[0].TxHash != fx.results[2].TxHash {
+		t.Fatalf("with a filter: %d results, %v; want result 2 only", len(res), err)
+	}
+	if res, err := v.VerifyBlockReply(fx.blockReply([]int{0}, []int{1, 3}), func([32]byte) bool { return false }); res != nil || err != nil {
+		t.Fatal("checked a block reply nobody waits for")
 	}
 }

@@ -10,6 +10,11 @@ import (
 const (
 	// DefaultTimeout bounds one Submit when the context has no deadline.
 	DefaultTimeout = 30 * time.Second
+	// DefaultResendTimeout is how long a transaction waits for the replica it was sent to before the client sends
+	// it to every replica: longer than a loaded network takes to commit and prove one (replicas admit about a
+	// second of work, consensus.AdmitWindow, and wait replica.ExecProofWait for a certificate), so only a faulty,
+	// censoring or unreachable replica costs it.
+	DefaultResendTimeout = 2 * time.Second
 	// SessionResendsMax bounds how often one transaction is resent to one replica after sessions broke.
 	SessionResendsMax = 3
 	// SessionOpenTimeout bounds opening a session; SessionRetryBackoff is how long a replica whose session

@@ -16,6 +16,7 @@ func TestFramesFitTransport(t *testing.T) {
 	}{
 		{"submit frame within the p2p frame max", wire.SubmitFrameBytesMax, p2p.MeshFrameBytesMax},
 		{"reply frame within the p2p frame max", wire.ReplyFrameBytesMax, p2p.MeshFrameBytesMax},
+		{"block reply frame within the p2p frame max", wire.BlockReplyFrameBytesMax, p2p.MeshFrameBytesMax},
 	} {
 		if c.inner > c.outer {
 			t.Errorf("%s: %d > %d", c.name, c.inner, c.outer)

@@ -63,13 +63,14 @@ func TestOutcomeIsUnknownUnlessProven(t *testing.T) {
 	}
 }
 
-// testCall is a client of four replicas (f = 1) without a network, waiting for raw's outcome.
+// testCall is a client of four replicas (f = 1) without a network, waiting for raw's outcome, which it sent
+// to every replica.
 func testCall(t *testing.T, raw []byte) (*Client, *call) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	c := &Client{ids: make([]peer.AddrInfo, 4), ctx: ctx, calls: map[[32]byte]*call{}}
 	cl := &call{raw: raw, resent: map[uint32]int{}, busy: map[uint32]bool{}, replies: NewTally(1),
-		failed: map[uint32]error{}, done: make(chan struct{})}
+		failed: map[uint32]error{}, done: make(chan struct{}), sentTo: []bool{true, true, true, true}, sentAll: true}
 	c.calls[chain.TxHash(raw)] = cl
 	t.Cleanup(c.wg.Wait)
 	return c, cl

@@ -61,7 +61,7 @@ func (c *Client) openAndFlush(i uint32) {
 	defer c.wg.Done()
 	ctx, cancel := context.WithTimeout(c.ctx, SessionOpenTimeout)
 	defer cancel()
-	s, err := c.host.OpenSession(ctx, c.ids[i].ID, wire.TxSession, wire.ReplyFrameBytesMax, SessionQueueFramesMax)
+	s, err := c.host.OpenSession(ctx, c.ids[i].ID, wire.TxSession, wire.TxSessionAnswerBytesMax, SessionQueueFramesMax)
 	var failed []queued
 	c.mu.Lock()
 	backlog := c.backlog[i]
@@ -111,6 +111,10 @@ func (c *Client) readReplies(i uint32, s p2p.Session) {
 			c.resendAll(i, err)
 			return
 		}
+		if wire.IsBlockReply(frame) {
+			c.onBlockReply(i, frame)
+			continue
+		}
 		r, err := wire.DecodeReply(frame)
 		if err != nil {
 			c.log.Warn("bad reply from replica", "replica", i, "err", err)
@@ -118,13 +122,14 @@ func (c *Client) readReplies(i uint32, s p2p.Session) {
 		}
 		if r.Status == wire.StatusProven {
 			if !c.undecided(r.TxHash) {
-				continue // decided already (f+1 plain replies usually come first): no pairing to spend
+				continue // decided already: no pairing to spend
 			}
-			if err := c.verifyProven(r.TxHash, r); err != nil {
+			res, err := c.proofs.Verify(r.TxHash, r)
+			if err != nil {
 				c.log.Warn("bad execution proof from replica", "replica", i, "err", err)
 				continue
 			}
-			c.acceptProven(r)
+			c.acceptProven(res)
 			continue
 		}
 		if c.requireProof && r.Status == wire.StatusCommitted {
@@ -142,7 +147,7 @@ func (c *Client) resendAll(i uint32, cause error) {
 	var hs [][32]byte
 	var frames [][]byte
 	for h, cl := range c.calls {
-		if cl.replies.Has(i) || cl.outcome != nil || cl.err != nil {
+		if !cl.sentTo[i] || cl.replies.Has(i) || cl.outcome != nil || cl.err != nil {
 			continue
 		}
 		if cl.resent[i] >= SessionResendsMax {
@@ -158,5 +163,28 @@ func (c *Client) resendAll(i uint32, cause error) {
 	}
 	for k := range hs {
 		c.sendOrQueue(i, hs[k], frames[k])
+	}
+}
+
+// onBlockReply takes replica i's answer about one block: the results of this client's undecided calls in it are
+// accepted once the block's certificate (checked once per block, cached) and each result's path verify. The
+// replica's view of the primary becomes where new transactions go.
+func (c *Client) onBlockReply(i uint32, frame []byte) {
+	br, err := wire.DecodeBlockReply(frame)
+	if err != nil {
+		c.log.Warn("bad block reply from replica", "replica", i, "err", err)
+		return
+	}
+	results, err := c.proofs.VerifyBlockReply(br, c.undecided)
+	if err != nil {
+		c.log.Warn("bad execution proof from replica", "replica", i, "err", err)
+	}
+	if len(results) > 0 && int(br.Primary) < len(c.ids) {
+		c.mu.Lock()
+		c.primary = br.Primary
+		c.mu.Unlock()
+	}
+	for _, res := range results {
+		c.acceptProven(res)
 	}
 }

@@ -185,8 +185,10 @@ func TestTwoPrimariesKilledInARow(t *testing.T) {
 	tn.waitAgree([]int{2, 3, 4, 5, 6}, 1)
 }
 
-// A byzantine primary (test-only mode of the binary) is replaced: silent, equivocating, or censoring one
-// client, whose writes then go through.
+// A byzantine primary (test-only mode of the binary) is replaced: silent, equivocating, censoring one client or
+// dropping every client transaction, whose writes then go through. A client sends to the primary first: one
+// the primary ignores reaches the backups after the client's resend timeout, and their request timers replace
+// the primary.
 func TestByzantinePrimaryIsReplaced(t *testing.T) {
 	c0 := func(tn *testnet) string { return hex.EncodeToString(key0(t, tn).Public().(ed25519.PublicKey)) }
 	for _, tc := range []struct {
@@ -196,6 +198,7 @@ func TestByzantinePrimaryIsReplaced(t *testing.T) {
 		{"silent", func(*testnet) string { return "silent-primary" }},
 		{"equivocating", func(*testnet) string { return "equivocating-primary" }},
 		{"censoring", func(tn *testnet) string { return "censor:" + c0(tn) }},
+		{"dropping every client transaction", func(*testnet) string { return "drop-client-txs" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tn := newTestnet(t, 4)
@@ -206,7 +209,11 @@ func TestByzantinePrimaryIsReplaced(t *testing.T) {
 			keys := putKeys(t, ctx, c, "byz", 100)
 			checkReadBack(t, ctx, c, keys)
 			s := tn.waitStatus(1, func(s *replica.Status) bool { return s.View >= 1 && s.ViewActive }, "view change")
-			t.Logf("%s primary replaced: view %d after %d view changes at replica 1", tc.name, s.View, s.ViewChanges)
+			t.Logf("%s primary replaced: view %d after %d view changes at replica 1; the client sent %d of %d transactions to every replica",
+				tc.name, s.View, s.ViewChanges, c.ResentToAll(), 2*len(keys))
+			if strings.HasPrefix(tc.name, "dropping") && c.ResentToAll() == 0 {
+				t.Error("the client never sent a transaction beyond the primary that dropped them all")
+			}
 			tn.waitAgree([]int{1, 2, 3}, 1)
 		})
 	}

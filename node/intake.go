@@ -25,8 +25,16 @@ type sessionWaiter struct {
 	log func(msg string, args ...any)
 }
 
-func (w *sessionWaiter) Deliver(r *wire.Reply) {
-	if err := w.s.Send(r.Encode()); err != nil {
+func (w *sessionWaiter) Deliver(r *wire.Reply) { w.send(r.Encode()) }
+
+func (w *sessionWaiter) DeliverBlock(b *wire.BlockReply) {
+	for _, f := range b.Encode() {
+		w.send(f)
+	}
+}
+
+func (w *sessionWaiter) send(frame []byte) {
+	if err := w.s.Send(frame); err != nil {
 		w.log("reply to client dropped", "peer", w.s.Remote(), "err", err)
 	}
 }

@@ -30,21 +30,16 @@ func TestCachesStayBounded(t *testing.T) {
 	}
 }
 
-type countingWaiter struct{ n int }
-
-func (w *countingWaiter) Deliver(*wire.Reply) { w.n++ }
-
 func TestWaitersBoundAndExpiry(t *testing.T) {
 	ws := newWaiters(100)
-	w := &countingWaiter{}
+	w := &recordingWaiter{}
 	for i := 0; i < 10; i++ {
 		if !ws.add([32]byte{byte(i)}, w, 0, time.Time{}) {
 			t.Fatal("add refused below the bound")
 		}
 	}
-	ws.deliver(&wire.Reply{TxHash: [32]byte{3}})
-	if w.n != 1 || ws.count != 9 {
-		t.Fatalf("deliver: %d delivered, %d left", w.n, ws.count)
+	if at := ws.take([32]byte{3}); ws.count != 9 || len(w.replies) != 0 || !at.IsZero() {
+		t.Fatalf("take: %d left, %d answered (taking answers nobody)", ws.count, len(w.replies))
 	}
 	ws.expire(1024) // every waiter is older than the TTL of 100 ticks
 	if ws.count != 0 || len(ws.byHash) != 0 {

@@ -33,9 +33,10 @@ func (rp *replies) certify(c *wire.ExecCert) {
 	})
 }
 
-// onExecCert keeps a verified execution certificate of a recent height; the driver hears of it through
-// rp.certified.
+// onExecCert answers the clients waiting for a verified execution certificate's block and keeps the
+// certificate if its height is recent; the driver hears of it through rp.certified.
 func (rp *replies) onExecCert(c *wire.ExecCert) {
+	rp.answerCertified(c)
 	h := rp.height()
 	if c.Height+ExecCertsKept <= h || c.Height > h+ExecCertsKept || rp.certs.byHeight[c.Height] != nil {
 		return

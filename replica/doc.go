@@ -17,8 +17,10 @@
 //     (crypto.go), whose answers come back to the loop as completions that step the core. Without workers
 //     (the simulator) they run in order on the loop: deterministic;
 //   - apply: committed batches executed in order; blocks, state and certificates in one synced batch; then the
-//     replies (replies.go: waiters, the result cache, execution proofs in execproof.go, execution
-//     certificates in certified.go) answer the waiting clients;
+//     replies (replies.go: waiters and the result cache) hand the waiting clients to the block's execution
+//     certificate (execproof.go: shares to the collector, the primary; certified.go: the certificate to every
+//     replica), and each client session gets one BlockReply per block once it comes (proofreplies.go), or
+//     plain replies after ExecProofWait;
 //   - advance: the core learns what was executed and the state digests of the checkpoints reached;
 //   - soft state, when the Ready carries it: whether intake may take transactions, and the view changes,
 //     complaints and checkpoint divergences to log. Process reports whether the Ready asked for a state
@@ -30,9 +32,9 @@
 //
 // Invariants: nothing is sent before the write that covers it is synced (the order of Process). Asserted
 // (assert.go):
-//   - a client waiting for a transaction gets its plain reply at most once, with the transaction's first
-//     result: when a transaction executes again (ordered twice, refused as a replay) nobody waits for it, and
-//     a late copy is answered from the result cache;
+//   - a client waiting for a transaction is answered at most once, with the transaction's first result: when a
+//     transaction executes again (ordered twice, refused as a replay) nobody waits for it, and a late copy is
+//     answered from the result cache;
 //   - at most WaitersMax clients wait for results, and the count held against that bound is the number of
 //     waiters kept;
 //   - the result cache and the sets of verified hashes hold at most their bounds (limits.go), oldest out first.

@@ -30,9 +30,11 @@ type Input interface {
 	Step(*consensus.Message)
 }
 
-// Waiter receives the reply about one transaction (a client session, or a test).
+// Waiter receives a replica's answers for one client session (or a test): a Reply about one transaction, or a
+// BlockReply with the session's results in one block. Implementations compare by ==: one per session.
 type Waiter interface {
 	Deliver(r *wire.Reply)
+	DeliverBlock(b *wire.BlockReply)
 }
 
 // Intake is a client transaction whose format and signature were checked by the intake goroutine.
@@ -149,7 +151,8 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 		cfg.VerifiedTxs = NewFIFOSet(VerifiedTxCacheMax)
 	}
 	d := &Driver{cfg: cfg, cc: cc, log: cfg.Logger, core: core, app: app}
-	d.replies = newReplies(&d.cfg, func() uint64 { return d.app.LastHeader().Height }, d.runCrypto)
+	d.replies = newReplies(&d.cfg, func() uint64 { return d.app.LastHeader().Height }, func() uint64 { return d.ticks },
+		func() uint32 { return uint32(d.views.view % uint64(d.cfg.N)) }, d.runCrypto)
 	d.replies.certified = d.onExecCert
 	d.resetSoftState(core.Status().SoftState)
 	d.log.Info("replica restored", "last_executed_seq", rs.LastExecuted, "view", rs.HardState.View,
@@ -202,6 +205,7 @@ func (d *Driver) Tick() {
 		d.discardDeadRequests()
 	}
 	d.replies.waiters.expire(d.ticks)
+	d.replies.expireProofWaits(d.ticks)
 	d.publishStatus()
 }
 

@@ -9,20 +9,25 @@ import (
 	"github.com/sbftnet/sbft/wire"
 )
 
-// Execution proofs: after executing a block every replica signs (exec, height, block hash) with BLS and sends
-// the share to the block's execution collector (height mod n). The collector, once f+1 shares match its own
-// block, has them combined into an execution certificate and sends each client waiting there its result with
-// the block header, the certificate and the result's Merkle path: one message the client can accept alone.
-// The f+1 matching plain replies stay the fallback.
+// Execution certificates: after executing a block every replica signs (exec, height, block hash) with BLS and
+// sends the share to the block's execution collector, the primary as this replica sees it (clients send their
+// transactions there, so its clients need no further hop, and a primary that commits blocks is up). The
+// collector, once f+1 shares match its own block, has them combined into an execution certificate and
+// broadcasts it (certified.go). Any replica where clients wait for a block's transactions answers each client
+// session with one BlockReply once it holds the block's certificate (proofreplies.go).
 
-// execBlock is a block this replica collects execution shares for.
+// execBlock is an executed block this replica collects shares for (it is the collector) or holds clients for
+// until its certificate comes (or both).
 type execBlock struct {
 	hash      [32]byte
 	header    []byte
 	leaves    [][32]byte
 	waiting   []execWaiter
-	shares    map[uint32][]byte
-	combining bool // a combine job for it is out
+	since     uint64            // the tick it executed: its waiters get plain replies after ExecProofWaitTicks
+	collector bool              // shares for it are combined here
+	shares    map[uint32][]byte // collector only
+	combining bool              // a combine job for it is out
+	tree      *chain.MerkleTree // over leaves, once built
 }
 
 type execWaiter struct {
@@ -32,7 +37,7 @@ type execWaiter struct {
 	txHash [32]byte
 }
 
-// execCollector is the replies component's state for execution proofs; bounded by ExecBlocksMax.
+// execCollector is the replies component's state for execution certificates; bounded by ExecBlocksMax.
 type execCollector struct {
 	blocks map[uint64]*execBlock
 	early  map[uint64]map[uint32]execShare // shares that arrived before this replica executed the block
@@ -57,42 +62,38 @@ func newExecCollector() execCollector {
 		proven: map[uint64]*provenBlock{}}
 }
 
-func (rp *replies) execCollectorOf(height uint64) uint32 { return uint32(height % uint64(rp.cfg.N)) }
-
 // afterExecute has this replica's execution share for blk signed (by the crypto workers) and sent to the
-// collector, or starts collecting when this replica is the collector. results are the block's results in
-// transaction order; the waiting clients are taken now, before they get their plain replies.
+// collector, or starts collecting when this replica is the collector; the clients waiting here for blk's
+// transactions are taken now, to be answered with its certificate. results are in transaction order.
 func (rp *replies) afterExecute(blk *chain.Block, results []chain.Result) {
 	h := blk.Header.Height
-	hash := blk.Header.Hash()
-	col := rp.execCollectorOf(h)
-	if col != rp.cfg.ID {
-		rp.runCrypto(func() func() {
-			share := signShare(rp.cfg, consensus.CertExec, 0, h, hash)
-			m := (&wire.ExecShare{From: rp.cfg.ID, Height: h, BlockHash: hash, Share: share}).Message()
-			m.Sig = rp.cfg.Signer.SignMessage(m)
-			frame := wire.MarshalMessage(m)
-			return func() { rp.cfg.Transport.Send(col, frame) }
-		})
-		return
-	}
-	eb := &execBlock{hash: hash, header: blk.Header.Marshal(), shares: map[uint32][]byte{}}
+	eb := &execBlock{hash: blk.Header.Hash(), header: blk.Header.Marshal(), since: rp.now(), collector: rp.primary() == rp.cfg.ID}
 	for i := range results {
 		eb.leaves = append(eb.leaves, chain.ResultLeaf(&results[i]))
 		for _, w := range rp.waiters.byHash[results[i].TxHash] {
 			eb.waiting = append(eb.waiting, execWaiter{w: w.w, index: i, result: results[i].Marshal(), txHash: results[i].TxHash})
 		}
 	}
+	if !eb.collector {
+		rp.sendShare(h, eb.hash, rp.primary())
+		if len(eb.waiting) > 0 {
+			rp.keepExecBlock(h, eb)
+			if c := rp.certs.byHeight[h]; c != nil {
+				rp.answerCertified(c) // the certificate came before this replica executed the block
+			}
+		}
+		return
+	}
+	eb.shares = map[uint32][]byte{}
 	for from, s := range rp.exec.early[h] {
-		if s.hash == hash {
+		if s.hash == eb.hash {
 			eb.shares[from] = s.share
 		}
 	}
 	delete(rp.exec.early, h)
-	rp.exec.blocks[h] = eb
-	rp.pruneExec(h)
+	rp.keepExecBlock(h, eb)
 	rp.runCrypto(func() func() {
-		share := signShare(rp.cfg, consensus.CertExec, 0, h, hash)
+		share := signShare(rp.cfg, consensus.CertExec, 0, h, eb.hash)
 		return func() {
 			if rp.exec.blocks[h] == eb {
 				eb.shares[rp.cfg.ID] = share
@@ -100,24 +101,40 @@ func (rp *replies) afterExecute(blk *chain.Block, results []chain.Result) {
 			}
 		}
 	})
-	rp.maybeProve(h, eb)
 }
 
-// onExecShare takes another replica's execution share (its envelope was verified).
+// sendShare has this replica's execution share of block (h, hash) signed and sent to the collector col.
+func (rp *replies) sendShare(h uint64, hash [32]byte, col uint32) {
+	rp.runCrypto(func() func() {
+		share := signShare(rp.cfg, consensus.CertExec, 0, h, hash)
+		m := (&wire.ExecShare{From: rp.cfg.ID, Height: h, BlockHash: hash, Share: share}).Message()
+		m.Sig = rp.cfg.Signer.SignMessage(m)
+		frame := wire.MarshalMessage(m)
+		return func() { rp.cfg.Transport.Send(col, frame) }
+	})
+}
+
+func (rp *replies) keepExecBlock(h uint64, eb *execBlock) {
+	rp.exec.blocks[h] = eb
+	rp.pruneExec(h)
+}
+
+// onExecShare takes another replica's execution share (its envelope was verified): kept for a block this
+// replica collects, or for a recent height it has not executed yet (it may collect it).
 func (rp *replies) onExecShare(s *wire.ExecShare) {
 	h := s.Height
-	if rp.execCollectorOf(h) != rp.cfg.ID || h+ExecBlocksMax < rp.height() || h > rp.height()+ExecBlocksMax {
+	if h+ExecBlocksMax < rp.height() || h > rp.height()+ExecBlocksMax {
 		return
 	}
 	if eb := rp.exec.blocks[h]; eb != nil {
-		if s.BlockHash == eb.hash {
+		if eb.collector && s.BlockHash == eb.hash {
 			eb.shares[s.From] = s.Share
 			rp.maybeProve(h, eb)
 		}
 		return
 	}
 	if h <= rp.height() {
-		return // executed and nobody waits here, or already proven
+		return // executed and not collected here, or already proven
 	}
 	if rp.exec.early[h] == nil {
 		rp.exec.early[h] = map[uint32]execShare{}
@@ -125,9 +142,10 @@ func (rp *replies) onExecShare(s *wire.ExecShare) {
 	rp.exec.early[h][s.From] = execShare{hash: s.BlockHash, share: s.Share}
 }
 
-// maybeProve has f+1 matching shares combined (by the crypto workers), then answers the waiting clients.
+// maybeProve has f+1 matching shares combined (by the crypto workers); the certificate then answers the
+// waiting clients and goes to every replica.
 func (rp *replies) maybeProve(h uint64, eb *execBlock) {
-	if eb.combining || len(eb.shares) < rp.cfg.F+1 {
+	if eb.combining || eb.tree != nil || len(eb.shares) < rp.cfg.F+1 {
 		return
 	}
 	eb.combining = true
@@ -142,13 +160,13 @@ func (rp *replies) maybeProve(h uint64, eb *execBlock) {
 		if res.Cert != nil {
 			tree = chain.NewMerkleTree(leaves)
 		}
-		return func() { rp.proven(h, eb, res, tree) }
+		return func() { rp.combined(h, eb, res, tree) }
 	})
 }
 
-// proven takes the combined execution certificate of block h: the waiting clients get their proofs. If some
-// shares did not verify they are dropped and the block waits for others.
-func (rp *replies) proven(h uint64, eb *execBlock, res consensus.CombineResult, tree *chain.MerkleTree) {
+// combined takes the outcome of combining block h's shares: a certificate is kept, broadcast and answers the
+// clients waiting here; if some shares did not verify they are dropped and the block waits for others.
+func (rp *replies) combined(h uint64, eb *execBlock, res consensus.CombineResult, tree *chain.MerkleTree) {
 	eb.combining = false
 	if rp.exec.blocks[h] != eb {
 		return // pruned meanwhile
@@ -160,57 +178,19 @@ func (rp *replies) proven(h uint64, eb *execBlock, res consensus.CombineResult, 
 		rp.maybeProve(h, eb)
 		return
 	}
-	delete(rp.exec.blocks, h)
-	pb := &provenBlock{header: eb.header, leaves: eb.leaves, tree: tree, signers: res.Cert.Signers, sig: res.Cert.Sig}
-	rp.exec.proven[h] = pb
+	eb.tree = tree
 	rp.certify(&wire.ExecCert{Height: h, BlockHash: eb.hash, Signers: res.Cert.Signers, Sig: res.Cert.Sig})
-	for _, w := range eb.waiting {
-		w.w.Deliver(rp.provenReply(pb, w.index, w.txHash, w.result))
-	}
 }
 
-func (rp *replies) provenReply(pb *provenBlock, index int, txHash [32]byte, result []byte) *wire.Reply {
-	p := wire.ExecProof{Header: pb.header, Signers: pb.signers, Sig: pb.sig, Index: uint32(index),
-		Count: uint32(len(pb.leaves)), Siblings: pb.tree.Proof(index)}
-	return &wire.Reply{TxHash: txHash, Replica: rp.cfg.ID, Status: wire.StatusProven, Result: result, Proof: p.Encode()}
-}
-
-// proveLate answers a late copy of an executed transaction with its proof too, when this replica collects (or
-// collected) its block.
-func (rp *replies) proveLate(w Waiter, r *wire.Reply) {
-	res, err := chain.UnmarshalResult(r.Result)
-	if err != nil || rp.execCollectorOf(res.Height) != rp.cfg.ID {
-		return
-	}
-	leaf := chain.ResultLeaf(res)
-	find := func(leaves [][32]byte) int {
-		for i, l := range leaves {
-			if l == leaf {
-				return i
-			}
-		}
-		return -1
-	}
-	if eb := rp.exec.blocks[res.Height]; eb != nil {
-		if i := find(eb.leaves); i >= 0 {
-			eb.waiting = append(eb.waiting, execWaiter{w: w, index: i, result: r.Result, txHash: r.TxHash})
-		}
-		return
-	}
-	if pb := rp.exec.proven[res.Height]; pb != nil {
-		if i := find(pb.leaves); i >= 0 {
-			w.Deliver(rp.provenReply(pb, i, r.TxHash, r.Result))
-		}
-	}
-}
-
-// pruneExec forgets blocks and early shares far below height h.
+// pruneExec forgets blocks and early shares far below height h; clients still waiting for a forgotten block
+// get plain replies.
 func (rp *replies) pruneExec(h uint64) {
 	if h <= ExecBlocksMax {
 		return
 	}
-	for k := range rp.exec.blocks {
+	for _, k := range sortedHeights(rp.exec.blocks) {
 		if k+ExecBlocksMax < h {
+			rp.answerPlain(rp.exec.blocks[k])
 			delete(rp.exec.blocks, k)
 		}
 	}

@@ -28,6 +28,12 @@ const (
 	// ExecBlocksMax bounds the blocks an execution collector keeps shares for, and how far from its own height
 	// it accepts shares.
 	ExecBlocksMax = 256
+	// ExecProofWait is how long clients waiting here for an executed block's transactions wait for its
+	// execution certificate before they get plain replies (each one of the f+1 they then need; a collector
+	// that is down or slow costs this once). ExecProofWaitTicksUntimed is it in ticks when the tick length is
+	// unknown (the simulator).
+	ExecProofWait             = 500 * time.Millisecond
+	ExecProofWaitTicksUntimed = 10
 	// ExecCertsKept bounds the execution certificates a replica keeps in memory for reads (certified.go): of
 	// heights within this distance of its own.
 	ExecCertsKept = 64

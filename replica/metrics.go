@@ -24,6 +24,8 @@ type Metrics struct {
 	blocks, txs                         prometheus.Counter
 	rejectedTotal, forwardedTotal       *prometheus.CounterVec
 	readsTotal                          *prometheus.CounterVec
+	repliesTotal                        *prometheus.CounterVec // results answered, by kind
+	blockReplyFrames                    prometheus.Counter
 	persistSeconds, applySeconds        prometheus.Histogram
 	blockInterval, blockTxs, blockBytes prometheus.Histogram
 	commitLatency                       prometheus.Histogram
@@ -83,6 +85,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.readsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sbft", Name: "proven_reads_total",
 		Help: "Proven reads asked of this replica, by outcome (proven, uncertified: no certified recent state, busy, timeout)."}, []string{"outcome"})
 	reg.MustRegister(m.readsTotal)
+	m.repliesTotal = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sbft", Name: "client_results_total",
+		Help: "Results of executed transactions sent to the clients waiting here, by kind (proven: in a block reply with the execution certificate; plain: the certificate did not come within the proof wait)."}, []string{"kind"})
+	reg.MustRegister(m.repliesTotal)
+	for _, k := range []string{"proven", "plain"} {
+		m.repliesTotal.WithLabelValues(k) // exported as 0 before the first
+	}
+	m.blockReplyFrames = c("block_replies_total", "Block replies sent: one per client session per block, each carrying that session's results.")
 	reg.MustRegister(m.rejectedTotal, m.forwardedTotal, m.core, m.viewChangeSeconds)
 	return m
 }
@@ -129,6 +138,21 @@ func (m *Metrics) Rejected(r wire.Reject) {
 func (m *Metrics) forwarded(outcome string, n int) {
 	if m != nil && n > 0 {
 		m.forwardedTotal.WithLabelValues(outcome).Add(float64(n))
+	}
+}
+
+// blockReplies counts the block replies sent to sessions client sessions, with results results in all.
+func (m *Metrics) blockReplies(sessions, results int) {
+	if m != nil {
+		m.blockReplyFrames.Add(float64(sessions))
+		m.repliesTotal.WithLabelValues("proven").Add(float64(results))
+	}
+}
+
+// plainReplies counts results answered without a certificate.
+func (m *Metrics) plainReplies(n int) {
+	if m != nil && n > 0 {
+		m.repliesTotal.WithLabelValues("plain").Add(float64(n))
 	}
 }
 

@@ -23,12 +23,23 @@ type replies struct {
 	exec      execCollector
 	certs     execCerts              // certified.go
 	certified func(c *wire.ExecCert) // told of every new certificate kept (the driver)
+	now       func() uint64          // the driver's tick
+	primary   func() uint32          // the primary of this replica's view: the execution collector
+	proofWait uint64                 // ExecProofWait in ticks
 }
 
-func newReplies(cfg *DriverConfig, height func() uint64, runCrypto func(CryptoJob)) *replies {
-	return &replies{cfg: cfg, height: height, runCrypto: runCrypto, waiters: newWaiters(ttlTicks(cfg.TickInterval)),
+func newReplies(cfg *DriverConfig, height, now func() uint64, primary func() uint32, runCrypto func(CryptoJob)) *replies {
+	return &replies{cfg: cfg, height: height, now: now, primary: primary, runCrypto: runCrypto,
+		waiters: newWaiters(ttlTicks(cfg.TickInterval)), proofWait: proofWaitTicks(cfg.TickInterval),
 		results: newFIFOMap[[32]byte, *wire.Reply](ResultCacheMax), exec: newExecCollector(),
 		certs: execCerts{byHeight: map[uint64]*wire.ExecCert{}}}
+}
+
+func proofWaitTicks(tick time.Duration) uint64 {
+	if tick <= 0 {
+		return ExecProofWaitTicksUntimed
+	}
+	return max(1, uint64(ExecProofWait/tick))
 }
 
 // answered answers a copy of a transaction that executed already with its result (and its proof, where this
@@ -49,10 +60,10 @@ func (rp *replies) executed(h [32]byte) bool {
 	return ok
 }
 
-// blockExecuted answers the clients waiting for blk's transactions, once blk is durable: plain replies now,
-// execution proofs when f+1 shares are combined.
+// blockExecuted hands the clients waiting for blk's transactions, once blk is durable, to its execution
+// certificate (execproof.go), and keeps the results for late copies.
 func (rp *replies) blockExecuted(blk *chain.Block, results []chain.Result) {
-	rp.afterExecute(blk, results) // before the waiters are answered: the collector keeps them
+	rp.afterExecute(blk, results) // takes the waiting clients
 	// Answered block by block: a transaction ordered twice (a view change may re-propose it; the second copy is
 	// refused as a replay) gets its first result only, on both paths. Answered after all blocks, a later
 	// block's execution proof would also take the waiter and prove the replay result.
@@ -64,7 +75,7 @@ func (rp *replies) blockExecuted(blk *chain.Block, results []chain.Result) {
 		assert(first == r || len(rp.waiters.byHash[r.TxHash]) == 0,
 			"transaction %x executed again at height %d while clients wait for it: they would get the replay's result",
 			r.TxHash[:4], blk.Header.Height)
-		if at := rp.waiters.deliver(r); !at.IsZero() {
+		if at := rp.waiters.take(r.TxHash); !at.IsZero() {
 			rp.cfg.Metrics.observeCommit(time.Since(at))
 		}
 	}

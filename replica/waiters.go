@@ -1,10 +1,6 @@
 package replica
 
-import (
-	"time"
-
-	"github.com/sbftnet/sbft/wire"
-)
+import "time"
 
 // waiters maps transaction hashes to the clients waiting for their results, bounded by WaitersMax and by age.
 type waiters struct {
@@ -50,19 +46,16 @@ func (ws *waiters) remove(h [32]byte, w Waiter) {
 	}
 }
 
-// deliver answers every waiter of r's transaction and returns when the first of them arrived (zero: none or
-// unknown).
-func (ws *waiters) deliver(r *wire.Reply) time.Time {
-	list, ok := ws.byHash[r.TxHash]
+// take forgets the waiters of transaction h (its block's execution took them) and returns when the first of
+// them arrived (zero: none or unknown).
+func (ws *waiters) take(h [32]byte) time.Time {
+	list, ok := ws.byHash[h]
 	if !ok {
 		return time.Time{}
 	}
-	delete(ws.byHash, r.TxHash)
+	delete(ws.byHash, h)
 	ws.count -= len(list)
-	assert(ws.count >= 0, "%d waiters after answering %d", ws.count, len(list))
-	for _, w := range list {
-		w.w.Deliver(r)
-	}
+	assert(ws.count >= 0, "%d waiters after taking %d", ws.count, len(list))
 	return list[0].at
 }
 

@@ -183,3 +183,9 @@ type replyWaiter struct {
 }
 
 func (rw replyWaiter) Deliver(r *wire.Reply) { rw.c.onReply(rw.replica, r) }
+
+func (rw replyWaiter) DeliverBlock(b *wire.BlockReply) {
+	for _, r := range b.Replies() {
+		rw.c.onReply(rw.replica, r)
+	}
+}

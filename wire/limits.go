@@ -23,6 +23,12 @@ const (
 	// result length, the largest result (chain.ResultBytesMax) and the largest execution proof.
 	ReplyFrameBytesMax = replyFixedBytes + ReplyMessageBytesMax + replyResultLenBytes + chain.ResultBytesMax +
 		ExecProofBytesMax
+	// BlockReplyFrameBytesMax caps a BlockReply frame; a replica splits a session's results of one block over
+	// several frames beyond it. One entry with the largest result and path always fits.
+	BlockReplyFrameBytesMax = 256 << 10
+	// TxSessionAnswerBytesMax is the largest frame a client reads on a transaction session: a Reply or a
+	// BlockReply.
+	TxSessionAnswerBytesMax = max(ReplyFrameBytesMax, BlockReplyFrameBytesMax)
 	// ExecProofSiblingsMax caps the Merkle path of an execution proof: a results tree of 1<<16 leaves covers
 	// the largest block (chain.BlockTxsMax transactions).
 	ExecProofSiblingsMax = 16
@@ -32,6 +38,10 @@ const (
 
 	// replyFixedBytes is kind, txHash, replica, status, reject and msgLen.
 	replyFixedBytes = 1 + 32 + 4 + 1 + 1 + 2
+	// blockReplyFixedBytes is kind, replica, primary, header, signers, sigLen, count and nEntries (the signature
+	// comes on top); blockReplyEntryFixedBytes is an entry's index, result length and sibling count.
+	blockReplyFixedBytes      = 1 + 4 + 4 + chain.HeaderBytes + 8 + 1 + 4 + 2
+	blockReplyEntryFixedBytes = 4 + 4 + 1
 	// replyResultLenBytes is the result length prefix of a proven reply.
 	replyResultLenBytes = 4
 )

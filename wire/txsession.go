@@ -8,8 +8,10 @@ import (
 	"github.com/sbftnet/sbft/wire/be"
 )
 
-// The transaction session (TxSession, /sbft/<chain-id>/tx/1): the client sends Submit frames, the replica
-// answers each with one Reply frame when the transaction is rejected at intake or once it executed.
+// The transaction session (TxSession, /sbft/<chain-id>/tx/1): the client sends Submit frames; the replica
+// answers a transaction it refused at intake with a Reply, and the transactions of one block that executed with
+// one BlockReply (blockreply.go) once the block has its execution certificate, or a plain Reply each when the
+// certificate does not come in time or for a copy of a transaction that executed before.
 //
 //	Submit: kind(1)=1 tx(rest: chain.Tx wire bytes)
 //	Reply:  kind(1)=2 txHash(32) replica(4) status(1) reject(1) msgLen(2) msg result(rest: chain.Result bytes)
@@ -17,8 +19,9 @@ import (
 
 // Frame kinds.
 const (
-	frameSubmit byte = 1
-	frameReply  byte = 2
+	frameSubmit     byte = 1
+	frameReply      byte = 2
+	frameBlockReply byte = 3 // blockreply.go
 )
 
 // Status says what happened to a submitted transaction at one replica.

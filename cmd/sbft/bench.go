@@ -146,8 +146,11 @@ func runBench(c *cli.Context) error {
 		return fmt.Errorf("--clients and --rate must be positive")
 	}
 	clients := make([]*client.Client, nc)
+	// One proof checker for all: each block's execution certificate is checked once, as one application
+	// process with many sessions would.
+	proofs := client.NewProofVerifier(g.ChainID, g.F, g.BLSPublicKeys())
 	for i := range clients {
-		if clients[i], err = client.New(client.Config{Genesis: g, Key: genesis.GenerateKey()}, replicas); err != nil {
+		if clients[i], err = client.New(client.Config{Genesis: g, Key: genesis.GenerateKey(), Proofs: proofs}, replicas); err != nil {
 			return err
 		}
 		defer clients[i].Close()

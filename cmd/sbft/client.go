@@ -245,7 +245,7 @@ func runResubmit(c *cli.Context) error {
 		return fmt.Errorf("TX: %w", err)
 	}
 	return withClient(c, func(ctx context.Context, cl *client.Client) error {
-		res, err := cl.SubmitRaw(ctx, raw)
+		res, err := cl.Resubmit(ctx, raw)
 		return printResult(c, "resubmit", string(tx.Key), res, err)
 	})
 }

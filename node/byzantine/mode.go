@@ -21,7 +21,7 @@ const Env = "SBFT_BYZANTINE"
 var ErrMode = errors.New("byzantine mode")
 
 // Modes lists what Parse accepts.
-var Modes = []string{"silent-primary", "equivocating-primary", "censor:<client public key, hex>", "corrupt-checkpoints",
+var Modes = []string{"silent-primary", "equivocating-primary", "censor:<client public key, hex>", "drop-client-txs", "corrupt-checkpoints",
 	"corrupt-blocks", "stall-blocks", "forge-subscription", "stall-subscription"}
 
 // Mode is a misbehaviour of a replica; the zero value is an honest replica. The primary modes misbehave only
@@ -35,6 +35,8 @@ type Mode struct {
 	EquivocatingPrimary bool
 	// CensorClient: as primary, the replica drops the transactions of this client (an Ed25519 public key).
 	CensorClient *[32]byte
+	// DropClientTxs: as primary, the replica drops every client transaction, submitted or forwarded.
+	DropClientTxs bool
 	// CorruptCheckpoints: the replica announces checkpoints over a wrong state root (properly signed).
 	CorruptCheckpoints bool
 	// CorruptBlocks and StallBlocks: as a state transfer source, the replica serves blocks whose
@@ -56,6 +58,8 @@ func Parse(mode string) (Mode, error) {
 		m.SilentPrimary = true
 	case mode == "equivocating-primary":
 		m.EquivocatingPrimary = true
+	case mode == "drop-client-txs":
+		m.DropClientTxs = true
 	case mode == "corrupt-checkpoints":
 		m.CorruptCheckpoints = true
 	case mode == "corrupt-blocks":

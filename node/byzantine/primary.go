@@ -66,22 +66,28 @@ func (t *primaryTransport) rewrite(to uint32, frame []byte) []byte {
 	return frame
 }
 
-// Input returns d, or in the censoring mode a decorator that drops the censored client's transactions,
-// submitted or forwarded by backups, while the replica is primary.
+// Input returns d, or in the censoring modes a decorator that drops the censored client's transactions (or
+// every client's), submitted or forwarded by backups, while the replica is primary.
 func (m Mode) Input(d *replica.Driver) replica.Input {
-	if m.CensorClient == nil {
-		return d
+	switch {
+	case m.DropClientTxs:
+		return &censoringInput{d: d, all: true}
+	case m.CensorClient != nil:
+		return &censoringInput{d: d, client: *m.CensorClient}
 	}
-	return &censoringInput{d: d, client: *m.CensorClient}
+	return d
 }
 
 type censoringInput struct {
 	d      *replica.Driver
 	client [32]byte
+	all    bool // every client's
 }
 
+func (c *censoringInput) censored(client [32]byte) bool { return c.all || client == c.client }
+
 func (c *censoringInput) Submit(in replica.Intake) {
-	if c.isPrimaryNow() && in.Tx.Client == c.client {
+	if c.isPrimaryNow() && c.censored(in.Tx.Client) {
 		return // the client never hears back from this primary
 	}
 	c.d.Submit(in)
@@ -92,7 +98,7 @@ func (c *censoringInput) Step(m *consensus.Message) {
 		kept := *m
 		kept.Requests, kept.ReqDigests = nil, nil
 		for i, raw := range m.Requests {
-			if tx, err := chain.UnmarshalTx(raw); err == nil && tx.Client == c.client {
+			if tx, err := chain.UnmarshalTx(raw); err == nil && c.censored(tx.Client) {
 				continue
 			}
 			kept.Requests, kept.ReqDigests = append(kept.Requests, raw), append(kept.ReqDigests, m.ReqDigests[i])

@@ -147,6 +147,12 @@ type answerer struct {
 
 func (w answerer) Deliver(r *wire.Reply) { w.a.co.answer(w.a, w.client, w.key, r) }
 
+func (w answerer) DeliverBlock(b *wire.BlockReply) {
+	for _, r := range b.Replies() {
+		w.Deliver(r)
+	}
+}
+
 // OnBlock takes a block the replica executed: a colluder's feed the coalition's forged proofs.
 func (a *Adversary) OnBlock(b *chain.Block, results []chain.Result) {
 	if a.co != nil {
