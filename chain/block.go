@@ -92,13 +92,10 @@ func UnmarshalBlock(raw []byte) (*Block, error) {
 }
 
 // TxRoot is the binary Merkle root over the transactions' hashes.
-func TxRoot(txs [][]byte) [32]byte {
-	leaves := make([][32]byte, len(txs))
-	for i, tx := range txs {
-		leaves[i] = TxHash(tx)
-	}
-	return MerkleRoot(leaves)
-}
+func TxRoot(txs [][]byte) [32]byte { return TxRootOf(TxHashes(txs)) }
+
+// TxRootOf is TxRoot from the transactions' hashes (TxHash of each, in order), for a caller that has them.
+func TxRootOf(hashes [][32]byte) [32]byte { return MerkleRoot(hashes) }
 
 // ResultLeaf is a result's leaf in the results tree.
 func ResultLeaf(r *Result) [32]byte { return sha256.Sum256(r.Marshal()) }

@@ -18,13 +18,15 @@ var (
 )
 
 // Certified is a block to execute and commit with its commit certificate: a batch this replica's consensus
-// committed (Seq, Txs), or a block another node sent (Sent; Seq and Txs are not used), which executing its
-// batch here must reproduce.
+// committed (Seq, Txs, and the transactions' hashes in Hashes when the caller has them: nil hashes them
+// here), or a block another node sent (Sent; Seq, Txs and Hashes are not used), which executing its batch
+// here must reproduce.
 type Certified struct {
-	Seq  uint64
-	Txs  [][]byte
-	Sent *Block
-	Cert []byte
+	Seq    uint64
+	Txs    [][]byte
+	Hashes [][32]byte // TxHash of each of Txs (ExecuteHashed)
+	Sent   *Block
+	Cert   []byte
 }
 
 // Executed is a block that ExecuteAndCommit executed and committed, with the results of its transactions.
@@ -83,7 +85,7 @@ func (a *App) ExecuteAndCommit(blocks []Certified, verified func([32]byte) bool,
 
 // executeCertified executes c's batch as the next block into b and checks that it reproduces the block sent.
 func (a *App) executeCertified(b Batch, c Certified, verified func([32]byte) bool) (Executed, error) {
-	seq, txs := c.Seq, c.Txs
+	seq, txs, hashes := c.Seq, c.Txs, c.Hashes
 	if c.Sent != nil {
 		// Consensus executes every sequence number in order, each into one block: a block that skips one (a
 		// certified block of a later batch) would execute here into a block no replica has.
@@ -92,9 +94,12 @@ func (a *App) executeCertified(b Batch, c Certified, verified func([32]byte) boo
 			return Executed{}, fmt.Errorf("%w: block %d of seq %d sent after block %d of seq %d", ErrOutOfOrder,
 				h.Height, h.Seq, last.Height, last.Seq)
 		}
-		seq, txs = h.Seq, c.Sent.Txs
+		seq, txs, hashes = h.Seq, c.Sent.Txs, nil
 	}
-	blk, results, err := a.Execute(b, seq, txs, verified)
+	if hashes == nil {
+		hashes = TxHashes(txs)
+	}
+	blk, results, err := a.ExecuteHashed(b, seq, txs, hashes, verified)
 	if err != nil {
 		return Executed{}, fmt.Errorf("execute seq %d: %w", seq, err)
 	}

@@ -10,7 +10,9 @@
 //     blocks, results and state roots;
 //   - block heights grow by one and every block's Parent is the hash of the block before it;
 //   - the state root in a block's header is the root of the state after executing that block, and the root
-//     rebuilt from the store on open equals the last header's.
+//     rebuilt from the store on open equals the last header's;
+//   - ExecuteHashed's hashes are TxHash of its transactions, in order (the caller hashed them once: results,
+//     the verified lookup and TxRoot use them): their count and one of them a block are checked.
 //
 // State: a KV key k is stored under KeyKV(sha256(0x01||k)) and is the SMT leaf of that hash with value hash
 // sha256(version||value); a client's nonce state is stored under KeyNonce(pub) and is the SMT leaf

@@ -49,14 +49,24 @@ func (o *overlay) nonce(client [32]byte) (*nonceState, error) {
 // (synced) right after and must treat a failed commit as fatal. verified reports transactions whose client
 // signature was already checked; the others are batch-verified here.
 func (a *App) Execute(b Batch, seq uint64, txs [][]byte, verified func([32]byte) bool) (*Block, []Result, error) {
+	return a.ExecuteHashed(b, seq, txs, TxHashes(txs), verified)
+}
+
+// ExecuteHashed is Execute for a caller that has the transactions' hashes already (hashes[i] = TxHash(txs[i]),
+// as consensus's request digests are): each transaction is hashed once per replica, not for its result, its
+// verified lookup and its TxRoot leaf again. One hash per block, chosen by seq, is checked: a caller that
+// pairs the wrong hashes (misaligned, another batch's) stops here rather than commit a block with wrong
+// results.
+func (a *App) ExecuteHashed(b Batch, seq uint64, txs [][]byte, hashes [][32]byte, verified func([32]byte) bool) (*Block, []Result, error) {
 	assert(seq > a.last.Seq || a.last.Height == 0, "execute seq %d after %d", seq, a.last.Seq)
+	assertHashes(seq, txs, hashes)
 	height := a.last.Height + 1
-	decoded, sigOK := a.decodeAndVerify(txs, verified)
+	decoded, sigOK := a.decodeAndVerify(txs, hashes, verified)
 	o := newOverlay(a)
 	results := make([]Result, len(txs))
-	for i, raw := range txs {
+	for i := range txs {
 		r := &results[i]
-		*r = Result{TxHash: TxHash(raw), Height: height, Seq: seq}
+		*r = Result{TxHash: hashes[i], Height: height, Seq: seq}
 		tx := decoded[i]
 		switch {
 		case tx == nil:
@@ -90,13 +100,23 @@ func (a *App) Execute(b Batch, seq uint64, txs [][]byte, verified func([32]byte)
 		leaves[i] = ResultLeaf(&results[i])
 	}
 	blk := &Block{Header: Header{Height: height, Seq: seq, Parent: a.parentHash(),
-		TxRoot: TxRoot(txs), StateRoot: root, ResultsRoot: MerkleRoot(leaves)}, Txs: txs}
+		TxRoot: TxRootOf(hashes), StateRoot: root, ResultsRoot: MerkleRoot(leaves)}, Txs: txs}
 	b.Set(BlockKey(height), blk.Marshal())
 	b.Set(metaLastHeader, blk.Header.Marshal())
 	assert(blk.Header.Height == a.last.Height+1, "height %d after %d", blk.Header.Height, a.last.Height)
 	a.last = blk.Header
 	a.keepVersion(blk.Header, o.prev)
 	return blk, results, nil
+}
+
+// assertHashes checks that hashes pairs with txs: as many, and one of them, chosen by seq, the transaction's
+// hash (one hash a block: checking them all would cost what ExecuteHashed saves).
+func assertHashes(seq uint64, txs [][]byte, hashes [][32]byte) {
+	assert(len(hashes) == len(txs), "seq %d: %d hashes for %d transactions", seq, len(hashes), len(txs))
+	if len(txs) > 0 {
+		k := int(seq % uint64(len(txs)))
+		assert(TxHash(txs[k]) == hashes[k], "seq %d: hash of transaction %d is not %x", seq, k, hashes[k][:4])
+	}
 }
 
 func (a *App) parentHash() [32]byte {
@@ -106,9 +126,9 @@ func (a *App) parentHash() [32]byte {
 	return a.last.Hash()
 }
 
-// decodeAndVerify decodes every transaction and checks the signatures of those not verified before, in one
-// batch verification.
-func (a *App) decodeAndVerify(txs [][]byte, verified func([32]byte) bool) ([]*Tx, []bool) {
+// decodeAndVerify decodes every transaction and checks the signatures of those not verified before (looked up
+// by hashes[i]), in one batch verification.
+func (a *App) decodeAndVerify(txs [][]byte, hashes [][32]byte, verified func([32]byte) bool) ([]*Tx, []bool) {
 	decoded := make([]*Tx, len(txs))
 	ok := make([]bool, len(txs))
 	var pending []*Tx
@@ -119,7 +139,7 @@ func (a *App) decodeAndVerify(txs [][]byte, verified func([32]byte) bool) ([]*Tx
 			continue
 		}
 		decoded[i] = tx
-		if verified != nil && verified(TxHash(raw)) {
+		if verified != nil && verified(hashes[i]) {
 			ok[i] = true
 			continue
 		}

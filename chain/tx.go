@@ -149,6 +149,15 @@ func (tx *Tx) Marshal() []byte {
 // TxHash is a transaction's identity: sha256 of its encoding.
 func TxHash(raw []byte) [32]byte { return sha256.Sum256(raw) }
 
+// TxHashes hashes each transaction.
+func TxHashes(txs [][]byte) [][32]byte {
+	hs := make([][32]byte, len(txs))
+	for i, raw := range txs {
+		hs[i] = TxHash(raw)
+	}
+	return hs
+}
+
 // TxOrigin reads only the client key and nonce of an encoded transaction, without copying it (the driver's
 // sweep of its request queue reads thousands); false when raw is too short or of another version.
 func TxOrigin(raw []byte) (client [32]byte, nonce uint64, ok bool) {

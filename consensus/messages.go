@@ -201,13 +201,13 @@ type CommittedBatch struct {
 	View       uint64
 	Digest     [32]byte
 	Requests   [][]byte
-	ReqDigests [][32]byte
+	ReqDigests [][32]byte // RequestDigest of each of Requests, in order: the node executes with them
 	Cert       Certificate
 }
 
 // Request is a client request admitted by the node.
 type Request struct {
-	Digest [32]byte
+	Digest [32]byte // RequestDigest(Data): it becomes the batch's ReqDigests, which the node executes with
 	Data   []byte
 	// Forwarded: another replica forwarded it (Ready.Forward) because it waited there; that replica vouches
 	// for the wait, so admission control does not apply, only the queue's hard bounds.

@@ -15,8 +15,8 @@ func TestCachesStayBounded(t *testing.T) {
 		tc.Add(h)
 		rc.add(h, &wire.Reply{TxHash: h})
 	}
-	if tc.set.len() != 8 || rc.len() != 8 {
-		t.Fatalf("caches grew to %d and %d entries, bound 8", tc.set.len(), rc.len())
+	if tc.Len() != 8 || rc.len() != 8 {
+		t.Fatalf("caches grew to %d and %d entries, bound 8", tc.Len(), rc.len())
 	}
 	if !tc.Has([32]byte{99, 1}) || tc.Has([32]byte{0, 1}) {
 		t.Fatal("the cache did not keep the newest entries")

@@ -37,5 +37,11 @@
 //     answered from the result cache;
 //   - at most WaitersMax clients wait for results, and the count held against that bound is the number of
 //     waiters kept;
-//   - the result cache and the sets of verified hashes hold at most their bounds (limits.go), oldest out first.
+//   - the result cache and the sets of verified hashes hold at most their bounds (limits.go), oldest out first
+//     (a set of verified hashes drops the older generation of a shard at once);
+//   - a transaction is hashed once on each path into a batch (intake, or the verifier for a peer's message),
+//     and execution takes those hashes as they are (a committed batch's ReqDigests: chain.ExecuteHashed), so
+//     each must be the hash of exactly its bytes. The verifier computes them from the bytes and checks them
+//     against the batch digest the certificate signs; the intake and the core pass them on untouched.
+//     chain asserts the count and one hash per block.
 package replica

@@ -23,6 +23,11 @@ const (
 	WaiterTTLTicksUntimed     = 1 << 20
 	// VerifiedTxCacheMax bounds the transaction hashes whose client signature this replica checked.
 	VerifiedTxCacheMax = 400_000
+	// FIFOSetShards is how many parts, each with its own lock and an equal share of the bound, a set of
+	// verified hashes (FIFOSet) has (fewer when the bound is under twice that): the intake, one verifier
+	// goroutine per peer and the driver use the transactions' set at once. A power of two, so a hash's first
+	// byte picks its shard evenly.
+	FIFOSetShards = 32
 	// ResultCacheMax bounds the replies of recently executed transactions kept for late copies.
 	ResultCacheMax = 100_000
 	// ExecBlocksMax bounds the blocks an execution collector keeps shares for, and how far from its own height

@@ -159,7 +159,8 @@ func (d *Driver) apply(rd consensus.Ready) ([]chain.Header, error) {
 	txs := 0
 	for i := range rd.Committed {
 		cb := &rd.Committed[i]
-		batches[i] = chain.Certified{Seq: cb.Seq, Txs: cb.Requests, Cert: wire.MarshalCertificate(cb.Cert)}
+		// The verifier (or the intake, for this primary's own) hashed each request once: execution reuses it.
+		batches[i] = chain.Certified{Seq: cb.Seq, Txs: cb.Requests, Hashes: cb.ReqDigests, Cert: wire.MarshalCertificate(cb.Cert)}
 		txs += len(cb.Requests)
 	}
 	executed, err := d.app.ExecuteAndCommit(batches, d.cfg.VerifiedTxs.Has, true, nil)
