@@ -6,6 +6,8 @@
 # leaderless); PRESIGN=1 signs the transactions before each run's clock starts. SLOW_RATES=none skips the slow
 # path. Each run prints the replicas' CPU seconds beside the load generator's and writes one JSON file (the
 # generator's summary, replica CPU, machine) to $BENCH_OUT (default bench-results/DATE-TIME/), with the replicas' logs.
+# PROFILE=1 serves Go profiles on every replica (pprof_addr, port base+10*i+5) and writes a CPU profile of replica 0
+# (the primary) and replica 1 (a backup) for each fast-path run beside its JSON (fast-RATE-replica-I.pprof).
 # COMETBFT=1 then runs CometBFT (../shared/bench/cometbft/run.sh fast-gossip, or $CMT_RUN) at the same fast-path
 # rates and durations on the same machine, after stopping sbft, and prints both side by side with ratios.
 set -euo pipefail
@@ -30,6 +32,25 @@ keep_logs() {
 }
 trap 'kill "${BUSY_PIDS[@]}" 2>/dev/null || true; keep_logs || true; scripts/testnet.sh down >/dev/null 2>&1 || true; rm -rf "$TESTNET_DIR"' EXIT
 scripts/testnet.sh up "$REPLICAS"
+pprof_port() { echo $((BASE_PORT + 10 * $1 + 5)); }
+if [ "${PROFILE:-0}" = 1 ]; then
+	for i in $(seq 0 $((REPLICAS - 1))); do
+		scripts/testnet.sh stop "$i"
+		sed -i "s/^pprof_addr = .*/pprof_addr = \"127.0.0.1:$(pprof_port "$i")\"/" "$TESTNET_DIR/replica-$i/config.toml"
+		scripts/testnet.sh start "$i"
+	done
+	scripts/testnet.sh check 30 >/dev/null
+fi
+# profile NAME RATE: in the background, CPU profiles of replicas 0 and 1 over the run (but its first and last second).
+profile() {
+	[ "${PROFILE:-0}" = 1 ] || return 0
+	local secs=$(( ${DURATION%s} - 2 ))
+	for i in 0 1; do
+		( sleep 1; curl -s -m $((secs + 10)) -o "$BENCH_OUT/$1-$2-replica-$i.pprof" \
+			"http://127.0.0.1:$(pprof_port "$i")/debug/pprof/profile?seconds=$secs" ) &
+		PROF_PIDS+=($!)
+	done
+}
 if [ "${BUSY:-0}" = 1 ]; then
 	for _ in $(seq "$(nproc)"); do
 		( while :; do :; done ) &
@@ -40,13 +61,17 @@ fi
 # cpu_s PID: user+system CPU seconds of a process (0 when it is gone).
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 replica_cpu() { for i in $(seq 0 $((REPLICAS - 1))); do p=$(cat "$TESTNET_DIR/replica-$i/pid" 2>/dev/null || echo 0); cpu_s "$p"; done; }
+PROF_PIDS=()
+wait_profiles() { for p in "${PROF_PIDS[@]}"; do wait "$p" || true; done; PROF_PIDS=(); }
 # run_bench NAME RATE: one bench run; prints replica CPU and writes $BENCH_OUT/NAME-RATE.json.
 run_bench() {
 	local name=$1 r=$2 before after summary="$BENCH_OUT/.summary.json"
 	before=$(replica_cpu | tr '\n' ' ')
+	profile "$name" "$r"
 	"$BIN" bench --network "$TESTNET_DIR/genesis.json" --clients "$CLIENTS" --rate "$r" --duration "$DURATION" \
 		--json-out "$summary" "${BENCH_FLAGS[@]}"
 	after=$(replica_cpu | tr '\n' ' ')
+	wait_profiles
 	python3 - "$name" "$before" "$after" "$summary" "$BENCH_OUT/$name-$r.json" "${BUSY:-0}" "${PRESIGN:-0}" <<'PY'
 import json, os, sys
 name, before, after, summary, out, busy, presign = sys.argv[1:]
