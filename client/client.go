@@ -59,6 +59,8 @@ type Config struct {
 	// Proofs checks execution proofs; clients of one process that share one check each block's certificate
 	// once between them. Nil: the client's own.
 	Proofs *ProofVerifier
+	// PreferTransport is the transport dialled first (p2p.TransportTCP or p2p.TransportQUIC; "": TCP).
+	PreferTransport string
 	// ResendTimeout is how long a transaction waits for the replica it was sent to before it goes to every
 	// replica; zero: DefaultResendTimeout.
 	ResendTimeout time.Duration
@@ -102,7 +104,8 @@ func New(cfg Config, replicas []peer.AddrInfo) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h, err := p2p.New(p2p.Config{ChainID: cfg.Genesis.ChainID, Key: key, Replicas: replicas, Logger: log})
+	h, err := p2p.New(p2p.Config{ChainID: cfg.Genesis.ChainID, Key: key, Replicas: replicas, Logger: log,
+		PreferTransport: cfg.PreferTransport})
 	if err != nil {
 		return nil, fmt.Errorf("client host: %w", err)
 	}

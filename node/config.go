@@ -10,6 +10,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/multiformats/go-multiaddr"
 
+	"github.com/sbftnet/sbft/p2p"
 	"github.com/sbftnet/sbft/replica"
 )
 
@@ -27,8 +28,10 @@ type Config struct {
 	Listen    []string `toml:"listen"`
 	HTTPAddr  string   `toml:"http_addr"`
 	PprofAddr string   `toml:"pprof_addr"` // Go profiles (net/http/pprof); "" serves none
-	LogLevel  string   `toml:"log_level"`
-	TickMs    int      `toml:"tick_ms"`
+	// PreferTransport is the transport dialled first: "tcp" (Noise over TCP with yamux) or "quic".
+	PreferTransport string `toml:"prefer_transport"`
+	LogLevel        string `toml:"log_level"`
+	TickMs          int    `toml:"tick_ms"`
 
 	Consensus replica.ConsensusConfig `toml:"consensus"`
 }
@@ -49,6 +52,9 @@ func (c *Config) TickInterval() time.Duration { return time.Duration(c.TickMs) *
 func (c *Config) Validate() error {
 	if c.TickMs < TickMsMin || c.TickMs > TickMsMax {
 		return fmt.Errorf("%w: tick_ms %d not in [%d,%d]", ErrConfig, c.TickMs, TickMsMin, TickMsMax)
+	}
+	if err := p2p.CheckTransport(c.PreferTransport); err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if c.Genesis == "" || c.KeyFile == "" || c.DataDir == "" {
 		return fmt.Errorf("%w: genesis, key_file and data_dir are required", ErrConfig)

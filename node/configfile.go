@@ -27,6 +27,8 @@ listen = {{toml .Listen}}
 http_addr = {{toml .HTTPAddr}}
 # HTTP address of Go's profiles (/debug/pprof/); "" (the default) serves none. Keep it private.
 pprof_addr = {{toml .PprofAddr}}
+# Transport dialled first when a replica listens on several: "tcp" (Noise over TCP, yamux) or "quic".
+prefer_transport = {{toml .PreferTransport}}
 # debug, info, warn or error.
 log_level = {{toml .LogLevel}}
 # Length of one consensus tick in milliseconds ({{.TickMin}}..{{.TickMax}}); the tick counts below are in ticks.

@@ -227,7 +227,7 @@ func newHost(opts Options, reg prometheus.Registerer, log *slog.Logger) (*p2p.Ho
 		return nil, err
 	}
 	h, err := p2p.New(p2p.Config{ChainID: opts.Genesis.ChainID, Key: key, ListenAddrs: listen,
-		Replicas: replicas, ExtraPeers: opts.ExtraPeers, Logger: log, Registerer: reg})
+		Replicas: replicas, ExtraPeers: opts.ExtraPeers, Logger: log, Registerer: reg, PreferTransport: opts.Config.PreferTransport})
 	if err != nil && strings.Contains(err.Error(), "address already in use") {
 		return nil, fmt.Errorf("%w: another process listens on an address of `listen` in %s: stop it, or give this replica other ports",
 			err, filepath.Join(opts.Home, ConfigFileName))

@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/peerstore"
 	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	libp2pquic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
@@ -41,6 +42,9 @@ type Config struct {
 	ExtraPeers  []multiaddr.Multiaddr // `--peer` multiaddrs ending in /p2p/<id>
 	Logger      *slog.Logger
 	Registerer  prometheus.Registerer // nil: no metrics
+	// PreferTransport is the transport dialled first when a peer listens on several: TransportTCP (the
+	// default, "") or TransportQUIC; the others follow after DialFallbackDelay.
+	PreferTransport string
 }
 
 // Host is a libp2p host that knows the replica set.
@@ -91,6 +95,9 @@ func New(cfg Config) (*Host, error) {
 	for i, r := range cfg.Replicas {
 		hs.byID[r.ID] = uint32(i)
 	}
+	if err := CheckTransport(cfg.PreferTransport); err != nil {
+		return nil, err
+	}
 	g := &gater{hs: hs}
 	rm, err := resourceManager(cfg.ChainID)
 	if err != nil {
@@ -106,6 +113,7 @@ func New(cfg Config) (*Host, error) {
 		libp2p.Transport(tcp.NewTCPTransport, tcp.DisableReuseport()),
 		libp2p.Transport(libp2pquic.NewTransport),
 		libp2p.ConnectionGater(g),
+		libp2p.SwarmOpts(swarm.WithDialRanker(dialRanker(cfg.PreferTransport))),
 		libp2p.DisableRelay(),
 		libp2p.UserAgent(buildinfo.AgentVersion()),
 	}

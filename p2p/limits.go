@@ -70,6 +70,9 @@ const (
 	StreamWriteTimeout = 10 * time.Second
 	// RequestTimeout bounds a whole request when the caller's context has no deadline.
 	RequestTimeout = 30 * time.Second
+	// DialFallbackDelay is how long a dial waits for the preferred transport before it also tries a peer's
+	// other addresses (Config.PreferTransport).
+	DialFallbackDelay = 250 * time.Millisecond
 	// DialTimeout bounds opening one mesh stream.
 	DialTimeout = 5 * time.Second
 	// RedialBackoffMin and RedialBackoffMax bound the wait between attempts to reach a replica.

@@ -6,8 +6,10 @@
 # leaderless); PRESIGN=1 signs the transactions before each run's clock starts. SLOW_RATES=none skips the slow
 # path. Each run prints the replicas' CPU seconds beside the load generator's and writes one JSON file (the
 # generator's summary, replica CPU, machine) to $BENCH_OUT (default bench-results/DATE-TIME/), with the replicas' logs.
+# TRANSPORT=tcp|quic sets the transport every replica and the generator dial first (default: the config's).
 # PROFILE=1 serves Go profiles on every replica (pprof_addr, port base+10*i+5) and writes a CPU profile of replica 0
-# (the primary) and replica 1 (a backup) for each fast-path run beside its JSON (fast-RATE-replica-I.pprof).
+# (the primary) and replica 1 (a backup) and of the load generator for each run beside its JSON
+# (NAME-RATE-replica-I.pprof, NAME-RATE-generator.pprof).
 # COMETBFT=1 then runs CometBFT (../shared/bench/cometbft/run.sh fast-gossip, or $CMT_RUN) at the same fast-path
 # rates and durations on the same machine, after stopping sbft, and prints both side by side with ratios.
 set -euo pipefail
@@ -19,6 +21,7 @@ CLIENTS=${CLIENTS:-8}
 REPLICAS=${REPLICAS:-4}
 BENCH_FLAGS=()
 if [ "${PRESIGN:-0}" = 1 ]; then BENCH_FLAGS+=(--presign); fi
+if [ -n "${TRANSPORT:-}" ]; then BENCH_FLAGS+=(--prefer-transport "$TRANSPORT"); fi
 [ "$SLOW_RATES" = none ] && SLOW_RATES=""
 BUSY_PIDS=()
 BENCH_OUT=${BENCH_OUT:-bench-results/$(date -u +%Y%m%d-%H%M%S)}
@@ -33,10 +36,12 @@ keep_logs() {
 trap 'kill "${BUSY_PIDS[@]}" 2>/dev/null || true; keep_logs || true; scripts/testnet.sh down >/dev/null 2>&1 || true; rm -rf "$TESTNET_DIR"' EXIT
 scripts/testnet.sh up "$REPLICAS"
 pprof_port() { echo $((BASE_PORT + 10 * $1 + 5)); }
-if [ "${PROFILE:-0}" = 1 ]; then
+if [ "${PROFILE:-0}" = 1 ] || [ -n "${TRANSPORT:-}" ]; then
 	for i in $(seq 0 $((REPLICAS - 1))); do
 		scripts/testnet.sh stop "$i"
-		sed -i "s/^pprof_addr = .*/pprof_addr = \"127.0.0.1:$(pprof_port "$i")\"/" "$TESTNET_DIR/replica-$i/config.toml"
+		cfg="$TESTNET_DIR/replica-$i/config.toml"
+		[ "${PROFILE:-0}" = 1 ] && sed -i "s/^pprof_addr = .*/pprof_addr = \"127.0.0.1:$(pprof_port "$i")\"/" "$cfg"
+		[ -n "${TRANSPORT:-}" ] && sed -i "s/^prefer_transport = .*/prefer_transport = \"$TRANSPORT\"/" "$cfg"
 		scripts/testnet.sh start "$i"
 	done
 	scripts/testnet.sh check 30 >/dev/null
@@ -69,7 +74,7 @@ run_bench() {
 	before=$(replica_cpu | tr '\n' ' ')
 	profile "$name" "$r"
 	"$BIN" bench --network "$TESTNET_DIR/genesis.json" --clients "$CLIENTS" --rate "$r" --duration "$DURATION" \
-		--json-out "$summary" "${BENCH_FLAGS[@]}"
+		--json-out "$summary" "${BENCH_FLAGS[@]}" $([ "${PROFILE:-0}" = 1 ] && echo --cpuprofile "$BENCH_OUT/$name-$r-generator.pprof")
 	after=$(replica_cpu | tr '\n' ' ')
 	wait_profiles
 	python3 - "$name" "$before" "$after" "$summary" "$BENCH_OUT/$name-$r.json" "${BUSY:-0}" "${PRESIGN:-0}" <<'PY'

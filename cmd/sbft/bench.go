@@ -20,6 +20,7 @@ import (
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/genesis"
+	"github.com/sbftnet/sbft/p2p"
 )
 
 func benchCommand() *cli.Command {
@@ -37,6 +38,7 @@ func benchCommand() *cli.Command {
 			&cli.BoolFlag{Name: "presign", Usage: "sign every transaction before the clock starts (the generator's signing then costs nothing during the run)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as one JSON object"},
 			&cli.StringFlag{Name: "json-out", Usage: "also write the summary as one JSON object to this file"},
+			&cli.StringFlag{Name: "prefer-transport", Value: p2p.TransportTCP, Usage: "transport dialled first: tcp or quic"},
 			&cli.StringFlag{Name: "cpuprofile", Usage: "write the load generator's CPU profile of the run to this file"},
 		},
 		Action: runBench,
@@ -150,7 +152,8 @@ func runBench(c *cli.Context) error {
 	// process with many sessions would.
 	proofs := client.NewProofVerifier(g.ChainID, g.F, g.BLSPublicKeys())
 	for i := range clients {
-		if clients[i], err = client.New(client.Config{Genesis: g, Key: genesis.GenerateKey(), Proofs: proofs}, replicas); err != nil {
+		if clients[i], err = client.New(client.Config{Genesis: g, Key: genesis.GenerateKey(), Proofs: proofs,
+			PreferTransport: c.String("prefer-transport")}, replicas); err != nil {
 			return err
 		}
 		defer clients[i].Close()
