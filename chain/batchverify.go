@@ -4,6 +4,8 @@ import (
 	crand "crypto/rand"
 	"crypto/sha512"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 
 	"filippo.io/edwards25519"
 )
@@ -70,4 +72,27 @@ func verifyBatch(chainID string, txs []*Tx) bool {
 	scalars[0], points[0] = sumZS.Negate(sumZS), edwards25519.NewGeneratorPoint()
 	check := new(edwards25519.Point).VarTimeMultiScalarMult(scalars, points)
 	return check.MultByCofactor(check).Equal(edwards25519.NewIdentityPoint()) == 1
+}
+
+// VerifyTxsOnCores is VerifyTxs split across the cores (GOMAXPROCS goroutines), each part at least
+// VerifyChunkMin signatures so that each batch stays efficient: for a replica checking a large PrePrepare or a
+// full intake batch, where one core would put the whole check on the critical path.
+func VerifyTxsOnCores(chainID string, txs []*Tx) []error {
+	workers := max(1, runtime.GOMAXPROCS(0))
+	chunk := max((len(txs)+workers-1)/workers, VerifyChunkMin)
+	if chunk >= len(txs) {
+		return VerifyTxs(chainID, txs)
+	}
+	errs := make([]error, len(txs))
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(txs); lo += chunk {
+		hi := min(lo+chunk, len(txs))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			copy(errs[lo:hi], VerifyTxs(chainID, txs[lo:hi]))
+		}()
+	}
+	wg.Wait()
+	return errs
 }

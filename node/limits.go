@@ -36,9 +36,6 @@ const (
 	// executes on small machines, so only a client that would take the whole intake of a large one is held.
 	ClientTxPerPeerRate  = 5000
 	ClientTxPerPeerBurst = 10000
-	// VerifyChunkMin is the fewest client signatures one verification goroutine gets when a batch is split
-	// across cores.
-	VerifyChunkMin = 16
 	// VerifyBatchMax is the most client signatures checked in one batch verification.
 	VerifyBatchMax = 256
 	// ReadsQueuedMax bounds the proven reads waiting for the loop; more are answered busy at once.

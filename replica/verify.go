@@ -186,7 +186,8 @@ func (v *Verifier) verifyCertSig(c *consensus.Certificate) error {
 	return nil
 }
 
-// preverifyTxs batch-verifies the client signatures of transactions not checked before.
+// preverifyTxs batch-verifies, on every core, the client signatures of transactions not checked before: a
+// backup learns most transactions from the primary's PrePrepare and checks them before it votes.
 func (v *Verifier) preverifyTxs(raw [][]byte, hashes [][32]byte) {
 	var txs []*chain.Tx
 	var hs [][32]byte
@@ -204,7 +205,7 @@ func (v *Verifier) preverifyTxs(raw [][]byte, hashes [][32]byte) {
 	if len(txs) == 0 {
 		return
 	}
-	for i, err := range chain.VerifyTxs(v.chainID, txs) {
+	for i, err := range chain.VerifyTxsOnCores(v.chainID, txs) {
 		if err == nil {
 			v.txs.Add(hs[i])
 		}
