@@ -48,6 +48,9 @@ type Coalition struct {
 	forgedVC map[slotKey]*consensus.Message    // (view, sender) -> the ViewChange it sends, so resends agree
 	backupPP map[slotKey]bool                  // slots a backup member already raced
 	proofs   *proofAttack                      // forged execution proofs for clients (coalition_proofs.go)
+	// a client transaction a member primary proposed, to propose again, and the last batch forged (coalition_txs.go)
+	replayTx   []byte
+	lastForged *forgedBatch
 	// replayed and weak checkpoints (coalition_certs.go)
 	follower  *followerAttack // forged blocks for the client node (coalition_follower.go)
 	replayed  map[replayKey]bool
