@@ -3,6 +3,8 @@ package client
 import (
 	"errors"
 	"fmt"
+
+	"github.com/sbftnet/sbft/mutant"
 )
 
 // ErrOutcomeUnknown: a submission ended without the client learning whether its transaction committed (no f+1
@@ -30,7 +32,7 @@ func (e *UnknownOutcomeError) Unwrap() []error { return []error{ErrOutcomeUnknow
 // outcomeOf is the error a caller gets for a decided or abandoned call: a refusal or a failed execution is an
 // outcome; no quorum and busy are not.
 func outcomeOf(h [32]byte, raw []byte, err error) error {
-	if errors.Is(err, ErrNoQuorum) || errors.Is(err, ErrBusy) {
+	if (errors.Is(err, ErrNoQuorum) || errors.Is(err, ErrBusy)) && !mutant.On(mutant.UnknownAsFailed) { // planted: reported as a failure
 		return &UnknownOutcomeError{TxHash: h, Raw: raw, Cause: err}
 	}
 	return err

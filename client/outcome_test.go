@@ -69,8 +69,8 @@ func testCall(t *testing.T, raw []byte) (*Client, *call) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	c := &Client{ids: make([]peer.AddrInfo, 4), ctx: ctx, calls: map[[32]byte]*call{}}
-	cl := &call{raw: raw, resent: map[uint32]int{}, busy: map[uint32]bool{}, replies: NewTally(1),
-		failed: map[uint32]error{}, done: make(chan struct{}), sentTo: []bool{true, true, true, true}, sentAll: true}
+	cl := &call{route: NewRoute(raw, 4, 1), resent: map[uint32]int{}, done: make(chan struct{})}
+	cl.route.Start(0, true)
 	c.calls[chain.TxHash(raw)] = cl
 	t.Cleanup(c.wg.Wait)
 	return c, cl

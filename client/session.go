@@ -147,11 +147,11 @@ func (c *Client) resendAll(i uint32, cause error) {
 	var hs [][32]byte
 	var frames [][]byte
 	for h, cl := range c.calls {
-		if !cl.sentTo[i] || cl.replies.Has(i) || cl.outcome != nil || cl.err != nil {
+		if !cl.route.Waiting(i) {
 			continue
 		}
 		if cl.resent[i] >= SessionResendsMax {
-			cl.failed[i] = cause
+			c.follow(h, cl, cl.route.Fail(i, cause))
 			continue
 		}
 		cl.resent[i]++

@@ -10,20 +10,13 @@ import (
 	"github.com/sbftnet/sbft/wire"
 )
 
-// call collects the replicas' replies to one transaction.
+// call is one transaction in flight: its Route, and what the client needs to carry it out.
 type call struct {
-	raw     []byte          // the signed transaction, to submit again unchanged when its outcome stays unknown
-	frame   []byte          // the Submit frame, kept to resend after a session breaks
-	resent  map[uint32]int  // resends per replica after a session broke
-	sentTo  []bool          // by replica index: the transaction was sent (or queued) to it
-	sentAll bool            // sent to every replica: the first one did not answer in time, or refused it
-	timer   *time.Timer     // sends to every replica after the client's ResendTimeout
-	busy    map[uint32]bool // replicas that answered busy
-	replies *Tally          // by replica index of the session it came on
-	failed  map[uint32]error
-	done    chan struct{}
-	outcome *chain.Result
-	err     error
+	route  *Route
+	frame  []byte         // the Submit frame, kept to resend after a session breaks
+	resent map[uint32]int // resends per replica after a session broke
+	timer  *time.Timer    // sends to every replica after the client's ResendTimeout
+	done   chan struct{}  // closed when the route is decided
 }
 
 // Submit sends tx to the replica the client believes is the primary and waits for its proven answer; without
@@ -104,25 +97,23 @@ func (c *Client) start(ctx context.Context, raw []byte, toAll bool) ([32]byte, *
 		// Replicas read no Submit frame above wire.SubmitFrameBytesMax: fail here rather than break every session.
 		return h, nil, fmt.Errorf("%w: transaction of %d bytes exceeds %d", wire.ErrMalformedFrame, len(raw), chain.TxBytesMax)
 	}
-	frame := wire.EncodeSubmit(raw)
-	cl := &call{raw: raw, frame: frame, resent: map[uint32]int{}, busy: map[uint32]bool{}, replies: NewTally(c.g.F), failed: map[uint32]error{},
-		sentTo: make([]bool, len(c.ids)), done: make(chan struct{})}
+	cl := &call{route: NewRoute(raw, len(c.ids), c.g.F), frame: wire.EncodeSubmit(raw), resent: map[uint32]int{},
+		done: make(chan struct{})}
 	c.mu.Lock()
 	if _, dup := c.calls[h]; dup {
 		c.mu.Unlock()
 		return h, nil, fmt.Errorf("transaction %x is already being submitted", h[:8])
 	}
 	c.calls[h] = cl
-	first := c.primary
-	if !toAll {
-		cl.sentTo[first] = true
+	to := cl.route.Start(c.primary, toAll)
+	if toAll {
+		c.resentToAll++
+	} else {
 		cl.timer = time.AfterFunc(c.resendAfter, func() { c.sendToAll(h, cl, "no answer in time") })
 	}
 	c.mu.Unlock()
-	if toAll {
-		c.sendToAll(h, cl, "")
-	} else {
-		c.sendOrQueue(first, h, frame)
+	for _, i := range to {
+		c.sendOrQueue(i, h, cl.frame)
 	}
 	return h, cl, nil
 }
@@ -132,23 +123,19 @@ func (c *Client) start(ctx context.Context, raw []byte, toAll bool) ([32]byte, *
 // now hold the request), never liveness.
 func (c *Client) sendToAll(h [32]byte, cl *call, why string) {
 	c.mu.Lock()
-	if cl.sentAll || cl.outcome != nil || cl.err != nil || c.calls[h] != cl {
+	if c.calls[h] != cl {
 		c.mu.Unlock()
 		return
 	}
-	cl.sentAll = true
-	var to []uint32
-	for i, sent := range cl.sentTo {
-		if !sent {
-			cl.sentTo[i] = true
-			to = append(to, uint32(i))
-		}
+	to, ok := cl.route.ToAll()
+	if ok {
+		c.resentToAll++
 	}
-	c.resentToAll++
 	c.mu.Unlock()
-	if why != "" {
-		c.log.Debug("sending a transaction to every replica", "tx", fmt.Sprintf("%x", h[:8]), "why", why)
+	if !ok {
+		return
 	}
+	c.log.Debug("sending a transaction to every replica", "tx", fmt.Sprintf("%x", h[:8]), "why", why)
 	for _, i := range to {
 		c.sendOrQueue(i, h, cl.frame)
 	}
@@ -166,71 +153,50 @@ func (c *Client) wait(ctx context.Context, h [32]byte, cl *call) (*chain.Result,
 	}()
 	select {
 	case <-cl.done:
-		return cl.outcome, outcomeOf(h, cl.raw, cl.err)
 	case <-ctx.Done():
-		c.mu.Lock()
-		n, f := cl.replies.Len(), len(cl.failed)
-		c.mu.Unlock()
 		// Replicas still being dialled count neither as answered nor as unreachable.
-		err := fmt.Errorf("%w: %d of %d replicas answered before %v, %d known unreachable", ErrNoQuorum, n, len(c.ids), ctx.Err(), f)
-		return nil, outcomeOf(h, cl.raw, err)
+		c.mu.Lock()
+		cl.route.Expire(fmt.Sprintf("before %v", ctx.Err()))
+		c.mu.Unlock()
 	case <-c.ctx.Done():
 		return nil, ErrClosed
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return cl.route.Outcome()
 }
 
-// record notes one replica's reply (or failure) and decides the call once f+1 replies match, or once no
-// result can reach f+1 anymore.
+// record notes one replica's reply (or failure) on the call's route and carries out what the route asks.
 func (c *Client) record(h [32]byte, replica uint32, r *wire.Reply, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cl := c.calls[h]
-	if cl == nil || cl.outcome != nil || cl.err != nil {
+	if cl == nil {
 		return
 	}
-	if cl.replies.Has(replica) {
+	if err != nil {
+		c.follow(h, cl, cl.route.Fail(replica, err))
+	} else {
+		c.follow(h, cl, cl.route.Reply(replica, r))
+	}
+}
+
+// follow carries out a route's step (c.mu held): ends the wait, starts the busy deadline, or sends the
+// transaction to every replica (after the lock is released).
+func (c *Client) follow(h [32]byte, cl *call, st Step) {
+	if st.Decided {
+		close(cl.done)
 		return
 	}
-	if r != nil && r.Status == wire.StatusRejected && r.Reject == wire.RejectBusy {
-		if !cl.sentAll {
-			// The only replica asked did not take it: say busy now (an unknown outcome all the same), rather
-			// than add the transaction to every replica's load.
-			cl.err = fmt.Errorf("%w: replica %d at capacity: %s", ErrBusy, replica, r.Message)
-			close(cl.done)
-			return
-		}
-		// Busy is no outcome: this replica did not take the transaction, others may have. It counts out, and
-		// the call ends in ErrBusy unless a result comes soon.
-		cl.busy[replica] = true
-		r, err = nil, fmt.Errorf("replica %d busy: %s", replica, r.Message)
+	if st.BusyWait {
 		c.busyDeadline(h, cl)
 	}
-	if !cl.sentAll {
-		// One replica's failure, refusal or unproven result decides nothing: ask them all (after this lock is
-		// released).
+	if st.ToAll {
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
 			c.sendToAll(h, cl, "the replica asked first failed or refused")
 		}()
-	}
-	if err != nil {
-		cl.failed[replica] = err
-	} else {
-		delete(cl.failed, replica)
-		if cl.replies.Add(replica, r) {
-			cl.outcome, cl.err = Decide(r)
-			close(cl.done)
-			return
-		}
-	}
-	need := cl.replies.Need()
-	if cl.sentAll && len(c.ids)-len(cl.failed) < need {
-		cl.err = fmt.Errorf("%w: %d of %d replicas unreachable", ErrNoQuorum, len(cl.failed), len(c.ids))
-		if busy := cl.stayedBusy(); busy > 0 {
-			cl.err = fmt.Errorf("%w: %d of %d replicas at capacity, %d unreachable", ErrBusy, busy, len(c.ids), len(cl.failed)-busy)
-		}
-		close(cl.done)
 	}
 }
 
@@ -252,22 +218,11 @@ func (c *Client) busyDeadline(h [32]byte, cl *call) {
 		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if c.calls[h] == cl && cl.outcome == nil && cl.err == nil {
-			cl.err = fmt.Errorf("%w: %d of %d replicas at capacity and no result %v later", ErrBusy, cl.stayedBusy(), len(c.ids), BusyOutcomeWait)
+		if c.calls[h] == cl && !cl.route.Decided() {
+			cl.route.BusyExpired(fmt.Sprintf("%v later", BusyOutcomeWait))
 			close(cl.done)
 		}
 	}()
-}
-
-// stayedBusy counts the replicas that refused the call as busy.
-func (cl *call) stayedBusy() int {
-	n := 0
-	for i := range cl.failed {
-		if cl.busy[i] {
-			n++
-		}
-	}
-	return n
 }
 
 // undecided reports whether a call for transaction h still waits for its outcome.
@@ -275,7 +230,7 @@ func (c *Client) undecided(h [32]byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cl := c.calls[h]
-	return cl != nil && cl.outcome == nil && cl.err == nil
+	return cl != nil && !cl.route.Decided()
 }
 
 // acceptProven decides a call on one verified result (from an execution proof).
@@ -283,13 +238,8 @@ func (c *Client) acceptProven(res *chain.Result) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cl := c.calls[res.TxHash]
-	if cl == nil || cl.outcome != nil || cl.err != nil {
-		return
+	if cl != nil && cl.route.Proven(res) {
+		c.proven++
+		close(cl.done)
 	}
-	c.proven++
-	cl.outcome, cl.err = res, nil
-	if res.Code != chain.CodeOK {
-		cl.err = &FailedError{Result: res}
-	}
-	close(cl.done)
 }

@@ -36,10 +36,14 @@ const (
 	CheckpointCert    Bug = "checkpoint-cert"     // the verifier takes a checkpoint certificate of f+1 signers
 	NewViewDuplicates Bug = "newview-duplicates"  // a NewView's quorum counts two ViewChanges of one replica
 	NewViewSignatures Bug = "newview-signatures"  // a NewView's ViewChanges are taken without their signatures
+	// PrePrepareUnverified: execution takes an ordered batch's transactions as signature-checked
+	PrePrepareUnverified Bug = "preprepare-unverified"
+	UnprovenResult       Bug = "unproven-result"   // a client takes a BlockReply's results without certificate or paths
+	UnknownAsFailed      Bug = "unknown-as-failed" // a client reports a call that ended without an outcome as failed
 )
 
 // Catalogue lists every planted bug, in the order `make mutants` runs them.
 var Catalogue = []Bug{SlowQuorum, FastQuorum, ViewChangeQuorum, CheckpointQuorum, AnyPrimary, NewViewLowest,
 	OlderViews, OutOfOrder, SkipPersist, NonceReplay, TransferHashChain, SMTLeafValue, ExecQuorum, ResultProof,
 	ReadProof, ReplyQuorum, ExecSignerRange, BlockCertBatch, CertCacheDigest, CheckpointCert, NewViewDuplicates,
-	NewViewSignatures}
+	NewViewSignatures, PrePrepareUnverified, UnprovenResult, UnknownAsFailed}

@@ -37,14 +37,18 @@ func (w *sessionWaiter) send(frame []byte) {
 	}
 }
 
+// intakeCheck is the per-submission check this node shares with the simulator (replica.IntakeChecker).
+func (n *Node) intakeCheck() replica.IntakeChecker {
+	return replica.IntakeChecker{ChainID: n.opts.Genesis.ChainID, ID: n.id}
+}
+
 // serveSession reads a client's transactions, checks format and signature here (in parallel across clients),
 // and hands admitted ones to the driver.
 func (n *Node) serveSession(s p2p.Session) {
 	w := &sessionWaiter{s: s, log: n.log.Debug}
+	check := n.intakeCheck()
 	for {
-		reject := func(h [32]byte, r wire.Reject, msg string) {
-			w.Deliver(&wire.Reply{TxHash: h, Replica: n.id, Status: wire.StatusRejected, Reject: r, Message: msg})
-		}
+		reject := func(h [32]byte, r wire.Reject, msg string) { w.Deliver(check.Reject(h, r, msg)) }
 		frame, err := s.Recv()
 		arrived := time.Now()
 		var big *p2p.FrameTooLargeError
@@ -62,18 +66,12 @@ func (n *Node) serveSession(s p2p.Session) {
 		if err != nil {
 			return
 		}
-		raw, err := wire.DecodeSubmit(frame)
-		if err != nil {
-			reject([32]byte{}, wire.RejectMalformed, err.Error())
+		in, rej := check.Decode(frame, w, arrived)
+		if rej != nil {
+			w.Deliver(rej)
 			continue
 		}
-		hash := chain.TxHash(raw)
-		tx, err := chain.UnmarshalTx(raw)
-		if err != nil {
-			reject(hash, wire.RejectMalformed, err.Error())
-			continue
-		}
-		in := replica.Intake{Tx: tx, Raw: raw, Hash: hash, Waiter: w, Arrived: arrived}
+		hash := in.Hash
 		if n.txsChecked.Has(hash) {
 			n.admit(in)
 			continue
@@ -125,7 +123,7 @@ func (n *Node) admit(in replica.Intake) {
 // transactions from any clients, has them checked across the cores (chain.VerifyTxsOnCores), and admits them
 // in arrival order (so a client's pipelined nonces stay in order).
 func (n *Node) verifyClientTxs() {
-	chainID := n.opts.Genesis.ChainID
+	check := n.intakeCheck()
 	batch := make([]replica.Intake, 0, VerifyBatchMax)
 	for {
 		batch = batch[:0]
@@ -144,15 +142,10 @@ func (n *Node) verifyClientTxs() {
 				break fill
 			}
 		}
-		txs := make([]*chain.Tx, len(batch))
-		for i := range batch {
-			txs[i] = batch[i].Tx
-		}
-		errs := chain.VerifyTxsOnCores(chainID, txs)
+		rejects := check.Verify(batch)
 		for i, in := range batch {
-			if errs[i] != nil {
-				in.Waiter.Deliver(&wire.Reply{TxHash: in.Hash, Replica: n.id, Status: wire.StatusRejected,
-					Reject: wire.RejectBadSignature, Message: errs[i].Error()})
+			if rejects[i] != nil {
+				in.Waiter.Deliver(rejects[i])
 				n.chargeBadSignature(in)
 				continue
 			}

@@ -37,7 +37,7 @@ type Waiter interface {
 	DeliverBlock(b *wire.BlockReply)
 }
 
-// Intake is a client transaction whose format and signature were checked by the intake goroutine.
+// Intake is a client transaction whose format and signature were checked (IntakeChecker).
 type Intake struct {
 	Tx     *chain.Tx
 	Raw    []byte
@@ -210,7 +210,8 @@ func (d *Driver) Tick() {
 }
 
 // Submit admits a client transaction: nonce check against the committed state, then the core's queue. The
-// waiter hears back either now (rejected) or after execution.
+// waiter hears back either now (rejected) or after execution. Precondition: in passed IntakeChecker (format and
+// client signature): Submit marks its hash verified, and execution does not check its signature again.
 func (d *Driver) Submit(in Intake) {
 	reject := func(r wire.Reject, msg string) {
 		d.cfg.Metrics.Rejected(r)

@@ -1,38 +1,51 @@
 package sim
 
 import (
+	"cmp"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/client"
 	"github.com/sbftnet/sbft/replica"
-	"github.com/sbftnet/sbft/sim/check"
 	"github.com/sbftnet/sbft/wire"
 )
 
 // Client behaviour: up to outstandingMax transactions in flight: puts of unique keys (to check that every
 // acknowledged write survives) and puts, gets and conditional puts on a few shared keys (to check
-// linearizability). A transaction is acknowledged as the client library decides: on f+1 identical committed
-// replies (client.Tally) or on one proven reply whose execution proof the client's own verifier accepts
-// (client.ProofVerifier); it is resent to every live replica every resendTicks.
+// linearizability). Each call follows the client library's rule (client.Route): to the primary as the last
+// proven answer named it, to every replica when that one refuses, fails, answers unproven or not within
+// resendTicks; decided on one proven result (client.ProofVerifier) or f+1 matching plain replies. A call
+// undecided after callDeadlineTicks, or busyWaitTicks after a replica answered busy, ends with an unknown
+// outcome; the client submits the same signed transaction again (client.Resubmit's rule: to every replica)
+// resubmitTicks later, until it learns the outcome. Submissions pass the replicas' intake check
+// (replica.IntakeChecker) as raw Submit frames.
 const (
-	outstandingMax = 4
-	resendTicks    = 50
-	sharedKeys     = 3
+	outstandingMax    = 4
+	resendTicks       = 50  // the client's ResendTimeout
+	busyWaitTicks     = 100 // client.BusyOutcomeWait
+	callDeadlineTicks = 300 // the caller's deadline for one call
+	resubmitTicks     = 100 // how long a client waits before submitting an unknown outcome's transaction again
+	sharedKeys        = 3
 )
 
 type pendingTx struct {
 	raw    []byte
+	hash   [32]byte
 	tx     *chain.Tx
 	key    string
 	val    string
 	shared bool
-	call   int64
-	sentAt uint64
-	votes  *client.Tally // plain replies, decided by the client library's rule
+	call   int64 // the logical time of the first call
+	// The current call (or the last one, for an unknown outcome): its route and ticks.
+	route    *client.Route
+	startAt  uint64
+	busyAt   uint64 // a replica answered busy (0: none)
+	endedAt  uint64
+	attempts int
 }
 
 type simClient struct {
@@ -40,13 +53,16 @@ type simClient struct {
 	id          int
 	key         ed25519.PrivateKey
 	nonce       uint64
-	pending     map[[32]byte]*pendingTx
+	primary     uint32                  // where new transactions go: BlockReply.Primary of the last proven answer
+	pending     map[[32]byte]*pendingTx // calls in flight
+	unknown     map[[32]byte]*pendingTx // calls that ended without an outcome, to be submitted again
 	submitted   int
 	stopped     bool
 	versions    map[string]uint64 // last version seen per shared key, for CAS
 	sharedAcked int               // acknowledged operations on shared keys
 	proofs      *client.ProofVerifier
 	provenAcks  int // transactions acknowledged on an execution proof
+	outcomes    outcomeCounts
 	// The keys of its acknowledged puts, in order: what it reads (reads.go).
 	ackedKeys   []string
 	provenReads int // proven reads from correct replicas accepted
@@ -59,35 +75,48 @@ func clientKey(w *world, id int) ed25519.PrivateKey {
 
 func newSimClient(w *world, id int) *simClient {
 	return &simClient{w: w, id: id, key: clientKey(w, id),
-		pending: map[[32]byte]*pendingTx{}, versions: map[string]uint64{},
+		pending: map[[32]byte]*pendingTx{}, unknown: map[[32]byte]*pendingTx{}, versions: map[string]uint64{},
 		proofs: client.NewProofVerifier(chainID, w.f, w.blsPubs)}
 }
 
 func (c *simClient) stopSubmitting() { c.stopped = true }
 
+// waiting is how many transactions the client has no outcome for: in flight, or unknown.
+func (c *simClient) waiting() int { return len(c.pending) + len(c.unknown) }
+
 func (c *simClient) tick() {
 	for !c.stopped && len(c.pending) < outstandingMax && c.w.rng.IntN(4) == 0 {
 		c.submitNew()
 	}
-	for _, p := range c.sortedPending() {
-		if c.w.now-p.sentAt >= resendTicks {
-			c.send(p)
+	now := c.w.now
+	for _, p := range byNonce(c.pending) {
+		switch {
+		case now-p.startAt >= callDeadlineTicks:
+			p.route.Expire(fmt.Sprintf("within %d ticks", callDeadlineTicks))
+			c.finish(p)
+		case p.busyAt > 0 && now-p.busyAt >= busyWaitTicks:
+			p.route.BusyExpired(fmt.Sprintf("%d ticks later", busyWaitTicks))
+			c.finish(p)
+		case now-p.startAt >= resendTicks:
+			c.toAll(p)
+		}
+	}
+	for _, p := range byNonce(c.unknown) {
+		if len(c.pending) < outstandingMax && now-p.endedAt >= resubmitTicks {
+			delete(c.unknown, p.hash)
+			c.start(p, true)
 		}
 	}
 	c.maybeRead()
 }
 
-func (c *simClient) sortedPending() []*pendingTx {
-	out := make([]*pendingTx, 0, len(c.pending))
-	for _, p := range c.pending {
+// byNonce lists calls in a deterministic order: by nonce.
+func byNonce(m map[[32]byte]*pendingTx) []*pendingTx {
+	out := make([]*pendingTx, 0, len(m))
+	for _, p := range m {
 		out = append(out, p)
 	}
-	// Deterministic order: by nonce.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].tx.Nonce < out[j-1].tx.Nonce; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.SortFunc(out, func(a, b *pendingTx) int { return cmp.Compare(a.tx.Nonce, b.tx.Nonce) })
 	return out
 }
 
@@ -109,74 +138,116 @@ func (c *simClient) submitNew() {
 	tx.Sign(chainID, c.key)
 	raw := tx.Marshal()
 	c.w.events++
-	p := &pendingTx{raw: raw, tx: tx, key: key, val: val, shared: shared, call: c.w.events, votes: client.NewTally(c.w.f)}
-	c.pending[chain.TxHash(raw)] = p
-	c.w.obs.Submitted(chain.TxHash(raw))
+	p := &pendingTx{raw: raw, hash: chain.TxHash(raw), tx: tx, key: key, val: val, shared: shared, call: c.w.events}
+	c.w.obs.Submitted(p.hash)
 	c.submitted++
-	c.send(p)
+	c.start(p, false)
 }
 
-func (c *simClient) send(p *pendingTx) {
-	p.sentAt = c.w.now
-	h := chain.TxHash(p.raw)
-	for i, r := range c.w.reps {
-		if r.down {
-			continue
+// start begins a call for p: a new transaction goes to the presumed primary, a resubmission to every replica.
+func (c *simClient) start(p *pendingTx, toAll bool) {
+	p.route = client.NewRoute(p.raw, c.w.n, c.w.f)
+	p.startAt, p.busyAt = c.w.now, 0
+	p.attempts++
+	c.pending[p.hash] = p
+	for _, i := range p.route.Start(c.primary, toAll) {
+		c.send(p, i)
+	}
+}
+
+// toAll sends p to every replica it was not sent to, once.
+func (c *simClient) toAll(p *pendingTx) {
+	to, _ := p.route.ToAll()
+	for _, i := range to {
+		c.send(p, i)
+	}
+}
+
+// send submits p's Submit frame to replica i through its intake check, as a replica's client session does; a
+// replica that is down fails the call there, as a session that cannot open does.
+func (c *simClient) send(p *pendingTx, i uint32) {
+	r := c.w.reps[i]
+	if r.down {
+		c.follow(p, p.route.Fail(i, fmt.Errorf("replica %d down", i)))
+		return
+	}
+	waiter := replyWaiter{c: c, replica: i}
+	in, rej := c.w.intake(i, wire.EncodeSubmit(p.raw), waiter)
+	if rej != nil {
+		waiter.Deliver(rej)
+		return
+	}
+	r.input.Submit(in)
+	c.w.process(i)
+}
+
+// follow carries out a route's step.
+func (c *simClient) follow(p *pendingTx, st client.Step) {
+	switch {
+	case st.Decided:
+		c.finish(p)
+	case st.BusyWait:
+		p.busyAt = c.w.now
+	case st.ToAll:
+		c.toAll(p)
+	}
+}
+
+// sessionBroke fails replica i for every call waiting on it (it crashed: its waiters are gone).
+func (c *simClient) sessionBroke(i uint32) {
+	for _, p := range byNonce(c.pending) {
+		if p.route.Waiting(i) {
+			c.follow(p, p.route.Fail(i, fmt.Errorf("replica %d crashed", i)))
 		}
-		r.input.Submit(replica.Intake{Tx: p.tx, Raw: p.raw, Hash: h, Waiter: replyWaiter{c: c, replica: uint32(i)}})
-		c.w.process(uint32(i))
 	}
 }
 
 func (c *simClient) onReply(replica uint32, r *wire.Reply) {
 	p, ok := c.pending[r.TxHash]
-	if !ok {
+	if !ok || p.route.Decided() {
 		return
 	}
-	switch r.Status {
-	case wire.StatusProven:
-		res, err := c.proofs.Verify(r.TxHash, r)
-		if err != nil {
-			if c.w.reps[replica].adv == nil {
-				c.w.violate("execution proof: client %d rejects correct replica %d's proof for tx %x: %v", c.id, replica, r.TxHash[:4], err)
-			}
-			return
+	if r.Status != wire.StatusProven {
+		c.follow(p, p.route.Reply(replica, r))
+		return
+	}
+	res, err := c.proofs.Verify(r.TxHash, r)
+	if err != nil {
+		if c.w.reps[replica].adv == nil {
+			c.w.violate("execution proof: client %d rejects correct replica %d's proof for tx %x: %v", c.id, replica, r.TxHash[:4], err)
 		}
+		return
+	}
+	c.acceptProven(res)
+}
+
+// onBlockReply takes replica's answer about one block, as the client library does: the results of undecided
+// calls in it whose proofs verify decide them, and the replica's primary becomes where new calls go.
+func (c *simClient) onBlockReply(replica uint32, br *wire.BlockReply) {
+	results, err := c.proofs.VerifyBlockReply(br, func(h [32]byte) bool {
+		p := c.pending[h]
+		return p != nil && !p.route.Decided()
+	})
+	if err != nil && c.w.reps[replica].adv == nil {
+		c.w.violate("execution proof: client %d rejects correct replica %d's block reply: %v", c.id, replica, err)
+	}
+	if len(results) > 0 && int(br.Primary) < c.w.n {
+		c.primary = br.Primary
+	}
+	for _, res := range results {
+		c.acceptProven(res)
+	}
+}
+
+func (c *simClient) acceptProven(res *chain.Result) {
+	if p := c.pending[res.TxHash]; p != nil && p.route.Proven(res) {
 		c.provenAcks++
-		c.accept(p, res)
-	case wire.StatusCommitted:
-		if !p.votes.Add(replica, r) {
-			return
-		}
-		res, err := client.Decide(r)
-		if res == nil {
-			delete(c.pending, r.TxHash)
-			c.w.violate("linearizability: client %d: undecodable result: %v", c.id, err)
-			return
-		}
-		c.accept(p, res)
-	}
-	// Otherwise busy or similar: the resend handles it.
-}
-
-// accept acknowledges a pending transaction with its result (on f+1 matching committed replies or one
-// verified execution proof) and shows it to the checkers.
-func (c *simClient) accept(p *pendingTx, res *chain.Result) {
-	delete(c.pending, chain.TxHash(p.raw))
-	c.w.events++
-	c.w.obs.Acknowledged(check.Op{Client: c.id, Shared: p.shared, Op: p.tx.Op, Key: p.key, Value: p.val,
-		Version: p.tx.Version, Call: p.call, Return: c.w.events, Result: res})
-	if p.shared {
-		c.sharedAcked++
-		c.versions[p.key] = res.Version
-		return
-	}
-	if res.Code == chain.CodeOK { // else the linearizability checker reported it
-		c.ackedKeys = append(c.ackedKeys, p.key)
+		c.finish(p)
 	}
 }
 
-// replyWaiter routes a replica's reply to its client (a colluder's adversary decorates it).
+// replyWaiter routes a replica's reply to its client (a colluder's adversary decorates it): one per client and
+// replica, as a session is.
 type replyWaiter struct {
 	c       *simClient
 	replica uint32
@@ -184,8 +255,10 @@ type replyWaiter struct {
 
 func (rw replyWaiter) Deliver(r *wire.Reply) { rw.c.onReply(rw.replica, r) }
 
-func (rw replyWaiter) DeliverBlock(b *wire.BlockReply) {
-	for _, r := range b.Replies() {
-		rw.c.onReply(rw.replica, r)
-	}
+func (rw replyWaiter) DeliverBlock(b *wire.BlockReply) { rw.c.onBlockReply(rw.replica, b) }
+
+// intake is replica i's check of a client's Submit frame (replica.IntakeChecker), with the world's cache of
+// verified signatures.
+func (w *world) intake(i uint32, frame []byte, waiter replica.Waiter) (replica.Intake, *wire.Reply) {
+	return replica.IntakeChecker{ChainID: chainID, ID: i, Verified: w.txsChecked}.Check(frame, waiter)
 }

@@ -15,13 +15,18 @@
 //
 // A run has a safety phase with faults drawn from the seed (message delay, loss, duplication and reordering;
 // crashes, restarts and partitions; byzantine replicas; never more than f faulty replicas at a time) and a
-// liveness phase that heals the network and requires every submitted transaction to be acknowledged and every
-// replica to converge. Byzantine replicas stay byzantine. In a third of the runs the byzantine replicas are a
+// liveness phase that heals the network and requires every submitted transaction's outcome to be learned and
+// every replica to converge. Byzantine replicas stay byzantine. In a third of the runs the byzantine replicas are a
 // coalition (half of them withholding); in the others each has a role of its own.
 //
-// Clients acknowledge a transaction by the client library's code: f+1 matching committed replies
-// (client.Tally) or one proven reply whose execution proof their client.ProofVerifier accepts; a correct
-// replica's proof (or proven read) that a client rejects is a violation. In runs with a coalition a client node
+// Clients send and decide by the client library's code (client.Route): a raw Submit frame through the
+// replica's intake check (replica.IntakeChecker, the node's), to the primary as the last BlockReply named it,
+// to every replica on a refusal, a failure, an unproven reply or resendTicks without an answer; decided on one
+// proven result their client.ProofVerifier accepts (BlockReply or proven reply) or f+1 matching plain replies
+// (client.Tally). A call undecided after its deadline in ticks, or busy, ends with an unknown outcome: the
+// checkers take it as maybe executed, and the client submits the same signed transaction again until it learns
+// the outcome (outcomes.go). A failure or refusal is a promise the checkers hold it to. A correct replica's
+// proof (or proven read) that a client rejects is a violation. In runs with a coalition a client node
 // (follower.go) keeps blocks by clientnode.AcceptBlock, the production client node's rule.
 //
 // Invariants:

@@ -56,6 +56,14 @@ func HuntScenario(b mutant.Bug) Options {
 		// A coalition whose member is the primary of view 1: its NewViews come one ViewChange short, with a
 		// ViewChange twice and with a forged one, before the real one.
 		return Options{Replicas: 4, Adversary: adversary.Colluder, AdversaryReplica: 1}
+	case mutant.PrePrepareUnverified:
+		// A coalition whose member is the primary of view 1: it proposes transactions under forged client
+		// signatures (adversary/coalition_txs.go).
+		return Options{Replicas: 4, Adversary: adversary.Colluder, AdversaryReplica: 1}
+	case mutant.UnprovenResult:
+		// A coalition whose member is the first primary: every client transaction reaches it first, to be
+		// answered with forged block replies (adversary/coalition_proofs.go).
+		return Options{Replicas: 4, Adversary: adversary.Colluder}
 	case mutant.BlockCertBatch, mutant.CheckpointCert:
 		// A coalition whose member is the first primary (view changes, to a correct primary) and the client
 		// node's first source.

@@ -132,6 +132,7 @@ func (w *world) scriptedOutage() {
 		r := w.reps[o.Replica]
 		r.store.Close()
 		r.driver, r.down, r.upAt, r.sync, r.syncAsked = nil, true, o.Until, nil, false
+		w.sessionsBroke(uint32(o.Replica))
 		w.outageFast, w.outageSlow = counts()
 	case o.Until:
 		fast, slow := counts()
@@ -184,4 +185,13 @@ func (w *world) maybeCrash() {
 	r.driver, r.down, r.sync, r.syncAsked = nil, true, nil, false
 	r.upAt = w.now + 1 + uint64(w.rng.IntN(w.faults.DownTicksMax))
 	w.res.Crashes++
+	w.sessionsBroke(uint32(i))
+}
+
+// sessionsBroke tells every client that replica i crashed: the calls waiting on it count it failed, as a
+// client's broken session does.
+func (w *world) sessionsBroke(i uint32) {
+	for _, c := range w.clients {
+		c.sessionBroke(i)
+	}
 }

@@ -72,6 +72,8 @@ type Result struct {
 	Submitted                                           int
 	Acked                                               int
 	ProvenAcks                                          int // acknowledged on an execution proof
+	Unknown                                             int // calls that ended without an outcome (submitted again)
+	Failed                                              int // calls reported failed or refused
 	ForgedProofs                                        int // forged proven replies the coalition sent clients
 	ProvenReads                                         int // proven reads from correct replicas clients accepted
 	ForgedReads                                         int // forged proven reads the coalition gave clients
@@ -96,8 +98,8 @@ func (r *Result) String() string {
 		verdict = "FAIL: " + strings.Join(r.Violations, "; ")
 	}
 	fl := r.Faults
-	return fmt.Sprintf("seed %d n=%d f=%d c=%d faults{loss %d%% dup %d%% delay<=%d crash %d‰ down<=%d partition %d‰ byzantine %v slow %d tick periods %v} crashes %d partitions %d submitted %d acked %d height %d view %d stable %d trace %x: %s",
+	return fmt.Sprintf("seed %d n=%d f=%d c=%d faults{loss %d%% dup %d%% delay<=%d crash %d‰ down<=%d partition %d‰ byzantine %v slow %d tick periods %v} crashes %d partitions %d submitted %d acked %d unknown %d failed %d height %d view %d stable %d trace %x: %s",
 		r.Seed, r.N, r.F, r.C, fl.LossPct, fl.DupPct, fl.DelayMaxTicks, fl.CrashPerMille, fl.DownTicksMax,
-		fl.PartitionPerMille, fl.Byzantine, fl.Slow, fl.TickPeriods, r.Crashes, r.Partitions, r.Submitted, r.Acked,
+		fl.PartitionPerMille, fl.Byzantine, fl.Slow, fl.TickPeriods, r.Crashes, r.Partitions, r.Submitted, r.Acked, r.Unknown, r.Failed,
 		r.Height, r.View, r.StableCheckpoint, r.Trace[:8], verdict)
 }

@@ -85,11 +85,11 @@ func (w *world) livenessPhase() {
 	w.obs.Stalled(w.opts.LivenessTicks, w.pending(), w.heights())
 }
 
-// pending is how many transactions each client waits for.
+// pending is how many transactions each client has no outcome for.
 func (w *world) pending() []int {
 	out := make([]int, len(w.clients))
 	for i, c := range w.clients {
-		out[i] = len(c.pending)
+		out[i] = c.waiting()
 	}
 	return out
 }
@@ -153,6 +153,9 @@ func (w *world) finalChecks() {
 		w.res.ViewsActive = append(w.res.ViewsActive, st.ViewActive)
 	}
 	for _, c := range w.clients {
+		c.endUnknown()
+		w.res.Unknown += c.outcomes.unknown
+		w.res.Failed += c.outcomes.failed
 		w.res.Submitted += c.submitted
 		w.res.Acked += len(c.ackedKeys) + c.sharedAcked
 		w.res.ProvenAcks += c.provenAcks

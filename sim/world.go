@@ -66,6 +66,8 @@ type world struct {
 	net      []envelope
 	sent     uint64
 	checked  map[[32]byte]error // verification verdicts by sha256(from, frame): a broadcast is checked once
+	// txsChecked: client transactions whose signature the replicas' intake check verified (replica.IntakeChecker)
+	txsChecked *replica.FIFOSet
 	// the first primary's commit counters when the scripted outage began (and then ended)
 	outageFast, outageSlow uint64
 	trace                  []byte
@@ -98,7 +100,8 @@ func Run(opts Options) (res *Result) {
 	if opts.Replicas == 6 {
 		f, c = 1, 1 // the seed system's (n=6, f=1, c=1) configuration
 	}
-	w := &world{opts: opts, rng: rng, n: opts.Replicas, f: f, c: c, checked: map[[32]byte]error{}, log: slog.New(slog.DiscardHandler)}
+	w := &world{opts: opts, rng: rng, n: opts.Replicas, f: f, c: c, checked: map[[32]byte]error{},
+		txsChecked: replica.NewFIFOSet(replica.VerifiedTxCacheMax), log: slog.New(slog.DiscardHandler)}
 	w.faults = Faults{LossPct: rng.IntN(20), DupPct: rng.IntN(10), DelayMaxTicks: 1 + rng.IntN(8),
 		CrashPerMille: rng.IntN(8), DownTicksMax: 20 + rng.IntN(200), PartitionPerMille: rng.IntN(6), Slow: -1}
 	if opts.CrashPerMille > 0 {

@@ -19,8 +19,8 @@ type Config struct {
 	N, F, C int
 	// Window is the replicas' work window above their last stable checkpoint (two checkpoint intervals).
 	Window uint64
-	// ClientResendTicks is how often a client resends what it waits for: the coalition keeps a transaction as a
-	// target for three of them after it last received it.
+	// ClientResendTicks is how long a client waits for the replica it asked before it sends to every replica:
+	// the coalition keeps a transaction as a target for three of them after it last received it.
 	ClientResendTicks uint64
 	// Censored is the client a censoring primary drops (an Ed25519 public key).
 	Censored [32]byte

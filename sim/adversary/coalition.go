@@ -28,8 +28,10 @@ import (
 //   - replay genuine commit certificates over other batches, and report stable checkpoints of f+1 signers
 //     (coalition_certs.go);
 //   - as state-transfer sources, serve self-consistent forged blocks (recomputed links, wrong parents);
-//   - answer clients with forged execution proofs and lying plain replies (coalition_proofs.go), and proven
-//     reads with forged values (coalition_reads.go);
+//   - answer clients with forged execution proofs, block replies and lying plain replies (coalition_proofs.go),
+//     and proven reads with forged values (coalition_reads.go);
+//   - as primary, propose transactions in a client's name under a signature the client never made
+//     (coalition_txs.go);
 //   - serve the client node self-consistent blocks of other batches under real certificates
 //     (coalition_follower.go).
 type Coalition struct {
@@ -46,6 +48,9 @@ type Coalition struct {
 	forgedVC map[slotKey]*consensus.Message    // (view, sender) -> the ViewChange it sends, so resends agree
 	backupPP map[slotKey]bool                  // slots a backup member already raced
 	proofs   *proofAttack                      // forged execution proofs for clients (coalition_proofs.go)
+	// a client transaction a member primary proposed, to propose again, and the last batch forged (coalition_txs.go)
+	replayTx   []byte
+	lastForged *forgedBatch
 	// replayed and weak checkpoints (coalition_certs.go)
 	follower  *followerAttack // forged blocks for the client node (coalition_follower.go)
 	replayed  map[replayKey]bool
@@ -136,6 +141,11 @@ func (co *Coalition) rewrite(from, to uint32, frame []byte) [][]byte {
 	m, err := wire.UnmarshalMessage(frame)
 	if err != nil {
 		return [][]byte{frame}
+	}
+	if m.Type == consensus.MsgPrePrepare {
+		if fm, f, ok := co.forgeBatch(from, m); ok {
+			m, frame = fm, f
+		}
 	}
 	if co.withhold {
 		if out, ok := co.withholdRewrite(from, to, m); ok {

@@ -28,7 +28,8 @@ import (
 //     proof of that block reached the client, and for every transaction a client sends it, at the recent
 //     blocks (any of which the client may have proven through a correct collector).
 //
-// Every forgery goes to the client the transaction came from, as the reply of a colluder that received it.
+// Every forgery goes to the client the transaction came from, as the reply of a colluder that received it; each
+// proven one also as a BlockReply of its own.
 type proofAttack struct {
 	targets map[[32]byte]*proofTarget // client transactions the coalition received, by hash
 	quorum  map[forgeryKey]*wire.Reply
@@ -153,9 +154,26 @@ func (co *Coalition) answer(a *Adversary, client replica.Waiter, key [32]byte, r
 	}
 }
 
+// deliverForged gives a client a forged reply, and a forged proven reply also as a BlockReply (the answer a
+// client takes a block's results from) that names the colluder the primary, so the client's next transactions
+// come to it.
 func (co *Coalition) deliverForged(client replica.Waiter, r *wire.Reply) {
 	co.forged.Proofs++
 	client.Deliver(r)
+	if br := asBlockReply(r); br != nil {
+		co.forged.Proofs++
+		client.DeliverBlock(br)
+	}
+}
+
+// asBlockReply is a proven reply as the BlockReply that carries it alone (nil for a plain reply).
+func asBlockReply(r *wire.Reply) *wire.BlockReply {
+	p, err := wire.DecodeExecProof(r.Proof)
+	if r.Status != wire.StatusProven || err != nil {
+		return nil
+	}
+	return &wire.BlockReply{Replica: r.Replica, Primary: r.Replica, Header: p.Header, Signers: p.Signers, Sig: p.Sig,
+		Count: p.Count, Entries: []wire.BlockReplyEntry{{Index: p.Index, Result: r.Result, Siblings: p.Siblings}}}
 }
 
 // targetsOf lists the transactions of the client with this key that the coalition holds, in nonce order.

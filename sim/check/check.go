@@ -30,7 +30,8 @@ type Config struct {
 }
 
 // SafetyCheckers are the safety checkers, as the prefixes of the violations they report.
-var SafetyCheckers = []string{"agreement", "linearizability", "certificate validity", "state equality", "read validity"}
+var SafetyCheckers = []string{"agreement", "linearizability", "certificate validity", "state equality", "read validity",
+	"outcome validity"}
 
 // Store is what the checkers read of a correct replica's store: the commit certificate kept with a block.
 type Store interface {
@@ -62,6 +63,11 @@ type Observer interface {
 	Submitted(tx [32]byte)
 	// Acknowledged: a client acknowledged an operation.
 	Acknowledged(op Op)
+	// Unknown: a client will not learn the outcome of an operation: it may or may not have happened (op.Return
+	// is after every other return).
+	Unknown(op Op)
+	// Failed: a client was told transaction tx failed or was refused: it must never execute with CodeOK.
+	Failed(tx [32]byte)
 	// ReadAccepted: a client accepted replica's proven read of key, a key it put and had acknowledged.
 	ReadAccepted(client int, replica uint32, key string, p *wire.ProvenRead)
 	// ClientNodeKept: the client node kept a block of this hash at height.
@@ -96,9 +102,12 @@ type Checker struct {
 	// linearizability
 	issued   map[[32]byte]bool              // every transaction a client submitted
 	executed map[uint32]map[[32]byte]uint64 // by replica: tx hash -> height, executed-at-most-once
-	history  []porcupine.Operation          // completed operations on shared keys
-	writes   []write                        // acknowledged puts of fresh keys, in order
-	written  map[string]int                 // key -> index in writes
+	history  []porcupine.Operation          // operations on shared keys, completed or of unknown outcome
+	// outcome validity
+	applied map[[32]byte]bool // transactions a correct replica executed with CodeOK
+	failed  map[[32]byte]bool // transactions a client was told failed
+	writes  []write           // acknowledged puts of fresh keys, in order
+	written map[string]int    // key -> index in writes
 }
 
 var _ Observer = (*Checker)(nil)
@@ -106,7 +115,7 @@ var _ Observer = (*Checker)(nil)
 // New returns the checkers of one run.
 func New(cfg Config) *Checker {
 	k := &Checker{cfg: cfg, blocks: map[uint64][32]byte{}, clientNode: map[uint64][32]byte{},
-		issued: map[[32]byte]bool{}, executed: map[uint32]map[[32]byte]uint64{}, written: map[string]int{}}
+		issued: map[[32]byte]bool{}, applied: map[[32]byte]bool{}, failed: map[[32]byte]bool{}, executed: map[uint32]map[[32]byte]uint64{}, written: map[string]int{}}
 	k.certs = newCertChecker(&k.cfg)
 	return k
 }
@@ -129,8 +138,13 @@ func (k *Checker) Executed(replica uint32, store Store, b *chain.Block, results 
 	}
 	for i, tx := range b.Txs {
 		th := chain.TxHash(tx)
-		if !k.issued[th] {
-			k.violate("linearizability: replica %d executed tx %x that no client submitted", replica, th[:4])
+		code := results[i].Code
+		// A transaction no client signed (only clients hold client keys) must be refused as such.
+		if !k.issued[th] && code != chain.CodeBadSignature && code != chain.CodeMalformed {
+			k.violate("linearizability: replica %d executed tx %x that no client submitted (result %v)", replica, th[:4], code)
+		}
+		if code == chain.CodeOK {
+			k.apply(replica, th, b.Header.Height)
 		}
 		// A view change may order a request twice (a new primary that never saw a batch it re-proposes
 		// cannot tell its requests apart); the second copy must be refused as a replay.
@@ -174,6 +188,22 @@ func (k *Checker) agreeClientNode(height uint64, h [32]byte) {
 // CheckpointStored checks the stable checkpoint certificate a correct replica stored.
 func (k *Checker) CheckpointStored(replica uint32, cert *consensus.Certificate) {
 	k.certs.requireValid(replica, "stored a stable checkpoint", cert)
+}
+
+// apply is the outcome-validity checker for a transaction a correct replica executed with CodeOK.
+func (k *Checker) apply(replica uint32, th [32]byte, height uint64) {
+	if k.failed[th] && !k.applied[th] {
+		k.violate("outcome validity: tx %x, reported failed to its client, executed with CodeOK at replica %d height %d", th[:4], replica, height)
+	}
+	k.applied[th] = true
+}
+
+// Failed is the outcome-validity checker for a transaction a client was told failed or was refused.
+func (k *Checker) Failed(tx [32]byte) {
+	if k.applied[tx] && !k.failed[tx] {
+		k.violate("outcome validity: tx %x, executed with CodeOK, reported failed to its client", tx[:4])
+	}
+	k.failed[tx] = true
 }
 
 // Submitted records a transaction a client sent.

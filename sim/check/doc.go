@@ -8,15 +8,18 @@
 //   - agreement (check.go): no two correct replicas (nor one before and after a restart or a state transfer)
 //     hold different blocks at one height, nor the client node another block than theirs;
 //   - linearizability (linearizability.go): the client-observed history on shared keys is linearizable
-//     (porcupine), no transaction executes twice or without a client having sent it, every acknowledged write
-//     is in the state of every correct replica at the top height;
+//     (porcupine), no transaction executes twice or, unless refused as unsigned or malformed, without a client
+//     having sent it, every acknowledged write is in the state of every correct replica at the top height;
 //   - certificate validity (certs.go): every certificate a correct replica sends or executes a block on has
 //     the protocol's quorum and a valid aggregate signature, correct replicas sign shares only for batches the
 //     view's primary proposed or a valid NewView selects (the new-view rule recomputed here), and a correct
 //     primary's NewView carries 2f+2c+1 ViewChanges;
 //   - state equality (state.go): a correct replica's state root is the root, computed here from the spec, of
 //     the state it holds;
-//   - read validity (reads.go): a proven read a client accepts says what the client's acknowledged put says.
+//   - read validity (reads.go): a proven read a client accepts says what the client's acknowledged put says;
+//   - outcome validity (check.go): a transaction reported failed or refused to a client never executes with
+//     CodeOK at a correct replica (an unknown outcome promises nothing: in the linearizability history it has
+//     no return, so it may have taken effect or not).
 //
 // The liveness checker (liveness.go) reports a healed run that does not settle.
 //

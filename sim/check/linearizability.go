@@ -26,6 +26,17 @@ type Op struct {
 	Result       *chain.Result
 }
 
+// Unknown records an operation whose outcome its client will not learn: on a shared key, in the history with
+// an unknown output and a return after every other, so it may take effect at any point after its call, or never
+// (last); a put of a fresh key is not checked.
+func (k *Checker) Unknown(op Op) {
+	if op.Shared {
+		k.history = append(k.history, porcupine.Operation{ClientId: op.Client,
+			Input:  kvInput{Op: op.Op, Key: op.Key, Value: op.Value, Version: op.Version},
+			Output: kvOutput{Unknown: true}, Call: op.Call, Return: op.Return})
+	}
+}
+
 // write is an acknowledged put of a fresh key.
 type write struct {
 	key, value string
@@ -68,6 +79,7 @@ type kvInput struct {
 }
 
 type kvOutput struct {
+	Unknown bool // the client never learned it: any output
 	Code    chain.Code
 	Value   string
 	Version uint64
@@ -104,16 +116,16 @@ var kvModel = porcupine.Model{
 		switch in.Op {
 		case chain.OpPut:
 			next := kvState{Value: in.Value, Version: st.Version + 1}
-			return out.Code == chain.CodeOK && out.Version == next.Version, next
+			return out.Unknown || out.Code == chain.CodeOK && out.Version == next.Version, next
 		case chain.OpGet:
-			return out.Code == chain.CodeOK && out.Version == st.Version && out.Found == (st.Version > 0) &&
+			return out.Unknown || out.Code == chain.CodeOK && out.Version == st.Version && out.Found == (st.Version > 0) &&
 				(!out.Found || out.Value == st.Value), st
 		case chain.OpCAS:
 			if st.Version == in.Version {
 				next := kvState{Value: in.Value, Version: st.Version + 1}
-				return out.Code == chain.CodeOK && out.Version == next.Version, next
+				return out.Unknown || out.Code == chain.CodeOK && out.Version == next.Version, next
 			}
-			return out.Code == chain.CodeConditionFailed && out.Version == st.Version, st
+			return out.Unknown || out.Code == chain.CodeConditionFailed && out.Version == st.Version, st
 		}
 		return false, st
 	},
