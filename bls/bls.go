@@ -76,7 +76,7 @@ func (sk *SecretKey) PublicKey() PublicKey {
 	return pk
 }
 
-func hashToG2(msg, dst []byte) bls12381.G2Affine {
+func hashToG2Uncached(msg, dst []byte) bls12381.G2Affine {
 	h, err := bls12381.HashToG2(msg, dst)
 	if err != nil {
 		panic(fmt.Sprintf("bls: hash to G2: %v", err)) // only fails for a DST over 255 bytes
