@@ -18,10 +18,12 @@ type ConsensusConfig struct {
 	ViewChangeTimeoutMs int `toml:"view_change_timeout_ms"`
 }
 
-// DefaultConsensusConfig is what `sbft testnet` writes.
+// DefaultConsensusConfig is what `sbft testnet` writes. One batch in flight: on one 2-core machine (4 replicas
+// and a load generator, n=4) it gave p50 40-48 ms at 2,000 tx/s against 60-69 ms with two, at about 10% less
+// capacity (7,200 against 8,100 tx/s at 12,000 offered); a network with long round trips raises it.
 func DefaultConsensusConfig() ConsensusConfig {
 	return ConsensusConfig{
-		BatchRequestsMax: consensus.BatchRequestsDefault, BatchBytesMax: consensus.BatchBytesDefault, InFlightSeqsMax: 2,
+		BatchRequestsMax: consensus.BatchRequestsDefault, BatchBytesMax: consensus.BatchBytesDefault, InFlightSeqsMax: 1,
 		StatusIntervalTicks: 20, RetransmitTicks: 100, ViewChangeTimeoutMs: 3000,
 	}
 }
