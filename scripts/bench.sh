@@ -6,7 +6,8 @@
 # leaderless); PRESIGN=1 signs the transactions before each run's clock starts. SLOW_RATES=none skips the slow
 # path. Each run prints the replicas' CPU seconds beside the load generator's and writes one JSON file (the
 # generator's summary, replica CPU, machine) to $BENCH_OUT (default bench-results/DATE-TIME/), with the replicas' logs.
-# IN_FLIGHT=K sets every replica's in_flight_seqs_max (batches proposed before earlier ones commit).
+# IN_FLIGHT=K sets every replica's in_flight_seqs_max (batches proposed before earlier ones commit); BATCH=B its
+# batch_requests_max.
 # TRANSPORT=tcp|quic sets the transport every replica and the generator dial first (default: the config's).
 # PROFILE=1 serves Go profiles on every replica (pprof_addr, port base+10*i+5) and writes a CPU profile of replica 0
 # (the primary) and replica 1 (a backup) and of the load generator for each run beside its JSON
@@ -37,13 +38,14 @@ keep_logs() {
 trap 'kill "${BUSY_PIDS[@]}" 2>/dev/null || true; keep_logs || true; scripts/testnet.sh down >/dev/null 2>&1 || true; rm -rf "$TESTNET_DIR"' EXIT
 scripts/testnet.sh up "$REPLICAS"
 pprof_port() { echo $((BASE_PORT + 10 * $1 + 5)); }
-if [ "${PROFILE:-0}" = 1 ] || [ -n "${TRANSPORT:-}" ] || [ -n "${IN_FLIGHT:-}" ]; then
+if [ "${PROFILE:-0}" = 1 ] || [ -n "${TRANSPORT:-}" ] || [ -n "${IN_FLIGHT:-}" ] || [ -n "${BATCH:-}" ]; then
 	for i in $(seq 0 $((REPLICAS - 1))); do
 		scripts/testnet.sh stop "$i"
 		cfg="$TESTNET_DIR/replica-$i/config.toml"
 		[ "${PROFILE:-0}" = 1 ] && sed -i "s/^pprof_addr = .*/pprof_addr = \"127.0.0.1:$(pprof_port "$i")\"/" "$cfg"
 		[ -n "${TRANSPORT:-}" ] && sed -i "s/^prefer_transport = .*/prefer_transport = \"$TRANSPORT\"/" "$cfg"
 		[ -n "${IN_FLIGHT:-}" ] && sed -i "s/^in_flight_seqs_max = .*/in_flight_seqs_max = $IN_FLIGHT/" "$cfg"
+		[ -n "${BATCH:-}" ] && sed -i "s/^batch_requests_max = .*/batch_requests_max = $BATCH/" "$cfg"
 		scripts/testnet.sh start "$i"
 	done
 	scripts/testnet.sh check 30 >/dev/null
