@@ -75,6 +75,9 @@ func (r *Route) Waiting(i uint32) bool {
 	return !r.decided && int(i) < len(r.sentTo) && r.sentTo[i] && !r.replies.Has(i)
 }
 
+// SentAll reports whether the transaction went to every replica.
+func (r *Route) SentAll() bool { return r.sentAll }
+
 // Decided reports whether the call ended.
 func (r *Route) Decided() bool { return r.decided }
 

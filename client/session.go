@@ -108,6 +108,13 @@ func (c *Client) readReplies(i uint32, s p2p.Session) {
 		frame, err := s.Recv()
 		if err != nil {
 			c.drop(i, s)
+			if c.ctx.Err() == nil {
+				// The replica may be down (killed, its machine gone): new transactions go to every replica for
+				// SessionRetryBackoff rather than wait behind a session that may take SessionOpenTimeout to fail.
+				c.mu.Lock()
+				c.downUntil[i] = time.Now().Add(SessionRetryBackoff)
+				c.mu.Unlock()
+			}
 			c.resendAll(i, err)
 			return
 		}
@@ -150,7 +157,9 @@ func (c *Client) resendAll(i uint32, cause error) {
 		if !cl.route.Waiting(i) {
 			continue
 		}
-		if cl.resent[i] >= SessionResendsMax {
+		if !cl.route.SentAll() || cl.resent[i] >= SessionResendsMax {
+			// The session to the only replica asked broke, and that replica may be down (a primary killed under
+			// load): the transaction goes to every replica now rather than after the resend timeout.
 			c.follow(h, cl, cl.route.Fail(i, cause))
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/node"
 	"github.com/sbftnet/sbft/replica"
 	"github.com/sbftnet/sbft/sim/adversary"
@@ -237,6 +238,16 @@ func (w *world) pickByzantine() []int {
 	return w.rng.Perm(w.n)[:w.rng.IntN(w.f+1)]
 }
 
+// simConsensusConfig is a replica's default but with two batches of at most consensus.BatchRequestsDefault
+// in flight, as the production default was until one machine's benchmarks chose one of BatchRequestsCap: two
+// in flight interleave more (slots overtaking each other through view changes), which is what the simulator is
+// for, and keep the seeds it found and the heights its scenarios expect.
+func simConsensusConfig() replica.ConsensusConfig {
+	cc := node.DefaultConfig().Consensus
+	cc.InFlightSeqsMax, cc.BatchRequestsMax = 2, consensus.BatchRequestsDefault
+	return cc
+}
+
 // boot (re)starts replica i from its store, as a restarted process would; a byzantine replica's adversary
 // decorates its transport and its input.
 func (w *world) boot(i uint32) {
@@ -249,7 +260,7 @@ func (w *world) boot(i uint32) {
 	d, err := replica.NewDriver(replica.DriverConfig{
 		ChainID: chainID, ID: i, N: w.n, F: w.f, C: w.c, Signer: replica.MessageSigner{ChainID: chainID, Key: w.keys[i]},
 		ShareKey: w.blsKeys[i], BLSKeys: w.blsPubs,
-		Consensus: node.DefaultConfig().Consensus, CheckpointInterval: w.opts.CheckpointInterval, Store: r.store, Transport: tr,
+		Consensus: simConsensusConfig(), CheckpointInterval: w.opts.CheckpointInterval, Store: r.store, Transport: tr,
 		Logger: w.log, OnBlock: func(b *chain.Block, rs []chain.Result) { w.onBlock(i, b, rs) },
 	})
 	if err != nil {
