@@ -108,13 +108,6 @@ func (c *Client) readReplies(i uint32, s p2p.Session) {
 		frame, err := s.Recv()
 		if err != nil {
 			c.drop(i, s)
-			if c.ctx.Err() == nil {
-				// The replica may be down (killed, its machine gone): new transactions go to every replica for
-				// SessionRetryBackoff rather than wait behind a session that may take SessionOpenTimeout to fail.
-				c.mu.Lock()
-				c.downUntil[i] = time.Now().Add(SessionRetryBackoff)
-				c.mu.Unlock()
-			}
 			c.resendAll(i, err)
 			return
 		}
