@@ -24,6 +24,9 @@ func TestDialRankerPrefersTheConfiguredTransport(t *testing.T) {
 			t.Errorf("prefer %q: delays %v, want %s at once and %s after %v", tc.prefer, delays, tc.first, other, DialFallbackDelay)
 		}
 	}
+	if ad := dialRanker(TransportTCP)([]multiaddr.Multiaddr{quic}); len(ad) != 1 || ad[0].Delay != 0 {
+		t.Errorf("a peer on QUIC only, TCP preferred: %v, want QUIC at once", ad)
+	}
 	if err := CheckTransport("udp"); !errors.Is(err, ErrConfig) {
 		t.Errorf("an unknown transport: %v", err)
 	}

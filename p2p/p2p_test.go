@@ -129,6 +129,12 @@ func newTestHosts(t *testing.T, n int, quic bool) *testHosts {
 
 func (th *testHosts) start(i int) {
 	h, err := New(Config{ChainID: "test", Key: th.keys[i], ListenAddrs: th.infos[i].Addrs, Replicas: th.infos})
+	// A host restarted on its address may find the UDP socket of its closed predecessor not yet released by
+	// quic-go (it closes asynchronously): try again for a while, polling the OS.
+	for try := 0; err != nil && strings.Contains(err.Error(), "address already in use") && try < 100; try++ {
+		time.Sleep(20 * time.Millisecond)
+		h, err = New(Config{ChainID: "test", Key: th.keys[i], ListenAddrs: th.infos[i].Addrs, Replicas: th.infos})
+	}
 	if err != nil {
 		th.t.Fatalf("host %d: %v", i, err)
 	}
