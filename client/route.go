@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/sbftnet/sbft/chain"
 	"github.com/sbftnet/sbft/wire"
@@ -21,6 +22,7 @@ type Route struct {
 	busy    map[uint32]bool  // replicas that answered busy
 	failed  map[uint32]error // replicas that failed, refused as busy, or are unreachable
 	replies *Tally           // plain replies, by replica index
+	retried int              // sends to replicas that were unreachable
 	decided bool
 	outcome *chain.Result
 	err     error
@@ -119,7 +121,10 @@ func (r *Route) Fail(replica uint32, err error) Step {
 	return r.quorumLeft(Step{ToAll: !r.sentAll})
 }
 
-// quorumLeft ends a call sent to every replica once too few are left to reach f+1 matching replies.
+// quorumLeft ends a call sent to every replica in ErrBusy once too few are left to reach f+1 matching replies
+// and some of them refused it as busy. Unreachable replicas alone end nothing: the caller asks them again
+// (Unreachable, Retry) until its deadline, since a network restarting as a whole is back within seconds and the
+// transaction's outcome is then known rather than unknown.
 func (r *Route) quorumLeft(st Step) Step {
 	n := len(r.sentTo)
 	if !r.sentAll || n-len(r.failed) >= r.replies.Need() {
@@ -128,7 +133,31 @@ func (r *Route) quorumLeft(st Step) Step {
 	if busy := r.stayedBusy(); busy > 0 {
 		return r.end(nil, fmt.Errorf("%w: %d of %d replicas at capacity, %d unreachable", ErrBusy, busy, n, len(r.failed)-busy))
 	}
-	return r.end(nil, fmt.Errorf("%w: %d of %d replicas unreachable", ErrNoQuorum, len(r.failed), n))
+	return st
+}
+
+// Unreachable names the replicas of an undecided call sent to every replica that failed (not busy) and have
+// not answered since: the caller sends the transaction to them again, after Retry, once they may be back.
+func (r *Route) Unreachable() []uint32 {
+	if r.decided || !r.sentAll {
+		return nil
+	}
+	var out []uint32
+	for i := range r.failed {
+		if !r.busy[i] {
+			out = append(out, i)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Retry counts unreachable replica i in again: the caller is sending the transaction to it once more.
+func (r *Route) Retry(i uint32) {
+	if !r.busy[i] {
+		delete(r.failed, i)
+		r.retried++
+	}
 }
 
 // Proven decides the call on one verified result (from an execution proof); false if it was decided before.
@@ -147,8 +176,8 @@ func (r *Route) Proven(res *chain.Result) bool {
 // Expire ends an undecided call without an outcome: its time is up (why says how).
 func (r *Route) Expire(why string) {
 	if !r.decided {
-		r.end(nil, fmt.Errorf("%w: %d of %d replicas answered %s, %d known unreachable", ErrNoQuorum,
-			r.replies.Len(), len(r.sentTo), why, len(r.failed)))
+		r.end(nil, fmt.Errorf("%w: %d of %d replicas answered %s, %d unreachable (%d retries)", ErrNoQuorum,
+			r.replies.Len(), len(r.sentTo), why, len(r.failed), r.retried))
 	}
 }
 

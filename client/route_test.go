@@ -41,8 +41,13 @@ func TestRoute(t *testing.T) {
 		{name: "f+1 matching refusals are an outcome", answers: []answer{{2, stale}, {1, stale}}, toAllAt: 0,
 			want: &RejectedError{}},
 		{name: "a failed primary goes to every replica", answers: []answer{{2, nil}}, toAllAt: 0, open: true},
-		{name: "too many unreachable is an unknown outcome", toAll: true, answers: []answer{{0, nil}, {1, nil}, {3, nil}},
+		{name: "unreachable replicas are waited for", toAll: true, answers: []answer{{0, nil}, {1, nil}, {3, nil}},
+			toAllAt: -1, open: true},
+		{name: "unreachable until the deadline is an unknown outcome", toAll: true,
+			answers: []answer{{0, nil}, {1, nil}, {2, nil}, {3, nil}}, end: func(r *Route) { r.Expire("in time") },
 			toAllAt: -1, want: ErrOutcomeUnknown, cause: ErrNoQuorum},
+		{name: "busy and unreachable leave too few: busy", toAll: true, answers: []answer{{0, nil}, {1, busy}, {3, nil}},
+			toAllAt: -1, want: ErrOutcomeUnknown, cause: ErrBusy},
 		{name: "busy after every replica was asked waits, then is unknown", toAll: true, answers: []answer{{1, busy}},
 			end: func(r *Route) { r.BusyExpired("later") }, toAllAt: -1, want: ErrOutcomeUnknown, cause: ErrBusy},
 		{name: "a deadline without f+1 is an unknown outcome", answers: []answer{{2, committed}},
@@ -112,5 +117,35 @@ func TestRouteProven(t *testing.T) {
 		if got != res || (code == chain.CodeOK) != (err == nil) || code != chain.CodeOK && !errors.As(err, &failed) {
 			t.Fatalf("%v: outcome %v, %v", code, got, err)
 		}
+	}
+}
+
+// Replicas that failed are asked again until they answer or the caller's deadline ends the call.
+func TestRouteRetriesUnreachable(t *testing.T) {
+	raw := []byte("signed transaction")
+	h := chain.TxHash(raw)
+	r := NewRoute(raw, 4, 1)
+	r.Start(0, false)
+	r.Fail(0, errors.New("session broke"))
+	if got := r.Unreachable(); got != nil {
+		t.Fatalf("before it went to every replica, unreachable = %v, want none (the route sends to all instead)", got)
+	}
+	r.ToAll()
+	r.Fail(3, errors.New("dial refused"))
+	if got := r.Unreachable(); !slices.Equal(got, []uint32{0, 3}) {
+		t.Fatalf("unreachable = %v, want [0 3]", got)
+	}
+	r.Retry(0)
+	r.Retry(3)
+	if got := r.Unreachable(); got != nil || r.Decided() {
+		t.Fatalf("after retrying, unreachable = %v and decided %v, want none, undecided", got, r.Decided())
+	}
+	ok := (&chain.Result{TxHash: h, Height: 3, Version: 1}).Marshal()
+	r.Reply(0, &wire.Reply{TxHash: h, Status: wire.StatusCommitted, Result: ok})
+	if st := r.Reply(3, &wire.Reply{TxHash: h, Status: wire.StatusCommitted, Result: ok}); !st.Decided {
+		t.Fatal("f+1 matching replies from retried replicas did not decide")
+	}
+	if _, err := r.Outcome(); err != nil {
+		t.Fatalf("outcome: %v", err)
 	}
 }

@@ -16,6 +16,7 @@ type call struct {
 	frame  []byte         // the Submit frame, kept to resend after a session breaks
 	resent map[uint32]int // resends per replica after a session broke
 	timer  *time.Timer    // sends to every replica after the client's ResendTimeout
+	retry  *time.Timer    // sends again to unreachable replicas (nil: none scheduled)
 	done   chan struct{}  // closed when the route is decided
 }
 
@@ -146,6 +147,9 @@ func (c *Client) wait(ctx context.Context, h [32]byte, cl *call) (*chain.Result,
 	defer func() {
 		c.mu.Lock()
 		delete(c.calls, h)
+		if cl.retry != nil {
+			cl.retry.Stop()
+		}
 		c.mu.Unlock()
 		if cl.timer != nil {
 			cl.timer.Stop()
@@ -191,12 +195,44 @@ func (c *Client) follow(h [32]byte, cl *call, st Step) {
 	if st.BusyWait {
 		c.busyDeadline(h, cl)
 	}
+	if cl.retry == nil && len(cl.route.Unreachable()) > 0 {
+		cl.retry = time.AfterFunc(SessionRetryBackoff, func() { c.retryUnreachable(h, cl) })
+	}
 	if st.ToAll {
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
 			c.sendToAll(h, cl, "the replica asked first failed or refused")
 		}()
+	}
+}
+
+// retryUnreachable sends an undecided call again to the replicas it could not reach, once each is no longer
+// backing off, and schedules itself again for those that still are: the call ends at its deadline, not when
+// the replicas are down, so a network that restarts as a whole still answers.
+func (c *Client) retryUnreachable(h [32]byte, cl *call) {
+	c.mu.Lock()
+	cl.retry = nil
+	if c.calls[h] != cl {
+		c.mu.Unlock()
+		return
+	}
+	var to []uint32
+	now, later := time.Now(), false
+	for _, i := range cl.route.Unreachable() {
+		if now.Before(c.downUntil[i]) {
+			later = true
+			continue
+		}
+		cl.route.Retry(i)
+		to = append(to, i)
+	}
+	if later {
+		cl.retry = time.AfterFunc(SessionRetryBackoff, func() { c.retryUnreachable(h, cl) })
+	}
+	c.mu.Unlock()
+	for _, i := range to {
+		c.sendOrQueue(i, h, cl.frame)
 	}
 }
 

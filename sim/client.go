@@ -18,7 +18,8 @@ import (
 // acknowledged write survives) and puts, gets and conditional puts on a few shared keys (to check
 // linearizability). Each call follows the client library's rule (client.Route): to the primary as the last
 // proven answer named it, to every replica when that one refuses, fails, answers unproven or not within
-// resendTicks; decided on one proven result (client.ProofVerifier) or f+1 matching plain replies. A call
+// resendTicks, and again to a replica it could not reach once that one is up; decided on one proven result
+// (client.ProofVerifier) or f+1 matching plain replies. A call
 // undecided after callDeadlineTicks, or busyWaitTicks after a replica answered busy, ends with an unknown
 // outcome; the client submits the same signed transaction again (client.Resubmit's rule: to every replica)
 // resubmitTicks later, until it learns the outcome. Submissions pass the replicas' intake check
@@ -99,6 +100,7 @@ func (c *simClient) tick() {
 			c.finish(p)
 		case now-p.startAt >= resendTicks:
 			c.toAll(p)
+			c.retryUp(p)
 		}
 	}
 	for _, p := range byNonce(c.unknown) {
@@ -160,6 +162,17 @@ func (c *simClient) toAll(p *pendingTx) {
 	to, _ := p.route.ToAll()
 	for _, i := range to {
 		c.send(p, i)
+	}
+}
+
+// retryUp sends p again to the replicas it could not reach that are up now (the client's rule: an unreachable
+// replica is asked again until the call's deadline).
+func (c *simClient) retryUp(p *pendingTx) {
+	for _, i := range p.route.Unreachable() {
+		if !c.w.reps[i].down && !p.route.Decided() {
+			p.route.Retry(i)
+			c.send(p, i)
+		}
 	}
 }
 
