@@ -96,6 +96,38 @@ func (n *Node) serveSession(s p2p.Session) {
 	}
 }
 
+// fillBatch adds to batch what waits, and when that leaves it under VerifyBatchFill, what arrives within
+// VerifyBatchWait: a batch verification costs 57 µs a signature alone and about 15 in dozens, so under load a
+// moment's wait for more is cheaper than verifying each as it comes.
+func (n *Node) fillBatch(batch []replica.Intake) []replica.Intake {
+	var wait <-chan time.Time
+	for len(batch) < VerifyBatchMax {
+		select {
+		case in := <-n.unverified:
+			batch = append(batch, in)
+			continue
+		default:
+		}
+		if len(batch) >= VerifyBatchFill {
+			return batch
+		}
+		if wait == nil {
+			t := time.NewTimer(VerifyBatchWait)
+			defer t.Stop()
+			wait = t.C
+		}
+		select {
+		case in := <-n.unverified:
+			batch = append(batch, in)
+		case <-wait:
+			return batch
+		case <-n.done:
+			return batch
+		}
+	}
+	return batch
+}
+
 // chargeBadSignature counts a failed signature check against the client peer that sent it, and bans a peer
 // past its budget: a flood of bad signatures must not keep spending the checks honest clients need.
 func (n *Node) chargeBadSignature(in replica.Intake) {
@@ -133,15 +165,7 @@ func (n *Node) verifyClientTxs() {
 		case in := <-n.unverified:
 			batch = append(batch, in)
 		}
-	fill:
-		for len(batch) < VerifyBatchMax {
-			select {
-			case in := <-n.unverified:
-				batch = append(batch, in)
-			default:
-				break fill
-			}
-		}
+		batch = n.fillBatch(batch)
 		rejects := check.Verify(batch)
 		for i, in := range batch {
 			if rejects[i] != nil {
