@@ -4,22 +4,27 @@ package consensus
 // collector(s), never to everyone; a collector with all n shares (3f+c+1 when c > 0) has the node aggregate them
 // into one certificate and sends it to every replica, which commits on it. Messages per batch grow linearly in n.
 
-// collectors returns the replicas that collect fast-path shares of (view, seq): one rotating replica that is
-// not the primary, or two when c > 0.
+// collectors returns the replicas that collect fast-path shares of (view, seq) in this core's network.
 func (c *Core) collectors(view, seq uint64) []ReplicaID {
-	n := uint64(c.cfg.N)
-	primary := c.primaryOf(view)
+	return Collectors(c.cfg.N, c.cfg.C, view, seq)
+}
+
+// Collectors returns the replicas that collect fast-path shares of (view, seq) in a network of n replicas with
+// c: one replica rotating with seq that is not the primary, or two from opposite halves when c > 0.
+func Collectors(n, c int, view, seq uint64) []ReplicaID {
+	nn := uint64(n)
+	primary := ReplicaID(view % nn)
 	skip := func(id uint64) ReplicaID {
-		if ReplicaID(id%n) == primary {
+		if ReplicaID(id%nn) == primary {
 			id++
 		}
-		return ReplicaID(id % n)
+		return ReplicaID(id % nn)
 	}
-	if c.cfg.C == 0 {
+	if c == 0 {
 		return []ReplicaID{skip(seq)}
 	}
-	a := skip(seq % (n / 2))
-	b := skip(seq%(n/2) + n/2)
+	a := skip(seq % (nn / 2))
+	b := skip(seq%(nn/2) + nn/2)
 	if a == b {
 		b = skip(uint64(b) + 1)
 	}

@@ -354,6 +354,7 @@ func (n *Node) drain() {
 
 // onFrame runs on the peer's reader goroutine: decode and verify there, in parallel across peers.
 func (n *Node) onFrame(from uint32, frame []byte) {
+	n.driver.Traffic().Received(frame)
 	m, err := wire.UnmarshalMessage(frame)
 	if err == nil {
 		err = n.verifier.Verify(from, m)

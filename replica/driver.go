@@ -79,6 +79,9 @@ type DriverConfig struct {
 	// synced write, before what the write covers is sent.
 	Mark    *SignedMark
 	Recover bool
+	// Traffic, if set, is the account this driver adds its frames to (the simulator keeps one per replica
+	// across restarts); nil: its own.
+	Traffic *Traffic
 }
 
 // checkMark compares what the store restored with the mark: below it, the replica refuses to start, or with
@@ -122,6 +125,7 @@ type Driver struct {
 	ticks     uint64
 	views     viewTracker
 	busy      atomic.Bool // the core refuses new client requests (admission control), for intake goroutines
+	traffic   *Traffic    // frames to and from other replicas, by role and type
 
 	completions []func() // of crypto jobs run on this goroutine, for this Process round
 }
@@ -150,7 +154,11 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 	if cfg.VerifiedTxs == nil {
 		cfg.VerifiedTxs = NewFIFOSet(VerifiedTxCacheMax)
 	}
-	d := &Driver{cfg: cfg, cc: cc, log: cfg.Logger, core: core, app: app}
+	if cfg.Traffic == nil {
+		cfg.Traffic = NewTraffic(cfg.ID, cfg.N, cfg.C, cfg.Metrics)
+	}
+	d := &Driver{cfg: cfg, cc: cc, log: cfg.Logger, core: core, app: app, traffic: cfg.Traffic}
+	d.cfg.Transport = countingTransport{Transport: cfg.Transport, t: d.traffic}
 	d.replies = newReplies(&d.cfg, func() uint64 { return d.app.LastHeader().Height }, func() uint64 { return d.ticks },
 		func() uint32 { return uint32(d.views.view % uint64(d.cfg.N)) }, d.runCrypto)
 	d.replies.certified = d.onExecCert
@@ -178,6 +186,10 @@ func ttlTicks(tick time.Duration) uint64 {
 	}
 	return uint64(WaiterTTL / tick)
 }
+
+// Traffic is this replica's account of frames sent to and received from other replicas (its owner counts what
+// it receives: Traffic.Received).
+func (d *Driver) Traffic() *Traffic { return d.traffic }
 
 // Step feeds a verified consensus message to the core, or handles a replica frame the core never sees
 // (execution shares, forwarded requests).

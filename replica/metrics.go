@@ -26,6 +26,7 @@ type Metrics struct {
 	readsTotal                          *prometheus.CounterVec
 	repliesTotal                        *prometheus.CounterVec // results answered, by kind
 	blockReplyFrames                    prometheus.Counter
+	peerFrames, peerBytes               *prometheus.CounterVec // replica-to-replica traffic (traffic.go)
 	persistSeconds, applySeconds        prometheus.Histogram
 	blockInterval, blockTxs, blockBytes prometheus.Histogram
 	commitLatency                       prometheus.Histogram
@@ -93,7 +94,38 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	m.blockReplyFrames = c("block_replies_total", "Block replies sent: one per client session per block, each carrying that session's results.")
 	reg.MustRegister(m.rejectedTotal, m.forwardedTotal, m.core, m.viewChangeSeconds)
+	m.registerTraffic(reg)
 	return m
+}
+
+// registerTraffic registers the replica-to-replica traffic counters, every series at 0 before its first frame.
+func (m *Metrics) registerTraffic(reg prometheus.Registerer) {
+	labels := []string{"direction", "role", "type"}
+	m.peerFrames = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sbft", Name: "peer_frames_total",
+		Help: "Frames sent to (one per recipient) or received from other replicas, by direction, this replica's role for the frame (primary, collector of its sequence number, backup) and message type."}, labels)
+	m.peerBytes = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sbft", Name: "peer_bytes_total",
+		Help: "Bytes of the frames of sbft_peer_frames_total (message encoding, before stream framing and encryption)."}, labels)
+	reg.MustRegister(m.peerFrames, m.peerBytes)
+	for _, dir := range []bool{true, false} {
+		for r := range RolesCount {
+			for _, t := range trafficTypes {
+				k := TrafficKey{Sent: dir, Role: r, Type: t}
+				if r != RoleCollector || t == consensus.MsgPartialCommit || t == consensus.MsgFullCommit {
+					m.peerFrames.WithLabelValues(k.labels()...)
+					m.peerBytes.WithLabelValues(k.labels()...)
+				}
+			}
+		}
+	}
+}
+
+// traffic counts frames of one key.
+func (m *Metrics) traffic(k TrafficKey, frames, bytes int) {
+	if m != nil {
+		l := k.labels()
+		m.peerFrames.WithLabelValues(l...).Add(float64(frames))
+		m.peerBytes.WithLabelValues(l...).Add(float64(bytes))
+	}
 }
 
 func histogram(reg prometheus.Registerer, name, help string, buckets []float64) prometheus.Histogram {

@@ -10,6 +10,7 @@ import (
 // resetSoftState starts from a new core's soft state (the core reports changes from it).
 func (d *Driver) resetSoftState(ss consensus.SoftState) {
 	d.views.view, d.views.active = ss.View, ss.ViewActive
+	d.traffic.view.Store(ss.View)
 	d.busy.Store(!ss.Admitting)
 }
 
@@ -68,6 +69,7 @@ func (d *Driver) observeViews(view uint64, active bool) {
 	if view == t.view && active == t.active {
 		return
 	}
+	d.traffic.view.Store(view)
 	now := time.Now()
 	if t.active && !active || t.active && view != t.view {
 		t.leftAt, t.leftView = now, t.view

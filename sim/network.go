@@ -81,6 +81,7 @@ func (w *world) deliver() {
 		if r.down {
 			continue
 		}
+		r.traffic.Received(e.frame)
 		m, err := w.verify(e.from, e.frame)
 		if err != nil {
 			if w.reps[e.from].adv == nil {

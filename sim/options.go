@@ -78,15 +78,17 @@ type Result struct {
 	ProvenReads                                         int // proven reads from correct replicas clients accepted
 	ForgedReads                                         int // forged proven reads the coalition gave clients
 	ForgedBlocks                                        int // blocks of other batches the coalition served the client node
-	FollowerHeight                                      uint64
-	Height                                              uint64
-	View                                                uint64   // highest view a correct replica reached
-	StateTransfers                                      int      // state transfers started by correct replicas
-	StableCheckpoint                                    uint64   // highest stable checkpoint of a correct replica
-	Views                                               []uint64 // final view of each replica (0 if byzantine or down)
-	ViewsActive                                         []bool   // ... and whether it had started
-	Trace                                               [32]byte
-	Violations                                          []string
+	// Traffic is the correct replicas' communication per committed block (traffic.go).
+	Traffic          TrafficReport
+	FollowerHeight   uint64
+	Height           uint64
+	View             uint64   // highest view a correct replica reached
+	StateTransfers   int      // state transfers started by correct replicas
+	StableCheckpoint uint64   // highest stable checkpoint of a correct replica
+	Views            []uint64 // final view of each replica (0 if byzantine or down)
+	ViewsActive      []bool   // ... and whether it had started
+	Trace            [32]byte
+	Violations       []string
 }
 
 // OK reports whether no checker failed.

@@ -32,6 +32,8 @@ type simReplica struct {
 	down   bool
 	upAt   uint64
 	sync   *simSync // a state transfer under way
+	// traffic counts its frames to and from other replicas over the whole run, across restarts.
+	traffic *replica.Traffic
 	// syncAsked: a Ready asked for a state transfer since the last step (the simulator starts transfers
 	// between steps, in maybeSync).
 	syncAsked bool
@@ -128,6 +130,7 @@ func Run(opts Options) (res *Result) {
 	w.safetyPhase()
 	w.livenessPhase()
 	w.finalChecks()
+	w.res.Traffic = w.trafficReport()
 
 	w.res.Trace = sha256.Sum256(w.trace)
 	return w.res
@@ -149,7 +152,8 @@ func (w *world) setup() {
 	w.advCfg = &adversary.Config{ChainID: chainID, N: w.n, F: w.f, C: w.c, Window: w.windowSeqs(),
 		ClientResendTicks: resendTicks, Censored: [32]byte(clientKey(w, 0).Public().(ed25519.PublicKey)), Rand: w.rng}
 	for i := 0; i < w.n; i++ {
-		r := &simReplica{store: chain.NewMemStore(), period: 1 + w.rng.IntN(3)}
+		r := &simReplica{store: chain.NewMemStore(), period: 1 + w.rng.IntN(3),
+			traffic: replica.NewTraffic(uint32(i), w.n, w.c, nil)}
 		if w.opts.Quiet {
 			r.period = 1
 		}
@@ -170,7 +174,7 @@ func (w *world) setup() {
 	if w.coal != nil && w.coal.Withholding() {
 		w.faults.Byzantine = append(w.faults.Byzantine, "withholding")
 	}
-	if w.rng.IntN(3) == 0 {
+	if w.rng.IntN(3) == 0 && !w.opts.Quiet {
 		w.faults.Slow = w.rng.IntN(w.n)
 	}
 	for i := 0; i < w.n; i++ {
@@ -262,6 +266,7 @@ func (w *world) boot(i uint32) {
 		ShareKey: w.blsKeys[i], BLSKeys: w.blsPubs,
 		Consensus: simConsensusConfig(), CheckpointInterval: w.opts.CheckpointInterval, Store: r.store, Transport: tr,
 		Logger: w.log, OnBlock: func(b *chain.Block, rs []chain.Result) { w.onBlock(i, b, rs) },
+		Traffic: r.traffic,
 	})
 	if err != nil {
 		w.violate("replica %d cannot restart: %v", i, err)

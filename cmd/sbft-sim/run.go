@@ -19,6 +19,9 @@ func simCommand() *cli.Command {
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print every seed's result, not only failures"},
 			&cli.IntFlag{Name: "replicas", Usage: "n (default: drawn from the seed among 4 and 7)"},
 			&cli.IntFlag{Name: "steps", Usage: "ticks of the safety phase (default 1500)"},
+			&cli.BoolFlag{Name: "quiet", Usage: "no random faults (loss, duplication, crashes, partitions, byzantine replicas, skew); delays of at most 2 ticks"},
+			&cli.StringFlag{Name: "outage", Usage: "take replica R down from tick FROM to tick UNTIL: R:FROM-UNTIL (e.g. 1:1-100000: the whole run, so the slow path; 0:500-100000: the first primary, so a view change)"},
+			&cli.BoolFlag{Name: "report", Usage: "print the correct replicas' traffic per committed block by role, beside what PBFT's all-to-all would send"},
 			&cli.IntFlag{Name: "checkpoint-interval", Usage: fmt.Sprintf("sequence numbers between checkpoints (default %d; production: 150)", sim.CheckpointIntervalDefault)},
 		},
 		Action: runSim,
@@ -31,11 +34,21 @@ func runSim(c *cli.Context) error {
 		return cli.Exit("--seeds must be at least 1", 2)
 	}
 	out := c.App.Writer
-	opts := sim.Options{Replicas: c.Int("replicas"), Steps: c.Int("steps"), CheckpointInterval: c.Int("checkpoint-interval")}
+	opts := sim.Options{Replicas: c.Int("replicas"), Steps: c.Int("steps"), CheckpointInterval: c.Int("checkpoint-interval"),
+		Quiet: c.Bool("quiet")}
+	if o := c.String("outage"); o != "" {
+		if _, err := fmt.Sscanf(o, "%d:%d-%d", &opts.Outage.Replica, &opts.Outage.From, &opts.Outage.Until); err != nil ||
+			opts.Outage.From >= opts.Outage.Until {
+			return cli.Exit(fmt.Sprintf("--outage %q: want R:FROM-UNTIL with FROM < UNTIL (ticks)", o), 2)
+		}
+	}
 	sum := sim.Swarm(opts, start, count, c.Int("workers"), nil,
 		func(r *sim.Result) {
 			if !r.OK() || count == 1 || c.Bool("verbose") {
 				fmt.Fprintln(out, r)
+			}
+			if c.Bool("report") {
+				fmt.Fprintln(out, r.Traffic)
 			}
 			if !r.OK() {
 				fmt.Fprintf(out, "reproduce: sbft-sim --seed %d", r.Seed)
@@ -43,6 +56,12 @@ func runSim(c *cli.Context) error {
 					if c.IsSet(flag) {
 						fmt.Fprintf(out, " --%s %d", flag, c.Int(flag))
 					}
+				}
+				if c.Bool("quiet") {
+					fmt.Fprint(out, " --quiet")
+				}
+				if c.IsSet("outage") {
+					fmt.Fprintf(out, " --outage %s", c.String("outage"))
 				}
 				fmt.Fprintln(out)
 			}
