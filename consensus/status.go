@@ -2,8 +2,10 @@ package consensus
 
 // Heartbeats, catch-up inside the retained window, and retransmission.
 //
-// Every replica broadcasts Status (view, last executed, and its last stable checkpoint in Seq) each
-// StatusIntervalTicks. A replica that sees a peer behind sends it the committed batches it still retains, each
+// Every replica sends Status (view, last executed, and its last stable checkpoint in Seq) each
+// StatusIntervalTicks: to every peer, or in a network of more than StatusFanoutMax+1 replicas to
+// StatusFanoutMax of them in rotation, so heartbeats cost each replica the same however large the network. A
+// replica that sees a peer behind sends it the committed batches it still retains, each
 // with its commit certificate, and its stable checkpoint certificate if the peer's is older (a peer that
 // missed checkpoint shares cannot move its window otherwise); the peer (after the node verified the
 // certificates) executes them. Slots that stay uncommitted for RetransmitTicks have this
@@ -15,7 +17,18 @@ func (c *Core) broadcastStatus() {
 	if !c.viewActive {
 		m.Flags |= FlagInViewChange
 	}
-	c.send(Broadcast, c.sign(m))
+	m = c.sign(m)
+	peers := c.cfg.N - 1
+	if peers <= StatusFanoutMax {
+		c.send(Broadcast, m)
+		return
+	}
+	// The next StatusFanoutMax peers of a cycle through all of them, one step per heartbeat.
+	round := c.tick / uint64(c.cfg.StatusIntervalTicks)
+	for j := range uint64(StatusFanoutMax) {
+		k := (round*StatusFanoutMax + j) % uint64(peers)
+		c.send(ReplicaID((uint64(c.cfg.ID)+1+k)%uint64(c.cfg.N)), m)
+	}
 }
 
 func (c *Core) onStatus(m *Message) {
