@@ -8,7 +8,7 @@ export CGO_ENABLED ?= 0
 SEEDS   ?= 1000
 MUTANT_SEEDS ?= 300
 
-.PHONY: all build test test-race test-sim lint testnet testnet-down docker-testnet docker-testnet-down e2e bench bench-sync bench-follow sim mutants fuzz clean
+.PHONY: all build test test-race test-sim lint testnet testnet-down docker-testnet docker-testnet-down e2e bench scale bench-sync bench-follow sim mutants fuzz clean
 
 N ?= 4
 # MONITOR=1: make docker-testnet also starts a Prometheus container scraping every replica.
@@ -52,7 +52,7 @@ test-sim:
 testnet: build
 	-TESTNET_DIR=$(TESTNET_DIR) scripts/testnet.sh down
 	rm -rf $(TESTNET_DIR)
-	TESTNET_DIR=$(TESTNET_DIR) scripts/testnet.sh up 4
+	TESTNET_DIR=$(TESTNET_DIR) scripts/testnet.sh up $(N)
 	$(BIN) client fill --home $(TESTNET_DIR)/client-0 --network $(TESTNET_DIR)/genesis.json --count 1000 --prefix key-
 	$(BIN) client get --home $(TESTNET_DIR)/client-0 --network $(TESTNET_DIR)/genesis.json key-999
 	TESTNET_DIR=$(TESTNET_DIR) scripts/testnet.sh check 30
@@ -73,6 +73,11 @@ docker-testnet-down:
 # checkpoints, isolate the primary, restart all; convergence and acknowledged writes checked after each.
 e2e:
 	$(GO) test -tags docker -count=1 -timeout 20m -v -run TestDockerTestnet ./e2e
+
+# A local network of N replicas (make scale N=16) at RATE tx/s for DURATION, its primary killed halfway and a backup
+# wiped afterwards: start time, idle CPU and RSS, latency, view change and state transfer times.
+scale: build
+	N=$(N) scripts/scale.sh
 
 # Throughput and latency of 4 local replicas under a constant offered load.
 bench: build
