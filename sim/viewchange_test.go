@@ -112,3 +112,20 @@ func TestByzantineReplicaCannotStallHealedNetwork(t *testing.T) {
 		}
 	}
 }
+
+// A collector that withholds (silent: no share, no certificate for the sequence numbers it collects) at n=31
+// costs timeouts and the slow path (with c = 0 the fast path needs every share, so the primary's path
+// controller moves to the slow path), never a view change: collectors rotate with the sequence number, and
+// the slow path's collector is the primary.
+func TestSilentCollectorCostsNoViewChange(t *testing.T) {
+	t.Parallel() // one world on one core: beside the other single-world scenarios
+	skipUnderRace(t)
+	r := Run(Options{Seed: 9, Replicas: 31, Clients: 3, Quiet: true, Steps: 800, Adversary: adversary.Silent, AdversaryReplica: 1})
+	if !r.OK() {
+		t.Fatalf("seed 9: %v", r)
+	}
+	if r.View != 0 || r.Height < 50 {
+		t.Fatalf("seed 9: view %d at height %d: a silent collector cost a view change or stalled the network", r.View, r.Height)
+	}
+	t.Logf("%v", r)
+}
