@@ -118,3 +118,14 @@ func (t TrafficReport) String() string {
 	}
 	return strings.TrimSuffix(b.String(), ";")
 }
+
+// Row is the report as one markdown table row: n, then bytes per block sent by the primary, a collector (its
+// collector frames), a backup, all replicas, and PBFT's all-to-all total, then the ratio of the last two.
+func (t TrafficReport) Row() string {
+	ratio := 0.0
+	if t.BytesSent > 0 {
+		ratio = t.PBFTBytes / t.BytesSent
+	}
+	return fmt.Sprintf("| %d | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.1fx |", t.N, t.Blocks, t.Primary.BytesSent,
+		t.Collector.BytesSent, t.Backup.BytesSent, t.BytesSent, t.PBFTBytes, ratio)
+}

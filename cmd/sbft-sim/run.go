@@ -49,6 +49,7 @@ func runSim(c *cli.Context) error {
 			}
 			if c.Bool("report") {
 				fmt.Fprintln(out, r.Traffic)
+				fmt.Fprintln(out, r.Traffic.Row())
 			}
 			if !r.OK() {
 				fmt.Fprintf(out, "reproduce: sbft-sim --seed %d", r.Seed)
