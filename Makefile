@@ -71,8 +71,9 @@ docker-testnet-down:
 
 # The fault sequence on a docker testnet under load: kill/restart the primary, partition a backup past two
 # checkpoints, isolate the primary, restart all; convergence and acknowledged writes checked after each.
+# The docker testnet's fault sequence; make e2e N=16 runs it on 16 replica containers.
 e2e:
-	$(GO) test -tags docker -count=1 -timeout 20m -v -run TestDockerTestnet ./e2e
+	E2E_REPLICAS=$(N) $(GO) test -tags docker -count=1 -timeout 30m -v -run TestDockerTestnet ./e2e
 
 # A local network of N replicas (make scale N=16) at RATE tx/s for DURATION, its primary killed halfway and a backup
 # wiped afterwards: start time, idle CPU and RSS, latency, view change and state transfer times.

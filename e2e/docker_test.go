@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -98,18 +99,32 @@ func (d *dockerNet) resumed(i int, view uint64, since time.Time) time.Duration {
 	return 0
 }
 
+// dockerReplicas is the testnet's size: 4, or E2E_REPLICAS (make e2e N=16).
+func dockerReplicas(t *testing.T) int {
+	v := os.Getenv("E2E_REPLICAS")
+	if v == "" {
+		return 4
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 4 || n > genesis.ReplicasMax {
+		t.Fatalf("E2E_REPLICAS=%q: want a replica count in [4,%d]", v, genesis.ReplicasMax)
+	}
+	return n
+}
+
 // TestDockerTestnet runs the fault sequence of issue 8 on a testnet of containers under constant client load:
 // kill the primary, restart it, partition a backup past two checkpoints, isolate the primary, restart all.
 func TestDockerTestnet(t *testing.T) {
 	if err := exec.Command("docker", "info").Run(); err != nil {
 		t.Skip("no Docker engine")
 	}
+	n := dockerReplicas(t)
 	dir := filepath.Join(t.TempDir(), "net") // the script creates it
 	d := &dockerNet{t: t, dir: dir, env: []string{"DOCKER_TESTNET_DIR=" + dir, "DOCKER_TESTNET_PROJECT=sbfte2e",
 		"DOCKER_TESTNET_SUBNET=172.28.9", "SBFT_BIN=" + sbftBin, "KEYS=200", "MONITOR=1"}}
 	t.Cleanup(func() {
 		if t.Failed() {
-			for i := 0; i < 4; i++ {
+			for i := 0; i < n; i++ {
 				out, _ := exec.Command("docker", "logs", "--tail", "40", fmt.Sprintf("sbfte2e-replica-%d", i)).CombinedOutput()
 				t.Logf("replica %d log tail:\n%s", i, out)
 			}
@@ -120,19 +135,22 @@ func TestDockerTestnet(t *testing.T) {
 		}
 		d.script("down")
 	})
-	d.script("up", "4")
+	d.script("up", fmt.Sprint(n))
 	g, err := genesis.Load(filepath.Join(dir, "genesis.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.tn = &testnet{t: t, dir: dir, n: 4, g: g}
-	d.checkOwnKeysOnly(4)
+	d.tn = &testnet{t: t, dir: dir, n: n, g: g}
+	d.checkOwnKeysOnly(n)
 	promURL := strings.TrimSpace(d.script("prometheus"))
-	waitPrometheusTargetsUp(t, promURL, 5) // the replicas and the client node
+	waitPrometheusTargetsUp(t, promURL, n+1) // the replicas and the client node
 	ctx := ctxT(t, 15*time.Minute)
 	c := d.tn.client(1)
 	l := startLoad(ctx, c, "dk", 8)
-	all := []int{0, 1, 2, 3}
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
 	l.waitMore(t, 100, "load before faults")
 
 	// 1. Kill the primary.
@@ -141,7 +159,7 @@ func TestDockerTestnet(t *testing.T) {
 	killed := time.Now()
 	d.script("kill", fmt.Sprint(p))
 	t.Logf("RECOVERED from killing primary %d: writes resumed in view %d after %v", p, s.View+1,
-		d.resumed((p+1)%4, s.View+1, killed).Round(time.Millisecond))
+		d.resumed((p+1)%n, s.View+1, killed).Round(time.Millisecond))
 	l.waitMore(t, 100, "load after the view change")
 	d.converge(others(all, p), 1, "primary killed")
 
@@ -152,7 +170,7 @@ func TestDockerTestnet(t *testing.T) {
 
 	// 3. Partition one backup for longer than two checkpoints; it comes back by state transfer.
 	s, _ = d.status(0)
-	b := (int(s.Primary) + 1) % 4
+	b := (int(s.Primary) + 1) % n
 	s0, _ := d.status(int(s.Primary))
 	d.script("isolate", fmt.Sprint(b))
 	for {
@@ -176,7 +194,7 @@ func TestDockerTestnet(t *testing.T) {
 	isolated := time.Now()
 	d.script("isolate", fmt.Sprint(p))
 	t.Logf("RECOVERED from isolating primary %d: writes resumed in view %d after %v", p, s.View+1,
-		d.resumed((p+1)%4, s.View+1, isolated).Round(time.Millisecond))
+		d.resumed((p+1)%n, s.View+1, isolated).Round(time.Millisecond))
 	d.script("heal", fmt.Sprint(p))
 	l.waitMore(t, 50, "load after healing the primary")
 	d.converge(all, 1, "primary isolated and healed")
