@@ -71,7 +71,7 @@ docker-testnet-down:
 
 # The fault sequence on a docker testnet under load: kill/restart the primary, partition a backup past two
 # checkpoints, isolate the primary, restart all; convergence and acknowledged writes checked after each.
-# The docker testnet's fault sequence; make e2e N=16 runs it on 16 replica containers.
+# make e2e N=16 runs it on 16 replica containers (CI: 4).
 e2e:
 	E2E_REPLICAS=$(N) $(GO) test -tags docker -count=1 -timeout 30m -v -run TestDockerTestnet ./e2e
 
