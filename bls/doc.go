@@ -1,5 +1,5 @@
 // Package bls is BLS12-381 signing for sbft's quorum certificates: public keys in G1 (48 bytes compressed),
-// signatures in G2 (96 bytes), so a certificate is one aggregate signature plus a bitmap of its signers,
+// signatures in G2 (96 bytes), so a certificate is one aggregate signature plus the set of its signers,
 // whatever the number of replicas. Built on github.com/consensys/gnark-crypto (pure Go, so the static build
 // stays static).
 //

@@ -29,7 +29,9 @@ const (
 )
 
 // SchemaVersion is stored under the meta key "schema"; a store of another version is refused.
-const SchemaVersion = 4 // 2: quorum certificates are BLS aggregates; 3: headers carry a results root; 4: no view in headers
+// 2: quorum certificates are BLS aggregates; 3: headers carry a results root; 4: no view in headers; 5: stored
+// certificates and hard state are wire encoding version 4 (variable-length signer bitmaps).
+const SchemaVersion = 5
 
 func keyU64(prefix byte, n uint64) []byte {
 	return be.AppendU64([]byte{prefix}, n)

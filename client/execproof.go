@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"math/bits"
+	"iter"
 	"sync"
 
 	"github.com/sbftnet/sbft/bls"
@@ -51,7 +51,7 @@ func (v *ProofVerifier) Verify(txHash [32]byte, r *wire.Reply) (*chain.Result, e
 	if err := v.verifyPath(hdr, hash, res, p.Index, p.Count, p.Siblings); err != nil {
 		return nil, err
 	}
-	if err := v.verifyExecCert(hdr.Height, hash, p.Signers, p.Sig); err != nil {
+	if err := v.verifyExecCert(hdr.Height, hash, p.Signers.Members(), p.Sig); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -103,7 +103,7 @@ func (v *ProofVerifier) VerifyBlockReply(br *wire.BlockReply, want func([32]byte
 	if mutant.On(mutant.UnprovenResult) {
 		return out, nil // planted: nor the certificate
 	}
-	if err := v.verifyExecCert(hdr.Height, hash, br.Signers, br.Sig); err != nil {
+	if err := v.verifyExecCert(hdr.Height, hash, br.Signers.Members(), br.Sig); err != nil {
 		return nil, err
 	}
 	return out, first
@@ -112,8 +112,9 @@ func (v *ProofVerifier) VerifyBlockReply(br *wire.BlockReply, want func([32]byte
 // ErrExecCert is returned for an execution certificate that does not certify its block.
 var ErrExecCert = errors.New("execution certificate does not verify")
 
-// verifyExecCert checks that f+1 replicas certified block hash at height (cached once it verified).
-func (v *ProofVerifier) verifyExecCert(height uint64, hash [32]byte, signers uint64, sigBytes []byte) error {
+// verifyExecCert checks that f+1 replicas certified block hash at height (cached once it verified); signers are
+// the certificate's signer indices, ascending.
+func (v *ProofVerifier) verifyExecCert(height uint64, hash [32]byte, signers iter.Seq[uint32], sigBytes []byte) error {
 	if v.known(height, hash) {
 		return nil
 	}
@@ -121,10 +122,8 @@ func (v *ProofVerifier) verifyExecCert(height uint64, hash [32]byte, signers uin
 	if mutant.On(mutant.ExecQuorum) {
 		need = v.f // planted: one signer short
 	}
-	if mutant.On(mutant.ExecSignerRange) { // planted: bits beyond n count
-		n := uint(len(v.pubs))
-		need -= bits.OnesCount64(signers >> n)
-		signers &= 1<<n - 1
+	if mutant.On(mutant.ExecSignerRange) { // planted: signers beyond n count
+		signers, need = plantedSignersBeyondCount(signers, need, uint32(len(v.pubs)))
 	}
 	if err := bls.VerifySigners(v.pubs, signers, need, wire.ExecSigningBytes(v.chainID, height, hash), sigBytes); err != nil {
 		return fmt.Errorf("%w: %w", ErrExecCert, err)
@@ -136,6 +135,24 @@ func (v *ProofVerifier) verifyExecCert(height uint64, hash [32]byte, signers uin
 	v.blocks[height] = hash
 	v.mu.Unlock()
 	return nil
+}
+
+// plantedSignersBeyondCount is the planted bug mutant.ExecSignerRange: the signers at or beyond n are dropped
+// from those checked, yet each counts towards need.
+func plantedSignersBeyondCount(signers iter.Seq[uint32], need int, n uint32) (iter.Seq[uint32], int) {
+	for id := range signers {
+		if id >= n {
+			need--
+		}
+	}
+	within := func(yield func(uint32) bool) {
+		for id := range signers {
+			if id < n && !yield(id) {
+				return
+			}
+		}
+	}
+	return within, need
 }
 
 func (v *ProofVerifier) known(height uint64, hash [32]byte) bool {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/wire"
 )
 
@@ -38,22 +39,22 @@ func newProofFixture(t *testing.T) *proofFixture {
 	return fx
 }
 
-// cert is the block's execution certificate by the replicas in signers: bitmap and aggregate signature.
-func (fx *proofFixture) cert(signers []int) (uint64, []byte) {
-	var mask uint64
+// cert is the block's execution certificate by the replicas in signers: signer set and aggregate signature.
+func (fx *proofFixture) cert(signers []int) (consensus.ReplicaSet, []byte) {
+	var set consensus.ReplicaSet
 	var sigs []bls.Signature
 	msg := wire.ExecSigningBytes("c", fx.header.Height, fx.header.Hash())
 	for _, s := range signers {
-		mask |= 1 << uint(s)
+		set.Add(uint32(s))
 		sigs = append(sigs, fx.keys[s].Sign(msg))
 	}
-	return mask, bls.Aggregate(sigs).Bytes()
+	return set, bls.Aggregate(sigs).Bytes()
 }
 
 // reply is the proven reply for result i, certified by the replicas in signers, with result res in its place.
 func (fx *proofFixture) reply(i int, signers []int, res *chain.Result) *wire.Reply {
-	mask, sig := fx.cert(signers)
-	p := wire.ExecProof{Header: fx.header.Marshal(), Signers: mask, Sig: sig, Index: uint32(i),
+	set, sig := fx.cert(signers)
+	p := wire.ExecProof{Header: fx.header.Marshal(), Signers: set, Sig: sig, Index: uint32(i),
 		Count: uint32(len(fx.leaves)), Siblings: chain.MerkleProof(fx.leaves, i)}
 	return &wire.Reply{TxHash: res.TxHash, Status: wire.StatusProven, Result: res.Marshal(), Proof: p.Encode()}
 }
@@ -71,19 +72,20 @@ func TestProofVerifier(t *testing.T) {
 	if err != nil || res.Version != 1 {
 		t.Fatalf("valid proof: %v %v", res, err)
 	}
-	// The block is proven now: its other results still need their own path.
+	// The block is proven now: its other results still need their own path, and no longer a quorum (a proof
+	// always carries a certificate: here one of f signers).
 	lie := fx.results[1]
 	lie.Version = 99
-	if _, err := v.Verify(lie.TxHash, fx.reply(0, nil, &lie)); err == nil {
+	if _, err := v.Verify(lie.TxHash, fx.reply(0, []int{2}, &lie)); err == nil {
 		t.Fatal("accepted a result of a proven block without a valid path")
 	}
-	if res, err := v.Verify(fx.results[2].TxHash, fx.reply(2, nil, &fx.results[2])); err != nil || res.Version != 3 {
+	if res, err := v.Verify(fx.results[2].TxHash, fx.reply(2, []int{2}, &fx.results[2])); err != nil || res.Version != 3 {
 		t.Fatalf("result of a proven block with its path: %v %v", res, err)
 	}
 	// Another block at the same height is not proven by the first one's certificate.
 	other := *fx
 	other.header.StateRoot[0] = 1
-	if _, err := v.Verify(fx.results[2].TxHash, other.reply(2, nil, &fx.results[2])); err == nil {
+	if _, err := v.Verify(fx.results[2].TxHash, other.reply(2, []int{2}, &fx.results[2])); err == nil {
 		t.Fatal("accepted another block at a proven height without a certificate")
 	}
 	if _, err := v.Verify(fx.results[2].TxHash, other.reply(2, []int{1, 3}, &fx.results[2])); err != nil {
@@ -93,8 +95,8 @@ func TestProofVerifier(t *testing.T) {
 
 // blockReply is the block reply carrying results idx, certified by signers.
 func (fx *proofFixture) blockReply(idx []int, signers []int) *wire.BlockReply {
-	mask, sig := fx.cert(signers)
-	br := &wire.BlockReply{Replica: 1, Primary: 2, Header: fx.header.Marshal(), Signers: mask, Sig: sig,
+	set, sig := fx.cert(signers)
+	br := &wire.BlockReply{Replica: 1, Primary: 2, Header: fx.header.Marshal(), Signers: set, Sig: sig,
 		Count: uint32(len(fx.leaves))}
 	for _, i := range idx {
 		br.Entries = append(br.Entries, wire.BlockReplyEntry{Index: uint32(i), Result: fx.results[i].Marshal(),

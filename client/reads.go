@@ -27,7 +27,7 @@ func (v *ProofVerifier) VerifyRead(p *wire.ProvenRead) error {
 	if p.Exec.Height != hdr.Height || p.Exec.BlockHash != hdr.Hash() {
 		return fmt.Errorf("%w: certificate of another block", ErrExecCert)
 	}
-	return v.verifyExecCert(hdr.Height, p.Exec.BlockHash, p.Exec.Signers, p.Exec.Sig)
+	return v.verifyExecCert(hdr.Height, p.Exec.BlockHash, p.Exec.Signers.Members(), p.Exec.Sig)
 }
 
 // ReadProven asks the replicas one after another for key's value with a proof and returns the first answer

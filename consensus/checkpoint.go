@@ -151,7 +151,7 @@ func (c *Core) adoptStable(cert Certificate) {
 		} else {
 			// Its state differs from what 2f+c+1 agreed on: faulty, or diverged. Report it.
 			c.counts.BadCheckpoints++
-			c.badCheckpointFrom |= 1 << from
+			c.badCheckpointFrom.Add(from)
 		}
 	}
 	c.stable = cert

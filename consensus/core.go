@@ -1,6 +1,9 @@
 package consensus
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Core is one replica's protocol state machine. It is not safe for concurrent use: one goroutine (the node's
 // driver) owns it.
@@ -22,10 +25,10 @@ type Core struct {
 	stable            Certificate
 	ckpts             map[uint64]map[ReplicaID]shareRec
 	ckptCombining     map[uint64]bool
-	divergedAt        uint64   // highest checkpoint where this replica's state differed from the stable one
-	lastCheckpoint    uint64   // the last checkpoint this replica signed (or reached)
-	badCheckpointFrom uint64   // bitmap of replicas that sent a checkpoint differing from a stable one
-	myCheckpoint      *Message // this replica's latest checkpoint share, resent until it is stable
+	divergedAt        uint64     // highest checkpoint where this replica's state differed from the stable one
+	lastCheckpoint    uint64     // the last checkpoint this replica signed (or reached)
+	badCheckpointFrom ReplicaSet // replicas that sent a checkpoint differing from a stable one
+	myCheckpoint      *Message   // this replica's latest checkpoint share, resent until it is stable
 	myCheckpointTick  uint64
 
 	// View change (viewchange.go, newview.go).
@@ -40,7 +43,7 @@ type Core struct {
 	busyAtLastCommit      bool                              // requests waited when the last slot committed
 	lastCommitTick        uint64                            // when a slot last committed here
 	latestExecutedArrival uint64                            // the latest arrival tick (here) of a request that executed
-	complaints            map[uint64]uint64                 // view -> bitmap of replicas that complained about it
+	complaints            map[uint64]ReplicaSet             // view -> the replicas that complained about it
 	viewChanges           map[uint64]map[ReplicaID]*Message // ViewChanges by view, for views not started
 	vcSent                *Message                          // this replica's ViewChange for the current view
 	newView               *Message                          // the NewView that started the current view
@@ -130,7 +133,7 @@ func New(cfg Config, rs Restore) (*Core, error) {
 		slots:         make(map[uint64]*slot),
 		ckpts:         make(map[uint64]map[ReplicaID]shareRec),
 		ckptCombining: make(map[uint64]bool),
-		complaints:    make(map[uint64]uint64),
+		complaints:    make(map[uint64]ReplicaSet),
 		viewChanges:   make(map[uint64]map[ReplicaID]*Message),
 		viewActive:    true,
 		pending:       newPendingQueue(),
@@ -354,7 +357,7 @@ func (c *Core) Status() Status {
 		LastExecuted: c.lastExecuted, LastProposed: c.lastProposed,
 		PendingRequests: c.pending.len(), SlotsInWindow: len(c.slots),
 		PeerLastExecuted: peers, SlowPathMode: c.path.slowMode, SlowPathTicks: c.slowPathTicks,
-		StableSeq: c.stable.Seq, StableDigest: c.stable.Digest, StableSigners: bitmapIDs(c.stable.Signers),
+		StableSeq: c.stable.Seq, StableDigest: c.stable.Digest, StableSigners: slices.Collect(c.stable.Signers.Members()),
 		LastCheckpoint: c.lastCheckpoint,
 		Counters:       c.counts,
 	}
@@ -376,15 +379,4 @@ func (c *Core) persist(kind RecordKind, m *Message) {
 
 func (c *Core) String() string {
 	return fmt.Sprintf("replica %d view %d executed %d delivered %d", c.cfg.ID, c.view, c.lastExecuted, c.lastDelivered)
-}
-
-func bitmapIDs(b uint64) []ReplicaID {
-	var out []ReplicaID
-	for i := ReplicaID(0); b != 0; i++ {
-		if b&1 != 0 {
-			out = append(out, i)
-		}
-		b >>= 1
-	}
-	return out
 }

@@ -505,13 +505,13 @@ func certLine(c *Certificate) string {
 	if c == nil {
 		return "<nil>"
 	}
-	return fmt.Sprintf("%s v%d s%d d=%s %s", c.Kind, c.View, c.Seq, dig(c.Digest), ids(bitmapIDs(c.Signers)))
+	return fmt.Sprintf("%s v%d s%d d=%s %s", c.Kind, c.View, c.Seq, dig(c.Digest), c.Signers.String())
 }
 
 // certRel renders a certificate about (view, seq, digest): kind{signers}, with its fields only where they
 // differ.
 func certRel(view, seq uint64, digest [32]byte, c *Certificate) string {
-	s := c.Kind.String() + ids(bitmapIDs(c.Signers))
+	s := c.Kind.String() + c.Signers.String()
 	if c.View != view || c.Seq != seq || c.Digest != digest {
 		s += fmt.Sprintf("(v%d s%d d=%s)", c.View, c.Seq, dig(c.Digest))
 	}
@@ -568,10 +568,10 @@ func msgLine(m *Message, route string) string {
 				parts = append(parts, fmt.Sprintf("pp v%d d=%s", e.PPView, dig(e.PPDigest)))
 			}
 			if e.Prepared != nil {
-				parts = append(parts, fmt.Sprintf("prepared v%d %s", e.Prepared.View, ids(bitmapIDs(e.Prepared.Signers))))
+				parts = append(parts, fmt.Sprintf("prepared v%d %s", e.Prepared.View, e.Prepared.Signers.String()))
 			}
 			if e.Committed != nil {
-				parts = append(parts, fmt.Sprintf("committed %s v%d %s", e.Committed.Kind, e.Committed.View, ids(bitmapIDs(e.Committed.Signers))))
+				parts = append(parts, fmt.Sprintf("committed %s v%d %s", e.Committed.Kind, e.Committed.View, e.Committed.Signers.String()))
 			}
 			sb.WriteString(strings.Join(parts, ", ") + ")")
 		}

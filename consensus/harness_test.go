@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -318,13 +317,11 @@ func expectedShare(id ReplicaID, kind CertKind, view, seq uint64, digest [32]byt
 }
 
 // aggregate stands in for the BLS aggregate of the signers' shares over (kind, view, seq, digest): a hash of
-// their valid shares in replica order, which a verifier recomputes from the bitmap.
-func aggregate(kind CertKind, view, seq uint64, digest [32]byte, signers uint64) []byte {
+// their valid shares in replica order, which a verifier recomputes from the signer set.
+func aggregate(kind CertKind, view, seq uint64, digest [32]byte, signers ReplicaSet) []byte {
 	h := sha256.New()
-	for id := ReplicaID(0); id < 64; id++ {
-		if signers&(1<<id) != 0 {
-			h.Write(expectedShare(id, kind, view, seq, digest))
-		}
+	for id := range signers.Members() {
+		h.Write(expectedShare(id, kind, view, seq, digest))
 	}
 	return h.Sum(nil)
 }
@@ -334,17 +331,17 @@ func aggregate(kind CertKind, view, seq uint64, digest [32]byte, signers uint64)
 // certificate, and Bad names the senders of shares that did not verify (or came twice).
 func (cl *cluster) combine(req CombineRequest) CombineResult {
 	var bad []ReplicaID
-	var signers uint64
+	var signers ReplicaSet
 	for _, sh := range req.Shares {
 		switch {
-		case int(sh.From) >= cl.n, signers&(1<<sh.From) != 0,
+		case int(sh.From) >= cl.n, signers.Has(sh.From),
 			!bytes.Equal(sh.Sig, expectedShare(sh.From, req.Kind, req.View, req.Seq, req.Digest)):
 			bad = append(bad, sh.From)
 		default:
-			signers |= 1 << sh.From
+			signers.Add(sh.From)
 		}
 	}
-	if len(bad) > 0 || bits.OnesCount64(signers) < cl.quorum(req.Kind) {
+	if len(bad) > 0 || signers.Count() < cl.quorum(req.Kind) {
 		cl.refused++
 		return CombineResult{Request: req, Bad: bad}
 	}
@@ -358,8 +355,8 @@ func (cl *cluster) verifyCert(c *Certificate, kinds ...CertKind) error {
 	switch {
 	case c == nil || !slices.Contains(kinds, c.Kind):
 		return fmt.Errorf("missing certificate or kind not in %v", kinds)
-	case c.Signers>>uint(cl.n) != 0:
-		return fmt.Errorf("%v certificate signers %b beyond n=%d", c.Kind, c.Signers, cl.n)
+	case c.Signers.Beyond(cl.n):
+		return fmt.Errorf("%v certificate signers %v beyond n=%d", c.Kind, c.Signers, cl.n)
 	case c.SignerCount() < cl.quorum(c.Kind):
 		return fmt.Errorf("%v certificate for seq %d view %d has %d signers, quorum %d", c.Kind, c.Seq, c.View, c.SignerCount(), cl.quorum(c.Kind))
 	case !bytes.Equal(c.Sig, aggregate(c.Kind, c.View, c.Seq, c.Digest, c.Signers)):

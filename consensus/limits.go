@@ -5,8 +5,11 @@ package consensus
 // InFlightSeqsMax, a network's setting) are capped by the constants of the same stem ending in Cap, so that
 // one name never means both a setting and its ceiling.
 const (
-	// ReplicasMax bounds n; certificates and vote maps hold at most this many entries.
-	ReplicasMax = 64
+	// ReplicasMax bounds n; certificates and vote maps hold at most this many entries. 256 keeps a ReplicaSet
+	// a small value (32 bytes, copied with every certificate) whose wire form has a one-byte length, and keeps
+	// a NewView's ViewChange count (one byte) above any quorum; the all-to-all phases (view change,
+	// checkpoints) cost O(n^2) messages well before n reaches it. A multiple of 64: ReplicaSet is 64-bit words.
+	ReplicasMax = 256
 	// CheckpointIntervalSeqsDefault is Config.CheckpointIntervalSeqs in production: replicas sign a checkpoint
 	// at every multiple of the interval; 2f+c+1 make it stable. Config.Validate bounds the interval by
 	// CheckpointIntervalSeqsMin and CheckpointIntervalSeqsMax.

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"math/bits"
 )
 
 // ReplicaID is a replica's index in the genesis, 0..n-1.
@@ -107,20 +106,19 @@ func (k CertKind) String() string {
 	return fmt.Sprintf("CertKind(%d)", uint8(k))
 }
 
-// Certificate is a quorum certificate: one aggregate signature by the replicas in Signers (a bitmap, bit i for
-// replica i) over wire.ShareSigningBytes(Kind, View, Seq, Digest). The core treats Sig as opaque: the node builds
-// and checks it.
+// Certificate is a quorum certificate: one aggregate signature by the replicas in Signers over
+// wire.ShareSigningBytes(Kind, View, Seq, Digest). The core treats Sig as opaque: the node builds and checks it.
 type Certificate struct {
 	Kind    CertKind
 	View    uint64
 	Seq     uint64
 	Digest  [32]byte
-	Signers uint64
+	Signers ReplicaSet
 	Sig     []byte
 }
 
 // SignerCount is the number of replicas in the certificate.
-func (c *Certificate) SignerCount() int { return bits.OnesCount64(c.Signers) }
+func (c *Certificate) SignerCount() int { return c.Signers.Count() }
 
 // Share is one replica's signature share, as collected for a certificate.
 type Share struct {

@@ -83,15 +83,15 @@ func (c *Core) planNewView(v uint64, vcs []*Message) (viewPlan, error) {
 	if len(vcs) < c.cfg.viewChangeQuorum() {
 		return plan, fmt.Errorf("%w: %d view changes, need %d", ErrBadNewView, len(vcs), c.cfg.viewChangeQuorum())
 	}
-	var senders uint64
+	var senders ReplicaSet
 	for _, vc := range vcs {
 		if err := c.checkViewChange(vc, v); err != nil {
 			return plan, err
 		}
-		if senders&(1<<vc.From) != 0 && !planted(bugNewViewDupes) { // planted: a replica counted twice
+		if senders.Has(vc.From) && !planted(bugNewViewDupes) { // planted: a replica counted twice
 			return plan, fmt.Errorf("%w: two view changes from %d", ErrBadNewView, vc.From)
 		}
-		senders |= 1 << vc.From
+		senders.Add(vc.From)
 		if vc.Stable != nil && vc.Stable.Seq > plan.lo {
 			plan.lo, plan.stable = vc.Stable.Seq, vc.Stable
 		}

@@ -1,5 +1,7 @@
 package consensus
 
+import "slices"
+
 // HardState is the part of the core's state that must survive a restart besides the log: the view, whether
 // it has started, and the view change message this replica signed for it or the NewView that started it.
 type HardState struct {
@@ -69,13 +71,15 @@ type SoftState struct {
 	Admitting     bool            // Propose would take one more client request now (admission.go)
 	LastComplaint ComplaintReason // why this replica last complained about a primary (zero: never)
 	// DivergedAt is the highest checkpoint at which this replica's state differed from the stable one (0:
-	// never); BadCheckpointFrom the bitmap (bit i: replica i) of replicas whose checkpoints differed.
+	// never); BadCheckpointFrom the replicas whose checkpoints differed.
 	DivergedAt        uint64
-	BadCheckpointFrom uint64
+	BadCheckpointFrom ReplicaSet
 }
 
-// BadCheckpointReplicas lists the replicas of the BadCheckpointFrom bitmap.
-func (s SoftState) BadCheckpointReplicas() []ReplicaID { return bitmapIDs(s.BadCheckpointFrom) }
+// BadCheckpointReplicas lists the replicas of BadCheckpointFrom in ascending order.
+func (s SoftState) BadCheckpointReplicas() []ReplicaID {
+	return slices.Collect(s.BadCheckpointFrom.Members())
+}
 
 // Forward is client requests that waited here for the primary of View to order them (its client may not reach
 // the primary).

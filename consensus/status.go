@@ -75,7 +75,7 @@ func (c *Core) onCommitted(m *Message) {
 		return
 	}
 	if m.Cert == nil || (m.Cert.Kind != CertFast && m.Cert.Kind != CertCommit) ||
-		m.Cert.SignerCount() < c.cfg.quorumFor(m.Cert.Kind) || m.Cert.Signers>>uint(c.cfg.N) != 0 {
+		m.Cert.SignerCount() < c.cfg.quorumFor(m.Cert.Kind) || m.Cert.Signers.Beyond(c.cfg.N) {
 		c.counts.DroppedInvalid++
 		return
 	}

@@ -1,7 +1,6 @@
 package consensus
 
 import (
-	"math/bits"
 	"slices"
 )
 
@@ -154,8 +153,10 @@ func (c *Core) onComplain(m *Message) {
 
 // addComplaint records a complaint about view v and leaves the current view once f+1 replicas complained.
 func (c *Core) addComplaint(from ReplicaID, v uint64) {
-	c.complaints[v] |= 1 << from
-	if v == c.view && bits.OnesCount64(c.complaints[v]) >= c.cfg.F+1 {
+	set := c.complaints[v]
+	set.Add(from)
+	c.complaints[v] = set
+	if v == c.view && set.Count() >= c.cfg.F+1 {
 		c.startViewChange(c.view + 1)
 	}
 }
@@ -207,7 +208,7 @@ func (c *Core) startViewChange(v uint64) {
 	c.send(Broadcast, vc)
 	c.addViewChange(vc)
 	// Complaints about v that arrived early count now.
-	if bits.OnesCount64(c.complaints[v]) >= c.cfg.F+1 {
+	if c.complaints[v].Count() >= c.cfg.F+1 {
 		c.startViewChange(v + 1)
 	}
 }

@@ -226,8 +226,8 @@ func TestViewChangeRejectsForgedEvidence(t *testing.T) {
 		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: 5, HasPP: true, PPView: 1}}},
 		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: c.cfg.WindowSeqs() + 1, HasPP: true}}},
 		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: 3}, {Seq: 2}}},
-		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: 3, Prepared: &Certificate{Kind: CertPrepare, Seq: 3, Signers: 1}}}},
-		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: 3, Committed: &Certificate{Kind: CertPrepare, Seq: 3, Signers: 15}}}},
+		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: 3, Prepared: &Certificate{Kind: CertPrepare, Seq: 3, Signers: ReplicaSetOf(0)}}}},
+		{Type: MsgViewChange, From: 2, View: 1, Entries: []ViewEntry{{Seq: 3, Committed: &Certificate{Kind: CertPrepare, Seq: 3, Signers: firstReplicas(4)}}}},
 		{Type: MsgViewChange, From: 2, View: 1, Stable: &Certificate{Kind: CertCheckpoint, Seq: 7}},
 	}
 	for i, m := range bad {
@@ -253,14 +253,13 @@ func TestChooseBatch(t *testing.T) {
 		return cores[k]
 	}
 	d := func(b byte) [32]byte { return [32]byte{b} }
-	signers := func(q int) uint64 { return 1<<q - 1 }
 	pp := func(view uint64, b byte) *ViewEntry {
 		return &ViewEntry{Seq: 1, HasPP: true, PPView: view, PPDigest: d(b)}
 	}
 	// prep: a replica that holds a prepare certificate of view `view` (it also pre-prepared that digest then).
 	prep := func(k cfg, view uint64, b byte) *ViewEntry {
 		return &ViewEntry{Seq: 1, HasPP: true, PPView: view, PPDigest: d(b),
-			Prepared: &Certificate{Kind: CertPrepare, View: view, Seq: 1, Digest: d(b), Signers: signers(2*k.f + k.c + 1)}}
+			Prepared: &Certificate{Kind: CertPrepare, View: view, Seq: 1, Digest: d(b), Signers: firstReplicas(2*k.f + k.c + 1)}}
 	}
 	// prepOnly: a prepare certificate without a PrePrepare report (the rule must not depend on the report).
 	prepOnly := func(k cfg, view uint64, b byte) *ViewEntry {
@@ -277,7 +276,7 @@ func TestChooseBatch(t *testing.T) {
 			}
 		}
 		return &ViewEntry{Seq: 1, HasPP: true, PPView: view, PPDigest: d(b),
-			Committed: &Certificate{Kind: kind, View: view, Seq: 1, Digest: d(b), Signers: signers(q)}}
+			Committed: &Certificate{Kind: kind, View: view, Seq: 1, Digest: d(b), Signers: firstReplicas(q)}}
 	}
 	for _, tc := range []struct {
 		cfg
@@ -457,7 +456,7 @@ func TestPrimarySkipsSeqsDecidedByCatchUp(t *testing.T) {
 	_ = c.Propose(Request{Digest: RequestDigest(reqs[1]), Data: reqs[1]})
 	m := &Message{Type: MsgCommitted, From: 1, Seq: 1, Requests: reqs[:1]}
 	m.Digest = BatchDigest(RequestDigests(m.Requests))
-	m.Cert = &Certificate{Kind: CertFast, Seq: 1, Digest: m.Digest, Signers: 0b1111}
+	m.Cert = &Certificate{Kind: CertFast, Seq: 1, Digest: m.Digest, Signers: firstReplicas(4)}
 	c.Step(m)
 	rd := c.Ready()
 	proposed := false

@@ -241,7 +241,7 @@ func tamperedReadsRefused(t *testing.T, tn *testnet, fo *follower, key string) {
 		"value":   func(r *wire.ReadJSON) { r.Value, r.ValueBase64 = "forged", []byte("forged") },
 		"version": func(r *wire.ReadJSON) { r.Version++ },
 		"absent":  func(r *wire.ReadJSON) { r.Found, r.Value, r.ValueBase64, r.Version = false, "", nil, 0 },
-		"signers": func(r *wire.ReadJSON) { r.ExecSigners = 1 },
+		"signers": func(r *wire.ReadJSON) { r.ExecSigners = []uint32{1} },
 		"header": func(r *wire.ReadJSON) { // another state root, so another block than the certified one
 			b, _ := hex.DecodeString(r.Header)
 			b[len(b)-65] ^= 1

@@ -31,7 +31,7 @@ var ErrKeyMisplaced = errors.New("private key given where public data belongs")
 // Bounds on what a genesis file may hold.
 const (
 	FileBytesMax       = 1 << 20
-	ReplicasMax        = 64 // consensus.ReplicasMax; certificates name signers in a 64-bit set
+	ReplicasMax        = 256 // consensus.ReplicasMax: certificates name their signers in a set of that many
 	ChainIDBytesMax    = 64
 	AddrsPerReplicaMax = 16
 	// KeyFileBytesMax caps a key file (a JSON object with a hex Ed25519 key and BLS seed, well under 1 KiB).

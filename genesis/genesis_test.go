@@ -63,6 +63,20 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestReplicasMax: a network of ReplicasMax replicas is valid and round-trips through its file; one more is
+// refused.
+func TestReplicasMax(t *testing.T) {
+	g := validGenesis(t, ReplicasMax+1)
+	if err := g.Validate(); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("%d replicas: %v", g.N(), err)
+	}
+	g.Replicas = g.Replicas[:ReplicasMax]
+	back, err := Parse(g.Marshal())
+	if err != nil || back.N() != ReplicasMax {
+		t.Fatalf("%d replicas: %v", g.N(), err)
+	}
+}
+
 func TestKeyFiles(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "key.json")

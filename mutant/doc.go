@@ -30,7 +30,7 @@ const (
 	ResultProof       Bug = "result-proof"        // a client takes a result of a block it proved before without its Merkle path
 	ReadProof         Bug = "read-proof"          // a client takes a proven read's value without its state proof
 	ReplyQuorum       Bug = "reply-quorum"        // a client decides on f matching replies instead of f+1
-	ExecSignerRange   Bug = "exec-signer-range"   // a client counts execution-certificate signer bits beyond n
+	ExecSignerRange   Bug = "exec-signer-range"   // a client counts execution-certificate signers beyond n
 	BlockCertBatch    Bug = "block-cert-batch"    // a client node takes a block's commit certificate of another batch
 	CertCacheDigest   Bug = "cert-cache-digest"   // the verifier's certificate cache key leaves out the digest
 	CheckpointCert    Bug = "checkpoint-cert"     // the verifier takes a checkpoint certificate of f+1 signers

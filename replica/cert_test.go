@@ -80,9 +80,9 @@ func TestVerifierChecksCertificates(t *testing.T) {
 	prep := combineShares("c", r.bpks, r.request(consensus.CertPrepare, []int{0, 1, 2})).Cert
 	short := combineShares("c", r.bpks, r.request(consensus.CertPrepare, []int{0, 1})).Cert
 	missing := *fast
-	missing.Signers = 0b0111 // claims fewer signers than signed: the aggregate no longer matches
+	missing.Signers = consensus.ReplicaSetOf(0, 1, 2) // claims fewer signers than signed: the aggregate no longer matches
 	outside := *prep
-	outside.Signers |= 1 << 9
+	outside.Signers.Add(9)
 	cases := []struct {
 		name string
 		m    *consensus.Message

@@ -136,7 +136,7 @@ func combineShares(chainID string, pubs []bls.PublicKey, req consensus.CombineRe
 	sigs := make([]bls.Signature, 0, len(req.Shares))
 	pks := make([]bls.PublicKey, 0, len(req.Shares))
 	from := make([]consensus.ReplicaID, 0, len(req.Shares))
-	var signers uint64
+	var signers consensus.ReplicaSet
 	for _, sh := range req.Shares {
 		sig, err := bls.SignatureFromBytes(sh.Sig)
 		if int(sh.From) >= len(pubs) || err != nil {
@@ -144,7 +144,7 @@ func combineShares(chainID string, pubs []bls.PublicKey, req consensus.CombineRe
 			continue
 		}
 		sigs, pks, from = append(sigs, sig), append(pks, pubs[sh.From]), append(from, sh.From)
-		signers |= 1 << sh.From
+		signers.Add(sh.From)
 	}
 	agg := bls.Aggregate(sigs)
 	if len(bad) == 0 && bls.VerifyAggregate(pks, msg, agg) {

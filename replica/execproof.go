@@ -48,7 +48,7 @@ type provenBlock struct {
 	header  []byte
 	leaves  [][32]byte
 	tree    *chain.MerkleTree // over leaves, built once so each client's proof costs O(log n)
-	signers uint64
+	signers consensus.ReplicaSet
 	sig     []byte
 }
 

@@ -1,7 +1,6 @@
 package replica
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/sbftnet/sbft/consensus"
@@ -24,7 +23,7 @@ func (d *Driver) observeSoftState(ss consensus.SoftState) {
 
 // observeCheckpoints reports, once each, a divergence of this replica's state and replicas whose checkpoints
 // differ from stable ones.
-func (d *Driver) observeCheckpoints(diverged, bad uint64) {
+func (d *Driver) observeCheckpoints(diverged uint64, bad consensus.ReplicaSet) {
 	if diverged != d.views.divergedAt {
 		d.views.divergedAt = diverged
 		d.log.Error("STATE DIVERGED: this replica's checkpoint differs from the stable checkpoint the network signed; "+
@@ -33,7 +32,7 @@ func (d *Driver) observeCheckpoints(diverged, bad uint64) {
 	if bad != d.views.badCheckpointFrom {
 		d.views.badCheckpointFrom = bad
 		d.log.Warn("replicas announced checkpoints that differ from the stable ones (faulty or diverged)",
-			"replicas_bitmap", fmt.Sprintf("%b", bad))
+			"replicas", bad.String())
 	}
 }
 
@@ -45,8 +44,9 @@ type viewTracker struct {
 	leftView  uint64
 	lastTaken time.Duration
 
-	divergedAt, badCheckpointFrom uint64 // last reported checkpoint health
-	complaints                    uint64 // complaints this replica sent, as last logged
+	divergedAt        uint64               // last reported checkpoint health
+	badCheckpointFrom consensus.ReplicaSet // ...and the replicas whose checkpoints differed
+	complaints        uint64               // complaints this replica sent, as last logged
 }
 
 // observeComplaints logs every complaint this replica sends about a primary, with the core's reason: a view

@@ -142,7 +142,7 @@ func (v *Verifier) verifyViewChangeCerts(m *consensus.Message) error {
 	return nil
 }
 
-// verifyCert checks a quorum certificate: an allowed kind, enough distinct replicas in the bitmap, and one
+// verifyCert checks a quorum certificate: an allowed kind, enough replicas in its signer set, and one
 // aggregate BLS signature by exactly them over the certificate's canonical digest. Certificates that
 // verified before are recognized by hash.
 func (v *Verifier) verifyCert(c *consensus.Certificate, kinds []consensus.CertKind) error {
@@ -162,9 +162,9 @@ func (v *Verifier) verifyCert(c *consensus.Certificate, kinds []consensus.CertKi
 
 func certKey(c *consensus.Certificate) [32]byte {
 	h := sha256.New()
-	b := make([]byte, 1, 1+8+8+8)
+	b := make([]byte, 1, 1+8+8+wire.SignersBytesMax)
 	b[0] = byte(c.Kind)
-	h.Write(be.AppendU64(be.AppendU64(be.AppendU64(b, c.View), c.Seq), c.Signers))
+	h.Write(wire.AppendSigners(be.AppendU64(be.AppendU64(b, c.View), c.Seq), c.Signers))
 	if !mutant.On(mutant.CertCacheDigest) { // planted: a signature replayed over another digest hits the cache
 		h.Write(c.Digest[:])
 	}
@@ -180,7 +180,7 @@ func (v *Verifier) verifyCertSig(c *consensus.Certificate) error {
 		need = v.f + 1 // planted: the core's own count still refuses it in a Checkpoint message, not elsewhere
 	}
 	msg := wire.ShareSigningBytes(v.chainID, c.Kind, c.View, c.Seq, c.Digest)
-	if err := bls.VerifySigners(v.blsPubs, c.Signers, need, msg, c.Sig); err != nil {
+	if err := bls.VerifySigners(v.blsPubs, c.Signers.Members(), need, msg, c.Sig); err != nil {
 		return fmt.Errorf("%w: %v certificate for seq %d: %w", ErrVerify, c.Kind, c.Seq, err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/wire/be"
 )
 
@@ -10,9 +11,10 @@ import (
 // once, then each of that session's results in the block with its Merkle path to the header's results root.
 // A client accepts every result in it on its own, after one certificate check per block.
 //
-//	kind(1)=3 replica(4) primary(4) header(chain.HeaderBytes) signers(8) sigLen(1) sig count(4) nEntries(2)
+//	kind(1)=3 replica(4) primary(4) header(chain.HeaderBytes) signers sigLen(1) sig count(4) nEntries(2)
 //	  { index(4) resultLen(4) result(chain.Result bytes) nSiblings(1) { sibling(32) } }
 //
+// signers is the signer bitmap (signers.go).
 // A session with more results in a block than one frame holds (BlockReplyFrameBytesMax) gets several frames,
 // each complete on its own.
 type BlockReply struct {
@@ -21,7 +23,7 @@ type BlockReply struct {
 	// hint only (a faulty replica may lie; the client's resend timeout covers that).
 	Primary uint32
 	Header  []byte
-	Signers uint64
+	Signers consensus.ReplicaSet
 	Sig     []byte
 	Count   uint32 // results in the block
 	Entries []BlockReplyEntry
@@ -34,7 +36,9 @@ type BlockReplyEntry struct {
 	Siblings [][32]byte
 }
 
-func (b *BlockReply) headBytes() int { return blockReplyFixedBytes + len(b.Sig) }
+func (b *BlockReply) headBytes() int {
+	return blockReplyFixedBytes + SignersBytes(b.Signers) + len(b.Sig)
+}
 
 func (e *BlockReplyEntry) size() int {
 	return blockReplyEntryFixedBytes + len(e.Result) + 32*len(e.Siblings)
@@ -63,7 +67,7 @@ func (b *BlockReply) encodeFrame(entries []BlockReplyEntry, size int) []byte {
 	f = append(f, frameBlockReply)
 	f = be.AppendU32(be.AppendU32(f, b.Replica), b.Primary)
 	f = append(f, b.Header...)
-	f = be.AppendU64(f, b.Signers)
+	f = AppendSigners(f, b.Signers)
 	f = be.AppendLenBytes8(f, b.Sig)
 	f = be.AppendU32(f, b.Count)
 	f = be.AppendU16(f, uint16(len(entries)))
@@ -83,11 +87,11 @@ func IsBlockReply(frame []byte) bool { return len(frame) > 0 && frame[0] == fram
 
 // DecodeBlockReply parses one BlockReply frame; it never panics on bad bytes.
 func DecodeBlockReply(f []byte) (*BlockReply, error) {
-	if len(f) < blockReplyFixedBytes || f[0] != frameBlockReply || len(f) > BlockReplyFrameBytesMax {
+	if len(f) < blockReplyFixedBytes+SignersBytesMin || f[0] != frameBlockReply || len(f) > BlockReplyFrameBytesMax {
 		return nil, errorf(ErrMalformedFrame, "block reply of %d bytes", len(f))
 	}
 	r := be.NewReader(f[1:], ErrMalformedFrame)
-	b := &BlockReply{Replica: r.U32(), Primary: r.U32(), Header: r.BytesCopy(chain.HeaderBytes), Signers: r.U64()}
+	b := &BlockReply{Replica: r.U32(), Primary: r.U32(), Header: r.BytesCopy(chain.HeaderBytes), Signers: ReadSigners(r)}
 	b.Sig = r.LenBytes8(0xff)
 	b.Count = r.U32()
 	n := int(r.U16())

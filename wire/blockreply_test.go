@@ -2,13 +2,15 @@ package wire
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 
 	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/consensus"
 )
 
 func testBlockReply(entries int, resultBytes int) *BlockReply {
-	b := &BlockReply{Replica: 2, Primary: 1, Header: bytes.Repeat([]byte{7}, chain.HeaderBytes), Signers: 0b1011,
+	b := &BlockReply{Replica: 2, Primary: 1, Header: bytes.Repeat([]byte{7}, chain.HeaderBytes), Signers: consensus.ReplicaSetOf(0, 1, 3, 200),
 		Sig: bytes.Repeat([]byte{9}, 96), Count: uint32(entries)}
 	for i := range entries {
 		b.Entries = append(b.Entries, BlockReplyEntry{Index: uint32(i), Result: bytes.Repeat([]byte{byte(i)}, resultBytes),
@@ -67,7 +69,7 @@ func TestBlockReplySplits(t *testing.T) {
 		}
 	}
 	big := testBlockReply(1, chain.ResultBytesMax)
-	big.Sig = bytes.Repeat([]byte{1}, 0xff)
+	big.Signers, big.Sig = allReplicas(), bytes.Repeat([]byte{1}, 0xff)
 	big.Entries[0].Siblings = make([][32]byte, ExecProofSiblingsMax)
 	if f := big.Encode(); len(f) != 1 || len(f[0]) > BlockReplyFrameBytesMax {
 		t.Fatal("the largest entry does not fit one frame")
@@ -78,13 +80,16 @@ func TestBlockReplySplits(t *testing.T) {
 }
 
 func TestBlockReplyRefusesBadFrames(t *testing.T) {
-	f := testBlockReply(2, 10).Encode()[0]
+	b := testBlockReply(2, 10)
+	f := b.Encode()[0]
+	head := blockReplyFixedBytes + SignersBytes(b.Signers) + len(b.Sig) // through nEntries
 	for name, bad := range map[string][]byte{
 		"truncated":    f[:len(f)-1],
 		"trailing":     append(append([]byte(nil), f...), 0),
 		"other kind":   append([]byte{frameReply}, f[1:]...),
 		"short":        f[:blockReplyFixedBytes-1],
-		"many entries": append(append([]byte(nil), f[:blockReplyFixedBytes+96-2]...), 0xff, 0xff),
+		"many entries": append(append([]byte(nil), f[:head-2]...), 0xff, 0xff),
+		"no signers":   slices.Concat(f[:1+4+4+chain.HeaderBytes], []byte{0}, f[1+4+4+chain.HeaderBytes+SignersBytes(b.Signers):]),
 	} {
 		if _, err := DecodeBlockReply(bad); err == nil {
 			t.Errorf("%s: decoded", name)

@@ -25,8 +25,12 @@ type CheckpointAnnouncement struct {
 	Sig       []byte
 }
 
-// checkpointVersion is the first byte of announcements and stable checkpoint proofs.
-const checkpointVersion = 1
+// checkpointVersion is the first byte of announcements; checkpointProofVersion that of stable checkpoint
+// proofs (2: the signers are the bitmap of signers.go, no longer a u64).
+const (
+	checkpointVersion      = 1
+	checkpointProofVersion = 2
+)
 
 // Marshal encodes a.
 func (a *CheckpointAnnouncement) Marshal() []byte {
@@ -62,31 +66,33 @@ func (a *CheckpointAnnouncement) Message(chainID string) *consensus.Message {
 // StableCheckpointProof is the answer of the checkpoint protocol (CheckpointProtocol): the replica's last
 // stable checkpoint with the block fields its digest covers and the certificate of 2f+c+1 replicas.
 //
-//	version(1)=1 seq(8) height(8) block_hash(32) state_root(32) signers(8) sig_len(1) sig
+//	version(1)=2 seq(8) height(8) block_hash(32) state_root(32) signers sig_len(1) sig
+//
+// signers is the signer bitmap (signers.go).
 type StableCheckpointProof struct {
 	Seq, Height          uint64
 	BlockHash, StateRoot [32]byte
-	Signers              uint64
+	Signers              consensus.ReplicaSet
 	Sig                  []byte
 }
 
 // Marshal encodes p.
 func (p *StableCheckpointProof) Marshal() []byte {
-	b := make([]byte, 0, checkpointProofFixedBytes+1+len(p.Sig))
-	b = appendCheckpointFields(append(b, checkpointVersion), p.Seq, p.Height, p.BlockHash, p.StateRoot)
-	b = be.AppendU64(b, p.Signers)
+	b := make([]byte, 0, checkpointProofFixedBytes+SignersBytesMax+1+len(p.Sig))
+	b = appendCheckpointFields(append(b, checkpointProofVersion), p.Seq, p.Height, p.BlockHash, p.StateRoot)
+	b = AppendSigners(b, p.Signers)
 	return be.AppendLenBytes8(b, p.Sig)
 }
 
 // UnmarshalStableCheckpointProof decodes b strictly; it never panics.
 func UnmarshalStableCheckpointProof(b []byte) (*StableCheckpointProof, error) {
-	if len(b) < checkpointProofFixedBytes+1 || b[0] != checkpointVersion {
+	if len(b) < checkpointProofFixedBytes+SignersBytesMin+1 || b[0] != checkpointProofVersion {
 		return nil, errorf(ErrMalformedAnnouncement, "checkpoint proof of %d bytes", len(b))
 	}
 	r := be.NewReader(b[1:], ErrMalformedAnnouncement)
 	p := &StableCheckpointProof{}
 	p.Seq, p.Height, p.BlockHash, p.StateRoot = readCheckpointFields(r)
-	p.Signers = r.U64()
+	p.Signers = ReadSigners(r)
 	p.Sig = r.LenBytes8(consensus.SigBytesMax)
 	if err := r.Done(); err != nil {
 		return nil, err

@@ -3,6 +3,8 @@ package wire
 import (
 	"bytes"
 	"testing"
+
+	"github.com/sbftnet/sbft/consensus"
 )
 
 func TestCheckpointAnnouncementRoundTrip(t *testing.T) {
@@ -20,7 +22,7 @@ func TestCheckpointAnnouncementRoundTrip(t *testing.T) {
 			t.Fatalf("accepted %d malformed bytes", len(bad))
 		}
 	}
-	p := &StableCheckpointProof{Seq: 150, Height: 150, BlockHash: [32]byte{3}, Signers: 0b111, Sig: make([]byte, 96)}
+	p := &StableCheckpointProof{Seq: 150, Height: 150, BlockHash: [32]byte{3}, Signers: consensus.ReplicaSetOf(0, 1, 2), Sig: make([]byte, 96)}
 	q, err := UnmarshalStableCheckpointProof(p.Marshal())
 	if err != nil || !bytes.Equal(q.Marshal(), p.Marshal()) {
 		t.Fatalf("proof round trip: %v", err)
@@ -29,10 +31,13 @@ func TestCheckpointAnnouncementRoundTrip(t *testing.T) {
 
 func FuzzUnmarshalCheckpointAnnouncement(f *testing.F) {
 	f.Add((&CheckpointAnnouncement{Seq: 150, Share: make([]byte, 96), Sig: make([]byte, 64)}).Marshal())
+	f.Add((&StableCheckpointProof{Seq: 150, Signers: consensus.ReplicaSetOf(0, 70, 130), Sig: make([]byte, 96)}).Marshal())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if a, err := UnmarshalCheckpointAnnouncement(b); err == nil && !bytes.Equal(a.Marshal(), b) {
 			t.Fatal("decode/encode is not the identity")
 		}
-		_, _ = UnmarshalStableCheckpointProof(b)
+		if p, err := UnmarshalStableCheckpointProof(b); err == nil && !bytes.Equal(p.Marshal(), b) {
+			t.Fatal("a stable checkpoint proof's decode/encode is not the identity")
+		}
 	})
 }

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/wire/be"
 )
 
@@ -9,10 +10,12 @@ import (
 // replicas' aggregate BLS signature over ExecSigningBytes(chain ID, height, header hash)), and the Merkle path
 // of the result to the header's results root.
 //
-//	header(chain.HeaderBytes) signers(8) sigLen(1) sig index(4) count(4) nSiblings(1) { sibling(32) }
+//	header(chain.HeaderBytes) signers sigLen(1) sig index(4) count(4) nSiblings(1) { sibling(32) }
+//
+// signers is the signer bitmap (signers.go).
 type ExecProof struct {
 	Header   []byte
-	Signers  uint64
+	Signers  consensus.ReplicaSet
 	Sig      []byte
 	Index    uint32
 	Count    uint32
@@ -22,7 +25,7 @@ type ExecProof struct {
 // Encode frames the proof.
 func (p *ExecProof) Encode() []byte {
 	b := append([]byte(nil), p.Header...)
-	b = be.AppendU64(b, p.Signers)
+	b = AppendSigners(b, p.Signers)
 	b = be.AppendLenBytes8(b, p.Sig)
 	b = be.AppendU32(b, p.Index)
 	b = be.AppendU32(b, p.Count)
@@ -35,11 +38,11 @@ func (p *ExecProof) Encode() []byte {
 
 // DecodeExecProof parses a proof; it never panics.
 func DecodeExecProof(b []byte) (*ExecProof, error) {
-	if len(b) < chain.HeaderBytes+8+1 || len(b) > ExecProofBytesMax {
+	if len(b) < chain.HeaderBytes+SignersBytesMin+1 || len(b) > ExecProofBytesMax {
 		return nil, errorf(ErrMalformedFrame, "proof of %d bytes", len(b))
 	}
 	r := be.NewReader(b, ErrMalformedFrame)
-	p := &ExecProof{Header: r.BytesCopy(chain.HeaderBytes), Signers: r.U64()}
+	p := &ExecProof{Header: r.BytesCopy(chain.HeaderBytes), Signers: ReadSigners(r)}
 	// Any signature length a byte holds: the frame cap above bounds the whole proof.
 	p.Sig = r.LenBytes8(0xff)
 	p.Index, p.Count = r.U32(), r.U32()

@@ -23,7 +23,7 @@ func TestFrameKindsKeepTheirBytes(t *testing.T) {
 func TestFramesRoundTrip(t *testing.T) {
 	for _, s := range []*ExecShare{
 		{From: 2, Height: 7, BlockHash: [32]byte{1}, Share: []byte("share")},
-		{From: 1, Height: 9, BlockHash: [32]byte{2}, Cert: &ExecCert{Height: 9, BlockHash: [32]byte{2}, Signers: 0b11, Sig: []byte("agg")}},
+		{From: 1, Height: 9, BlockHash: [32]byte{2}, Cert: &ExecCert{Height: 9, BlockHash: [32]byte{2}, Signers: consensus.ReplicaSetOf(0, 65), Sig: []byte("agg")}},
 	} {
 		m, err := UnmarshalMessage(MarshalMessage(s.Message()))
 		if err != nil {

@@ -12,6 +12,16 @@ import (
 // bounds (consensus.MessageBytesMax, SigBytesMax, RequestBytesMax, ...) stay with the core, which enforces
 // them too; the transport's own caps (p2p.MeshFrameBytesMax, GossipMessageBytesMax) stay with p2p.
 
+// Signer sets (signers.go), in every certificate.
+const (
+	// SignersBitmapBytesMax is the longest signer bitmap: one bit per replica of the largest network.
+	SignersBitmapBytesMax = consensus.ReplicasMax / 8
+	// SignersBytesMin and SignersBytesMax bound an encoded signer set: the length byte and 1 to
+	// SignersBitmapBytesMax bytes of bitmap.
+	SignersBytesMin = 1 + 1
+	SignersBytesMax = 1 + SignersBitmapBytesMax
+)
+
 // Transaction session (txsession.go, execproof.go).
 const (
 	// ReplyMessageBytesMax caps the human-readable detail of a reply; longer messages are truncated when encoded.
@@ -34,13 +44,14 @@ const (
 	ExecProofSiblingsMax = 16
 	// ExecProofBytesMax caps an execution proof: header, signers, signature (at most consensus.SigBytesMax, the
 	// cap on any certificate signature), index, count, and a Merkle path of at most ExecProofSiblingsMax siblings.
-	ExecProofBytesMax = chain.HeaderBytes + 8 + 1 + consensus.SigBytesMax + 4 + 4 + 1 + ExecProofSiblingsMax*32
+	ExecProofBytesMax = chain.HeaderBytes + SignersBytesMax + 1 + consensus.SigBytesMax + 4 + 4 + 1 +
+		ExecProofSiblingsMax*32
 
 	// replyFixedBytes is kind, txHash, replica, status, reject and msgLen.
 	replyFixedBytes = 1 + 32 + 4 + 1 + 1 + 2
-	// blockReplyFixedBytes is kind, replica, primary, header, signers, sigLen, count and nEntries (the signature
-	// comes on top); blockReplyEntryFixedBytes is an entry's index, result length and sibling count.
-	blockReplyFixedBytes      = 1 + 4 + 4 + chain.HeaderBytes + 8 + 1 + 4 + 2
+	// blockReplyFixedBytes is kind, replica, primary, header, sigLen, count and nEntries (the signers and the
+	// signature come on top); blockReplyEntryFixedBytes is an entry's index, result length and sibling count.
+	blockReplyFixedBytes      = 1 + 4 + 4 + chain.HeaderBytes + 1 + 4 + 2
 	blockReplyEntryFixedBytes = 4 + 4 + 1
 	// replyResultLenBytes is the result length prefix of a proven reply.
 	replyResultLenBytes = 4
@@ -59,8 +70,8 @@ const (
 
 	// announcementFixedBytes is version, replica, seq, height, block hash and state root.
 	announcementFixedBytes = 1 + 4 + 8 + 8 + 32 + 32
-	// checkpointProofFixedBytes is version, seq, height, block hash, state root and signers.
-	checkpointProofFixedBytes = 1 + 8 + 8 + 32 + 32 + 8
+	// checkpointProofFixedBytes is version, seq, height, block hash and state root (the signers follow).
+	checkpointProofFixedBytes = 1 + 8 + 8 + 32 + 32
 )
 
 // State sync (blocks.go).
@@ -84,13 +95,13 @@ const (
 	// HeadRequestBytesMax caps a head request (it is empty; the cap only bounds garbage).
 	HeadRequestBytesMax = 64
 	// ExecCertBytesMax caps an encoded execution certificate (a head answer).
-	ExecCertBytesMax = 8 + 32 + 8 + 1 + consensus.SigBytesMax
+	ExecCertBytesMax = 8 + 32 + SignersBytesMax + 1 + consensus.SigBytesMax
 	// ReadRequestBytesMax caps a read request: one key.
 	ReadRequestBytesMax = chain.KeyBytesMax
 	// ProvenReadBytesMax caps a read answer: key, flags, version, the largest value, a header, an execution
 	// certificate's signers and signature, and the longest state proof (smt.DepthMax siblings and a leaf).
-	ProvenReadBytesMax = 2 + chain.KeyBytesMax + 1 + 8 + 4 + chain.ValueBytesMax + chain.HeaderBytes + 8 + 1 +
-		consensus.SigBytesMax + 2 + smtProofBytesMax
+	ProvenReadBytesMax = 2 + chain.KeyBytesMax + 1 + 8 + 4 + chain.ValueBytesMax + chain.HeaderBytes +
+		SignersBytesMax + 1 + consensus.SigBytesMax + 2 + smtProofBytesMax
 	// SubscribedFrameBytesMax caps a pushed subscription frame: kind, top and one block (at most
 	// chain.BlockBytesMax) with its commit certificate (an empty message carrying it: well under 4 KiB).
 	SubscribedFrameBytesMax = 1 + 8 + 4 + chain.BlockBytesMax + 4 + 4096

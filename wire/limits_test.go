@@ -12,9 +12,12 @@ import (
 // replica may send fits the client's reply cap: a smaller layer must never accept what the next one refuses.
 // The transport's caps (p2p) are checked against these in client/limits_test.go and node/limits_test.go.
 func TestLimitsAgree(t *testing.T) {
-	largestCert := len(MarshalCertificate(consensus.Certificate{Kind: consensus.CertCommit, Signers: ^uint64(0),
+	largestCert := len(MarshalCertificate(consensus.Certificate{Kind: consensus.CertCommit, Signers: allReplicas(),
 		Sig: make([]byte, consensus.SigBytesMax)}))
-	largestProof := len((&StableCheckpointProof{Signers: ^uint64(0), Sig: make([]byte, consensus.SigBytesMax)}).Marshal())
+	largestProof := len((&StableCheckpointProof{Signers: allReplicas(), Sig: make([]byte, consensus.SigBytesMax)}).Marshal())
+	largestExecCert := len((&ExecCert{Signers: allReplicas(), Sig: make([]byte, consensus.SigBytesMax)}).Marshal())
+	// The largest NewView quorum 2f+2c+1 over n = 3f+2c+1 <= ReplicasMax, f >= 1: f = 1 and c as large as fits.
+	largestNewViewQuorum := 2 + 2*((consensus.ReplicasMax-4)/2) + 1
 	largestAnnouncement := len((&CheckpointAnnouncement{Share: make([]byte, consensus.SigBytesMax),
 		Sig: make([]byte, consensus.SigBytesMax)}).Marshal())
 	const largestBatchMessage = consensus.BatchBytesCap + consensus.BatchRequestsCap*4 + 4*consensus.SigBytesMax
@@ -50,7 +53,12 @@ func TestLimitsAgree(t *testing.T) {
 		{"largest proven reply fits a reply", replyFixedBytes + ReplyMessageBytesMax + replyResultLenBytes +
 			chain.ResultBytesMax + ExecProofBytesMax, ReplyFrameBytesMax},
 		{"proof path covers the largest block", chain.BlockTxsMax, 1 << ExecProofSiblingsMax},
-		{"certificate signers fit the 64-bit signer set", consensus.ReplicasMax, 64},
+		// Signer sets: the bitmap holds every replica, its length a byte; a NewView counts its ViewChanges in one.
+		{"the signer bitmap holds every replica", consensus.ReplicasMax, 8 * SignersBitmapBytesMax},
+		{"the signer bitmap's length fits its byte", SignersBitmapBytesMax, 0xff},
+		{"a NewView's quorum fits its count byte", largestNewViewQuorum, 0xff},
+		{"an execution certificate with every signer fits its cap", largestExecCert, ExecCertBytesMax},
+		{"ExecCertBytesMax is the largest execution certificate", ExecCertBytesMax, largestExecCert},
 	} {
 		if c.inner > c.outer {
 			t.Errorf("%s: %d > %d", c.name, c.inner, c.outer)
@@ -85,7 +93,7 @@ func TestLargestFramesDecode(t *testing.T) {
 	if len(res) != chain.ResultBytesMax {
 		t.Fatalf("largest result is %d bytes, ResultBytesMax %d", len(res), chain.ResultBytesMax)
 	}
-	p := ExecProof{Header: make([]byte, chain.HeaderBytes), Sig: make([]byte, consensus.SigBytesMax),
+	p := ExecProof{Header: make([]byte, chain.HeaderBytes), Signers: allReplicas(), Sig: make([]byte, consensus.SigBytesMax),
 		Siblings: make([][32]byte, ExecProofSiblingsMax)}
 	proof := p.Encode()
 	if len(proof) != ExecProofBytesMax {

@@ -7,17 +7,18 @@ import (
 
 // Wire format of a consensus message (all integers big-endian, fixed width):
 //
-//	version(1)=3 type(1) from(4) view(8) seq(8) digest(32) lastExecuted(8) flags(1)
+//	version(1)=4 type(1) from(4) view(8) seq(8) digest(32) lastExecuted(8) flags(1)
 //	nRequests(4) { len(4) bytes }*  shareLen(1) share
-//	hasCert(1) [ kind(1) signers(8) sigLen(1) sig ]  payload  sigLen(1) sig
+//	hasCert(1) [ kind(1) signers sigLen(1) sig ]  payload  sigLen(1) sig
 //
 // A certificate carried in a message is over the message's own (view, seq, digest). The payload is empty
 // except for ViewChange and NewView:
 //
 //	ViewChange: hasStable(1) [ fullCert ]  nEntries(2) { seq(8) flags(1) [ppView(8) ppDigest(32)] [fullCert] [fullCert] }*
 //	NewView:    nViewChanges(1) { len(4) message }*
-//	fullCert:   kind(1) view(8) seq(8) digest(32) signers(8) sigLen(1) sig
+//	fullCert:   kind(1) view(8) seq(8) digest(32) signers sigLen(1) sig
 //
+// signers is the signer bitmap of signers.go (2..33 bytes).
 // Every count and length is checked against the consensus limits before anything is allocated.
 
 // messageHeaderBytes is version, type, from, view, seq, digest, lastExecuted and flags.
@@ -25,7 +26,8 @@ const messageHeaderBytes = 1 + 1 + 4 + 8 + 8 + 32 + 8 + 1
 
 // MarshalMessage encodes m.
 func MarshalMessage(m *consensus.Message) []byte {
-	size := messageHeaderBytes + 4 + 1 + len(m.Share) + 1 + 10 + consensus.SigBytesMax + 1 + len(m.Sig)
+	size := messageHeaderBytes + 4 + 1 + len(m.Share) + 1 + 1 + SignersBytesMax + 1 + consensus.SigBytesMax + 1 +
+		len(m.Sig)
 	for _, r := range m.Requests {
 		size += 4 + len(r)
 	}

@@ -7,8 +7,9 @@ import (
 
 // The encoder of consensus messages (the format and the decoder are in message.go and message_reader.go).
 
-// EncodingVersion is the first byte of every encoded message.
-const EncodingVersion = 3
+// EncodingVersion is the first byte of every encoded message. 4: certificates name their signers in a
+// variable-length bitmap (signers.go) instead of a u64.
+const EncodingVersion = 4
 
 // ViewEntry flags in the encoding.
 const (
@@ -43,7 +44,7 @@ func appendMessage(b []byte, m *consensus.Message) []byte {
 		b = append(b, 0)
 	} else {
 		b = append(b, 1, byte(m.Cert.Kind))
-		b = be.AppendU64(b, m.Cert.Signers)
+		b = AppendSigners(b, m.Cert.Signers)
 		b = append(b, byte(len(m.Cert.Sig)))
 		b = append(b, m.Cert.Sig...)
 	}
@@ -107,7 +108,7 @@ func appendFullCert(b []byte, c *consensus.Certificate) []byte {
 	b = be.AppendU64(b, c.View)
 	b = be.AppendU64(b, c.Seq)
 	b = append(b, c.Digest[:]...)
-	b = be.AppendU64(b, c.Signers)
+	b = AppendSigners(b, c.Signers)
 	b = append(b, byte(len(c.Sig)))
 	return append(b, c.Sig...)
 }

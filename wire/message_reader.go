@@ -52,7 +52,7 @@ func (r messageReader) cert(m *consensus.Message) *consensus.Certificate {
 		return nil
 	}
 	c := &consensus.Certificate{Kind: consensus.CertKind(r.U8()), View: m.View, Seq: m.Seq, Digest: m.Digest,
-		Signers: r.U64()}
+		Signers: ReadSigners(r.Reader)}
 	if r.Err() == nil && !validCertKind(c.Kind) {
 		r.Failf("certificate kind %d", c.Kind)
 	}
@@ -69,7 +69,7 @@ func (r messageReader) sig() []byte {
 
 func (r messageReader) fullCert() *consensus.Certificate {
 	c := &consensus.Certificate{Kind: consensus.CertKind(r.U8()), View: r.U64(), Seq: r.U64(), Digest: r.Hash32(),
-		Signers: r.U64()}
+		Signers: ReadSigners(r.Reader)}
 	if r.Err() == nil && !validCertKind(c.Kind) {
 		r.Failf("certificate kind %d", c.Kind)
 	}

@@ -14,8 +14,14 @@ func sampleMessages() []*consensus.Message {
 		{Type: consensus.MsgPrePrepare, From: 1, View: 2, Seq: 3, Digest: [32]byte{9}, Requests: [][]byte{[]byte("x"), {}}, Sig: []byte("sig")},
 		{Type: consensus.MsgPartialCommit, From: 3, View: 1 << 40, Seq: 1 << 50, Digest: [32]byte{1, 2}, Share: make([]byte, 96), Sig: make([]byte, 64)},
 		{Type: consensus.MsgStatus, From: 0, LastExecuted: 77},
-		{Type: consensus.MsgCommitted, From: 2, Seq: 5, Requests: [][]byte{[]byte("r")}, Cert: &consensus.Certificate{Kind: consensus.CertFast, Seq: 5, Signers: 0b1111, Sig: []byte("agg")}},
+		{Type: consensus.MsgCommitted, From: 2, Seq: 5, Requests: [][]byte{[]byte("r")}, Cert: &consensus.Certificate{Kind: consensus.CertFast, Seq: 5, Signers: consensus.ReplicaSetOf(0, 1, 2, 3), Sig: []byte("agg")}},
 		{Type: consensus.MsgPrePrepare, From: 0, Seq: 9, Flags: consensus.FlagSlowPath, Requests: [][]byte{[]byte("q")}},
+		// A view change of a large network: certificates whose signers reach past replica 63.
+		{Type: consensus.MsgViewChange, From: 200, View: 7, Sig: []byte("s"),
+			Stable: &consensus.Certificate{Kind: consensus.CertCheckpoint, Seq: 150, Signers: firstReplicas(139), Sig: []byte("agg")},
+			Entries: []consensus.ViewEntry{{Seq: 151, HasPP: true, PPView: 6, PPDigest: [32]byte{5},
+				Prepared: &consensus.Certificate{Kind: consensus.CertPrepare, View: 6, Seq: 151, Digest: [32]byte{5},
+					Signers: consensus.ReplicaSetOf(3, 64, 65, 208), Sig: []byte("agg")}}}},
 	}
 }
 
@@ -89,7 +95,7 @@ func TestHardStateRoundTrip(t *testing.T) {
 }
 
 func TestCertificateRoundTrip(t *testing.T) {
-	c := consensus.Certificate{Kind: consensus.CertCommit, View: 2, Seq: 9, Digest: [32]byte{4}, Signers: 0b1011,
+	c := consensus.Certificate{Kind: consensus.CertCommit, View: 2, Seq: 9, Digest: [32]byte{4}, Signers: consensus.ReplicaSetOf(0, 1, 3, 255),
 		Sig: []byte("agg")}
 	got, err := UnmarshalCertificate(MarshalCertificate(c))
 	if err != nil || !reflect.DeepEqual(got, c) {

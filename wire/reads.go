@@ -13,11 +13,13 @@ import (
 // ExecCert is an execution certificate: the aggregate BLS signature of the replicas in Signers (at least f+1)
 // over ExecSigningBytes(chain ID, Height, BlockHash). It certifies the block's header, so its state root.
 //
-//	height(8) blockHash(32) signers(8) sigLen(1) sig
+//	height(8) blockHash(32) signers sigLen(1) sig
+//
+// signers is the signer bitmap (signers.go).
 type ExecCert struct {
 	Height    uint64
 	BlockHash [32]byte
-	Signers   uint64
+	Signers   consensus.ReplicaSet
 	Sig       []byte
 }
 
@@ -27,12 +29,13 @@ func (c *ExecCert) Marshal() []byte { return c.append(nil) }
 func (c *ExecCert) append(b []byte) []byte {
 	b = be.AppendU64(b, c.Height)
 	b = append(b, c.BlockHash[:]...)
-	b = be.AppendU64(b, c.Signers)
+	b = AppendSigners(b, c.Signers)
 	return be.AppendLenBytes8(b, c.Sig)
 }
 
 func readExecCert(r *be.Reader) *ExecCert {
-	return &ExecCert{Height: r.U64(), BlockHash: r.Hash32(), Signers: r.U64(), Sig: r.LenBytes8(consensus.SigBytesMax)}
+	return &ExecCert{Height: r.U64(), BlockHash: r.Hash32(), Signers: ReadSigners(r),
+		Sig: r.LenBytes8(consensus.SigBytesMax)}
 }
 
 // UnmarshalExecCert decodes an execution certificate; it never panics.
@@ -89,7 +92,7 @@ func DecodeSubscribed(b []byte) (*Subscribed, error) {
 // with the header of that height, its execution certificate and the key's proof against the header's state root.
 // The reader checks all three itself; the replica that answers is not trusted.
 //
-//	keyLen(2) key found(1) version(8) valueLen(4) value header(chain.HeaderBytes) signers(8) sigLen(1) sig
+//	keyLen(2) key found(1) version(8) valueLen(4) value header(chain.HeaderBytes) signers sigLen(1) sig
 //	proofLen(2) proof
 type ProvenRead struct {
 	KV   chain.KVProof
@@ -99,14 +102,15 @@ type ProvenRead struct {
 // Marshal encodes p.
 func (p *ProvenRead) Marshal() []byte {
 	proof := p.KV.Proof.Marshal()
-	b := make([]byte, 0, 2+len(p.KV.Key)+13+len(p.KV.Value)+chain.HeaderBytes+9+len(p.Exec.Sig)+2+len(proof))
+	b := make([]byte, 0, 2+len(p.KV.Key)+13+len(p.KV.Value)+chain.HeaderBytes+SignersBytesMax+1+len(p.Exec.Sig)+
+		2+len(proof))
 	b = be.AppendU16(b, uint16(len(p.KV.Key)))
 	b = append(b, p.KV.Key...)
 	b = append(b, boolByte(p.KV.Found))
 	b = be.AppendU64(b, p.KV.Version)
 	b = be.AppendLenBytes32(b, p.KV.Value)
 	b = append(b, p.KV.Header.Marshal()...)
-	b = be.AppendU64(b, p.Exec.Signers)
+	b = AppendSigners(b, p.Exec.Signers)
 	b = be.AppendLenBytes8(b, p.Exec.Sig)
 	b = be.AppendU16(b, uint16(len(proof)))
 	return append(b, proof...)
@@ -139,7 +143,7 @@ func UnmarshalProvenRead(b []byte) (*ProvenRead, error) {
 		r.Failf("value of %d bytes", n)
 	}
 	hdr, herr := chain.UnmarshalHeader(r.Bytes(chain.HeaderBytes))
-	p.Exec.Signers, p.Exec.Sig = r.U64(), r.LenBytes8(consensus.SigBytesMax)
+	p.Exec.Signers, p.Exec.Sig = ReadSigners(r), r.LenBytes8(consensus.SigBytesMax)
 	proof, perr := smt.UnmarshalProof(r.Bytes(int(r.U16())))
 	if err := r.Done(); err != nil {
 		return nil, err

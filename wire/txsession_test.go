@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/consensus"
 )
 
 func TestReplyRoundTrip(t *testing.T) {
@@ -36,7 +37,7 @@ func FuzzDecodeReply(f *testing.F) {
 }
 
 func TestProvenReplyRoundTrip(t *testing.T) {
-	p := ExecProof{Header: make([]byte, chain.HeaderBytes), Signers: 0b11, Sig: make([]byte, 96), Index: 3, Count: 5,
+	p := ExecProof{Header: make([]byte, chain.HeaderBytes), Signers: consensus.ReplicaSetOf(0, 1), Sig: make([]byte, 96), Index: 3, Count: 5,
 		Siblings: [][32]byte{{1}, {2}, {3}}}
 	r := &Reply{TxHash: [32]byte{9}, Status: StatusProven, Result: []byte("result"), Proof: p.Encode()}
 	got, err := DecodeReply(r.Encode())
@@ -50,6 +51,10 @@ func TestProvenReplyRoundTrip(t *testing.T) {
 }
 
 func FuzzDecodeExecProof(f *testing.F) {
-	f.Add((&ExecProof{Header: make([]byte, chain.HeaderBytes), Sig: make([]byte, 96)}).Encode())
-	f.Fuzz(func(t *testing.T, b []byte) { DecodeExecProof(b) })
+	f.Add((&ExecProof{Header: make([]byte, chain.HeaderBytes), Signers: consensus.ReplicaSetOf(1, 250), Sig: make([]byte, 96)}).Encode())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if p, err := DecodeExecProof(b); err == nil && !bytes.Equal(p.Encode(), b) {
+			t.Fatal("a decoded proof encodes differently")
+		}
+	})
 }

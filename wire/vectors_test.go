@@ -68,16 +68,17 @@ type vectors struct {
 		Height              uint64   `json:"height"`
 		Digest              string   `json:"digest"`
 		ShareSigningBytes   string   `json:"share_signing_bytes"`
-		Shares              []string `json:"shares"` // replicas 0, 1, 2
-		Signers             uint64   `json:"signers"`
-		SignersBytes        string   `json:"signers_bytes"` // big-endian u64: replica i is bit i
+		Shares              []string `json:"shares"`        // replicas 0, 1, 2
+		Signers             []uint32 `json:"signers"`       // replicas 0, 1, 2
+		SignersBytes        string   `json:"signers_bytes"` // the signer bitmap: u8 length, replica i is bit i%8 of byte i/8
 		Aggregate           string   `json:"aggregate"`
 		AnnouncementSigning string   `json:"announcement_signing_bytes"` // replica 0's, for its Ed25519 signature
 		AnnouncementSig     string   `json:"announcement_sig"`
 		AnnouncementEncoded string   `json:"announcement_encoded"`
 		StableProofEncoded  string   `json:"stable_proof_encoded"`
 		ExecSigningBytes    string   `json:"exec_signing_bytes"`
-		ExecSigners         uint64   `json:"exec_signers"` // replicas 1 and 3
+		ExecSigners         []uint32 `json:"exec_signers"`       // replicas 1 and 3
+		ExecSignersBytes    string   `json:"exec_signers_bytes"` // their signer bitmap
 		ExecAggregate       string   `json:"exec_aggregate"`
 	} `json:"checkpoint"`
 }
@@ -188,7 +189,11 @@ func checkpointVectors(t *testing.T, v *vectors, edKeys []ed25519.PrivateKey, bl
 		t.Fatal("checkpoint aggregate does not verify")
 	}
 	c.Seq, c.Height, c.Digest, c.ShareSigningBytes = h.Seq, h.Height, hex.EncodeToString(digest[:]), hex.EncodeToString(share)
-	c.Signers, c.SignersBytes, c.Aggregate = 0b0111, hex.EncodeToString(be64(0b0111)), hex.EncodeToString(agg.Bytes())
+	// Signer bitmap of replicas 0, 1, 2: length 1, then bits 0-2 of byte 0.
+	signers := consensus.ReplicaSetOf(0, 1, 2)
+	bitmap := []byte{1, 0b0000_0111}
+	mustEqual(t, "signer bitmap", wire.AppendSigners(nil, signers), bitmap)
+	c.Signers, c.SignersBytes, c.Aggregate = []uint32{0, 1, 2}, hex.EncodeToString(bitmap), hex.EncodeToString(agg.Bytes())
 
 	// Replica 0's announcement: version(1)=1 replica(4) seq(8) height(8) block_hash(32) state_root(32)
 	// share_len(1) share sig_len(1) sig; sig is Ed25519 over the consensus message's signing bytes:
@@ -203,21 +208,24 @@ func checkpointVectors(t *testing.T, v *vectors, edKeys []ed25519.PrivateKey, bl
 	mustEqual(t, "announcement encoding", a.Marshal(), enc)
 	c.AnnouncementSigning, c.AnnouncementSig, c.AnnouncementEncoded = hex.EncodeToString(msgSigning), hex.EncodeToString(a.Sig), hex.EncodeToString(enc)
 
-	// Stable checkpoint proof: version(1)=1 seq(8) height(8) block_hash(32) state_root(32) signers(8) sig_len(1) sig.
-	p := &wire.StableCheckpointProof{Seq: h.Seq, Height: h.Height, BlockHash: bh, StateRoot: h.StateRoot, Signers: 0b0111, Sig: agg.Bytes()}
-	proof := cat([]byte{1}, be64(h.Seq), be64(h.Height), bh[:], h.StateRoot[:], be64(0b0111), []byte{byte(len(p.Sig))}, p.Sig)
+	// Stable checkpoint proof: version(1)=2 seq(8) height(8) block_hash(32) state_root(32) signers sig_len(1) sig.
+	p := &wire.StableCheckpointProof{Seq: h.Seq, Height: h.Height, BlockHash: bh, StateRoot: h.StateRoot, Signers: signers, Sig: agg.Bytes()}
+	proof := cat([]byte{2}, be64(h.Seq), be64(h.Height), bh[:], h.StateRoot[:], bitmap, []byte{byte(len(p.Sig))}, p.Sig)
 	mustEqual(t, "stable checkpoint proof", p.Marshal(), proof)
 	c.StableProofEncoded = hex.EncodeToString(proof)
 
 	// Execution certificate of replicas 1 and 3: shares over ShareSigningBytes(kind 4, view 0, seq = height,
-	// digest = block hash); signers bitmap 0b1010.
+	// digest = block hash); signer bitmap 01 0a (length 1, bits 1 and 3).
 	exec := cat([]byte("sbft/share/v1"), be16(uint16(len(chainID))), chainID, []byte{byte(consensus.CertExec)}, be64(0), be64(h.Height), bh[:])
 	mustEqual(t, "exec signing bytes", wire.ExecSigningBytes(vectorsChainID, h.Height, bh), exec)
 	execAgg := bls.Aggregate([]bls.Signature{blsKeys[1].Sign(exec), blsKeys[3].Sign(exec)})
 	if !bls.VerifyAggregate([]bls.PublicKey{blsKeys[1].PublicKey(), blsKeys[3].PublicKey()}, exec, execAgg) {
 		t.Fatal("exec aggregate does not verify")
 	}
-	c.ExecSigningBytes, c.ExecSigners, c.ExecAggregate = hex.EncodeToString(exec), 0b1010, hex.EncodeToString(execAgg.Bytes())
+	execBitmap := []byte{1, 0b0000_1010}
+	mustEqual(t, "exec signer bitmap", wire.AppendSigners(nil, consensus.ReplicaSetOf(1, 3)), execBitmap)
+	c.ExecSigningBytes, c.ExecSigners, c.ExecAggregate = hex.EncodeToString(exec), []uint32{1, 3}, hex.EncodeToString(execAgg.Bytes())
+	c.ExecSignersBytes = hex.EncodeToString(execBitmap)
 }
 
 func mustEqual(t *testing.T, what string, got, want []byte) {

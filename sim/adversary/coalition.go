@@ -306,14 +306,14 @@ func (co *Coalition) tryCombine(k shareKey) {
 		return
 	}
 	co.sent[k] = len(got)
-	var signers uint64
+	var signers consensus.ReplicaSet
 	var sigs []bls.Signature
 	for id, raw := range got {
 		sig, err := bls.SignatureFromBytes(raw)
 		if err != nil {
 			continue
 		}
-		signers |= 1 << id
+		signers.Add(id)
 		sigs = append(sigs, sig)
 	}
 	cert := &consensus.Certificate{Kind: k.kind, View: k.view, Seq: k.seq, Digest: k.digest, Signers: signers,

@@ -82,9 +82,9 @@ func (co *Coalition) weakCheckpoint(low uint64) *consensus.Certificate {
 	if err != nil {
 		return nil
 	}
-	signers, sigs := uint64(1)<<best.from, []bls.Signature{sig}
+	signers, sigs := consensus.ReplicaSetOf(best.from), []bls.Signature{sig}
 	for _, id := range co.members {
-		signers |= 1 << id
+		signers.Add(id)
 		sigs = append(sigs, co.keys[id].Share.Sign(wire.ShareSigningBytes(co.cfg.ChainID, consensus.CertCheckpoint, 0, seq, best.digest)))
 	}
 	return &consensus.Certificate{Kind: consensus.CertCheckpoint, Seq: seq, Digest: best.digest, Signers: signers,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sbftnet/sbft/bls"
 	"github.com/sbftnet/sbft/chain"
+	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/replica"
 	"github.com/sbftnet/sbft/wire"
 )
@@ -19,7 +20,7 @@ import (
 //   - quorum: a made-up block at the height after the colluder's last, whose only result is the lie, under an
 //     execution certificate of the f colluders' shares, one signer short of the quorum (a client must refuse
 //     it);
-//   - range: the same with signer bits beyond n added to the colluders' (bits that name no replica);
+//   - range: the same with signers beyond n added to the colluders' (indices that name no replica);
 //   - vote: a plain committed reply with the lie, the same bytes from every colluder, sent when a colluder
 //     receives the transaction (f matching lies: a client must wait for f+1);
 //   - path: the lie at a real block (its members executed it: real header, and the real certificate once a
@@ -53,7 +54,7 @@ type knownBlock struct {
 	hdr     chain.Header
 	count   uint32
 	path    [][32]byte // the first result's
-	signers uint64
+	signers consensus.ReplicaSet
 	sig     []byte // nil until needed
 }
 
@@ -84,12 +85,12 @@ func (co *Coalition) onMemberBlock(b *chain.Block, results []chain.Result) {
 }
 
 // execCert is the colluders' own execution certificate over (height, hash): f shares.
-func (co *Coalition) execCert(height uint64, hash [32]byte) (uint64, []byte) {
+func (co *Coalition) execCert(height uint64, hash [32]byte) (consensus.ReplicaSet, []byte) {
 	msg := wire.ExecSigningBytes(co.cfg.ChainID, height, hash)
-	var signers uint64
+	var signers consensus.ReplicaSet
 	var sigs []bls.Signature
 	for _, m := range co.members {
-		signers |= 1 << m
+		signers.Add(m)
 		sigs = append(sigs, co.keys[m].Share.Sign(msg))
 	}
 	return signers, bls.Aggregate(sigs).Bytes()
@@ -202,15 +203,15 @@ func lie(tx *chain.Tx, h [32]byte, height, seq uint64) *chain.Result {
 	return res
 }
 
-// forgeryKey names a quorum forgery: the transaction, and whether its signer bitmap reaches beyond n.
+// forgeryKey names a quorum forgery: the transaction, and whether its signers reach beyond n.
 type forgeryKey struct {
 	tx   [32]byte
 	wide bool
 }
 
 // forgeQuorum is a proven reply for t on a made-up block whose only result is the lie, certified by the f
-// colluders alone, and if wide with f+1 more signer bits beyond n (made once per transaction: resends get
-// the same forgery).
+// colluders alone, and if wide with f+1 more signers beyond n, as many of them as a set holds (made once per
+// transaction: resends get the same forgery).
 func (co *Coalition) forgeQuorum(a *Adversary, t *proofTarget, wide bool) *wire.Reply {
 	key := forgeryKey{t.hash, wide}
 	if r := co.proofs.quorum[key]; r != nil {
@@ -223,8 +224,10 @@ func (co *Coalition) forgeQuorum(a *Adversary, t *proofTarget, wide bool) *wire.
 		StateRoot:   sha256.Sum256(binary.BigEndian.AppendUint64([]byte("forged state"), t.tx.Nonce)),
 		ResultsRoot: chain.MerkleRoot([][32]byte{chain.ResultLeaf(res)})}
 	signers, sig := co.execCert(hdr.Height, hdr.Hash())
-	if wide {
-		signers |= (1<<(co.cfg.F+1) - 1) << co.cfg.N
+	if wide { // at n = ReplicasMax none fit, and the forgery is the narrow one
+		for id := co.cfg.N; id < min(co.cfg.N+co.cfg.F+1, consensus.ReplicasMax); id++ {
+			signers.Add(uint32(id))
+		}
 	}
 	p := wire.ExecProof{Header: hdr.Marshal(), Signers: signers, Sig: sig, Index: 0, Count: 1}
 	r := &wire.Reply{TxHash: t.hash, Replica: a.id, Status: wire.StatusProven, Result: res.Marshal(), Proof: p.Encode()}

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"crypto/ed25519"
 	"crypto/sha256"
-	"math/bits"
 	"slices"
 
 	"github.com/sbftnet/sbft/bls"
@@ -58,20 +57,18 @@ func (cfg *Config) primaryOf(view uint64) uint32 { return rules.Primary(view, cf
 // certValid checks a certificate's signer count and aggregate signature; "" means valid.
 func (cc *certChecker) certValid(c *consensus.Certificate) string {
 	cfg := cc.cfg
-	if c.Signers>>uint(cfg.N) != 0 {
+	if c.Signers.Beyond(cfg.N) {
 		return "signers outside the replica set"
 	}
-	if got, need := bits.OnesCount64(c.Signers), cfg.quorum(c.Kind); got < need {
+	if got, need := c.Signers.Count(), cfg.quorum(c.Kind); got < need {
 		return sprintf("%v certificate for seq %d has %d signers, the protocol needs %d", c.Kind, c.Seq, got, need)
 	}
 	key := sha256.Sum256(wire.MarshalCertificate(*c))
 	ok, seen := cc.verified[key]
 	if !seen {
 		var pks []bls.PublicKey
-		for i := 0; i < cfg.N; i++ {
-			if c.Signers&(1<<uint(i)) != 0 {
-				pks = append(pks, cfg.BLSPubs[i])
-			}
+		for id := range c.Signers.Members() {
+			pks = append(pks, cfg.BLSPubs[id])
 		}
 		sig, err := bls.SignatureFromBytes(c.Sig)
 		ok = err == nil && bls.VerifyAggregate(pks, wire.ShareSigningBytes(cfg.ChainID, c.Kind, c.View, c.Seq, c.Digest), sig)
@@ -155,13 +152,13 @@ func (cc *certChecker) checkViewChangeCerts(from uint32, vc *consensus.Message) 
 // replicas, with valid certificates; "" means it does.
 func (cc *certChecker) newViewQuorum(nv *consensus.Message) string {
 	cfg := cc.cfg
-	var senders uint64
+	var senders consensus.ReplicaSet
 	for _, vc := range nv.ViewChanges {
 		if vc.Type != consensus.MsgViewChange || vc.View != nv.View || int(vc.From) >= cfg.N ||
 			!ed25519.Verify(cfg.Pubs[vc.From], wire.MessageSigningBytes(cfg.ChainID, vc), vc.Sig) {
 			return "a ViewChange that is not a signed ViewChange for the view"
 		}
-		senders |= 1 << vc.From
+		senders.Add(vc.From)
 		if vc.Stable != nil && cc.certValid(vc.Stable) != "" {
 			return "an invalid stable checkpoint"
 		}
@@ -174,7 +171,7 @@ func (cc *certChecker) newViewQuorum(nv *consensus.Message) string {
 			}
 		}
 	}
-	if got := bits.OnesCount64(senders); got < cfg.viewChangeQuorum() {
+	if got := senders.Count(); got < cfg.viewChangeQuorum() {
 		return sprintf("ViewChanges from %d distinct replicas, the protocol needs %d", got, cfg.viewChangeQuorum())
 	}
 	return ""
