@@ -115,7 +115,7 @@ func (d *Driver) requestCrypto(rd *consensus.Ready) {
 	}
 	for _, req := range rd.Combine {
 		d.runCrypto(func() func() {
-			res := combineShares(d.cfg.ChainID, d.cfg.BLSKeys, req)
+			res := combineShares(d.cfg.ChainID, d.cfg.BLSKeys, d.cfg.DecodedShares, req)
 			return func() { d.core.Step(res.Message(d.cfg.ID)) }
 		})
 	}
@@ -130,7 +130,7 @@ func signShare(cfg *DriverConfig, kind consensus.CertKind, view, seq uint64, dig
 // combineShares builds the certificate a CombineRequest asks for: it aggregates the shares and checks the
 // aggregate with one pairing check, and only if that fails checks the shares one by one to name the bad
 // signers. Safe on any goroutine.
-func combineShares(chainID string, pubs []bls.PublicKey, req consensus.CombineRequest) consensus.CombineResult {
+func combineShares(chainID string, pubs []bls.PublicKey, decoded *bls.DecodedSignatures, req consensus.CombineRequest) consensus.CombineResult {
 	msg := wire.ShareSigningBytes(chainID, req.Kind, req.View, req.Seq, req.Digest)
 	var bad []consensus.ReplicaID
 	sigs := make([]bls.Signature, 0, len(req.Shares))
@@ -138,7 +138,7 @@ func combineShares(chainID string, pubs []bls.PublicKey, req consensus.CombineRe
 	from := make([]consensus.ReplicaID, 0, len(req.Shares))
 	var signers consensus.ReplicaSet
 	for _, sh := range req.Shares {
-		sig, err := bls.SignatureFromBytes(sh.Sig)
+		sig, err := decoded.Decode(sh.Sig)
 		if int(sh.From) >= len(pubs) || err != nil {
 			bad = append(bad, sh.From)
 			continue
@@ -151,12 +151,34 @@ func combineShares(chainID string, pubs []bls.PublicKey, req consensus.CombineRe
 		return consensus.CombineResult{Request: req, Cert: &consensus.Certificate{Kind: req.Kind, View: req.View,
 			Seq: req.Seq, Digest: req.Digest, Signers: signers, Sig: agg.Bytes()}}
 	}
-	for i := range sigs {
-		if !bls.Verify(pks[i], msg, sigs[i]) {
-			bad = append(bad, from[i])
-		}
+	for _, i := range badShares(msg, sigs, pks, len(bad) == 0) {
+		bad = append(bad, from[i])
 	}
 	return consensus.CombineResult{Request: req, Bad: bad}
+}
+
+// badShares names the shares among sigs (by index) that do not verify under pks, by bisection: a half whose
+// aggregate verifies holds no bad share, so b bad shares among n cost about 2b*log2(n/b) pairing checks rather
+// than n (one bad share from a byzantine replica at n = 209 would otherwise cost the combiner 139 of them).
+// failed says the aggregate of all of them is known not to verify.
+func badShares(msg []byte, sigs []bls.Signature, pks []bls.PublicKey, failed bool) []int {
+	var bad []int
+	var search func(lo, hi int, failed bool)
+	search = func(lo, hi int, failed bool) {
+		switch {
+		case lo >= hi:
+		case hi-lo == 1:
+			if failed || !bls.Verify(pks[lo], msg, sigs[lo]) {
+				bad = append(bad, lo)
+			}
+		case failed || !bls.VerifyAggregate(pks[lo:hi], msg, bls.Aggregate(sigs[lo:hi])):
+			mid := (lo + hi) / 2
+			search(lo, mid, false)
+			search(mid, hi, false)
+		}
+	}
+	search(0, len(sigs), failed)
+	return bad
 }
 
 // MessageSigner signs consensus messages with a replica key, over their signing bytes on chainID.

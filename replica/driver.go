@@ -79,6 +79,9 @@ type DriverConfig struct {
 	// synced write, before what the write covers is sent.
 	Mark    *SignedMark
 	Recover bool
+	// DecodedShares, if set, keeps BLS shares decoded by any driver of the process (the simulator's replicas
+	// all decode the same broadcast shares); nil: each share is decoded where it is combined.
+	DecodedShares *bls.DecodedSignatures
 	// Traffic, if set, is the account this driver adds its frames to (the simulator keeps one per replica
 	// across restarts); nil: its own.
 	Traffic *Traffic

@@ -155,7 +155,7 @@ func (rp *replies) maybeProve(h uint64, eb *execBlock) {
 	}
 	leaves := eb.leaves
 	rp.runCrypto(func() func() {
-		res := combineShares(rp.cfg.ChainID, rp.cfg.BLSKeys, req)
+		res := combineShares(rp.cfg.ChainID, rp.cfg.BLSKeys, rp.cfg.DecodedShares, req)
 		var tree *chain.MerkleTree
 		if res.Cert != nil {
 			tree = chain.NewMerkleTree(leaves)

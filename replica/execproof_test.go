@@ -110,7 +110,7 @@ func testExecCert(t *testing.T, d *Driver, height uint64, hash [32]byte) *wire.E
 		req.Shares = append(req.Shares, consensus.Share{From: uint32(i),
 			Sig: k.Sign(wire.ShareSigningBytes("c", consensus.CertExec, 0, height, hash)).Bytes()})
 	}
-	res := combineShares("c", d.cfg.BLSKeys, req)
+	res := combineShares("c", d.cfg.BLSKeys, nil, req)
 	if res.Cert == nil {
 		t.Fatal("test certificate did not combine")
 	}

@@ -11,7 +11,7 @@ import (
 type Options struct {
 	Seed     uint64
 	Replicas int // n = 3f+1
-	Steps    int // ticks of the safety phase (0: 1500)
+	Steps    int // ticks of the safety phase (0: StepsDefault, or StepsLarge above LargeReplicas)
 	Clients  int
 	// LivenessTicks bounds the liveness phase.
 	LivenessTicks int
@@ -34,13 +34,40 @@ type Options struct {
 	// Isolate, if Until > 0, cuts replica Replica off from the other replicas (not from clients) from tick
 	// From to tick Until.
 	Isolate Outage
-	// CheckpointInterval is every replica's checkpoint interval (0: CheckpointIntervalDefault).
+	// CheckpointInterval is every replica's checkpoint interval (0: CheckpointIntervalDefault, or
+	// CheckpointIntervalLarge above LargeReplicas).
 	CheckpointInterval int
 }
 
-// CheckpointIntervalDefault is the simulator's checkpoint interval: short, so a run of a few hundred ticks
-// reaches several stable checkpoints and moves its window (production uses 150, the genesis default).
-const CheckpointIntervalDefault = 10
+// CheckpointIntervalDefault is the simulator's checkpoint interval up to LargeReplicas: short, so a run of a
+// few hundred ticks reaches several stable checkpoints and moves its window (production uses 150, the genesis
+// default). Larger networks checkpoint every CheckpointIntervalLarge: every replica combines each checkpoint's
+// 2f+c+1 shares, and at n = 209 a checkpoint every 10 sequence numbers cost the simulator more than everything
+// else together.
+const (
+	CheckpointIntervalDefault = 10
+	CheckpointIntervalLarge   = 20
+	// LargeReplicas: above it the simulator's defaults are those of a large network (fewer safety ticks, the
+	// longer checkpoint interval), so that a seed at n = 209 runs in well under a minute.
+	LargeReplicas = 16
+	// StepsDefault and StepsLarge are the safety phase's ticks (Options.Steps) up to LargeReplicas and above.
+	StepsDefault = 1500
+	StepsLarge   = 1200
+)
+
+func checkpointIntervalDefault(n int) int {
+	if n > LargeReplicas {
+		return CheckpointIntervalLarge
+	}
+	return CheckpointIntervalDefault
+}
+
+func stepsDefault(n int) int {
+	if n > LargeReplicas {
+		return StepsLarge
+	}
+	return StepsDefault
+}
 
 // Outage is a scripted crash of one replica.
 type Outage struct {

@@ -79,6 +79,7 @@ type world struct {
 	events                 int64        // logical clock of client calls and returns
 	res                    *Result
 	log                    *slog.Logger
+	decodedShares          *bls.DecodedSignatures // every replica's BLS share decodings: broadcast shares are decoded once
 }
 
 // Run executes one seeded simulation.
@@ -88,7 +89,7 @@ func Run(opts Options) (res *Result) {
 		opts.Replicas = []int{4, 4, 7, 6}[rng.IntN(4)]
 	}
 	if opts.Steps == 0 {
-		opts.Steps = 1500
+		opts.Steps = stepsDefault(opts.Replicas)
 	}
 	if opts.Clients == 0 {
 		opts.Clients = 1 + rng.IntN(3)
@@ -97,13 +98,13 @@ func Run(opts Options) (res *Result) {
 		opts.LivenessTicks = 3000
 	}
 	if opts.CheckpointInterval == 0 {
-		opts.CheckpointInterval = CheckpointIntervalDefault
+		opts.CheckpointInterval = checkpointIntervalDefault(opts.Replicas)
 	}
 	f, c := (opts.Replicas-1)/3, 0
 	if opts.Replicas == 6 {
 		f, c = 1, 1 // the seed system's (n=6, f=1, c=1) configuration
 	}
-	w := &world{opts: opts, rng: rng, n: opts.Replicas, f: f, c: c, checked: map[[32]byte]error{},
+	w := &world{opts: opts, rng: rng, n: opts.Replicas, f: f, c: c, checked: map[[32]byte]error{}, decodedShares: bls.NewDecodedSignatures(),
 		txsChecked: replica.NewFIFOSet(replica.VerifiedTxCacheMax), log: slog.New(slog.DiscardHandler)}
 	w.faults = Faults{LossPct: rng.IntN(20), DupPct: rng.IntN(10), DelayMaxTicks: 1 + rng.IntN(8),
 		CrashPerMille: rng.IntN(8), DownTicksMax: 20 + rng.IntN(200), PartitionPerMille: rng.IntN(6), Slow: -1}
@@ -266,7 +267,7 @@ func (w *world) boot(i uint32) {
 		ShareKey: w.blsKeys[i], BLSKeys: w.blsPubs,
 		Consensus: simConsensusConfig(), CheckpointInterval: w.opts.CheckpointInterval, Store: r.store, Transport: tr,
 		Logger: w.log, OnBlock: func(b *chain.Block, rs []chain.Result) { w.onBlock(i, b, rs) },
-		Traffic: r.traffic,
+		Traffic: r.traffic, DecodedShares: w.decodedShares,
 	})
 	if err != nil {
 		w.violate("replica %d cannot restart: %v", i, err)
