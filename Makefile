@@ -8,7 +8,7 @@ export CGO_ENABLED ?= 0
 SEEDS   ?= 1000
 MUTANT_SEEDS ?= 300
 
-.PHONY: all build test test-race test-sim lint testnet testnet-down docker-testnet docker-testnet-down e2e bench scale bench-sync bench-follow sim mutants fuzz clean
+.PHONY: all build test test-race test-sim lint testnet testnet-down docker-testnet docker-testnet-down e2e bench scale sim-long bench-sync bench-follow sim mutants fuzz clean
 
 N ?= 4
 # MONITOR=1: make docker-testnet also starts a Prometheus container scraping every replica.
@@ -48,6 +48,13 @@ test-race:
 
 test-sim:
 	SIM_SEEDS=100 $(GO) test -count=1 -timeout 20m ./sim/... ./cmd/sbft-sim
+
+# The long simulator runs: seeds at n = 31, 64 and 209 (each draws its faults and a coalition of up to f
+# byzantine replicas), the safety checkers on.
+sim-long:
+	$(GO) run ./cmd/sbft-sim --seed 1 --seeds 8 --replicas 31
+	$(GO) run ./cmd/sbft-sim --seed 1 --seeds 4 --replicas 64
+	$(GO) run ./cmd/sbft-sim --seed 1 --seeds 2 --replicas 209
 
 testnet: build
 	-TESTNET_DIR=$(TESTNET_DIR) scripts/testnet.sh down

@@ -10,7 +10,7 @@ import (
 // Options of one run; zero fields are drawn from the seed.
 type Options struct {
 	Seed     uint64
-	Replicas int // n = 3f+1
+	Replicas int // n = 3f+1 (6: f = c = 1); 0: drawn from SwarmReplicas
 	Steps    int // ticks of the safety phase (0: StepsDefault, or StepsLarge above LargeReplicas)
 	Clients  int
 	// LivenessTicks bounds the liveness phase.
@@ -38,6 +38,12 @@ type Options struct {
 	// CheckpointIntervalLarge above LargeReplicas).
 	CheckpointInterval int
 }
+
+// SwarmReplicas is what a seed draws n from when Options.Replicas is 0: mostly small networks (where faults
+// and coalitions hit hardest, and seeds run fastest), n = 6 for the seed system's c = 1, and 10 and 16 so
+// every swarm exercises collectors, fan-out and quorums beyond the smallest sizes. Larger n (31, 64, 209) are
+// the long runs (make sim-long).
+var SwarmReplicas = []int{4, 4, 4, 7, 7, 6, 10, 16}
 
 // CheckpointIntervalDefault is the simulator's checkpoint interval up to LargeReplicas: short, so a run of a
 // few hundred ticks reaches several stable checkpoints and moves its window (production uses 150, the genesis

@@ -2,7 +2,10 @@ package sim
 
 import (
 	"fmt"
+	"maps"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -27,6 +30,7 @@ type SwarmSummary struct {
 	ViewChanged      int
 	CheckpointAndVC  int
 	StateTransferred int
+	ByReplicas       map[int]int // seeds by n
 	Workers          int
 	Elapsed          time.Duration
 }
@@ -47,8 +51,13 @@ func (s *SwarmSummary) Coverage() string {
 		}
 		return fmt.Sprintf("%d (%.0f%%)", k, 100*float64(k)/float64(s.Seeds))
 	}
-	return fmt.Sprintf("stable checkpoint %s, view change %s, both %s, state transfer %s; workers: %d",
-		pct(s.Checkpointed), pct(s.ViewChanged), pct(s.CheckpointAndVC), pct(s.StateTransferred), s.Workers)
+	var ns []string
+	for _, n := range slices.Sorted(maps.Keys(s.ByReplicas)) {
+		ns = append(ns, fmt.Sprintf("%d×%d", n, s.ByReplicas[n]))
+	}
+	return fmt.Sprintf("stable checkpoint %s, view change %s, both %s, state transfer %s; n: %s; workers: %d",
+		pct(s.Checkpointed), pct(s.ViewChanged), pct(s.CheckpointAndVC), pct(s.StateTransferred),
+		strings.Join(ns, " "), s.Workers)
 }
 
 func (s *SwarmSummary) add(r *Result) {
@@ -72,6 +81,10 @@ func (s *SwarmSummary) add(r *Result) {
 	if r.StateTransfers > 0 {
 		s.StateTransferred++
 	}
+	if s.ByReplicas == nil {
+		s.ByReplicas = map[int]int{}
+	}
+	s.ByReplicas[r.N]++
 }
 
 // Swarm runs seeds first..first+count-1 of base (base.Seed is ignored) on workers goroutines (0: GOMAXPROCS) and

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"reflect"
 	"testing"
 )
 
@@ -31,7 +32,7 @@ func TestSwarmMatchesSerialRuns(t *testing.T) {
 		want.add(serial[k])
 	}
 	want.Elapsed = sum.Elapsed
-	if sum != want {
+	if !reflect.DeepEqual(sum, want) {
 		t.Fatalf("summary %+v, want %+v", sum, want)
 	}
 	t.Logf("%d seeds, %d passed: %s", sum.Seeds, sum.Passed, sum.Coverage())

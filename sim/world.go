@@ -86,7 +86,7 @@ type world struct {
 func Run(opts Options) (res *Result) {
 	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5bf03635f0b7a3c1))
 	if opts.Replicas == 0 {
-		opts.Replicas = []int{4, 4, 7, 6}[rng.IntN(4)]
+		opts.Replicas = SwarmReplicas[rng.IntN(len(SwarmReplicas))]
 	}
 	if opts.Steps == 0 {
 		opts.Steps = stepsDefault(opts.Replicas)
