@@ -119,13 +119,13 @@ func (m *Metrics) registerTraffic(reg prometheus.Registerer) {
 	}
 }
 
-// traffic counts frames of one key.
-func (m *Metrics) traffic(k TrafficKey, frames, bytes int) {
-	if m != nil {
-		l := k.labels()
-		m.peerFrames.WithLabelValues(l...).Add(float64(frames))
-		m.peerBytes.WithLabelValues(l...).Add(float64(bytes))
+// trafficCounters are the frames and bytes counters of one key (nils without metrics).
+func (m *Metrics) trafficCounters(k TrafficKey) [2]prometheus.Counter {
+	if m == nil {
+		return [2]prometheus.Counter{}
 	}
+	l := k.labels()
+	return [2]prometheus.Counter{m.peerFrames.WithLabelValues(l...), m.peerBytes.WithLabelValues(l...)}
 }
 
 func histogram(reg prometheus.Registerer, name, help string, buckets []float64) prometheus.Histogram {

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/wire"
 )
@@ -58,7 +60,10 @@ var trafficTypes = []consensus.MsgType{consensus.MsgPrePrepare, consensus.MsgSta
 
 // TrafficTally is what was counted under one key: frames (one per recipient: a broadcast to n-1 replicas is
 // n-1 frames) and their bytes.
-type TrafficTally struct{ Frames, Bytes uint64 }
+type TrafficTally struct {
+	Frames, Bytes uint64
+	counters      [2]prometheus.Counter // the key's frames and bytes metrics (nil without metrics)
+}
 
 // Traffic counts one replica's frames. Safe for concurrent use: frames are received on stream goroutines.
 type Traffic struct {
@@ -96,11 +101,17 @@ func (t *Traffic) count(sent bool, frame []byte, copies int) {
 	k := TrafficKey{Sent: sent, Role: t.roleFor(typ, seq), Type: typ}
 	t.mu.Lock()
 	v := t.by[k]
+	if v.Frames == 0 {
+		v.counters = t.metrics.trafficCounters(k) // looked up once per key, not per frame
+	}
 	v.Frames += uint64(copies)
 	v.Bytes += uint64(copies * len(frame))
 	t.by[k] = v
 	t.mu.Unlock()
-	t.metrics.traffic(k, copies, copies*len(frame))
+	if v.counters[0] != nil {
+		v.counters[0].Add(float64(copies))
+		v.counters[1].Add(float64(copies * len(frame)))
+	}
 }
 
 // roleFor is this replica's role for a frame of type typ about sequence number seq in the current view. Only
