@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -36,17 +37,55 @@ func ctxT(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
+// readBackWorkers is how many reads checkReadBack keeps in flight: each is a linearizable read through
+// consensus, and one at a time would make a long run's read-back last minutes.
+const readBackWorkers = 32
+
+// checkReadBack reads every key through consensus and fails on the first that is missing or wrong.
 func checkReadBack(t *testing.T, ctx context.Context, c *client.Client, keys []string) {
 	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next, errs := make(chan string), make(chan error, readBackWorkers)
+	var wg sync.WaitGroup
+	for range min(readBackWorkers, len(keys)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				if err := readBack(ctx, c, k); err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+feed:
 	for _, k := range keys {
-		res, err := c.Get(ctx, []byte(k))
-		if err != nil {
-			t.Fatalf("get %s: %v", k, err)
-		}
-		if !res.Found || string(res.Value) != "v-"+k {
-			t.Fatalf("get %s = %q (found %v), want %q", k, res.Value, res.Found, "v-"+k)
+		select {
+		case next <- k:
+		case <-ctx.Done():
+			break feed
 		}
 	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readBack(ctx context.Context, c *client.Client, k string) error {
+	res, err := c.Get(ctx, []byte(k))
+	if err != nil {
+		return fmt.Errorf("get %s: %w", k, err)
+	}
+	if !res.Found || string(res.Value) != "v-"+k {
+		return fmt.Errorf("get %s = %q (found %v), want %q", k, res.Value, res.Found, "v-"+k)
+	}
+	return nil
 }
 
 // Four replicas agree on what a client wrote, and the CLI reads it back.
