@@ -1,15 +1,12 @@
 package bls
 
-import "sync"
-
 // DecodedSignatures keeps signatures already decoded (point decompression and subgroup check: about a third of
 // a millisecond each) for processes where many verifiers decode the same bytes: the simulator runs every
 // replica in one process, and at n = 209 each broadcast checkpoint share would otherwise be decoded 209 times.
-// A replica process decodes each share once and needs none. At most DecodedSignaturesMax entries, in two
-// generations like the hash cache. Safe for concurrent use; a nil *DecodedSignatures decodes every time.
+// A replica process decodes each share once and needs none. At most DecodedSignaturesMax entries. Safe for
+// concurrent use; a nil *DecodedSignatures decodes every time.
 type DecodedSignatures struct {
-	mu       sync.Mutex
-	new, old map[[SignatureSize]byte]Signature
+	cache *generations[[SignatureSize]byte, Signature]
 }
 
 // DecodedSignaturesMax bounds a DecodedSignatures: the shares of a few certificates of the largest network.
@@ -17,7 +14,7 @@ const DecodedSignaturesMax = 4096
 
 // NewDecodedSignatures makes an empty cache.
 func NewDecodedSignatures() *DecodedSignatures {
-	return &DecodedSignatures{new: map[[SignatureSize]byte]Signature{}, old: map[[SignatureSize]byte]Signature{}}
+	return &DecodedSignatures{cache: newGenerations[[SignatureSize]byte, Signature](DecodedSignaturesMax)}
 }
 
 // Decode is SignatureFromBytes, from the cache when b was decoded before.
@@ -26,25 +23,12 @@ func (c *DecodedSignatures) Decode(b []byte) (Signature, error) {
 		return SignatureFromBytes(b)
 	}
 	key := [SignatureSize]byte(b)
-	c.mu.Lock()
-	sig, ok := c.new[key]
-	if !ok {
-		sig, ok = c.old[key]
-	}
-	c.mu.Unlock()
-	if ok {
+	if sig, ok := c.cache.get(key); ok {
 		return sig, nil
 	}
 	sig, err := SignatureFromBytes(b)
-	if err != nil {
-		return sig, err
+	if err == nil {
+		c.cache.put(key, sig)
 	}
-	c.mu.Lock()
-	if len(c.new) >= DecodedSignaturesMax/2 {
-		c.old, c.new = c.new, c.old
-		clear(c.new)
-	}
-	c.new[key] = sig
-	c.mu.Unlock()
-	return sig, nil
+	return sig, err
 }

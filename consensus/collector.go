@@ -12,6 +12,22 @@ func (c *Core) collectors(view, seq uint64) []ReplicaID {
 // Collectors returns the replicas that collect fast-path shares of (view, seq) in a network of n replicas with
 // c: one replica rotating with seq that is not the primary, or two from opposite halves when c > 0.
 func Collectors(n, c int, view, seq uint64) []ReplicaID {
+	a, b := collectorPair(n, c, view, seq)
+	if c == 0 {
+		return []ReplicaID{a}
+	}
+	return []ReplicaID{a, b}
+}
+
+// IsCollector reports whether replica id collects the fast-path shares of (view, seq) (Collectors, without
+// building the list: traffic accounting asks for every frame).
+func IsCollector(n, c int, view, seq uint64, id ReplicaID) bool {
+	a, b := collectorPair(n, c, view, seq)
+	return id == a || c > 0 && id == b
+}
+
+// collectorPair is the first collector, and the second when c > 0.
+func collectorPair(n, c int, view, seq uint64) (ReplicaID, ReplicaID) {
 	nn := uint64(n)
 	primary := ReplicaID(view % nn)
 	skip := func(id uint64) ReplicaID {
@@ -21,23 +37,19 @@ func Collectors(n, c int, view, seq uint64) []ReplicaID {
 		return ReplicaID(id % nn)
 	}
 	if c == 0 {
-		return []ReplicaID{skip(seq)}
+		a := skip(seq)
+		return a, a
 	}
 	a := skip(seq % (nn / 2))
 	b := skip(seq%(nn/2) + nn/2)
 	if a == b {
 		b = skip(uint64(b) + 1)
 	}
-	return []ReplicaID{a, b}
+	return a, b
 }
 
 func (c *Core) isCollector(view, seq uint64) bool {
-	for _, id := range c.collectors(view, seq) {
-		if id == c.cfg.ID {
-			return true
-		}
-	}
-	return false
+	return IsCollector(c.cfg.N, c.cfg.C, view, seq, c.cfg.ID)
 }
 
 // sendShares starts agreement on an accepted PrePrepare: the fast-path share, or straight to the slow path

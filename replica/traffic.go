@@ -122,12 +122,9 @@ func (t *Traffic) roleFor(typ consensus.MsgType, seq uint64) Role {
 	if uint64(t.id) == view%uint64(t.n) {
 		return RolePrimary
 	}
-	if typ == consensus.MsgPartialCommit || typ == consensus.MsgFullCommit {
-		for _, c := range consensus.Collectors(t.n, t.c, view, seq) {
-			if int(c) == t.id {
-				return RoleCollector
-			}
-		}
+	if (typ == consensus.MsgPartialCommit || typ == consensus.MsgFullCommit) &&
+		consensus.IsCollector(t.n, t.c, view, seq, consensus.ReplicaID(t.id)) {
+		return RoleCollector
 	}
 	return RoleBackup
 }
