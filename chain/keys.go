@@ -30,8 +30,9 @@ const (
 
 // SchemaVersion is stored under the meta key "schema"; a store of another version is refused.
 // 2: quorum certificates are BLS aggregates; 3: headers carry a results root; 4: no view in headers; 5: stored
-// certificates and hard state are wire encoding version 4 (variable-length signer bitmaps).
-const SchemaVersion = 5
+// certificates and hard state are wire encoding version 4 (variable-length signer bitmaps); 6: wire encoding
+// version 5 (a NewView in the hard state carries its evidence in tables).
+const SchemaVersion = 6
 
 func keyU64(prefix byte, n uint64) []byte {
 	return be.AppendU64([]byte{prefix}, n)

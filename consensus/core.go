@@ -10,11 +10,13 @@ import (
 type Core struct {
 	cfg Config
 
-	view          uint64
-	lastExecuted  uint64 // executed and acknowledged through Advance
-	lastDelivered uint64 // handed out in Ready.Committed (>= lastExecuted)
-	lastProposed  uint64 // primary: highest sequence number it assigned in this view
-	tick          uint64
+	view           uint64
+	lastExecuted   uint64 // executed and acknowledged through Advance
+	lastDelivered  uint64 // handed out in Ready.Committed (>= lastExecuted)
+	lastProposed   uint64 // primary: highest sequence number it assigned in this view
+	lastStatusTick uint64 // when this replica last sent its heartbeat (Status)
+	statusRounds   uint64 // heartbeats sent: the rotation of their recipients
+	tick           uint64
 
 	slots   map[uint64]*slot // (lastExecuted-cfg.RetainExecutedSeqs(), stable.Seq+cfg.WindowSeqs()]
 	pending pendingQueue
@@ -62,6 +64,7 @@ type Core struct {
 }
 
 type peerState struct {
+	heard           bool // a Status from the peer arrived since this replica started
 	lastExecuted    uint64
 	view            uint64 // highest view the peer showed
 	inViewChange    bool   // ... and it had not started it
@@ -255,7 +258,7 @@ func (c *Core) stepSlotMessage(m *Message) {
 func (c *Core) Tick() {
 	c.tick++
 	c.admitSample()
-	if c.tick%uint64(c.cfg.StatusIntervalTicks) == 0 {
+	if c.tick-c.lastStatusTick >= c.statusIntervalTicks() {
 		c.broadcastStatus()
 	}
 	if c.tick%PendingSweepIntervalTicks == 0 {

@@ -236,3 +236,48 @@ func TestUnorderedRequestsExpireOnBackups(t *testing.T) {
 		t.Fatalf("pending %d, expired %d: unordered requests stay queued forever", st.PendingRequests, st.Counters.ExpiredRequests)
 	}
 }
+
+// TestHeartbeatsSlowWhenIdle checks that an idle network sends heartbeats StatusIdleIntervalsMax times as
+// seldom as a busy one, and that a request brings the full rate back at once.
+func TestHeartbeatsSlowWhenIdle(t *testing.T) {
+	cl := newCluster(t, 4, 1, 1)
+	cl.submit(requests("h", 40)...)
+	cl.run(40, 200)
+	interval := cl.cfgs[0].StatusIntervalTicks
+	statusesOver := func(ticks int) int {
+		before := cl.sent[MsgStatus]
+		for range ticks {
+			for cl.step() {
+			}
+			cl.tickAll()
+		}
+		return cl.sent[MsgStatus] - before
+	}
+	statusesOver(2 * interval * StatusIdleIntervalsMax) // every replica hears every other in this state
+	for i, r := range cl.reps {
+		if !r.core.idle() {
+			t.Fatalf("replica %d is not idle after the load: %+v", i, r.core.peers)
+		}
+	}
+	window := 3 * interval * StatusIdleIntervalsMax
+	idle := statusesOver(window)
+	if want := 4 * 3 * (window / (interval * StatusIdleIntervalsMax)); idle != want {
+		t.Fatalf("idle: %d heartbeats over %d ticks, want %d", idle, window, want)
+	}
+	if err := cl.reps[2].core.Propose(Request{Digest: RequestDigest([]byte("wake")), Data: []byte("wake")}); err != nil {
+		t.Fatal(err)
+	}
+	if cl.reps[2].core.idle() {
+		t.Fatal("a replica with a pending request is idle")
+	}
+	busy := 0
+	for range 3 * interval { // without delivery: the request stays pending on replica 2
+		before := cl.sent[MsgStatus]
+		cl.reps[2].core.Tick()
+		cl.handle(2)
+		busy += cl.sent[MsgStatus] - before
+	}
+	if busy < 3*3 {
+		t.Fatalf("busy: replica 2 sent %d heartbeats over 3 intervals to its 3 peers, want at least 9", busy)
+	}
+}

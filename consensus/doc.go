@@ -10,7 +10,10 @@
 //   - Propose(r): a client request admitted by the node (already checked for format and client signature), or
 //     with r.Forwarded one that another replica's Ready.Forward handed over (admission control does not
 //     apply to it: that replica vouches it waited);
-//   - Tick(): one unit of logical time (the node decides how long a tick is);
+//   - Tick(): one unit of logical time (the node decides how long a tick is). While Idle() (view started,
+//     nothing pending or under way, every peer heard at this view and height) no timeout of the core needs
+//     precision: the node may deliver ticks in bursts, and heartbeats go out StatusIdleIntervalsMax times as
+//     seldom;
 //   - DiscardQueued(digests): queued requests the node found can never execute (their client's nonce window
 //     moved past them). The node looks at the longest-waiting ones, OldestQueued(max), as often as it likes;
 //     both only touch the queue of requests not yet ordered.
@@ -42,7 +45,7 @@
 //   - SoftState: the view, its primary, whether it started, whether Propose admits requests, the last
 //     complaint and the checkpoint health, set only when one of them changed since the last Ready (a node
 //     starts from Status().SoftState). The node reads the core through it, Status and OldestQueued, never
-//     through other accessors.
+//     through other accessors (but Idle).
 //
 // An empty Ready needs nothing; the node loops on Ready until it is empty (and its crypto answers are in).
 // Executing before Advance is what lets the core drop requests and slots it no longer needs.

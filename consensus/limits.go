@@ -63,6 +63,9 @@ const (
 	// from every peer every ceil((n-1)/StatusFanoutMax) intervals: all-to-all heartbeats every 100 ms cost a
 	// 31-replica network on one machine about half a core in signature checks alone.
 	StatusFanoutMax = 8
+	// StatusIdleIntervalsMax stretches the heartbeat period while the network is idle (consensus/status.go,
+	// idle): a second at the default 100 ms, so an idle replica of 16 sends 8 heartbeats a second, not 80.
+	StatusIdleIntervalsMax = 10
 	// CatchUpBatchesPerStatus bounds how many committed batches are sent to a lagging peer per Status.
 	CatchUpBatchesPerStatus = 32
 	// SigBytesMax caps a signature carried in a message.

@@ -3,7 +3,8 @@ package consensus
 // Heartbeats, catch-up inside the retained window, and retransmission.
 //
 // Every replica sends Status (view, last executed, and its last stable checkpoint in Seq) each
-// StatusIntervalTicks: to every peer, or in a network of more than StatusFanoutMax+1 replicas to
+// StatusIntervalTicks (StatusIdleIntervalsMax times as seldom while the network is idle: statusIntervalTicks):
+// to every peer, or in a network of more than StatusFanoutMax+1 replicas to
 // StatusFanoutMax of them in rotation, so heartbeats cost each replica the same however large the network. A
 // replica that sees a peer behind sends it the committed batches it still retains, each
 // with its commit certificate, and its stable checkpoint certificate if the peer's is older (a peer that
@@ -12,7 +13,41 @@ package consensus
 // replica's messages for them (PrePrepare, shares, certificates) sent again, so lost frames and restarts do not
 // stall agreement; slots committed without their batch have their certificate sent to those holding the batch.
 
+// statusIntervalTicks is the heartbeat period: StatusIntervalTicks, or StatusIdleIntervalsMax times that
+// while the network is idle as far as this replica knows (idle). An idle network of 16 replicas spent most of
+// its CPU on heartbeats; a busy or faulty one needs them at the full rate (catch-up, joining a higher view,
+// relaying a NewView).
+func (c *Core) statusIntervalTicks() uint64 {
+	if c.idle() {
+		return uint64(c.cfg.StatusIntervalTicks) * StatusIdleIntervalsMax
+	}
+	return uint64(c.cfg.StatusIntervalTicks)
+}
+
+// Idle reports whether the replica is idle (see idle): the node may then tick it less often, several ticks
+// at a time, since no timer of the core runs while it is.
+func (c *Core) Idle() bool { return c.idle() }
+
+// idle is true while this replica's view is active, it has no request pending and no sequence number above
+// the last executed one under way, and every peer last reported this view (started) and this replica's last
+// executed sequence number (a peer not heard from yet is not idle). Any news to the contrary (a peer behind or in another view, a request) ends it at
+// once, so the next heartbeat goes out at the full rate.
+func (c *Core) idle() bool {
+	if !c.viewActive || c.pending.len() > 0 || c.slots[c.lastExecuted+1] != nil {
+		return false
+	}
+	for i := range c.peers {
+		p := &c.peers[i]
+		if ReplicaID(i) != c.cfg.ID && (!p.heard || p.lastExecuted != c.lastExecuted || p.view != c.view || p.inViewChange) {
+			return false
+		}
+	}
+	return true
+}
+
 func (c *Core) broadcastStatus() {
+	c.lastStatusTick = c.tick
+	c.statusRounds++
 	m := &Message{Type: MsgStatus, From: c.cfg.ID, View: c.view, Seq: c.stable.Seq, LastExecuted: c.lastExecuted}
 	if !c.viewActive {
 		m.Flags |= FlagInViewChange
@@ -24,16 +59,15 @@ func (c *Core) broadcastStatus() {
 		return
 	}
 	// The next StatusFanoutMax peers of a cycle through all of them, one step per heartbeat.
-	round := c.tick / uint64(c.cfg.StatusIntervalTicks)
 	for j := range uint64(StatusFanoutMax) {
-		k := (round*StatusFanoutMax + j) % uint64(peers)
+		k := (c.statusRounds*StatusFanoutMax + j) % uint64(peers)
 		c.send(ReplicaID((uint64(c.cfg.ID)+1+k)%uint64(c.cfg.N)), m)
 	}
 }
 
 func (c *Core) onStatus(m *Message) {
 	p := &c.peers[m.From]
-	p.lastExecuted = m.LastExecuted
+	p.heard, p.lastExecuted = true, m.LastExecuted
 	inViewChange := m.Flags&FlagInViewChange != 0
 	c.notePeerView(m.From, m.View, inViewChange)
 	if m.View == c.view && inViewChange && c.viewActive {

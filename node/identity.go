@@ -17,7 +17,7 @@ import (
 // InstanceSeenWindow, the alarm clears.
 func (n *Node) watchIdentity(ctx context.Context) {
 	started := time.Now()
-	t := time.NewTicker(InstanceCheckInterval)
+	t := time.NewTimer(InstanceCheckInterval)
 	defer t.Stop()
 	for {
 		select {
@@ -46,7 +46,16 @@ func (n *Node) watchIdentity(ctx context.Context) {
 			n.log.Info("the other process of this replica's key is gone: no replica saw it recently", "window", within)
 		}
 		n.duplicate.Store(len(others) > 0)
+		t.Reset(instanceCheckInterval(time.Since(started), len(others) > 0))
 	}
+}
+
+// instanceCheckInterval is the wait before the next check of a process up for uptime.
+func instanceCheckInterval(uptime time.Duration, duplicate bool) time.Duration {
+	if duplicate || uptime < InstanceCheckFastFor {
+		return InstanceCheckInterval
+	}
+	return InstanceCheckIntervalSettled
 }
 
 // instanceWindow is how recently another instance must have been seen to count, for a process up for uptime:

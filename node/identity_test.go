@@ -56,3 +56,26 @@ func TestInstanceWindowDoesNotGrowWithUptime(t *testing.T) {
 		}
 	}
 }
+
+// A young process, or one that sees another of its key, checks often; a settled one seldom, but often enough
+// that a copy which stopped stops counting within the window's time plus one check.
+func TestInstanceCheckInterval(t *testing.T) {
+	for _, tc := range []struct {
+		uptime    time.Duration
+		duplicate bool
+		want      time.Duration
+	}{
+		{0, false, InstanceCheckInterval},
+		{InstanceCheckFastFor - time.Second, false, InstanceCheckInterval},
+		{InstanceCheckFastFor, false, InstanceCheckIntervalSettled},
+		{24 * time.Hour, false, InstanceCheckIntervalSettled},
+		{24 * time.Hour, true, InstanceCheckInterval},
+	} {
+		if got := instanceCheckInterval(tc.uptime, tc.duplicate); got != tc.want {
+			t.Errorf("up %v, duplicate %v: %v, want %v", tc.uptime, tc.duplicate, got, tc.want)
+		}
+	}
+	if InstanceCheckIntervalSettled > InstanceSeenWindow {
+		t.Errorf("settled checks every %v: longer than the %v window", InstanceCheckIntervalSettled, InstanceSeenWindow)
+	}
+}

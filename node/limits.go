@@ -13,12 +13,21 @@ const (
 	IntakeQueueMax = 2048
 	// UnverifiedQueueMax bounds client transactions waiting for signature verification.
 	UnverifiedQueueMax = 2048
+	// IdleTicksPerWake: while the replica is idle (replica.Driver.Idle) the loop wakes once per this many tick
+	// intervals and ticks that many times: 10 wake-ups a second instead of 100 on an idle network, whose
+	// replicas spent most of their CPU being woken. Anything that arrives ends it.
+	IdleTicksPerWake = 10
 	// InstanceCheckInterval is how often a replica asks the others whether another process uses its key
-	// (identity.go); another process counts if f+1 replicas saw it within InstanceSeenWindow (and within the
-	// replica's uptime less InstanceGrace, so the process before a restart does not).
-	InstanceCheckInterval = 5 * time.Second
-	InstanceSeenWindow    = 30 * time.Second
-	InstanceGrace         = 10 * time.Second
+	// (identity.go) during its first InstanceCheckFastFor and while it reports one; InstanceCheckIntervalSettled
+	// otherwise (each check opens a stream to every other replica: every 5 s, that was a third of an idle
+	// replica's CPU at n = 16). Another process counts if f+1 replicas saw it within InstanceSeenWindow (and
+	// within the replica's uptime less InstanceGrace, so the process before a restart does not). A copy started
+	// later finds the original within its own first minute.
+	InstanceCheckInterval        = 5 * time.Second
+	InstanceCheckIntervalSettled = 30 * time.Second
+	InstanceCheckFastFor         = time.Minute
+	InstanceSeenWindow           = 30 * time.Second
+	InstanceGrace                = 10 * time.Second
 	// SubscribersMax bounds the block subscriptions a replica serves at once; SubscribeQueueFrames the blocks
 	// queued for one (each up to a batch, so a subscriber that does not read holds little); SubscriberStallTimeout
 	// is how long the replica waits for a subscriber to make room before dropping it (subscribe.go).

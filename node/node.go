@@ -307,8 +307,10 @@ func (n *Node) Run(ctx context.Context) error {
 
 func (n *Node) loop(ctx context.Context, workers *sync.WaitGroup) error {
 	rpprof.SetGoroutineLabels(rpprof.WithLabels(ctx, rpprof.Labels("goroutine", "loop")))
-	ticker := time.NewTicker(n.opts.Config.TickInterval())
+	tick := n.opts.Config.TickInterval()
+	ticker := time.NewTicker(tick)
 	defer ticker.Stop()
+	ticksPerWake := 1
 	for {
 		select {
 		case <-ctx.Done():
@@ -318,7 +320,9 @@ func (n *Node) loop(ctx context.Context, workers *sync.WaitGroup) error {
 		case in := <-n.intake:
 			n.input.Submit(in)
 		case <-ticker.C:
-			n.driver.Tick()
+			for range ticksPerWake {
+				n.driver.Tick()
+			}
 		case done := <-n.crypto.Completions():
 			n.driver.Finish(done)
 		case tr := <-n.transfers:
@@ -335,7 +339,19 @@ func (n *Node) loop(ctx context.Context, workers *sync.WaitGroup) error {
 		if transfer {
 			n.maybeStartTransfer(ctx, workers)
 		}
+		if want := n.ticksPerWake(); want != ticksPerWake {
+			ticksPerWake = want
+			ticker.Reset(time.Duration(want) * tick)
+		}
 	}
+}
+
+// ticksPerWake is how many ticks the loop runs per wake-up: IdleTicksPerWake while the replica is idle, else 1.
+func (n *Node) ticksPerWake() int {
+	if n.driver.Idle() {
+		return IdleTicksPerWake
+	}
+	return 1
 }
 
 // drain handles what is already queued, bounded so a flood cannot delay the Ready indefinitely.

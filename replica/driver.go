@@ -122,13 +122,14 @@ type Driver struct {
 	status  atomic.Pointer[Status]
 	// heightCh is closed (and replaced) when the published height or certified height changes: subscriptions
 	// wait on it.
-	heightCh  atomic.Pointer[chan struct{}]
-	certified atomic.Pointer[wire.ExecCert] // LatestExecCert
-	published uint64                        // the height heightCh was made for
-	ticks     uint64
-	views     viewTracker
-	busy      atomic.Bool // the core refuses new client requests (admission control), for intake goroutines
-	traffic   *Traffic    // frames to and from other replicas, by role and type
+	heightCh    atomic.Pointer[chan struct{}]
+	certified   atomic.Pointer[wire.ExecCert] // LatestExecCert
+	published   uint64                        // the height heightCh was made for
+	statusStale bool                          // a Ready executed or changed state since the last publishStatus
+	ticks       uint64
+	views       viewTracker
+	busy        atomic.Bool // the core refuses new client requests (admission control), for intake goroutines
+	traffic     *Traffic    // frames to and from other replicas, by role and type
 
 	completions []func() // of crypto jobs run on this goroutine, for this Process round
 }
@@ -221,8 +222,14 @@ func (d *Driver) Tick() {
 	}
 	d.replies.waiters.expire(d.ticks)
 	d.replies.expireProofWaits(d.ticks)
-	d.publishStatus()
+	if d.statusStale || d.ticks%StatusPublishIntervalTicks == 0 {
+		d.publishStatus()
+	}
 }
+
+// Idle reports that the core is idle (consensus.Core.Idle) and the driver holds nothing to publish or finish:
+// the node may then tick it IdleTicksPerWake ticks at a time.
+func (d *Driver) Idle() bool { return d.core.Idle() && len(d.completions) == 0 && !d.statusStale }
 
 // Submit admits a client transaction: nonce check against the committed state, then the core's queue. The
 // waiter hears back either now (rejected) or after execution. Precondition: in passed IntakeChecker (format and

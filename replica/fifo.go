@@ -69,7 +69,9 @@ func NewFIFOSet(max int) *FIFOSet {
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.gen = max / n / 2
-		sh.cur, sh.old = make(map[[32]byte]struct{}, sh.gen), make(map[[32]byte]struct{}, sh.gen)
+		// Not sized up front: the maps grow with use (an idle replica's whole heap was these sets' 19 MB),
+		// and once a generation has filled, clearing keeps its memory.
+		sh.cur, sh.old = make(map[[32]byte]struct{}), make(map[[32]byte]struct{})
 	}
 	return s
 }

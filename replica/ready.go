@@ -43,6 +43,7 @@ func (d *Driver) Process() (transfer bool, err error) {
 				Digest: wire.CheckpointDigest(d.cfg.ChainID, h.Seq, h.Height, h.Hash(), h.StateRoot)})
 		}
 		d.core.Advance(rd, ap)
+		d.statusStale = d.statusStale || len(rd.Committed) > 0 || rd.SoftState != nil || rd.Stable != nil
 		if rd.SoftState != nil {
 			d.observeSoftState(*rd.SoftState)
 		}

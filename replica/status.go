@@ -73,6 +73,7 @@ type GossipStatus struct {
 }
 
 func (d *Driver) publishStatus() {
+	d.statusStale = false
 	cs := d.core.Status()
 	h := d.app.LastHeader()
 	bh := h.Hash()

@@ -22,6 +22,16 @@ const (
 	SignersBytesMax = 1 + SignersBitmapBytesMax
 )
 
+// NewView evidence tables (newview.go). Only the frame's size (consensus.MessageBytesMax) bounds what an honest
+// NewView needs; these bound the counts a decoder believes before it allocates.
+const (
+	// NewViewCertsMax bounds a NewView's distinct certificates: of at most consensus.ReplicasMax ViewChanges, a
+	// stable checkpoint and a prepare and a commit certificate per sequence number of the largest window each.
+	NewViewCertsMax = consensus.ReplicasMax * (1 + 2*consensus.WindowSeqsMax)
+	// NewViewEntriesMax bounds a NewView's distinct view entries: a window's worth per ViewChange.
+	NewViewEntriesMax = consensus.ReplicasMax * consensus.WindowSeqsMax
+)
+
 // Transaction session (txsession.go, execproof.go).
 const (
 	// ReplyMessageBytesMax caps the human-readable detail of a reply; longer messages are truncated when encoded.

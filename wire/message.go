@@ -1,13 +1,15 @@
 package wire
 
 import (
+	"bytes"
+
 	"github.com/sbftnet/sbft/consensus"
 	"github.com/sbftnet/sbft/wire/be"
 )
 
 // Wire format of a consensus message (all integers big-endian, fixed width):
 //
-//	version(1)=4 type(1) from(4) view(8) seq(8) digest(32) lastExecuted(8) flags(1)
+//	version(1)=5 type(1) from(4) view(8) seq(8) digest(32) lastExecuted(8) flags(1)
 //	nRequests(4) { len(4) bytes }*  shareLen(1) share
 //	hasCert(1) [ kind(1) signers sigLen(1) sig ]  payload  sigLen(1) sig
 //
@@ -15,7 +17,7 @@ import (
 // except for ViewChange and NewView:
 //
 //	ViewChange: hasStable(1) [ fullCert ]  nEntries(2) { seq(8) flags(1) [ppView(8) ppDigest(32)] [fullCert] [fullCert] }*
-//	NewView:    nViewChanges(1) { len(4) message }*
+//	NewView:    the ViewChanges' certificates and entries once, then the ViewChanges (newview.go)
 //	fullCert:   kind(1) view(8) seq(8) digest(32) signers sigLen(1) sig
 //
 // signers is the signer bitmap of signers.go (2..33 bytes).
@@ -35,11 +37,14 @@ func MarshalMessage(m *consensus.Message) []byte {
 }
 
 // UnmarshalMessage decodes and bounds-checks b. It never panics and never allocates more than len(b) allows.
-func UnmarshalMessage(b []byte) (*consensus.Message, error) {
+func UnmarshalMessage(b []byte) (*consensus.Message, error) { return unmarshalMessage(b, nil) }
+
+// unmarshalMessage decodes b, a ViewChange's evidence as references into ev if ev is not nil.
+func unmarshalMessage(b []byte, ev *evidence) (*consensus.Message, error) {
 	if len(b) > consensus.MessageBytesMax {
 		return nil, errorf(ErrMalformedMessage, "%d bytes exceeds %d", len(b), consensus.MessageBytesMax)
 	}
-	r := messageReader{be.NewReader(b, ErrMalformedMessage)}
+	r := messageReader{be.NewReader(b, ErrMalformedMessage), ev}
 	if v := r.U8(); r.Err() == nil && v != EncodingVersion {
 		r.Failf("version %d", v)
 	}
@@ -60,6 +65,11 @@ func UnmarshalMessage(b []byte) (*consensus.Message, error) {
 	m.Sig = r.sig()
 	if err := r.Done(); err != nil {
 		return nil, err
+	}
+	// One encoding per NewView: tables with repeats, unused rows or another order would decode to the same
+	// message. (ViewChanges and all other messages are canonical by construction.)
+	if m.Type == consensus.MsgNewView && !bytes.Equal(appendMessage(make([]byte, 0, len(b)), m), b) {
+		return nil, errorf(ErrMalformedMessage, "new view %d: evidence tables not in canonical form", m.View)
 	}
 	return m, nil
 }

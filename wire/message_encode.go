@@ -7,9 +7,10 @@ import (
 
 // The encoder of consensus messages (the format and the decoder are in message.go and message_reader.go).
 
-// EncodingVersion is the first byte of every encoded message. 4: certificates name their signers in a
-// variable-length bitmap (signers.go) instead of a u64.
-const EncodingVersion = 4
+// EncodingVersion is the first byte of every encoded message. 5: a NewView carries each certificate and view
+// entry of its ViewChanges once (newview.go); 4: certificates name their signers in a variable-length bitmap
+// (signers.go) instead of a u64.
+const EncodingVersion = 5
 
 // ViewEntry flags in the encoding.
 const (
@@ -30,7 +31,11 @@ func appendFixedFields(b []byte, m *consensus.Message) []byte {
 }
 
 // appendMessage appends m's canonical encoding to b (the format is in message.go).
-func appendMessage(b []byte, m *consensus.Message) []byte {
+func appendMessage(b []byte, m *consensus.Message) []byte { return appendMessageWith(b, m, nil) }
+
+// appendMessageWith appends m's encoding, a ViewChange's evidence as references into t if t is not nil (a
+// ViewChange inside a NewView, newview.go).
+func appendMessageWith(b []byte, m *consensus.Message, t *evidenceTable) []byte {
 	b = append(b, EncodingVersion, byte(m.Type))
 	b = appendFixedFields(b, m)
 	b = be.AppendU32(b, uint32(len(m.Requests)))
@@ -48,7 +53,11 @@ func appendMessage(b []byte, m *consensus.Message) []byte {
 		b = append(b, byte(len(m.Cert.Sig)))
 		b = append(b, m.Cert.Sig...)
 	}
-	b = appendPayload(b, m)
+	if t != nil && m.Type == consensus.MsgViewChange {
+		b = appendViewChangeRefs(b, m, t)
+	} else {
+		b = appendPayload(b, m)
+	}
 	b = append(b, byte(len(m.Sig)))
 	return append(b, m.Sig...)
 }
@@ -67,18 +76,12 @@ func appendPayload(b []byte, m *consensus.Message) []byte {
 			b = appendEntry(b, &m.Entries[i])
 		}
 	case consensus.MsgNewView:
-		b = append(b, byte(len(m.ViewChanges)))
-		for _, vc := range m.ViewChanges {
-			enc := appendMessage(nil, vc)
-			b = be.AppendU32(b, uint32(len(enc)))
-			b = append(b, enc...)
-		}
+		b = appendNewViewPayload(b, m)
 	}
 	return b
 }
 
-func appendEntry(b []byte, e *consensus.ViewEntry) []byte {
-	b = be.AppendU64(b, e.Seq)
+func entryFlags(e *consensus.ViewEntry) byte {
 	var flags byte
 	if e.HasPP {
 		flags |= EntryHasPP
@@ -89,7 +92,12 @@ func appendEntry(b []byte, e *consensus.ViewEntry) []byte {
 	if e.Committed != nil {
 		flags |= EntryHasCommitted
 	}
-	b = append(b, flags)
+	return flags
+}
+
+func appendEntry(b []byte, e *consensus.ViewEntry) []byte {
+	b = be.AppendU64(b, e.Seq)
+	b = append(b, entryFlags(e))
 	if e.HasPP {
 		b = be.AppendU64(b, e.PPView)
 		b = append(b, e.PPDigest[:]...)

@@ -5,8 +5,12 @@ import (
 	"github.com/sbftnet/sbft/wire/be"
 )
 
-// messageReader decodes the parts of a consensus message; see the format in message.go.
-type messageReader struct{ *be.Reader }
+// messageReader decodes the parts of a consensus message; see the format in message.go. ev holds the tables of
+// the NewView a ViewChange is read from (nil for a message on its own).
+type messageReader struct {
+	*be.Reader
+	ev *evidence
+}
 
 func (r messageReader) requests() [][]byte {
 	n := int(r.U32())
@@ -80,46 +84,57 @@ func (r messageReader) fullCert() *consensus.Certificate {
 func (r messageReader) payload(m *consensus.Message) {
 	switch m.Type {
 	case consensus.MsgViewChange:
-		if has := r.U8(); has == 1 {
-			m.Stable = r.fullCert()
-		} else if has != 0 {
-			r.Failf("stable flag %d", has)
-		}
-		n := int(r.U16())
-		if r.Err() == nil && (n > consensus.WindowSeqsMax || n*9 > r.Left()) {
-			r.Failf("%d view entries", n)
-			return
-		}
-		if r.Err() != nil || n == 0 {
-			return
-		}
-		m.Entries = make([]consensus.ViewEntry, 0, n)
-		for i := 0; i < n && r.Err() == nil; i++ {
-			m.Entries = append(m.Entries, r.entry())
+		if r.ev != nil {
+			r.viewChange(m, r.stableRef, r.entryRef, 4)
+		} else {
+			r.viewChange(m, r.fullCert, r.entry, entryBytesMin)
 		}
 	case consensus.MsgNewView:
-		n := int(r.U8())
-		if r.Err() == nil && (n > consensus.ReplicasMax || n*4 > r.Left()) {
-			r.Failf("%d view changes", n)
+		if r.ev != nil {
+			r.Failf("a NewView inside a NewView")
 			return
 		}
-		for i := 0; i < n && r.Err() == nil; i++ {
-			b := r.Bytes(int(r.U32()))
-			if r.Err() != nil {
-				return
-			}
-			vc, err := UnmarshalMessage(b)
-			if err != nil || vc.Type != consensus.MsgViewChange {
-				r.Failf("view change %d: %v", i, err)
-				return
-			}
-			m.ViewChanges = append(m.ViewChanges, vc)
-		}
+		r.newView(m)
+	}
+}
+
+// viewChange reads a ViewChange's payload: the stable certificate and the entries, each with its reader (whole,
+// or a reference into the tables of a NewView) and the fewest bytes an entry takes.
+func (r messageReader) viewChange(m *consensus.Message, stable func() *consensus.Certificate,
+	entry func() consensus.ViewEntry, entryBytes int) {
+	if has := r.U8(); has == 1 {
+		m.Stable = stable()
+	} else if has != 0 {
+		r.Failf("stable flag %d", has)
+	}
+	n := int(r.U16())
+	if r.Err() == nil && (n > consensus.WindowSeqsMax || n*entryBytes > r.Left()) {
+		r.Failf("%d view entries", n)
+		return
+	}
+	if r.Err() != nil || n == 0 {
+		return
+	}
+	m.Entries = make([]consensus.ViewEntry, 0, n)
+	for i := 0; i < n && r.Err() == nil; i++ {
+		m.Entries = append(m.Entries, entry())
 	}
 }
 
 func (r messageReader) entry() consensus.ViewEntry {
 	e := consensus.ViewEntry{Seq: r.U64()}
+	flags := r.entryHead(&e)
+	if flags&EntryHasPrepared != 0 {
+		e.Prepared = r.fullCert()
+	}
+	if flags&EntryHasCommitted != 0 {
+		e.Committed = r.fullCert()
+	}
+	return e
+}
+
+// entryHead reads an entry's flags and its PrePrepare fields into e, and returns the flags.
+func (r messageReader) entryHead(e *consensus.ViewEntry) byte {
 	flags := r.U8()
 	if r.Err() == nil && flags&^(EntryHasPP|EntryHasPrepared|EntryHasCommitted) != 0 {
 		r.Failf("entry flags %d", flags)
@@ -129,11 +144,5 @@ func (r messageReader) entry() consensus.ViewEntry {
 		e.PPView = r.U64()
 		e.PPDigest = r.Hash32()
 	}
-	if flags&EntryHasPrepared != 0 {
-		e.Prepared = r.fullCert()
-	}
-	if flags&EntryHasCommitted != 0 {
-		e.Committed = r.fullCert()
-	}
-	return e
+	return flags
 }

@@ -22,6 +22,7 @@ func sampleMessages() []*consensus.Message {
 			Entries: []consensus.ViewEntry{{Seq: 151, HasPP: true, PPView: 6, PPDigest: [32]byte{5},
 				Prepared: &consensus.Certificate{Kind: consensus.CertPrepare, View: 6, Seq: 151, Digest: [32]byte{5},
 					Signers: consensus.ReplicaSetOf(3, 64, 65, 208), Sig: []byte("agg")}}}},
+		honestNewView(7, 3),
 	}
 }
 
@@ -103,5 +104,90 @@ func TestCertificateRoundTrip(t *testing.T) {
 	}
 	if _, err := UnmarshalCertificate(MarshalMessage(&consensus.Message{Type: consensus.MsgStatus})); err == nil {
 		t.Fatal("a message without a certificate decoded as one")
+	}
+}
+
+// honestNewView is a NewView of n replicas (c = 0) after a window of seqs slots that all committed: its
+// 2f+1 ViewChanges report the same stable checkpoint and the same two certificates per slot, as replicas that
+// saw the same collectors' certificates do.
+func honestNewView(n, seqs int) *consensus.Message {
+	f := (n - 1) / 3
+	quorum := firstReplicas(2*f + 1)
+	cert := func(kind consensus.CertKind, seq uint64) *consensus.Certificate {
+		return &consensus.Certificate{Kind: kind, View: 3, Seq: seq, Digest: [32]byte{byte(seq)}, Signers: quorum,
+			Sig: make([]byte, 96)}
+	}
+	stable := cert(consensus.CertCheckpoint, 150)
+	entries := make([]consensus.ViewEntry, seqs)
+	for i := range entries {
+		seq := uint64(151 + i)
+		entries[i] = consensus.ViewEntry{Seq: seq, HasPP: true, PPView: 3, PPDigest: [32]byte{byte(seq)},
+			Prepared: cert(consensus.CertPrepare, seq), Committed: cert(consensus.CertCommit, seq)}
+	}
+	nv := &consensus.Message{Type: consensus.MsgNewView, From: 4, View: 4, Sig: make([]byte, 64)}
+	for i := range 2*f + 1 {
+		nv.ViewChanges = append(nv.ViewChanges, &consensus.Message{Type: consensus.MsgViewChange,
+			From: consensus.ReplicaID(i), View: 4, Stable: stable, Entries: entries, Sig: make([]byte, 64)})
+	}
+	return nv
+}
+
+// TestNewViewCarriesEvidenceOnce checks that a NewView of the paper's 209 replicas with the default 300-slot
+// window fits a message many times over (its ViewChanges sent whole took 16 MB, twice MessageBytesMax), and
+// that it decodes to the same ViewChanges with the same signing bytes.
+func TestNewViewCarriesEvidenceOnce(t *testing.T) {
+	nv := honestNewView(209, 2*consensus.CheckpointIntervalSeqsDefault)
+	b := MarshalMessage(nv)
+	whole := 0
+	for _, vc := range nv.ViewChanges {
+		whole += len(MarshalMessage(vc))
+	}
+	t.Logf("NewView of 209 replicas, 300 slots: %d bytes (its ViewChanges whole: %d)", len(b), whole)
+	if len(b) > consensus.MessageBytesMax/8 {
+		t.Fatalf("NewView of %d bytes, want at most %d", len(b), consensus.MessageBytesMax/8)
+	}
+	got, err := UnmarshalMessage(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.ViewChanges) != len(nv.ViewChanges) {
+		t.Fatalf("%d view changes, want %d", len(got.ViewChanges), len(nv.ViewChanges))
+	}
+	for i, vc := range got.ViewChanges {
+		if !bytes.Equal(MessageSigningBytes("c", vc), MessageSigningBytes("c", nv.ViewChanges[i])) ||
+			!reflect.DeepEqual(vc.Entries, nv.ViewChanges[i].Entries) {
+			t.Fatalf("view change %d decoded differently", i)
+		}
+	}
+	// The largest network with the largest window still fits one message.
+	if l := len(MarshalMessage(honestNewView(consensus.ReplicasMax, consensus.WindowSeqsMax))); l > consensus.MessageBytesMax {
+		t.Fatalf("NewView of %d replicas and %d slots: %d bytes, over %d", consensus.ReplicasMax,
+			consensus.WindowSeqsMax, l, consensus.MessageBytesMax)
+	}
+}
+
+// TestNewViewTablesRejected checks that references out of the tables and non-canonical tables are refused.
+func TestNewViewTablesRejected(t *testing.T) {
+	b := MarshalMessage(honestNewView(4, 2)) // 3 certificates (stable, prepared, committed) per slot... shared
+	// The payload starts after the header, nRequests, shareLen and hasCert; its first u32 counts certificates.
+	at := messageHeaderBytes + 4 + 1 + 1
+	certs := int(b[at+3])
+	for name, mutate := range map[string]func([]byte) []byte{
+		"one certificate fewer": func(b []byte) []byte { b[at+3]--; return b },
+		"one certificate more":  func(b []byte) []byte { b[at+3]++; return b },
+		"stable reference out of the table": func(b []byte) []byte {
+			// The first ViewChange's stable reference: the last field before its entry count.
+			i := bytes.Index(b, []byte{1, 0, 0, 0, 0, 0, 2}) // hasStable, cert 0, nEntries 2
+			if i < 0 {
+				t.Fatal("no stable reference found")
+			}
+			b[i+4] = byte(certs)
+			return b
+		},
+	} {
+		bad := mutate(append([]byte(nil), b...))
+		if _, err := UnmarshalMessage(bad); !errors.Is(err, ErrMalformedMessage) {
+			t.Errorf("%s: err = %v, want ErrMalformedMessage", name, err)
+		}
 	}
 }
