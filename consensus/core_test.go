@@ -281,3 +281,22 @@ func TestHeartbeatsSlowWhenIdle(t *testing.T) {
 		t.Fatalf("busy: replica 2 sent %d heartbeats over 3 intervals to its 3 peers, want at least 9", busy)
 	}
 }
+
+// TestPrimaryLeavesFastPathAfterSlowStreak: with c = 0 one replica down makes every fast-path slot wait out its
+// timer; the primary moves to the slow path after PathSlowStreakMax such slots, not after an evaluation period
+// of PathEvaluationSeqs.
+func TestPrimaryLeavesFastPathAfterSlowStreak(t *testing.T) {
+	cl := newCluster(t, 4, 1, 1)
+	cl.reconfigure(func(c *Config) { c.BatchRequestsMax = 1; c.InFlightSeqsMax = 1 })
+	cl.reps[3].down = true
+	reqs := requests("s", PathSlowStreakMax+2)
+	cl.submit(reqs...)
+	cl.run(len(reqs), 5000)
+	st := cl.reps[0].core.Status()
+	if !cl.allExecuted(len(reqs)) || !st.SlowPathMode {
+		t.Fatalf("after %d slots with replica 3 down: slow-path mode %v, executed %d", len(reqs), st.SlowPathMode, st.LastExecuted)
+	}
+	if st.Counters.CollectorTimeouts > PathSlowStreakMax {
+		t.Fatalf("%d fast-path timeouts, want at most %d", st.Counters.CollectorTimeouts, PathSlowStreakMax)
+	}
+}

@@ -82,4 +82,7 @@ const (
 	SlowPathTicksMin   = 2
 	SlowPathTicksMax   = 200
 	PathEvaluationSeqs = 64
+	// PathSlowStreakMax: this many slots in a row committed on the slow path move the primary there at once
+	// (pathcontrol.go), without waiting for the end of its evaluation period.
+	PathSlowStreakMax = 4
 )

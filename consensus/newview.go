@@ -232,6 +232,7 @@ func (c *Core) install(plan viewPlan, nv *Message) {
 	}
 	c.requeueDropped()
 	if c.isPrimary() {
+		c.startViewPath()
 		// Requests in batches the view keeps, or that committed, must not be proposed again.
 		for seq, s := range c.slots {
 			if seq > c.lastExecuted && s.prePrepare != nil {

@@ -2,9 +2,12 @@ package consensus
 
 // The primary's path controller and the adaptive fast-path timer.
 //
-// The primary starts on the fast path. Over every PathEvaluationSeqs commits it looks at how many committed
-// on the fast path: under 85% (a replica is down or slow) it moves to the slow path, flagging its PrePrepares
-// so replicas skip the fast-path wait. On the slow path it watches whether all n replicas sent prepare shares:
+// The primary of view 0 starts on the fast path; the primary of a later view on the slow path, since a view
+// change means a replica failed (with c = 0 one missing replica makes every fast-path slot wait out its timer:
+// at n = 16 the first commit after a primary was killed came 2.9 s after the new view started). Over every
+// PathEvaluationSeqs commits the primary looks at how many committed on the fast path: under 85% (a replica is
+// down or slow) it moves to the slow path, flagging its PrePrepares so replicas skip the fast-path wait; so
+// it does at once after PathSlowStreakMax slots in a row committed on the slow path. On the slow path it watches whether all n replicas sent prepare shares:
 // at 95% or more of a period it returns to the fast path. The fast-path timer follows observed fast-commit
 // latency (an EWMA, doubled) within [SlowPathTicksMin, SlowPathTicksMax].
 
@@ -17,6 +20,12 @@ type pathController struct {
 	slowMode bool
 	window   int // outcomes recorded in the current period
 	good     int // fast commits (fast mode) or slots with all prepare shares (slow mode)
+	streak   int // slots in a row committed on the slow path in fast mode
+}
+
+// startViewPath sets the controller of the primary of a view that starts after a view change.
+func (c *Core) startViewPath() {
+	c.path = pathController{slowMode: true}
 }
 
 // recordPathOutcome feeds the controller when this replica, as primary, sees a slot it proposed commit.
@@ -27,8 +36,16 @@ func (c *Core) recordPathOutcome(s *slot, fast bool) {
 	p := &c.path
 	if !p.slowMode && fast {
 		p.good++
+		p.streak = 0
+	} else if !p.slowMode {
+		p.streak++
 	}
 	p.window++
+	if !p.slowMode && p.streak >= PathSlowStreakMax {
+		*p = pathController{slowMode: true}
+		c.counts.PathSwitches++
+		return
+	}
 	if p.window < PathEvaluationSeqs {
 		return
 	}
@@ -41,7 +58,7 @@ func (c *Core) recordPathOutcome(s *slot, fast bool) {
 		p.slowMode = false
 		c.counts.PathSwitches++
 	}
-	p.window, p.good = 0, 0
+	p.window, p.good, p.streak = 0, 0, 0
 }
 
 // observePrepareShares counts, on the slow path, the slots for which every replica sent its prepare share
