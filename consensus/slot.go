@@ -14,6 +14,7 @@ type slot struct {
 	digest       [32]byte
 	reqDigests   [][32]byte
 	acceptedTick uint64
+	preparedTick uint64 // when it got its prepare certificate in the current view (0: not yet)
 
 	sentFast        bool // sent this replica's fast-path share
 	slowStarted     bool // sent this replica's prepare share

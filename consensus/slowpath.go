@@ -67,7 +67,7 @@ func (c *Core) onPrepared(s *slot, pf *Message) {
 		return
 	}
 	s.prepareCert = pf.Cert
-	s.lastActivityTick = c.tick
+	s.lastActivityTick, s.preparedTick = c.tick, c.tick
 	c.persist(RecordPrepared, pf)
 	c.sendCommitShare(s)
 }

@@ -6,8 +6,8 @@ import (
 
 // View change, phase 1: leaving a view.
 //
-// A backup holding a client request that has waited longer than the view change timeout (counted from when
-// the request arrived or the view started, whichever is later) broadcasts a Complain for its view if the
+// A backup holding a client request or an uncommitted PrePrepare that has waited longer than the view change
+// timeout (counted from when it arrived or the view started, whichever is later; oldestWork) broadcasts a Complain for its view if the
 // primary is not making progress either: nothing committed for a whole timeout (a silent, crashed or
 // equivocating primary), or, after this backup forwarded its oldest request to the primary, requests that
 // arrived here half a timeout after the forwarding executed first (a primary that censors; only a forwarded
@@ -44,7 +44,7 @@ func (c *Core) checkViewTimers() {
 			return
 		}
 		c.forwardRequests(timeout / 2)
-		since, ok := c.pending.oldestQueued()
+		since, ok := c.oldestWork()
 		if !ok || c.tick-max(since, c.viewStartTick) < timeout {
 			return
 		}
@@ -66,6 +66,18 @@ func (c *Core) checkViewTimers() {
 	c.lastComplaint = reason
 }
 
+// oldestWork is when the oldest work waiting here arrived: a queued request, or a PrePrepare accepted and
+// not committed. Clients send to the primary first, so when it dies its backups hold no request until the
+// clients give up on it (a second or two later), but they hold the slots it had proposed: counted from those,
+// the timeout starts when the primary stopped.
+func (c *Core) oldestWork() (uint64, bool) {
+	since, ok := c.pending.oldestQueued()
+	if s := c.oldestOpenSlot(); s != nil && (!ok || s.acceptedTick < since) {
+		since, ok = s.acceptedTick, true
+	}
+	return since, ok
+}
+
 // ComplaintReason says why this replica complained about a view (for the node's log: a view change under
 // load must be explainable).
 type ComplaintReason struct {
@@ -81,10 +93,28 @@ type ComplaintReason struct {
 
 // stalled reports whether nothing committed here for `after` ticks, or for four times the recent average gap
 // between busy commits if that is longer (a saturated network commits big batches slowly and is not stalled),
-// but never more than 4x `after`.
+// but never more than 4x `after`. The oldest open slot getting its prepare certificate counts as progress
+// once: a new primary's first batch holds what queued up during the view change, and at n = 31 on two cores
+// it took longer than the timeout, so a working primary was replaced. A primary can stretch each slot by
+// one timeout this way, never stall without committing.
 func (c *Core) stalled(after uint64) bool {
 	limit := min(max(after, uint64(4*c.commitGap16/16)), 4*after)
-	return c.tick-max(c.lastCommitTick, c.viewStartTick) >= limit
+	progress := max(c.lastCommitTick, c.viewStartTick)
+	if s := c.oldestOpenSlot(); s != nil {
+		progress = max(progress, s.preparedTick)
+	}
+	return c.tick-progress >= limit
+}
+
+// oldestOpenSlot is the lowest slot above the last executed one with a PrePrepare accepted in this view and
+// not committed (nil if none is among the next InFlightSeqsMax).
+func (c *Core) oldestOpenSlot() *slot {
+	for seq := c.lastExecuted + 1; seq <= c.lastExecuted+uint64(c.cfg.InFlightSeqsMax); seq++ {
+		if s := c.slots[seq]; s != nil && s.prePrepare != nil && !s.committed {
+			return s
+		}
+	}
+	return nil
 }
 
 // overtaken reports whether a request that arrived here at least slack ticks after `since` has executed

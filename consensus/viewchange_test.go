@@ -650,3 +650,33 @@ func TestCertificateReachesTheReplicasHoldingTheBatch(t *testing.T) {
 		cl.checkAgreement(seed)
 	}
 }
+
+// A primary that dies after its PrePrepares went out, holding the only copies of the clients' requests (clients
+// send to the primary first), is replaced: the backups' timer runs from the PrePrepare they accepted, not from
+// a request they never got. Before, such backups waited for the clients to give up on the primary.
+func TestPrimaryDeadAfterPrePrepareIsReplaced(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		cl := newCluster(t, 4, 1, seed)
+		for _, q := range requests("only-primary", 3) {
+			if err := cl.reps[0].core.Propose(Request{Digest: RequestDigest(q), Data: q}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cl.handle(0)
+		// The PrePrepares reach the backups; then the primary is gone, with every share for it.
+		cl.drop = func(e envelope, m *Message) bool { return m.Type != MsgPrePrepare }
+		for cl.step() {
+		}
+		cl.reps[0].down, cl.drop = true, nil
+		for i := 0; i < 3*cl.cfgs[1].ViewChangeTicks; i++ {
+			for cl.step() {
+			}
+			cl.tickAll()
+		}
+		for i := 1; i < 4; i++ {
+			if st := cl.reps[i].core.Status(); st.View == 0 {
+				t.Fatalf("seed %d: replica %d still in view %d: %+v", seed, i, st.View, st.SoftState)
+			}
+		}
+	}
+}

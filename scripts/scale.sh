@@ -20,7 +20,10 @@ SCALE_OUT=${SCALE_OUT:-bench-results/scale-$(date -u +%Y%m%d-%H%M%S)}
 mkdir -p "$SCALE_OUT"
 export TESTNET_DIR=$(mktemp -d /tmp/sbft-scale.XXXXXX)
 export BASE_PORT=${BASE_PORT:-28600}
-trap 'scripts/testnet.sh down >/dev/null 2>&1 || true; rm -rf "$TESTNET_DIR"' EXIT
+# The replicas' logs are kept in $SCALE_OUT/logs for a look afterwards.
+trap 'scripts/testnet.sh down >/dev/null 2>&1 || true; mkdir -p "$SCALE_OUT/logs"
+	for d in "$TESTNET_DIR"/replica-*; do cp "$d/replica.log" "$SCALE_OUT/logs/$(basename "$d").log" 2>/dev/null || true; done
+	rm -rf "$TESTNET_DIR"' EXIT
 say() { printf 'scale: %s\n' "$*" >&2; }
 pid_of() { cat "$TESTNET_DIR/replica-$1/pid" 2>/dev/null || echo 0; }
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -29,7 +32,12 @@ all_cpu() { for i in $(seq 0 $((N - 1))); do cpu_s "$(pid_of "$i")"; done | tr '
 all_rss() { for i in $(seq 0 $((N - 1))); do rss_mb "$(pid_of "$i")"; done | tr '\n' ' '; }
 # stats "v1 v2 ...": mean and max
 stats() { python3 -c 'import sys; v=[float(x) for x in sys.argv[1].split()]; print("%.1f %.1f" % (sum(v)/len(v), max(v)))' "$1"; }
-field() { "$BIN" status --home "$TESTNET_DIR/replica-$1" --json 2>/dev/null | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])" 2>/dev/null || echo -1; }
+# field I NAME: a field of replica I's /status (curl, not `sbft status`: a process start per poll under load
+# made the view change look seconds longer than it was).
+field() {
+	curl -s --max-time 1 "http://$(sed -n 's/^http_addr = "\(.*\)"/\1/p' "$TESTNET_DIR/replica-$1/config.toml")/status" |
+		python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])" 2>/dev/null || echo -1
+}
 
 t0=$SECONDS
 scripts/testnet.sh up "$N" 2>"$SCALE_OUT/testnet.log"
@@ -62,6 +70,22 @@ for _ in $(seq 600); do
 done
 say "after the primary was killed, replica 1 reached view $(field 1 view) and committed again after ${vc_s}s"
 wait "$bench" || true
+# The commit stall, from the load generator's per-second progress: the seconds after the kill in which fewer
+# than a tenth of the offered load committed (a second's resolution, independent of polling a busy replica).
+stall_s=$(python3 - "$SCALE_OUT/bench-$N.txt" "$RATE" "${DURATION%s}" <<'PY'
+import re, sys
+rate, dur = int(sys.argv[2]), int(sys.argv[3])
+prev, deltas = 0, []
+for line in open(sys.argv[1]):
+    m = re.search(r"committed (\d+) \(", line)
+    if m:
+        deltas.append(int(m.group(1)) - prev)
+        prev = int(m.group(1))
+slow = [i for i, d in enumerate(deltas[:dur]) if i >= dur // 2 - 3 and d < rate / 10]
+print(len(slow))
+PY
+)
+say "commits stalled for ${stall_s}s around the kill (per-second progress of the load)"
 read -r load_rss_mean load_rss_max <<<"$(stats "$(for i in $(seq 1 $((N - 1))); do rss_mb "$(pid_of "$i")"; done | tr '\n' ' ')")"
 scripts/testnet.sh start 0 2>>"$SCALE_OUT/testnet.log"
 scripts/testnet.sh check 120 >/dev/null
@@ -85,9 +109,10 @@ doc = {"replicas": $N, "start_agree_s": $start_s, "idle_cpu_pct_mean": $idle_cpu
        "idle_rss_mb_mean": $idle_rss_mean, "idle_rss_mb_max": $idle_rss_max, "load_rss_mb_mean": $load_rss_mean,
        "load_rss_mb_max": $load_rss_max, "offered": $RATE, "committed_tps": b["committed_tps"], "p50_ms": b["p50_ms"],
        "p99_ms": b["p99_ms"], "errors": b["errors"], "errors_by_kind": b.get("errors_by_kind"),
-       "primary_killed_view_change_s": $vc_s, "wiped_replica_back_s": $transfer_s}
+       "primary_killed_view_change_s": $vc_s, "primary_killed_commit_stall_s": $stall_s,
+       "wiped_replica_back_s": $transfer_s}
 json.dump(doc, open(sys.argv[2], "w"), indent=1)
 print("n=%(replicas)d: started and agreed in %(start_agree_s)ds; idle CPU %(idle_cpu_pct_mean).1f%% (max %(idle_cpu_pct_max).1f%%) of a core, RSS %(idle_rss_mb_mean).0f MB (max %(idle_rss_mb_max).0f); "
       "%(offered)d tx/s offered: %(committed_tps).0f committed, p50/p99 %(p50_ms).0f/%(p99_ms).0f ms, %(errors)d errors, RSS %(load_rss_mb_mean).0f MB (max %(load_rss_mb_max).0f); "
-      "primary killed: new view committing after %(primary_killed_view_change_s)ds; wiped replica back in %(wiped_replica_back_s)ds" % doc)
+      "primary killed: new view committing after %(primary_killed_view_change_s)ds, commits stalled %(primary_killed_commit_stall_s)ds; wiped replica back in %(wiped_replica_back_s)ds" % doc)
 PY
