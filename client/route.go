@@ -21,6 +21,7 @@ type Route struct {
 	sentAll bool
 	busy    map[uint32]bool  // replicas that answered busy
 	failed  map[uint32]error // replicas that failed, refused as busy, or are unreachable
+	lost    map[uint32]bool  // replicas that were unreachable at some point (Retry does not clear it)
 	replies *Tally           // plain replies, by replica index
 	retried int              // sends to replicas that were unreachable
 	decided bool
@@ -38,7 +39,7 @@ type Step struct {
 // NewRoute starts the route of the signed transaction raw in a network of n replicas with fault threshold f.
 func NewRoute(raw []byte, n, f int) *Route {
 	return &Route{hash: chain.TxHash(raw), raw: raw, sentTo: make([]bool, n), busy: map[uint32]bool{},
-		failed: map[uint32]error{}, replies: NewTally(f)}
+		failed: map[uint32]error{}, lost: map[uint32]bool{}, replies: NewTally(f)}
 }
 
 // Hash is the transaction's hash.
@@ -118,6 +119,9 @@ func (r *Route) Fail(replica uint32, err error) Step {
 		return Step{}
 	}
 	r.failed[replica] = err
+	if !r.busy[replica] {
+		r.lost[replica] = true
+	}
 	return r.quorumLeft(Step{ToAll: !r.sentAll})
 }
 
@@ -176,8 +180,8 @@ func (r *Route) Proven(res *chain.Result) bool {
 // Expire ends an undecided call without an outcome: its time is up (why says how).
 func (r *Route) Expire(why string) {
 	if !r.decided {
-		r.end(nil, fmt.Errorf("%w: %d of %d replicas answered %s, %d unreachable (%d retries)", ErrNoQuorum,
-			r.replies.Len(), len(r.sentTo), why, len(r.failed), r.retried))
+		r.end(nil, fmt.Errorf("%w: %d of %d replicas answered %s, %d unreachable (%d retries), %d busy", ErrNoQuorum,
+			r.replies.Len(), len(r.sentTo), why, r.silentLost(), r.retried, r.stayedBusy()))
 	}
 }
 
@@ -187,6 +191,18 @@ func (r *Route) BusyExpired(why string) {
 	if !r.decided {
 		r.end(nil, fmt.Errorf("%w: %d of %d replicas at capacity and no result %s", ErrBusy, r.stayedBusy(), len(r.sentTo), why))
 	}
+}
+
+// silentLost counts the replicas that were unreachable at some point and never answered: the ones asked again
+// (Retry) count too, which "0 unreachable" with two replicas down did not.
+func (r *Route) silentLost() int {
+	n := 0
+	for i := range r.lost {
+		if !r.replies.Has(i) {
+			n++
+		}
+	}
+	return n
 }
 
 // Outcome is the decided call's answer: a result, a *RejectedError or *FailedError (an outcome), or an

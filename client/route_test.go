@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sbftnet/sbft/chain"
@@ -147,5 +148,23 @@ func TestRouteRetriesUnreachable(t *testing.T) {
 	}
 	if _, err := r.Outcome(); err != nil {
 		t.Fatalf("outcome: %v", err)
+	}
+}
+
+// An expired call names the replicas that were unreachable even after they were asked again: with two of four
+// down it said "0 unreachable".
+func TestRouteExpiryCountsRetriedReplicasAsUnreachable(t *testing.T) {
+	raw := []byte("signed transaction")
+	r := NewRoute(raw, 4, 1)
+	r.Start(0, true)
+	r.Fail(2, errors.New("dial refused"))
+	r.Fail(3, errors.New("dial refused"))
+	r.Retry(2)
+	r.Retry(3)
+	r.Reply(0, &wire.Reply{TxHash: chain.TxHash(raw), Status: wire.StatusRejected, Reject: wire.RejectBusy})
+	r.Expire("before the deadline")
+	_, err := r.Outcome()
+	if err == nil || !strings.Contains(err.Error(), "2 unreachable (2 retries), 1 busy") {
+		t.Fatalf("outcome: %v, want 2 unreachable and 1 busy named", err)
 	}
 }

@@ -197,6 +197,13 @@ type Status struct {
 
 // Status returns the node's status; safe from any goroutine.
 func (f *Node) Status() Status {
+	st := f.progress()
+	st.PeerID = f.host.ID().String()
+	return st
+}
+
+// progress is Status without the node's own identity: how far it got and whom it follows.
+func (f *Node) progress() Status {
 	f.mu.Lock()
 	h := f.app.LastHeader()
 	var certified uint64
@@ -209,7 +216,7 @@ func (f *Node) Status() Status {
 		bh = [32]byte{}
 	}
 	network := max(f.certified.Load(), f.sourceTop.Load(), h.Height)
-	return Status{ChainID: f.opts.Genesis.ChainID, PeerID: f.host.ID().String(), Height: h.Height,
+	return Status{ChainID: f.opts.Genesis.ChainID, Height: h.Height,
 		LastBlockHash: hex.EncodeToString(bh[:]), StateRoot: hex.EncodeToString(h.StateRoot[:]),
 		CertifiedHeight: certified, NetworkHeight: network, Lag: network - h.Height,
 		RefusedBlocks: f.refused.Load(), Source: f.source.Load(), CatchingUp: f.catchingUp.Load(),

@@ -17,17 +17,23 @@ import (
 // A client node's HTTP API, for the applications beside it:
 //
 //	GET /status            Status
+//	GET /health            Health: 200 when the node follows the network closely, else 503 with the reasons
 //	GET /kv/KEY            wire.ReadJSON: the key's value at the certified height, with the proof material
-//	GET /blocks?from=H     a stream of BlockJSON lines (NDJSON) from height H on, as blocks are applied
+//	GET /block/H           one BlockJSON
+//	GET /blocks[?from=H]   a stream of BlockJSON lines (NDJSON) from height H on (default: the live tail,
+//	                       the blocks applied from now on), as blocks are applied
 //	GET /genesis           the genesis this node follows (a reader should pin its own rather than trust it)
 //	GET /metrics           Prometheus
 //
-// Errors are {"error": "..."} with 400 for a bad request, 503 when no certified state is there yet.
+// Errors are {"error": "..."} with 400 for a bad request, 404 for a block not applied here, 503 when no
+// certified state is there yet.
 
 func (f *Node) httpHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, f.Status()) })
 	mux.HandleFunc("GET /kv/{key...}", f.handleRead)
+	mux.HandleFunc("GET /health", f.handleHealth)
+	mux.HandleFunc("GET /block/{height}", f.handleBlock)
 	mux.HandleFunc("GET /blocks", f.handleBlocks)
 	mux.HandleFunc("GET /genesis", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -101,10 +107,68 @@ type UpdateJSON struct {
 // ErrStreamLimit is answered when BlockStreamsMax streams are open.
 var ErrStreamLimit = errors.New("too many block streams open; try again later")
 
-// handleBlocks streams every block from ?from= on, waiting for new ones, until the reader goes away or stops
-// reading for BlockStreamWriteTimeout.
+// Health is a client node's answer to GET /health.
+type Health struct {
+	OK      bool     `json:"ok"`
+	Height  uint64   `json:"height"`
+	Lag     uint64   `json:"lag"`
+	Reasons []string `json:"reasons,omitempty"` // why it is not OK
+}
+
+// health says whether the node serves proven reads of a recent state: it holds a certified state, is at most
+// HealthLagBlocksMax behind what the network certified, and follows a replica.
+func (f *Node) health() Health {
+	st := f.progress()
+	h := Health{OK: true, Height: st.Height, Lag: st.Lag}
+	fail := func(reason string) { h.OK, h.Reasons = false, append(h.Reasons, reason) }
+	if st.CertifiedHeight == 0 && st.NetworkHeight > 0 {
+		fail("no certified state yet: proven reads answer 503")
+	}
+	if st.Lag > HealthLagBlocksMax {
+		fail(fmt.Sprintf("%d blocks behind the network (at most %d)", st.Lag, HealthLagBlocksMax))
+	}
+	if st.Source < 0 && !st.CatchingUp {
+		fail("following no replica: none answers a subscription")
+	}
+	return h
+}
+
+func (f *Node) handleHealth(w http.ResponseWriter, _ *http.Request) {
+	h := f.health()
+	status := http.StatusOK
+	if !h.OK {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, h)
+}
+
+// handleBlock answers one applied block.
+func (f *Node) handleBlock(w http.ResponseWriter, r *http.Request) {
+	h, err := strconv.ParseUint(r.PathValue("height"), 10, 64)
+	if err != nil || h == 0 {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("%w: %q", ErrBlockHeight, r.PathValue("height")))
+		return
+	}
+	if top := f.height.Load(); h > top {
+		writeError(w, http.StatusNotFound, fmt.Errorf("%w: block %d not applied here yet (height %d)", ErrBlockHeight, h, top))
+		return
+	}
+	line, err := f.blockJSON(h)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, line)
+}
+
+// handleBlocks streams every block from ?from= on (without it, from the next block applied), waiting for new
+// ones, until the reader goes away or stops reading for BlockStreamWriteTimeout.
 func (f *Node) handleBlocks(w http.ResponseWriter, r *http.Request) {
-	from, err := strconv.ParseUint(r.URL.Query().Get("from"), 10, 64)
+	q := r.URL.Query().Get("from")
+	from, err := strconv.ParseUint(q, 10, 64)
+	if q == "" {
+		from, err = f.height.Load()+1, nil
+	}
 	if err != nil || from == 0 || from > f.height.Load()+1 {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("from=%q: want a height in 1..%d", r.URL.Query().Get("from"), f.height.Load()+1))
 		return

@@ -27,6 +27,8 @@ const (
 	// reader that takes no data for this long.
 	BlockStreamsMax         = 16
 	BlockStreamWriteTimeout = 10 * time.Second
+	// HealthLagBlocksMax: a client node further behind what the network certified answers 503 on /health.
+	HealthLagBlocksMax = CatchUpBlocks
 )
 
 // HTTPReadHeaderTimeout guards the client node's HTTP server against slow clients.

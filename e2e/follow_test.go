@@ -227,7 +227,38 @@ func TestClientNodeFollowsCatchesUpAndProvesReads(t *testing.T) {
 		"--min-height", "1000000000"); code == 0 {
 		t.Fatalf("a read below --min-height was accepted: %s", out)
 	}
+	// --node as users type it, host:port; and a genesis of another network is named as such.
+	if out, stderr, code := tn.cli("client", "get", "--node", fo.http, key, "--json", "--network", network); code != 0 {
+		t.Fatalf("--node host:port: exit %d, %s %s", code, out, stderr)
+	}
+	other := otherGenesis(t, tn)
+	if _, stderr, code := tn.cli("client", "get", "--node", fo.http, key, "--network", other); code == 0 ||
+		!strings.Contains(stderr, "serves another network") {
+		t.Fatalf("a read checked against another network's genesis: exit %d, %s", code, stderr)
+	}
 	tamperedReadsRefused(t, tn, fo, key)
+}
+
+// otherGenesis writes the testnet's genesis with another chain ID: the genesis of another network.
+func otherGenesis(t *testing.T, tn *testnet) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(tn.dir, "genesis.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g map[string]any
+	if err := json.Unmarshal(b, &g); err != nil {
+		t.Fatal(err)
+	}
+	g["chain_id"] = "another-network"
+	if b, err = json.Marshal(g); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "other-genesis.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // tamperedReadsRefused serves the CLI a client node's genuine answer with one field changed at a time: each

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,7 +60,11 @@ func runBenchReads(c *cli.Context) error {
 	}
 	conc, keys, verify := max(1, c.Int("concurrency")), max(1, c.Int("keys")), !c.Bool("no-verify")
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
-	base := strings.TrimSuffix(c.String("node"), "/") + "/kv/" + c.String("prefix")
+	node, err := nodeURL(c.String("node"))
+	if err != nil {
+		return err
+	}
+	base := node + "/kv/" + c.String("prefix")
 	pv := client.NewProofVerifier(g.ChainID, g.F, g.BLSPublicKeys())
 	ctx, cancel := context.WithTimeout(c.Context, c.Duration("duration"))
 	defer cancel()

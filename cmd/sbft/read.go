@@ -41,7 +41,11 @@ func runProvenGet(c *cli.Context, key string) error {
 		return err
 	}
 	out.GenesisSource = gsrc
-	if node := c.String("node"); node != "" {
+	node, err := nodeURL(c.String("node"))
+	if err != nil {
+		return err
+	}
+	if node != "" {
 		p, err = readFromNode(ctx, node, key)
 		out.Source = node
 	} else {
@@ -64,6 +68,9 @@ func runProvenGet(c *cli.Context, key string) error {
 	// A proof shows the value at its height, not that the height is recent: the reader sets how recent.
 	if min := c.Uint64("min-height"); verr == nil && p.KV.Header.Height < min {
 		verr = fmt.Errorf("%w: the proven state is of height %d, below --min-height %d", errStale, p.KV.Header.Height, min)
+	}
+	if verr != nil && node != "" && gsrc == "file" {
+		verr = otherNetwork(ctx, node, g, verr) // "bad aggregate signature" says little when it is another network
 	}
 	verified := verr == nil
 	out.ReadJSON = wire.NewReadJSON(p)
@@ -106,8 +113,12 @@ func readGenesis(ctx context.Context, c *cli.Context) (*genesis.Genesis, string,
 			return g, "file", nil
 		}
 	}
-	if node := c.String("node"); node != "" {
-		body, err := httpGet(ctx, strings.TrimSuffix(node, "/")+"/genesis")
+	node, err := nodeURL(c.String("node"))
+	if err != nil {
+		return nil, "", err
+	}
+	if node != "" {
+		body, err := httpGet(ctx, node+"/genesis")
 		if err != nil {
 			return nil, "", err
 		}
@@ -117,8 +128,42 @@ func readGenesis(ctx context.Context, c *cli.Context) (*genesis.Genesis, string,
 	return nil, "", errors.New("give --network GENESIS (or --peer MULTIADDR) to check the proof against")
 }
 
+// nodeURL is a client node's base URL from --node: a URL, or host:port (http is meant), without a trailing
+// slash; "" stays "".
+func nodeURL(node string) (string, error) {
+	if node == "" {
+		return "", nil
+	}
+	if !strings.Contains(node, "://") {
+		node = "http://" + node
+	}
+	u, err := url.Parse(node)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", cli.Exit(fmt.Sprintf("sbft: --node %q: want the client node's address, as host:port or http://host:port", node), 2)
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+// otherNetwork explains a read that does not verify when the client node serves another network than the
+// genesis given: it compares the network identities (genesis.ID). Otherwise it returns verr.
+func otherNetwork(ctx context.Context, node string, g *genesis.Genesis, verr error) error {
+	body, err := httpGet(ctx, node+"/genesis")
+	if err != nil {
+		return verr
+	}
+	theirs, err := genesis.Parse(body)
+	if err != nil {
+		return verr
+	}
+	if mine, their := g.ID(), theirs.ID(); mine != their {
+		return fmt.Errorf("the client node serves another network: chain %q, genesis %x; --network is chain %q, genesis %x",
+			theirs.ChainID, their[:8], g.ChainID, mine[:8])
+	}
+	return verr
+}
+
 func readFromNode(ctx context.Context, node, key string) (*wire.ProvenRead, error) {
-	body, err := httpGet(ctx, strings.TrimSuffix(node, "/")+"/kv/"+url.PathEscape(key))
+	body, err := httpGet(ctx, node+"/kv/"+url.PathEscape(key))
 	if err != nil {
 		return nil, err
 	}
